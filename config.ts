@@ -1,0 +1,150 @@
+/**
+ * The one reader of `Deno.env`: every setting is parsed with zod into a typed {@linkcode Config}.
+ * @module
+ */
+import { z } from "zod";
+
+const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
+
+const EnvSchema = z.object({
+  TICKLAKE_LAKE: z.string().min(1).default("./data"),
+  AWS_ENDPOINT_URL: url.optional(),
+  TICKLAKE_S3_ENDPOINT: url.optional(),
+  AWS_REGION: z.string().min(1).default("us-east-1"),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  TICKLAKE_S3_PATH_STYLE: z.enum(["true", "false", "1", "0"]).optional(),
+  TICKLAKE_YAHOO_URL: url.default("https://query1.finance.yahoo.com"),
+  TICKLAKE_ALPHAVANTAGE_URL: url.default("https://www.alphavantage.co"),
+  TICKLAKE_ALPACA_DATA_URL: url.default("https://data.alpaca.markets"),
+  TICKLAKE_SEC_URL: url.default("https://www.sec.gov"),
+  TICKLAKE_SEC_DATA_URL: url.default("https://data.sec.gov"),
+  TICKLAKE_NASDAQTRADER_URL: url.default("https://www.nasdaqtrader.com"),
+  ALPHAVANTAGE_API_KEY: z.string().optional(),
+  APCA_API_KEY_ID: z.string().optional(),
+  APCA_API_SECRET_KEY: z.string().optional(),
+  TICKLAKE_SEC_USER_AGENT: z.string().default("Ticklake research contact@example.com"),
+  TICKLAKE_CACHE_DIR: z.string().default("./.cache"),
+  TICKLAKE_TOKEN: z.string().min(8, "must be at least 8 characters").optional(),
+  PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+});
+
+/** Where the lake lives: a local directory or an S3 bucket with a key prefix. */
+export type LakeLocation =
+  | { kind: "local"; root: string }
+  | {
+    kind: "s3";
+    bucket: string;
+    prefix: string;
+    endpoint?: string;
+    region: string;
+    forcePathStyle: boolean;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  };
+
+/** Typed configuration. Secrets live under `keys` so that logging code can leave them out. */
+export interface Config {
+  lake: LakeLocation;
+  cacheDir: string;
+  port: number;
+  token?: string;
+  providers: {
+    yahoo: string;
+    alphavantage: string;
+    alpacaData: string;
+    sec: string;
+    secData: string;
+    nasdaqtrader: string;
+    secUserAgent: string;
+  };
+  keys: {
+    alphavantage?: string;
+    alpacaKeyId?: string;
+    alpacaSecret?: string;
+  };
+}
+
+/** A configuration value is invalid; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Parse a lake location: a path, or `s3://bucket/prefix`.
+ *
+ * @example Parse an S3 location
+ * ```ts
+ * import { parseLakeLocation } from "./config.ts";
+ * const loc = parseLakeLocation("s3://lake/prod", { region: "us-east-1", forcePathStyle: true });
+ * if (loc.kind !== "s3" || loc.bucket !== "lake" || loc.prefix !== "prod") throw new Error();
+ * ```
+ */
+export function parseLakeLocation(
+  value: string,
+  s3: Omit<Extract<LakeLocation, { kind: "s3" }>, "kind" | "bucket" | "prefix">,
+): LakeLocation {
+  if (!value.startsWith("s3://")) return { kind: "local", root: value };
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(value);
+  if (!m) {
+    throw new ConfigError(
+      `Cannot use lake '${value}' as an S3 location: expected s3://bucket[/prefix] with a valid bucket name`,
+    );
+  }
+  const prefix = (m[2] ?? "").replace(/^\/+|\/+$/g, "");
+  if (prefix.split("/").some((p) => p === ".." || p === ".")) {
+    throw new ConfigError(`Cannot use lake '${value}': the prefix may not contain '.' or '..' segments`);
+  }
+  return { kind: "s3", bucket: m[1], prefix, ...s3 };
+}
+
+/**
+ * Read the configuration from an environment map (defaults to `Deno.env`).
+ *
+ * @example Override one provider URL
+ * ```ts
+ * import { loadConfig } from "./config.ts";
+ * const cfg = loadConfig({ TICKLAKE_YAHOO_URL: "http://127.0.0.1:9000/" });
+ * if (cfg.providers.yahoo !== "http://127.0.0.1:9000") throw new Error();
+ * ```
+ */
+export function loadConfig(env: Record<string, string | undefined> = Deno.env.toObject()): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Cannot load configuration: ${lines.join("; ")}`, { cause: parsed.error });
+  }
+  const e = parsed.data;
+  const creds = e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+    ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY }
+    : undefined;
+  const endpoint = e.TICKLAKE_S3_ENDPOINT ?? e.AWS_ENDPOINT_URL;
+  return {
+    lake: parseLakeLocation(e.TICKLAKE_LAKE, {
+      endpoint,
+      region: e.AWS_REGION,
+      // A custom endpoint (MinIO, s3rver, R2) almost always wants path-style addressing.
+      forcePathStyle: e.TICKLAKE_S3_PATH_STYLE ? ["true", "1"].includes(e.TICKLAKE_S3_PATH_STYLE) : !!endpoint,
+      credentials: creds,
+    }),
+    cacheDir: e.TICKLAKE_CACHE_DIR,
+    port: e.PORT,
+    token: e.TICKLAKE_TOKEN,
+    providers: {
+      yahoo: e.TICKLAKE_YAHOO_URL,
+      alphavantage: e.TICKLAKE_ALPHAVANTAGE_URL,
+      alpacaData: e.TICKLAKE_ALPACA_DATA_URL,
+      sec: e.TICKLAKE_SEC_URL,
+      secData: e.TICKLAKE_SEC_DATA_URL,
+      nasdaqtrader: e.TICKLAKE_NASDAQTRADER_URL,
+      secUserAgent: e.TICKLAKE_SEC_USER_AGENT,
+    },
+    keys: {
+      alphavantage: e.ALPHAVANTAGE_API_KEY,
+      alpacaKeyId: e.APCA_API_KEY_ID,
+      alpacaSecret: e.APCA_API_SECRET_KEY,
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Every dataset's key in the lake, in one place. Layers: `raw/` (verbatim responses plus a
+ * `.meta.json` sidecar), `staging/` (typed Parquet per fetch), `curated/` (de-duplicated,
+ * partitioned Parquet), `reference/` (symbol master) and `state/` (run records, cursors, quotas).
+ * @module
+ */
+import { assertKey } from "./store.ts";
+
+/** Names of the curated tables, as exposed to SQL. */
+export const CURATED_TABLES = ["daily_bars"] as const;
+export type CuratedTable = typeof CURATED_TABLES[number];
+
+/** Checked key builder: every key the lake writes passes through here. */
+function key(...parts: string[]): string {
+  const k = parts.join("/");
+  assertKey(k);
+  return k;
+}
+
+/** Yahoo, Alpha Vantage, ... as a key segment. */
+export type ProviderName = "yahoo" | "alphavantage" | "alpaca" | "sec" | "nasdaqtrader" | "simulated";
+
+export const layout = {
+  /** A verbatim provider response. `name` is usually `<symbol>_<requestId>`. */
+  raw: (provider: ProviderName, dataset: string, fetchDate: string, name: string, ext: string) =>
+    key("raw", provider, dataset, `dt=${fetchDate}`, `${name}.${ext}`),
+  /** Request metadata stored beside a raw response. */
+  rawMeta: (rawKey: string) => key(`${rawKey}.meta.json`),
+  rawPrefix: (provider: ProviderName, dataset: string) => key("raw", provider, dataset) + "/",
+
+  /** Typed Parquet for one fetch within one load. */
+  staging: (table: string, loadId: string, name: string) => key("staging", table, `load=${loadId}`, `${name}.parquet`),
+  stagingLoadPrefix: (table: string, loadId: string) => key("staging", table, `load=${loadId}`) + "/",
+
+  /** The curated daily bars of one calendar year: one object per partition. */
+  dailyBarsPartition: (year: number) => key("curated", "daily_bars", `year=${year}`, "data.parquet"),
+  dailyBarsPrefix: "curated/daily_bars/",
+  curatedPrefix: (table: CuratedTable) => key("curated", table) + "/",
+
+  /** The symbol master. */
+  symbols: key("reference", "symbols", "data.parquet"),
+  /** Raw provider listings kept as the last good copy. */
+  lastGoodListing: (provider: ProviderName, name: string) => key("state", "last_good", provider, name),
+
+  /** One record per pipeline run (summary, failures). */
+  run: (runId: string) => key("state", "runs", `${runId}.json`),
+  runsPrefix: "state/runs/",
+  /** Checkpoint of an unfinished run, keyed by the fingerprint of its parameters. */
+  checkpoint: (job: string, fingerprint: string) => key("state", "checkpoints", job, `${fingerprint}.json`),
+  /** A small persisted JSON state (quota counters, cursors). */
+  state: (name: string) => key("state", `${name}.json`),
+};
+
+/** Parse the year out of a daily-bars partition key, or `undefined`. */
+export function partitionYear(k: string): number | undefined {
+  const m = /^curated\/daily_bars\/year=(\d{4})\/data\.parquet$/.exec(k);
+  return m ? Number(m[1]) : undefined;
+}

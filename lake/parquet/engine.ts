@@ -1,0 +1,22 @@
+/**
+ * The one small interface the lake writes and reads Parquet through. Two engines implement it:
+ * a wasm one (parquet-wasm; runs on Deno Deploy) and native DuckDB (faster to query, not on Deploy).
+ * @module
+ */
+import type { Batch, TableSpec } from "../schemas/columns.ts";
+
+export interface ParquetEngine {
+  readonly name: "wasm" | "duckdb";
+  /** Encode a batch as one Parquet file (zstd, sorted input kept in order). */
+  encode(batch: Batch, spec: TableSpec, options?: EncodeOptions): Promise<Uint8Array>;
+  /** Decode a Parquet file written for `spec` back into a batch. */
+  decode(bytes: Uint8Array, spec: TableSpec): Promise<Batch>;
+}
+
+export interface EncodeOptions {
+  /** Rows per row group: small enough for range-request pruning, large enough to compress. */
+  rowGroupSize?: number;
+}
+
+/** Rows per row group unless told otherwise (~200 KB of daily bars per group). */
+export const DEFAULT_ROW_GROUP = 16_384;

@@ -1,0 +1,70 @@
+/**
+ * The one object-store interface behind the lake. Adapters: {@link ./store_local.ts} and
+ * {@link ./store_s3.ts}. Keys are `/`-separated relative paths checked by {@linkcode assertKey}.
+ * @module
+ */
+
+/** What a listing or `head` says about one object. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Last modification time, when the backend knows it. */
+  modified?: Date;
+}
+
+/** A flat key -> bytes store. Every `put` is atomic: readers see the old object or the new one. */
+export interface ObjectStore {
+  /** Human-readable location, e.g. `file:///srv/lake` or `s3://bucket/prefix`. Never holds secrets. */
+  readonly url: string;
+  /** The whole object, or `undefined` when it does not exist. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Bytes `start..end` inclusive (HTTP Range semantics), or `undefined` when it does not exist. */
+  getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined>;
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Write atomically: temp + rename locally, a single PUT on S3. */
+  put(key: string, body: Uint8Array | string): Promise<void>;
+  /** Every object whose key starts with `prefix`, sorted by key. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  /** Remove an object; removing a missing object is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.=+-]*$/;
+
+/**
+ * Throw a `TypeError` unless `key` is a safe relative key: segments of letters, digits and
+ * `_.=+-`, none starting with a dot, so no `..`, no absolute path and no empty segment.
+ *
+ * @example Reject traversal
+ * ```ts
+ * import { assertKey } from "./store.ts";
+ * assertKey("curated/daily_bars/year=2024/data.parquet");
+ * let threw = false;
+ * try { assertKey("../etc/passwd"); } catch { threw = true; }
+ * if (!threw) throw new Error("traversal accepted");
+ * ```
+ */
+export function assertKey(key: string, { allowPrefix = false } = {}): void {
+  if (allowPrefix && key === "") return;
+  const body = allowPrefix && key.endsWith("/") ? key.slice(0, -1) : key;
+  if (key.length > 1024 || !body.split("/").every((s) => SEGMENT.test(s))) {
+    throw new TypeError(`Cannot use object key '${key}': it must be a relative path of safe segments`);
+  }
+}
+
+/** Decode an object as UTF-8 text, or `undefined` when it is missing. */
+export async function getText(store: ObjectStore, key: string): Promise<string | undefined> {
+  const bytes = await store.get(key);
+  return bytes && new TextDecoder().decode(bytes);
+}
+
+/** Read and parse a JSON object, or `undefined` when it is missing. */
+export async function getJson<T = unknown>(store: ObjectStore, key: string): Promise<T | undefined> {
+  const text = await getText(store, key);
+  return text === undefined ? undefined : JSON.parse(text) as T;
+}
+
+/** Write a value as pretty JSON. */
+export function putJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
+  return store.put(key, JSON.stringify(value, null, 2) + "\n");
+}

@@ -1,0 +1,57 @@
+/**
+ * Canonical ticker symbols. Class shares and suffixes use a dot (`BRK.B`), whatever the source
+ * spelled (`BRK-B` at Yahoo and SEC, `BRK/B` in some feeds). Anything else is rejected before it
+ * can reach a URL or a lake key.
+ * @module
+ */
+
+/** Letters and digits, optionally followed by dot-separated suffixes: `AAPL`, `BRK.B`, `ABR.PR.D`. */
+const CANONICAL = /^[A-Z0-9]{1,10}(?:\.[A-Z0-9]{1,4}){0,2}$/;
+
+/** Input was not a usable symbol; the message says why. */
+export class SymbolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SymbolError";
+  }
+}
+
+/**
+ * Normalise a user- or provider-supplied symbol to its canonical form, or throw {@linkcode SymbolError}.
+ *
+ * @example Class shares from any spelling
+ * ```ts
+ * import { canonicalSymbol } from "./symbol.ts";
+ * for (const s of ["BRK.B", "brk-b", "BRK/B", " BRK B "]) {
+ *   if (canonicalSymbol(s) !== "BRK.B") throw new Error(s);
+ * }
+ * ```
+ */
+export function canonicalSymbol(input: string): string {
+  if (typeof input !== "string") throw new SymbolError(`Cannot use symbol ${String(input)}: it is not a string`);
+  const trimmed = input.trim().toUpperCase();
+  if (trimmed === "") throw new SymbolError("Cannot use an empty symbol");
+  if (trimmed.length > 16) {
+    throw new SymbolError(`Cannot use symbol '${input.slice(0, 20)}…': longer than 16 characters`);
+  }
+  if (trimmed.includes("..") || trimmed.startsWith(".") || /[\\]/.test(trimmed) || trimmed.split("/").length > 2) {
+    throw new SymbolError(`Cannot use symbol '${input}': it looks like a path`);
+  }
+  const s = trimmed.replace(/[-/ ]/g, ".");
+  if (!CANONICAL.test(s)) {
+    throw new SymbolError(`Cannot use symbol '${input}': expected letters and digits with optional '.X' class suffix`);
+  }
+  return s;
+}
+
+/** How each provider spells a canonical symbol in its requests. */
+export function providerSymbol(canonical: string, provider: "yahoo" | "alphavantage" | "alpaca" | "sec"): string {
+  switch (provider) {
+    case "yahoo":
+    case "sec":
+    case "alphavantage":
+      return canonical.replaceAll(".", "-");
+    case "alpaca":
+      return canonical;
+  }
+}
