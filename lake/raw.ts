@@ -1,0 +1,74 @@
+/**
+ * The raw layer: every provider reply stored verbatim, with a `.meta.json` sidecar holding the
+ * request metadata (URL without secrets, status, fetched_at, request id, sha256). The sidecar is
+ * written last, so a raw object counts as present only once its metadata exists.
+ * @module
+ */
+import { layout, type ProviderName } from "./layout.ts";
+import { getJson, type ObjectStore, putJson } from "./store.ts";
+
+export interface RawMeta {
+  provider: string;
+  dataset: string;
+  url: string;
+  status: number;
+  content_type: string;
+  fetched_at: string;
+  request_id: string;
+  sha256: string;
+  bytes: number;
+  /** Free-form request facts (symbol, range, load id). */
+  request?: Record<string, unknown>;
+}
+
+/** What the raw layer needs of a reply (structurally the same as the sources' RawResponse). */
+export interface RawReply {
+  provider: string;
+  url: string;
+  status: number;
+  contentType: string;
+  body: Uint8Array;
+  fetchedAt: Date;
+  requestId: string;
+}
+
+/** Hex SHA-256 of some bytes. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Store one reply verbatim plus its metadata; returns the raw key that lineage points at.
+ * `name` identifies the request within the dataset (e.g. the symbol).
+ */
+export async function writeRaw(
+  store: ObjectStore,
+  reply: RawReply,
+  { dataset, name, ext = "json", request }: { dataset: string; name: string; ext?: string; request?: Record<string, unknown> },
+): Promise<string> {
+  const date = reply.fetchedAt.toISOString().slice(0, 10);
+  const stamp = reply.fetchedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const safeId = reply.requestId.replace(/[^A-Za-z0-9]/g, "").slice(0, 32) || "req";
+  const key = layout.raw(reply.provider as ProviderName, dataset, date, `${name}_${stamp}_${safeId}`, ext);
+  await store.put(key, reply.body);
+  const meta: RawMeta = {
+    provider: reply.provider,
+    dataset,
+    url: reply.url,
+    status: reply.status,
+    content_type: reply.contentType,
+    fetched_at: reply.fetchedAt.toISOString(),
+    request_id: reply.requestId,
+    sha256: await sha256Hex(reply.body),
+    bytes: reply.body.length,
+    request,
+  };
+  await putJson(store, layout.rawMeta(key), meta);
+  return key;
+}
+
+/** The metadata of a raw object, or `undefined` if it was never completed. */
+export function readRawMeta(store: ObjectStore, rawKey: string): Promise<RawMeta | undefined> {
+  return getJson<RawMeta>(store, layout.rawMeta(rawKey));
+}

@@ -1,0 +1,107 @@
+/**
+ * The HTTP primitive every provider client uses: one GET, the body kept verbatim, secrets kept
+ * out of the recorded URL, and one error type that callers branch on.
+ * @module
+ */
+import { redactUrl } from "../log.ts";
+
+/** A provider reply exactly as received, plus what the raw layer records about the request. */
+export interface RawResponse {
+  provider: string;
+  /** The request URL with credentials removed. */
+  url: string;
+  status: number;
+  contentType: string;
+  body: Uint8Array;
+  fetchedAt: Date;
+  requestId: string;
+  latencyMs: number;
+}
+
+/** A provider call failed. `retriable` separates transient faults from terminal ones. */
+export class ProviderError extends Error {
+  readonly provider: string;
+  readonly status: number;
+  readonly retriable: boolean;
+  /** Seconds the provider asked us to wait (Retry-After, rate-limit notes), when known. */
+  readonly retryAfterS?: number;
+  /** A short machine-readable reason: `rate_limited`, `server_error`, `timeout`, `malformed`, ... */
+  readonly reason: string;
+  constructor(
+    message: string,
+    opts: { provider: string; status: number; retriable: boolean; reason: string; retryAfterS?: number; cause?: unknown },
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = "ProviderError";
+    this.provider = opts.provider;
+    this.status = opts.status;
+    this.retriable = opts.retriable;
+    this.reason = opts.reason;
+    this.retryAfterS = opts.retryAfterS;
+  }
+}
+
+export type Fetch = typeof fetch;
+
+export interface GetOptions {
+  provider: string;
+  url: string;
+  headers?: Record<string, string>;
+  fetch?: Fetch;
+  timeoutMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * GET a URL and keep the reply verbatim, whatever its status. Network failures and timeouts
+ * become a retriable {@linkcode ProviderError}; HTTP statuses are left for the caller to judge.
+ */
+export async function getRaw(opts: GetOptions): Promise<RawResponse> {
+  const { provider, url, headers = {}, fetch: doFetch = fetch, timeoutMs = 30_000, now = () => new Date() } = opts;
+  const started = performance.now();
+  const fetchedAt = now();
+  let res: Response;
+  try {
+    res = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    const timeout = e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError");
+    throw new ProviderError(
+      `Cannot fetch ${redactUrl(url)}: ${timeout ? `no reply within ${timeoutMs} ms` : (e as Error).message}`,
+      { provider, status: 0, retriable: true, reason: timeout ? "timeout" : "network", cause: e },
+    );
+  }
+  let body: Uint8Array;
+  try {
+    body = new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    throw new ProviderError(`Cannot read the reply of ${redactUrl(url)}: ${(e as Error).message}`, {
+      provider,
+      status: res.status,
+      retriable: true,
+      reason: "truncated",
+      cause: e,
+    });
+  }
+  return {
+    provider,
+    url: redactUrl(url),
+    status: res.status,
+    contentType: res.headers.get("content-type") ?? "",
+    body,
+    fetchedAt,
+    requestId: res.headers.get("x-request-id") ?? crypto.randomUUID(),
+    latencyMs: performance.now() - started,
+  };
+}
+
+/** Classify a non-2xx status the way most providers mean it. */
+export function statusError(provider: string, r: RawResponse, what: string): ProviderError {
+  const retriable = r.status === 429 || r.status >= 500;
+  const reason = r.status === 429 ? "rate_limited" : r.status >= 500 ? "server_error" : r.status === 404 ? "not_found" : "client_error";
+  return new ProviderError(`Cannot ${what}: ${provider} answered HTTP ${r.status}`, {
+    provider,
+    status: r.status,
+    retriable,
+    reason,
+  });
+}
