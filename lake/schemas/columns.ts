@@ -91,3 +91,17 @@ export function isoToDays(iso: string): number {
 export function daysToIso(days: number): string {
   return new Date(days * 86_400_000).toISOString().slice(0, 10);
 }
+
+/** A numeric column of `b` (throws if it is a string column). */
+export function num(b: Batch, name: string): Float64Array {
+  const c = b.columns[name];
+  if (!(c instanceof Float64Array)) throw new TypeError(`Cannot read column '${name}' as numbers`);
+  return c;
+}
+
+/** A string column of `b` (throws if it is a numeric column). */
+export function str(b: Batch, name: string): (string | null)[] {
+  const c = b.columns[name];
+  if (!Array.isArray(c)) throw new TypeError(`Cannot read column '${name}' as strings`);
+  return c;
+}
