@@ -1,0 +1,36 @@
+/**
+ * Date-range input for jobs: ISO dates only, checked for existence and order, so an impossible
+ * range fails before any request is made.
+ * @module
+ */
+import { isoToDays } from "../../lake/schemas/columns.ts";
+
+/** Parse a `YYYY-MM-DD` that names a real calendar day, or throw a `RangeError` naming `what`. */
+export function parseIsoDay(value: string, what: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new RangeError(`Cannot use ${what} '${value}': expected YYYY-MM-DD`);
+  const days = isoToDays(value);
+  if (!Number.isFinite(days) || new Date(days * 86_400_000).toISOString().slice(0, 10) !== value) {
+    throw new RangeError(`Cannot use ${what} '${value}': no such calendar day`);
+  }
+  return days;
+}
+
+/**
+ * Check a `[from, to]` range: both real days, from <= to, not before 1970 and not after today.
+ *
+ * @example
+ * ```ts
+ * import { parseRange } from "./dates.ts";
+ * const r = parseRange("2024-01-02", "2024-01-05", new Date("2026-01-01"));
+ * if (r.toDay - r.fromDay !== 3) throw new Error();
+ * ```
+ */
+export function parseRange(from: string, to: string, today: Date): { fromDay: number; toDay: number } {
+  const fromDay = parseIsoDay(from, "--from");
+  const toDay = parseIsoDay(to, "--to");
+  const todayDay = Math.floor(today.getTime() / 86_400_000);
+  if (fromDay > toDay) throw new RangeError(`Cannot ingest range ${from}..${to}: --from is after --to`);
+  if (fromDay < 0) throw new RangeError(`Cannot ingest from ${from}: dates before 1970-01-01 are not supported`);
+  if (fromDay > todayDay) throw new RangeError(`Cannot ingest from ${from}: it is in the future`);
+  return { fromDay, toDay: Math.min(toDay, todayDay) };
+}

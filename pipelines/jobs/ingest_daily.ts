@@ -1,0 +1,245 @@
+/**
+ * The daily-bars ingest: fetch each symbol (raw), stage it (typed Parquet per fetch), then merge
+ * the whole load into the curated year partitions. A run is keyed by its parameters: rerun after
+ * a crash, it finds its checkpoint, skips every symbol already staged, and curates again
+ * (merging is idempotent, so nothing is duplicated).
+ * @module
+ */
+import { layout } from "../../lake/layout.ts";
+import type { ParquetEngine } from "../../lake/parquet/engine.ts";
+import { sha256Hex, writeRaw } from "../../lake/raw.ts";
+import { type Batch, concatBatches, emptyBatch, takeRows } from "../../lake/schemas/columns.ts";
+import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
+import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
+import { canonicalSymbol } from "../../lake/symbol.ts";
+import { createProgress, type Logger, silentLogger } from "../log.ts";
+import { ProviderError, type RawResponse } from "../sources/http.ts";
+import { checkDailyBars, mergeDailyBars, type Rejection, splitByYear } from "../stages/curate_daily_bars.ts";
+import { parseRange } from "./dates.ts";
+import { recordRun, type RunFailure } from "./runs.ts";
+
+/** Where daily bars come from: one provider's fetch and its pure parser. */
+export interface DailyBarSource {
+  provider: "yahoo" | "alphavantage" | "alpaca";
+  /** Raw dataset name, e.g. `chart_1d`. */
+  dataset: string;
+  fetch(symbol: string, range: DayRange): Promise<RawResponse>;
+  /** Bars without lineage columns (`ingested_at`, `raw_ref`); throws ProviderError when unusable. */
+  parse(reply: RawResponse, symbol: string, range: DayRange): { batch: Batch; warnings: string[] };
+}
+
+export interface DayRange {
+  fromDay: number;
+  toDay: number;
+}
+
+export interface IngestOptions {
+  store: ObjectStore;
+  engine: ParquetEngine;
+  source: DailyBarSource;
+  symbols: string[];
+  from: string;
+  to: string;
+  now?: () => Date;
+  log?: Logger;
+  concurrency?: number;
+}
+
+export interface IngestSummary {
+  run_id: string;
+  load_id: string;
+  resumed: boolean;
+  symbols_total: number;
+  symbols_ok: number;
+  symbols_skipped: number;
+  symbols_failed: number;
+  bars_fetched: number;
+  rows_rejected: number;
+  rows_inserted: number;
+  rows_updated: number;
+  rows_unchanged: number;
+  partitions_written: number;
+  failures: RunFailure[];
+  rejections: Rejection[];
+  elapsed_s: number;
+}
+
+interface Checkpoint {
+  run_id: string;
+  load_id: string;
+  started_at: string;
+  symbols: string[];
+  from: string;
+  to: string;
+}
+
+/** Add the lineage columns to a parsed batch. */
+function withLineage(b: Batch, ingestedAt: number, rawRef: string): Batch {
+  return {
+    length: b.length,
+    columns: {
+      ...b.columns,
+      ingested_at: new Float64Array(b.length).fill(ingestedAt),
+      raw_ref: new Array(b.length).fill(rawRef),
+    },
+  };
+}
+
+/** Fetch, store raw, parse, validate and stage one symbol. Returns its staged batch. */
+async function stageSymbol(
+  opts: IngestOptions,
+  cp: Checkpoint,
+  symbol: string,
+  range: DayRange,
+  rejections: Rejection[],
+): Promise<Batch> {
+  const { store, engine, source } = opts;
+  const now = opts.now ?? (() => new Date());
+  const reply = await source.fetch(symbol, range);
+  const rawKey = await writeRaw(store, reply, {
+    dataset: source.dataset,
+    name: symbol,
+    request: { symbol, from: cp.from, to: cp.to, load_id: cp.load_id },
+  });
+  const { batch, warnings } = source.parse(reply, symbol, range);
+  for (const w of warnings) opts.log?.warn("ingest.parse_warning", { symbol, warning: w, raw_ref: rawKey });
+  const lineaged = withLineage(batch, now().getTime(), rawKey);
+  const { good, rejected } = checkDailyBars(lineaged);
+  rejections.push(...rejected);
+  const staged = rejected.length ? takeRows(lineaged, good) : lineaged;
+  await store.put(layout.staging("daily_bars", cp.load_id, symbol), await engine.encode(staged, DAILY_BARS));
+  return staged;
+}
+
+/**
+ * Merge staged batches into the curated year partitions. Only partitions whose content changes
+ * are rewritten, each with one atomic put.
+ */
+export async function curateDailyBars(
+  store: ObjectStore,
+  engine: ParquetEngine,
+  staged: Batch[],
+): Promise<{ inserted: number; updated: number; unchanged: number; partitions_written: number }> {
+  const totals = { inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
+  for (const [year, incoming] of splitByYear(concatBatches(DAILY_BARS, staged))) {
+    const key = layout.dailyBarsPartition(year);
+    const bytes = await store.get(key);
+    const existing = bytes ? await engine.decode(bytes, DAILY_BARS) : emptyBatch(DAILY_BARS);
+    const merged = mergeDailyBars(existing, incoming);
+    totals.inserted += merged.inserted;
+    totals.updated += merged.updated;
+    totals.unchanged += merged.unchanged;
+    if (merged.inserted + merged.updated === 0) continue;
+    await store.put(key, await engine.encode(merged.batch, DAILY_BARS));
+    totals.partitions_written++;
+  }
+  return totals;
+}
+
+async function fingerprint(symbols: string[], from: string, to: string, provider: string): Promise<string> {
+  const text = JSON.stringify({ job: "ingest_daily", provider, symbols: [...symbols].sort(), from, to });
+  return (await sha256Hex(new TextEncoder().encode(text))).slice(0, 24);
+}
+
+function newId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}_${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** Run (or resume) one ingest. Per-symbol failures are recorded; the run goes on. */
+export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
+  const { store, engine, source } = opts;
+  const log = opts.log ?? silentLogger;
+  const now = opts.now ?? (() => new Date());
+  const started = performance.now();
+  const symbols = [...new Set(opts.symbols.map(canonicalSymbol))];
+  if (symbols.length === 0) throw new RangeError("Cannot ingest: no symbols given");
+  const range = parseRange(opts.from, opts.to, now());
+
+  const cpKey = layout.checkpoint("ingest_daily", await fingerprint(symbols, opts.from, opts.to, source.provider));
+  const previous = await getJson<Checkpoint>(store, cpKey);
+  const startedAt = now();
+  const cp: Checkpoint = previous ?? {
+    run_id: newId(startedAt),
+    load_id: newId(startedAt),
+    started_at: startedAt.toISOString(),
+    symbols,
+    from: opts.from,
+    to: opts.to,
+  };
+  if (!previous) await putJson(store, cpKey, cp);
+  const stagedKeys = new Set((await store.list(layout.stagingLoadPrefix("daily_bars", cp.load_id))).map((o) => o.key));
+  const pending = symbols.filter((s) => !stagedKeys.has(layout.staging("daily_bars", cp.load_id, s)));
+  log.info("ingest.start", {
+    run_id: cp.run_id,
+    resumed: !!previous,
+    symbols: symbols.length,
+    pending: pending.length,
+    from: opts.from,
+    to: opts.to,
+    provider: source.provider,
+    lake: store.url,
+  });
+
+  const failures: RunFailure[] = [];
+  const rejections: Rejection[] = [];
+  const batches: Batch[] = [];
+  const progress = createProgress(log, "ingest.progress", pending.length);
+  const queue = [...pending];
+  const worker = async () => {
+    for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
+      try {
+        batches.push(await stageSymbol(opts, cp, symbol, range, rejections));
+        progress.tick(1, { symbol });
+      } catch (e) {
+        const err = e as Error;
+        const reason = e instanceof ProviderError ? e.reason : err.name;
+        failures.push({ symbol, provider: source.provider, reason, message: err.message });
+        log.error("ingest.symbol_failed", { symbol, reason, message: err.message });
+        progress.tick(1, { symbol, failed: true });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, pending.length) }, worker));
+
+  // Symbols staged by an earlier, interrupted attempt of this run are read back from staging.
+  for (const key of stagedKeys) batches.push(await engine.decode((await store.get(key))!, DAILY_BARS));
+  const curated = await curateDailyBars(store, engine, batches);
+
+  const summary: IngestSummary = {
+    run_id: cp.run_id,
+    load_id: cp.load_id,
+    resumed: !!previous,
+    symbols_total: symbols.length,
+    symbols_ok: symbols.length - failures.length,
+    symbols_skipped: symbols.length - pending.length,
+    symbols_failed: failures.length,
+    bars_fetched: batches.reduce((n, b) => n + b.length, 0),
+    rows_rejected: rejections.length,
+    rows_inserted: curated.inserted,
+    rows_updated: curated.updated,
+    rows_unchanged: curated.unchanged,
+    partitions_written: curated.partitions_written,
+    failures,
+    rejections: rejections.slice(0, 100),
+    elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
+  };
+  await recordRun(store, {
+    run_id: cp.run_id,
+    job: "ingest_daily",
+    started_at: cp.started_at,
+    finished_at: now().toISOString(),
+    status: failures.length === 0 ? "ok" : failures.length < symbols.length ? "partial" : "failed",
+    symbols_total: summary.symbols_total,
+    symbols_ok: summary.symbols_ok,
+    symbols_failed: summary.symbols_failed,
+    rows_landed: curated.inserted + curated.updated,
+    failures,
+    details: { load_id: cp.load_id, resumed: summary.resumed, from: opts.from, to: opts.to, rejected: rejections.length },
+  });
+  await store.delete(cpKey);
+  log.info("ingest.done", { ...summary, failures: failures.length, rejections: rejections.length });
+  return summary;
+}
+
+
+

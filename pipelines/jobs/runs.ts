@@ -1,0 +1,39 @@
+/**
+ * Run records: one JSON object per pipeline run under `state/runs/`, read by `deno task runs`,
+ * the dashboard's pipeline page and the server's /api/runs.
+ * @module
+ */
+import { layout } from "../../lake/layout.ts";
+import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
+
+export interface RunFailure {
+  symbol: string;
+  provider: string;
+  reason: string;
+  message: string;
+}
+
+export interface RunRecord {
+  run_id: string;
+  job: string;
+  started_at: string;
+  finished_at: string;
+  status: "ok" | "partial" | "failed";
+  symbols_total: number;
+  symbols_ok: number;
+  symbols_failed: number;
+  rows_landed: number;
+  failures: RunFailure[];
+  details?: Record<string, unknown>;
+}
+
+export function recordRun(store: ObjectStore, run: RunRecord): Promise<void> {
+  return putJson(store, layout.run(run.run_id), run);
+}
+
+/** The most recent runs, newest first (run ids start with a UTC timestamp). */
+export async function listRuns(store: ObjectStore, limit = 50): Promise<RunRecord[]> {
+  const keys = (await store.list(layout.runsPrefix)).map((o) => o.key).sort().reverse().slice(0, limit);
+  const runs = await Promise.all(keys.map((k) => getJson<RunRecord>(store, k)));
+  return runs.filter((r): r is RunRecord => !!r);
+}
