@@ -19,22 +19,29 @@ export class SymbolError extends Error {
 /**
  * Normalise a user- or provider-supplied symbol to its canonical form, or throw {@linkcode SymbolError}.
  *
+ * A slash is path-like, so it is refused in user input (`a/b`) and accepted only from provider
+ * data that spells class shares that way (`{ fromProvider: true }`).
+ *
  * @example Class shares from any spelling
  * ```ts
  * import { canonicalSymbol } from "./symbol.ts";
- * for (const s of ["BRK.B", "brk-b", "BRK/B", " BRK B "]) {
+ * for (const s of ["BRK.B", "brk-b", " BRK B "]) {
  *   if (canonicalSymbol(s) !== "BRK.B") throw new Error(s);
  * }
+ * if (canonicalSymbol("BRK/B", { fromProvider: true }) !== "BRK.B") throw new Error();
  * ```
  */
-export function canonicalSymbol(input: string): string {
+export function canonicalSymbol(input: string, { fromProvider = false } = {}): string {
   if (typeof input !== "string") throw new SymbolError(`Cannot use symbol ${String(input)}: it is not a string`);
   const trimmed = input.trim().toUpperCase();
   if (trimmed === "") throw new SymbolError("Cannot use an empty symbol");
   if (trimmed.length > 16) {
     throw new SymbolError(`Cannot use symbol '${input.slice(0, 20)}…': longer than 16 characters`);
   }
-  if (trimmed.includes("..") || trimmed.startsWith(".") || /[\\]/.test(trimmed) || trimmed.split("/").length > 2) {
+  if (
+    trimmed.includes("..") || trimmed.startsWith(".") || trimmed.includes("\\") ||
+    (trimmed.includes("/") && !fromProvider) || trimmed.split("/").length > 2
+  ) {
     throw new SymbolError(`Cannot use symbol '${input}': it looks like a path`);
   }
   const s = trimmed.replace(/[-/ ]/g, ".");

@@ -1,0 +1,167 @@
+/**
+ * The public query API over the lake, backed by DuckDB (@duckdb/node-api). Curated Parquet is
+ * read in place for a local lake, or through a local cache for S3 (httpfs is not available).
+ * User input only ever reaches SQL as bound parameters.
+ * @module
+ */
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import { cacheObjects } from "./cache.ts";
+import { layout } from "./layout.ts";
+import type { ObjectStore } from "./store.ts";
+import { canonicalSymbol } from "./symbol.ts";
+
+/** One daily bar as returned to callers (prices as numbers, dates as ISO strings). */
+export interface DailyBarRow {
+  symbol: string;
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  adj_close: number;
+  volume: number;
+  dividend: number;
+  split_ratio: number;
+  source: string;
+  raw_ref: string;
+}
+
+export interface DailyBarsQuery {
+  symbols: string[];
+  /** Inclusive ISO dates; both optional. */
+  start?: string;
+  end?: string;
+  /** Scale open/high/low/close by adj_close/close and volume by later splits. */
+  adjusted?: boolean;
+}
+
+export type ExportFormat = "csv" | "parquet" | "json";
+
+export interface Lake {
+  /** Daily bars sorted by symbol then date. */
+  getDailyBars(q: DailyBarsQuery): Promise<DailyBarRow[]>;
+  /** Any read-only SQL over the views `daily_bars` and `symbols`, with `?` parameters. */
+  sql<T = Record<string, unknown>>(query: string, params?: DuckDBValue[]): Promise<T[]>;
+  /** Run a query and write its result to a local file. */
+  exportQuery(query: string, params: DuckDBValue[], format: ExportFormat, outPath: string): Promise<number>;
+  /** The SQL and parameters `getDailyBars` runs, for exports. */
+  dailyBarsSql(q: DailyBarsQuery): { text: string; params: DuckDBValue[] };
+  /** Re-read the lake's file list (after an ingest). */
+  refresh(): Promise<void>;
+  close(): void;
+}
+
+const DAILY_COLUMNS = "symbol, date, open, high, low, close, adj_close, volume, dividend, split_ratio, source, raw_ref";
+
+function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** Convert DuckDB's JS values (bigint, decimals as numbers, Date) to plain JSON-friendly values. */
+function plain(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    out[k] = typeof v === "bigint" ? Number(v) : v instanceof Date ? v.toISOString().slice(0, v.getUTCHours() || v.getUTCMinutes() ? 19 : 10) : v;
+  }
+  return out;
+}
+
+/**
+ * Open the lake for querying.
+ *
+ * @example Query an empty lake
+ * ```ts
+ * import { openLake } from "./query.ts";
+ * import { createLocalStore } from "./store_local.ts";
+ * const lake = await openLake({ store: createLocalStore(await Deno.makeTempDir()), cacheDir: await Deno.makeTempDir() });
+ * const rows = await lake.getDailyBars({ symbols: ["AAPL"] });
+ * lake.close();
+ * if (rows.length !== 0) throw new Error();
+ * ```
+ */
+export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheDir: string }): Promise<Lake> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const conn: DuckDBConnection = await instance.connect();
+
+  async function view(name: string, keys: string[], empty: string) {
+    const paths = await cacheObjects(store, keys, cacheDir);
+    const source = paths.length ? `read_parquet([${paths.map(sqlString).join(", ")}])` : `(${empty})`;
+    await conn.run(`CREATE OR REPLACE VIEW ${name} AS SELECT * FROM ${source}`);
+  }
+
+  async function refresh() {
+    const parts = (await store.list(layout.dailyBarsPrefix)).map((o) => o.key).filter((k) => k.endsWith(".parquet"));
+    await view(
+      "daily_bars",
+      parts,
+      `SELECT NULL::VARCHAR AS symbol, NULL::DATE AS date, NULL::DECIMAL(18,4) AS open, NULL::DECIMAL(18,4) AS high,
+        NULL::DECIMAL(18,4) AS low, NULL::DECIMAL(18,4) AS close, NULL::DECIMAL(18,4) AS adj_close, NULL::BIGINT AS volume,
+        NULL::DECIMAL(18,6) AS dividend, NULL::DOUBLE AS split_ratio, NULL::VARCHAR AS source,
+        NULL::TIMESTAMP AS ingested_at, NULL::VARCHAR AS raw_ref WHERE false`,
+    );
+    const hasSymbols = !!(await store.head(layout.symbols));
+    await view(
+      "symbols",
+      hasSymbols ? [layout.symbols] : [],
+      `SELECT NULL::VARCHAR AS symbol, NULL::VARCHAR AS name, NULL::VARCHAR AS exchange, NULL::VARCHAR AS status WHERE false`,
+    );
+  }
+  await refresh();
+
+  async function sql<T>(query: string, params: DuckDBValue[] = []): Promise<T[]> {
+    const reader = await conn.runAndReadAll(query, params);
+    return reader.getRowObjectsJS().map(plain) as T[];
+  }
+
+  function dailyBarsSql(q: DailyBarsQuery): { text: string; params: DuckDBValue[] } {
+    const symbols = [...new Set(q.symbols.map(canonicalSymbol))];
+    if (symbols.length === 0) throw new RangeError("Cannot query daily bars: no symbols given");
+    if (q.start && q.end && q.start > q.end) throw new RangeError(`Cannot query ${q.start}..${q.end}: start is after end`);
+    const params: DuckDBValue[] = [...symbols];
+    const where = [`symbol IN (${symbols.map(() => "?").join(", ")})`];
+    if (q.start) where.push("date >= ?::DATE"), params.push(q.start);
+    if (q.end) where.push("date <= ?::DATE"), params.push(q.end);
+    const filter = where.join(" AND ");
+    if (!q.adjusted) {
+      return { text: `SELECT ${DAILY_COLUMNS} FROM daily_bars WHERE ${filter} ORDER BY symbol, date`, params };
+    }
+    // Later splits matter for volume, so the split factor is computed over each symbol's whole
+    // history before the date filter applies.
+    const symbolFilter = where[0];
+    const dateFilter = where.slice(1).join(" AND ") || "true";
+    return {
+      text: `WITH h AS (
+          SELECT *, adj_close / close AS f,
+            coalesce(exp(sum(ln(split_ratio)) OVER (PARTITION BY symbol ORDER BY date
+              ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)), 1) AS later_splits
+          FROM daily_bars WHERE ${symbolFilter})
+        SELECT symbol, date, round(open * f, 4) AS open, round(high * f, 4) AS high, round(low * f, 4) AS low,
+          adj_close AS close, adj_close, round(volume * later_splits)::BIGINT AS volume, dividend, split_ratio, source, raw_ref
+        FROM h WHERE ${dateFilter} ORDER BY symbol, date`,
+      params,
+    };
+  }
+
+  return {
+    async getDailyBars(q) {
+      const { text, params } = dailyBarsSql(q);
+      return await sql<DailyBarRow>(text, params);
+    },
+    sql,
+    dailyBarsSql,
+    async exportQuery(query, params, format, outPath) {
+      // COPY takes no parameters, so the bound query lands in a temp table first.
+      await conn.run(`CREATE OR REPLACE TEMP TABLE export_result AS ${query}`, params);
+      const opts = format === "parquet" ? "FORMAT parquet, COMPRESSION zstd" : format === "csv" ? "FORMAT csv, HEADER true" : "FORMAT json, ARRAY true";
+      await conn.run(`COPY export_result TO ${sqlString(outPath)} (${opts})`);
+      const n = await sql<{ n: number }>("SELECT count(*) AS n FROM export_result");
+      await conn.run("DROP TABLE export_result");
+      return n[0].n;
+    },
+    refresh,
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}

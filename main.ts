@@ -1,0 +1,202 @@
+/**
+ * Ticklake's command line: `deno task <command>` runs `main.ts <command>`; every command takes
+ * `--help`. Exit codes: 0 done, 1 nothing could be done, 2 bad input.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { type ExportFormat, openLake } from "./lake/query.ts";
+import { openStore } from "./lake/open_store.ts";
+import { createLogger } from "./pipelines/log.ts";
+import { ingestDaily } from "./pipelines/jobs/ingest_daily.ts";
+import { resolveUniverse } from "./pipelines/jobs/universe.ts";
+import { listRuns } from "./pipelines/jobs/runs.ts";
+import { createEngine } from "./pipelines/jobs/engine_choice.ts";
+import { yahooDailySource } from "./pipelines/jobs/daily_sources.ts";
+import { SymbolError } from "./lake/symbol.ts";
+
+type Flags = Record<string, string | boolean | undefined>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Record<string, { type: "string" | "boolean"; help: string }>;
+  run(flags: Flags, config: Config): Promise<number>;
+}
+
+const lakeOption = { type: "string", help: "lake location: a directory or s3://bucket/prefix (default $TICKLAKE_LAKE or ./data)" } as const;
+
+function withLake(config: Config, flags: Flags): Config {
+  return flags.lake ? loadConfig({ ...Deno.env.toObject(), TICKLAKE_LAKE: String(flags.lake) }) : config;
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+const commands: Record<string, Command> = {
+  ingest: {
+    summary: "Fetch daily bars (Yahoo chart API) into the lake: raw -> staging -> curated",
+    usage: "ingest (--symbols AAPL,MSFT | --universe demo|sp500|sim:<n>|file:<path>) [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
+    options: {
+      symbols: { type: "string", help: "comma-separated symbols (BRK.B, BRK-B and BRK/B are the same)" },
+      universe: { type: "string", help: "a named universe instead of --symbols" },
+      from: { type: "string", help: "first date, inclusive (default 2009-01-01)" },
+      to: { type: "string", help: "last date, inclusive (default today)" },
+      lake: lakeOption,
+      engine: { type: "string", help: "Parquet engine: duckdb (default) or wasm" },
+      concurrency: { type: "string", help: "parallel requests (default 4)" },
+      json: { type: "boolean", help: "print the summary as JSON" },
+    },
+    async run(flags, config) {
+      config = withLake(config, flags);
+      const symbols = flags.symbols
+        ? String(flags.symbols).split(",").filter((s) => s.trim() !== "")
+        : flags.universe
+        ? await resolveUniverse(String(flags.universe))
+        : [];
+      if (flags.symbols !== undefined && symbols.length === 0) throw new SymbolError("Cannot ingest: --symbols is empty");
+      if (symbols.length === 0) throw new RangeError("Cannot ingest: give --symbols or --universe");
+      const store = openStore(config.lake);
+      const summary = await ingestDaily({
+        store,
+        engine: await createEngine(String(flags.engine ?? "duckdb")),
+        source: yahooDailySource({ baseUrl: config.providers.yahoo }),
+        symbols,
+        from: String(flags.from ?? "2009-01-01"),
+        to: String(flags.to ?? today()),
+        log: createLogger(),
+        concurrency: flags.concurrency ? Number(flags.concurrency) : undefined,
+      });
+      if (flags.json) console.log(JSON.stringify(summary, null, 2));
+      else {
+        console.log(
+          `ingest ${summary.run_id}: ${summary.symbols_ok}/${summary.symbols_total} symbols ok` +
+            ` (${summary.symbols_skipped} resumed from an earlier attempt), ${summary.symbols_failed} failed;` +
+            ` ${summary.bars_fetched} bars staged, ${summary.rows_inserted} inserted, ${summary.rows_updated} updated,` +
+            ` ${summary.rows_unchanged} unchanged, ${summary.rows_rejected} rejected; ${summary.partitions_written} partitions written in ${summary.elapsed_s}s`,
+        );
+        for (const f of summary.failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
+      }
+      return summary.symbols_ok === 0 ? 1 : 0;
+    },
+  },
+  query: {
+    summary: "Query daily bars (or any read-only SQL) and print or export the result",
+    usage: "query --symbols AAPL [--from ..] [--to ..] [--adjusted] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
+    options: {
+      symbols: { type: "string", help: "comma-separated symbols" },
+      from: { type: "string", help: "first date, inclusive" },
+      to: { type: "string", help: "last date, inclusive" },
+      adjusted: { type: "boolean", help: "split- and dividend-adjusted prices" },
+      sql: { type: "string", help: "SQL over the views daily_bars and symbols" },
+      format: { type: "string", help: "csv (default), parquet or json" },
+      out: { type: "string", help: "write to this file instead of printing" },
+      lake: lakeOption,
+    },
+    async run(flags, config) {
+      config = withLake(config, flags);
+      const format = String(flags.format ?? "csv");
+      if (!["csv", "parquet", "json"].includes(format)) throw new RangeError(`Cannot export as '${format}': use csv, parquet or json`);
+      if (format === "parquet" && !flags.out) throw new RangeError("Cannot print Parquet: give --out FILE");
+      const lake = await openLake({ store: openStore(config.lake), cacheDir: config.cacheDir });
+      try {
+        if (!flags.sql && !flags.symbols) throw new RangeError("Cannot query: give --symbols or --sql");
+        const { text, params } = flags.sql ? { text: String(flags.sql), params: [] } : lake.dailyBarsSql({
+          symbols: String(flags.symbols).split(","),
+          start: flags.from as string | undefined,
+          end: flags.to as string | undefined,
+          adjusted: !!flags.adjusted,
+        });
+        if (flags.out) {
+          const n = await lake.exportQuery(text, params, format as ExportFormat, String(flags.out));
+          console.error(`wrote ${n} rows to ${flags.out}`);
+        } else {
+          const rows = await lake.sql(text, params);
+          console.log(format === "json" ? JSON.stringify(rows, null, 2) : toCsv(rows));
+        }
+      } finally {
+        lake.close();
+      }
+      return 0;
+    },
+  },
+  runs: {
+    summary: "Show recent pipeline runs and what failed, and why",
+    usage: "runs [--json] [--limit N]",
+    options: { json: { type: "boolean", help: "print JSON" }, limit: { type: "string", help: "how many runs (default 10)" }, lake: lakeOption },
+    async run(flags, config) {
+      const runs = await listRuns(openStore(withLake(config, flags).lake), Number(flags.limit ?? 10));
+      if (flags.json) console.log(JSON.stringify(runs, null, 2));
+      else {
+        for (const r of runs) {
+          console.log(`${r.run_id} ${r.job} ${r.status}: ${r.symbols_ok}/${r.symbols_total} ok, ${r.rows_landed} rows landed`);
+          for (const f of r.failures.slice(0, 20)) console.log(`  ${f.symbol} (${f.provider}) ${f.reason}: ${f.message}`);
+        }
+        if (runs.length === 0) console.log("no runs recorded yet");
+      }
+      return 0;
+    },
+  },
+};
+
+/** CSV with RFC 4180 quoting. */
+export function toCsv(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return "";
+  const cols = Object.keys(rows[0]);
+  const cell = (v: unknown) => {
+    const s = v === null || v === undefined ? "" : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  return [cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\n");
+}
+
+function helpText(name: string, c: Command): string {
+  const opts = Object.entries(c.options).map(([k, o]) => `  --${k.padEnd(12)} ${o.help}`);
+  return [`${c.summary}\n`, `usage: deno task ${c.usage}\n`, ...opts, `  --${"help".padEnd(12)} show this help`].join("\n");
+}
+
+function mainHelp(): string {
+  return ["Ticklake: a self-hosted US-equities market data lake\n", "commands:",
+    ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`),
+    "\n`deno task <command> --help` explains a command's flags."].join("\n");
+}
+
+/** Register more commands (kept in their own modules to keep this file small). */
+export function addCommand(name: string, c: Command) {
+  commands[name] = c;
+}
+
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (!name || name === "--help" || name === "help") {
+    console.log(mainHelp());
+    return 0;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    console.error(`Unknown command '${name}'.\n\n${mainHelp()}`);
+    return 2;
+  }
+  let flags: Flags;
+  try {
+    const options = Object.fromEntries(Object.entries(cmd.options).map(([k, o]) => [k, { type: o.type }]));
+    flags = parseArgs({ args: rest, options: { ...options, help: { type: "boolean" } }, strict: true }).values as Flags;
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${helpText(name, cmd)}`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(helpText(name, cmd));
+    return 0;
+  }
+  try {
+    return await cmd.run(flags, loadConfig());
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof RangeError || e instanceof SymbolError || e instanceof TypeError) {
+      console.error(`error: ${(e as Error).message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

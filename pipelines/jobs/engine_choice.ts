@@ -1,0 +1,14 @@
+/**
+ * Pick a Parquet engine by name. DuckDB is native (fast, local only); wasm runs anywhere,
+ * including Deno Deploy.
+ * @module
+ */
+import type { ParquetEngine } from "../../lake/parquet/engine.ts";
+import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
+
+export async function createEngine(name: string): Promise<ParquetEngine> {
+  if (name === "wasm") return createWasmEngine();
+  // Loaded on demand so that code paths using the wasm engine never load the native addon.
+  if (name === "duckdb") return (await import("../../lake/parquet/duckdb_engine.ts")).createDuckDbEngine();
+  throw new RangeError(`Cannot use Parquet engine '${name}': expected duckdb or wasm`);
+}

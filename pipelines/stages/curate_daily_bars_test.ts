@@ -1,0 +1,125 @@
+// deno-lint-ignore-file no-explicit-any
+import assert from "node:assert/strict";
+import { type Batch, emptyBatch, isoToDays, num, str } from "../../lake/schemas/columns.ts";
+import { DAILY_BARS, DailyBarSchema } from "../../lake/schemas/daily_bars.ts";
+import { checkDailyBars, mergeDailyBars, splitByYear } from "./curate_daily_bars.ts";
+
+interface Row {
+  symbol: string;
+  date: string;
+  close: number;
+  open?: number;
+  high?: number;
+  low?: number;
+  volume?: number;
+  at?: number;
+  ref?: string;
+}
+
+function bars(rows: Row[]): Batch {
+  const b = emptyBatch(DAILY_BARS, rows.length);
+  const c = b.columns as Record<string, any>;
+  rows.forEach((r, i) => {
+    c.symbol[i] = r.symbol;
+    c.date[i] = isoToDays(r.date);
+    c.open[i] = r.open ?? r.close;
+    c.high[i] = r.high ?? r.close + 1;
+    c.low[i] = r.low ?? r.close - 1;
+    c.close[i] = r.close;
+    c.adj_close[i] = r.close;
+    c.volume[i] = r.volume ?? 100;
+    c.dividend[i] = 0;
+    c.split_ratio[i] = 1;
+    c.source[i] = "yahoo";
+    c.ingested_at[i] = r.at ?? 1;
+    c.raw_ref[i] = r.ref ?? "raw/a";
+  });
+  return b;
+}
+
+Deno.test("mergeDailyBars() sorts by symbol then date and inserts new keys", () => {
+  const m = mergeDailyBars(
+    bars([]),
+    bars([{ symbol: "MSFT", date: "2024-01-03", close: 3 }, { symbol: "AAPL", date: "2024-01-03", close: 2 }, {
+      symbol: "AAPL",
+      date: "2024-01-02",
+      close: 1,
+    }]),
+  );
+  assert.equal(m.inserted, 3);
+  assert.deepEqual(str(m.batch, "symbol"), ["AAPL", "AAPL", "MSFT"]);
+  assert.deepEqual(Array.from(num(m.batch, "close")), [1, 2, 3]);
+});
+
+Deno.test("mergeDailyBars() keeps the existing row when a rerun brings identical values", () => {
+  const first = mergeDailyBars(bars([]), bars([{ symbol: "AAPL", date: "2024-01-02", close: 1, at: 1, ref: "raw/old" }]));
+  const again = mergeDailyBars(first.batch, bars([{ symbol: "AAPL", date: "2024-01-02", close: 1, at: 2, ref: "raw/new" }]));
+  assert.deepEqual([again.inserted, again.updated, again.unchanged], [0, 0, 1]);
+  assert.equal(again.batch.length, 1);
+  assert.deepEqual(str(again.batch, "raw_ref"), ["raw/old"]);
+  assert.deepEqual(Array.from(num(again.batch, "ingested_at")), [1]);
+});
+
+Deno.test("mergeDailyBars() lets a revised bar replace the old one (newest wins)", () => {
+  const first = mergeDailyBars(bars([]), bars([{ symbol: "AAPL", date: "2024-01-02", close: 1, ref: "raw/old" }]));
+  const revised = mergeDailyBars(first.batch, bars([{ symbol: "AAPL", date: "2024-01-02", close: 1.5, ref: "raw/new" }]));
+  assert.deepEqual([revised.inserted, revised.updated], [0, 1]);
+  assert.deepEqual(Array.from(num(revised.batch, "close")), [1.5]);
+  assert.deepEqual(str(revised.batch, "raw_ref"), ["raw/new"]);
+});
+
+Deno.test("mergeDailyBars() keeps the last of duplicate incoming rows for one key", () => {
+  const m = mergeDailyBars(
+    bars([]),
+    bars([{ symbol: "AAPL", date: "2024-01-02", close: 1 }, { symbol: "AAPL", date: "2024-01-02", close: 2 }]),
+  );
+  assert.equal(m.batch.length, 1);
+  assert.deepEqual(Array.from(num(m.batch, "close")), [2]);
+});
+
+Deno.test("splitByYear() groups rows by calendar year in order", () => {
+  const parts = splitByYear(bars([
+    { symbol: "A", date: "2024-01-02", close: 1 },
+    { symbol: "A", date: "2023-12-29", close: 1 },
+    { symbol: "B", date: "2024-06-03", close: 1 },
+  ]));
+  assert.deepEqual([...parts.keys()], [2023, 2024]);
+  assert.equal(parts.get(2024)!.length, 2);
+});
+
+Deno.test("checkDailyBars() rejects exactly the rows DailyBarSchema rejects", () => {
+  const rows: Row[] = [
+    { symbol: "A", date: "2024-01-02", close: 10 },
+    { symbol: "A", date: "2024-01-03", close: 10, high: 9 },
+    { symbol: "A", date: "2024-01-04", close: 10, low: 11 },
+    { symbol: "A", date: "2024-01-05", close: -1, low: -2 },
+    { symbol: "A", date: "2024-01-08", close: 10, volume: 1.5 },
+    { symbol: "A", date: "2024-01-09", close: 10, volume: -1 },
+  ];
+  const b = bars(rows);
+  const { good, rejected } = checkDailyBars(b);
+  const c = b.columns as Record<string, any>;
+  const zodGood = rows.flatMap((r, i) =>
+    DailyBarSchema.safeParse({
+      symbol: r.symbol,
+      date: r.date,
+      open: c.open[i],
+      high: c.high[i],
+      low: c.low[i],
+      close: c.close[i],
+      adj_close: c.adj_close[i],
+      volume: c.volume[i],
+      dividend: 0,
+      split_ratio: 1,
+      source: "yahoo",
+      ingested_at: "2026-11-24T00:00:00Z",
+      raw_ref: "raw/a",
+    }).success
+      ? [i]
+      : []
+  );
+  assert.deepEqual(Array.from(good), zodGood);
+  assert.deepEqual(Array.from(good), [0]);
+  assert.equal(rejected.length, 5);
+  assert.match(rejected[0].reason, /low <= open/);
+});
