@@ -114,7 +114,7 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
   }
 
   function dailyBarsSql(q: DailyBarsQuery): { text: string; params: DuckDBValue[] } {
-    const symbols = [...new Set(q.symbols.map(canonicalSymbol))];
+    const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
     if (symbols.length === 0) throw new RangeError("Cannot query daily bars: no symbols given");
     if (q.start && q.end && q.start > q.end) throw new RangeError(`Cannot query ${q.start}..${q.end}: start is after end`);
     const params: DuckDBValue[] = [...symbols];

@@ -99,7 +99,7 @@ async function stageSymbol(
   const rawKey = await writeRaw(store, reply, {
     dataset: source.dataset,
     name: symbol,
-    request: { symbol, from: cp.from, to: cp.to, load_id: cp.load_id },
+    request: { symbol, from: cp.from, to: cp.to, from_day: range.fromDay, to_day: range.toDay, load_id: cp.load_id },
   });
   const { batch, warnings } = source.parse(reply, symbol, range);
   for (const w of warnings) opts.log?.warn("ingest.parse_warning", { symbol, warning: w, raw_ref: rawKey });
@@ -151,7 +151,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   const log = opts.log ?? silentLogger;
   const now = opts.now ?? (() => new Date());
   const started = performance.now();
-  const symbols = [...new Set(opts.symbols.map(canonicalSymbol))];
+  const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))];
   if (symbols.length === 0) throw new RangeError("Cannot ingest: no symbols given");
   const range = parseRange(opts.from, opts.to, now());
 

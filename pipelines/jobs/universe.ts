@@ -40,7 +40,7 @@ export async function resolveUniverse(name: string): Promise<string[]> {
   if (sim) return simulatedSymbols(Number(sim[1]));
   if (name.startsWith("file:")) {
     const text = await Deno.readTextFile(name.slice(5));
-    return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map(canonicalSymbol);
+    return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((s) => canonicalSymbol(s));
   }
   throw new RangeError(`Cannot resolve universe '${name}': expected demo, sp500, sim:<n> or file:<path>`);
 }
