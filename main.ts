@@ -138,6 +138,93 @@ const commands: Record<string, Command> = {
   },
 };
 
+commands.symbols = {
+  summary: "Refresh the symbol master from the Nasdaq Trader directory and SEC company tickers",
+  usage: "symbols [--lake DIR|s3://...]",
+  options: { lake: lakeOption, json: { type: "boolean", help: "print the summary as JSON" } },
+  async run(flags, config) {
+    config = withLake(config, flags);
+    const { refreshSymbols } = await import("./pipelines/jobs/refresh_symbols.ts");
+    const r = await refreshSymbols({
+      store: openStore(config.lake),
+      engine: await createEngine("duckdb"),
+      config: config.providers,
+      log: createLogger(),
+    });
+    console.log(flags.json ? JSON.stringify(r, null, 2) : `symbols: ${r.active} active, ${r.delisted} delisted, ${r.added} added${r.usedLastGood ? " (kept the last good master)" : ""}`);
+    return r.usedLastGood ? 1 : 0;
+  },
+};
+
+commands.replay = {
+  summary: "Run the offline provider replay server (Yahoo, Nasdaq Trader, SEC, Alpha Vantage, Alpaca formats)",
+  usage: "replay [--port 9000]",
+  options: { port: { type: "string", help: "port (default 9000)" } },
+  async run(flags) {
+    const { startReplayServer } = await import("./pipelines/replay/server.ts");
+    const s = await startReplayServer({ port: Number(flags.port ?? 9000) });
+    console.log(`replay server on ${s.url}`);
+    await new Promise(() => {});
+    return 0;
+  },
+};
+
+commands.serve = {
+  summary: "Serve the dashboard over the configured lake",
+  usage: "serve [--port 8000] [--lake DIR|s3://...]",
+  options: { port: { type: "string", help: "port (default $PORT or 8000)" }, lake: lakeOption },
+  async run(flags, config) {
+    config = withLake(config, flags);
+    const { serve } = await import("./web/server.ts");
+    const port = Number(flags.port ?? config.port);
+    await serve({ store: openStore(config.lake), port, token: config.token });
+    console.log(`dashboard on http://localhost:${port}/`);
+    await new Promise(() => {});
+    return 0;
+  },
+};
+
+commands.demo = {
+  summary: "Run the full offline pipeline into the lake, then serve the dashboard",
+  usage: "demo [--from 2015-01-02] [--lake DIR]",
+  options: { from: { type: "string", help: "first date to ingest" }, lake: lakeOption },
+  async run(flags, config) {
+    config = withLake(config, flags);
+    const { runDemoPipeline } = await import("./pipelines/jobs/demo.ts");
+    const log = createLogger();
+    const env = { ...Deno.env.toObject(), TICKLAKE_LAKE: flags.lake ? String(flags.lake) : (Deno.env.get("TICKLAKE_LAKE") ?? "./data") };
+    const demo = await runDemoPipeline({ env, engine: await createEngine("duckdb"), from: flags.from as string | undefined, log });
+    const i = demo.ingest;
+    const counts = await summarizeLake(demo.config);
+    console.log([
+      "",
+      `Ticklake demo: lake ${demo.store.url}`,
+      `  symbol master: ${demo.symbols.active} active, ${demo.symbols.delisted} delisted symbols`,
+      `  daily bars: ${i.symbols_ok}/${i.symbols_total} symbols, ${i.bars_fetched} bars fetched, ${i.rows_inserted} inserted, ${i.rows_updated} updated, ${i.rows_unchanged} unchanged, ${i.rows_rejected} rejected`,
+      `  curated daily_bars: ${counts.bars} rows (${counts.real} real, ${counts.simulated} simulated), ${counts.first} .. ${counts.last}`,
+    ].join("\n"));
+    const { serve } = await import("./web/server.ts");
+    await serve({ store: demo.store, port: config.port, token: config.token });
+    console.log(`\n  dashboard: http://localhost:${config.port}/\n`);
+    await new Promise(() => {});
+    return 0;
+  },
+};
+
+async function summarizeLake(config: Config) {
+  const lake = await openLake({ store: openStore(config.lake), cacheDir: config.cacheDir });
+  try {
+    const [r] = await lake.sql<{ bars: number; real: number; simulated: number; first: string; last: string }>(
+      `SELECT count(*)::INT AS bars, count(*) FILTER (source <> 'simulated')::INT AS real,
+        count(*) FILTER (source = 'simulated')::INT AS simulated, min(date)::VARCHAR AS first, max(date)::VARCHAR AS last
+       FROM daily_bars`,
+    );
+    return r;
+  } finally {
+    lake.close();
+  }
+}
+
 /** CSV with RFC 4180 quoting. */
 export function toCsv(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return "";

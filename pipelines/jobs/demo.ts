@@ -1,0 +1,66 @@
+/**
+ * The offline demo: start the replay server, point every provider at it, refresh the symbol
+ * master, ingest the demo universe and report what landed. The caller then serves the dashboard.
+ * @module
+ */
+import { type Config, loadConfig } from "../../config.ts";
+import { openStore } from "../../lake/open_store.ts";
+import type { ParquetEngine } from "../../lake/parquet/engine.ts";
+import type { ObjectStore } from "../../lake/store.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { startReplayServer } from "../replay/server.ts";
+import { yahooDailySource } from "./daily_sources.ts";
+import { ingestDaily, type IngestSummary } from "./ingest_daily.ts";
+import { refreshSymbols } from "./refresh_symbols.ts";
+import { DEMO_UNIVERSE } from "./universe.ts";
+
+export interface DemoResult {
+  store: ObjectStore;
+  config: Config;
+  symbols: Awaited<ReturnType<typeof refreshSymbols>>;
+  ingest: IngestSummary;
+  replayUrl: string;
+  close(): Promise<void>;
+}
+
+/** Run the pipeline against a fresh replay server. `close()` stops the server. */
+export async function runDemoPipeline(
+  { env = Deno.env.toObject(), engine, from = "2015-01-02", symbols = DEMO_UNIVERSE, log = silentLogger, now }: {
+    env?: Record<string, string | undefined>;
+    engine: ParquetEngine;
+    from?: string;
+    symbols?: string[];
+    log?: Logger;
+    now?: () => Date;
+  },
+): Promise<DemoResult> {
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1" });
+  try {
+    const config = loadConfig({
+      ...env,
+      TICKLAKE_YAHOO_URL: replay.url,
+      TICKLAKE_NASDAQTRADER_URL: replay.url,
+      TICKLAKE_SEC_URL: replay.url,
+      TICKLAKE_SEC_DATA_URL: replay.url,
+      TICKLAKE_ALPHAVANTAGE_URL: replay.url,
+      TICKLAKE_ALPACA_DATA_URL: replay.url,
+    });
+    const store = openStore(config.lake);
+    log.info("demo.replay_started", { url: replay.url, lake: store.url });
+    const symbolsResult = await refreshSymbols({ store, engine, config: config.providers, log, now });
+    const ingest = await ingestDaily({
+      store,
+      engine,
+      source: yahooDailySource({ baseUrl: replay.url, now }),
+      symbols,
+      from,
+      to: (now?.() ?? new Date()).toISOString().slice(0, 10),
+      log,
+      now,
+    });
+    return { store, config, symbols: symbolsResult, ingest, replayUrl: replay.url, close: replay.close };
+  } catch (e) {
+    await replay.close();
+    throw e;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * End-to-end daily ingest over real HTTP against the replay server into a local lake: lineage,
+ * rerun idempotency, resume after SIGKILL, failure isolation and hostile input.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { layout } from "../lake/layout.ts";
+import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
+import { openLake } from "../lake/query.ts";
+import { readRawMeta } from "../lake/raw.ts";
+import { createLocalStore } from "../lake/store_local.ts";
+import { SymbolError } from "../lake/symbol.ts";
+import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
+import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
+import { startReplayServer } from "../pipelines/replay/server.ts";
+import { main } from "../main.ts";
+
+const NOW = () => new Date("2026-11-20T23:00:00Z");
+
+async function withReplay(fn: (url: string) => Promise<void>) {
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now: NOW });
+  try {
+    await fn(replay.url);
+  } finally {
+    await replay.close();
+  }
+}
+
+async function curatedRows(root: string) {
+  const lake = await openLake({ store: createLocalStore(root), cacheDir: await Deno.makeTempDir() });
+  try {
+    return await lake.sql<{ symbol: string; date: string; close: number; source: string; raw_ref: string }>(
+      "SELECT symbol, date::VARCHAR AS date, close::DOUBLE AS close, source, raw_ref FROM daily_bars ORDER BY symbol, date",
+    );
+  } finally {
+    lake.close();
+  }
+}
+
+Deno.test("ingestDaily() lands as-traded bars with lineage, and a rerun changes nothing", async () => {
+  await withReplay(async (url) => {
+    const root = await Deno.makeTempDir();
+    const store = createLocalStore(root);
+    const engine = createWasmEngine();
+    const opts = {
+      store,
+      engine,
+      source: yahooDailySource({ baseUrl: url, now: NOW }),
+      symbols: ["TSLA", "BRK-B", "S0001"],
+      from: "2020-08-24",
+      to: "2020-09-04",
+      now: NOW,
+    };
+    const first = await ingestDaily(opts);
+    assert.equal(first.symbols_failed, 0, JSON.stringify(first.failures));
+    assert.equal(first.rows_inserted, 3 * 9, "9 NYSE sessions from 2020-08-24 to 2020-09-04 (Labor Day is 09-07)");
+
+    const rows = await curatedRows(root);
+    assert.equal(rows.length, 27);
+    assert.deepEqual([...new Set(rows.map((r) => r.symbol))], ["BRK.B", "S0001", "TSLA"]);
+    const tsla = Object.fromEntries(rows.filter((r) => r.symbol === "TSLA").map((r) => [r.date, r]));
+    // TSLA split 5:1 effective 2020-08-31: as traded it closed at 2213.40 before and 498.32 after.
+    assert.ok(Math.abs(tsla["2020-08-28"].close - 2213.4) < 0.05, String(tsla["2020-08-28"].close));
+    assert.ok(Math.abs(tsla["2020-08-31"].close - 498.32) < 0.05, String(tsla["2020-08-31"].close));
+    assert.equal(tsla["2020-08-28"].source, "yahoo");
+    assert.ok(rows.filter((r) => r.symbol === "S0001").every((r) => r.source === "simulated"));
+    for (const ref of new Set(rows.map((r) => r.raw_ref))) {
+      const meta = await readRawMeta(store, ref);
+      assert.ok(meta, `raw metadata for ${ref}`);
+      assert.equal(meta.status, 200);
+      assert.ok((await store.get(ref))!.length === meta.bytes);
+    }
+
+    const before = await Deno.readFile(join(root, layout.dailyBarsPartition(2020)));
+    const again = await ingestDaily(opts);
+    assert.deepEqual([again.rows_inserted, again.rows_updated, again.partitions_written], [0, 0, 0]);
+    assert.equal(again.rows_unchanged, 27);
+    assert.deepEqual(await Deno.readFile(join(root, layout.dailyBarsPartition(2020))), before);
+    assert.equal((await curatedRows(root)).length, 27);
+    const runs = await store.list(layout.runsPrefix);
+    assert.equal(runs.length, 2);
+  });
+});
+
+Deno.test("ingestDaily() records a malformed reply as a failure and lands the other symbols", async () => {
+  await withReplay(async (url) => {
+    // A proxy that corrupts one symbol's reply and passes the rest through to the replay server.
+    const proxy = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+      const u = new URL(req.url);
+      if (u.pathname.endsWith("/MSFT")) return new Response("<html>Service Unavailable</html>", { headers: { "content-type": "text/html" } });
+      if (u.pathname.endsWith("/NVDA")) return new Response('{"chart":{"result":[{"meta":{', { headers: { "content-type": "application/json" } });
+      return await fetch(url + u.pathname + u.search);
+    });
+    try {
+      const root = await Deno.makeTempDir();
+      const store = createLocalStore(root);
+      const summary = await ingestDaily({
+        store,
+        engine: createWasmEngine(),
+        source: yahooDailySource({ baseUrl: `http://127.0.0.1:${proxy.addr.port}`, now: NOW }),
+        symbols: ["AAPL", "MSFT", "NVDA"],
+        from: "2021-03-01",
+        to: "2021-03-05",
+        now: NOW,
+      });
+      assert.equal(summary.symbols_ok, 1);
+      assert.deepEqual(summary.failures.map((f) => [f.symbol, f.reason]).sort(), [["MSFT", "malformed"], ["NVDA", "malformed"]]);
+      const rows = await curatedRows(root);
+      assert.deepEqual([...new Set(rows.map((r) => r.symbol))], ["AAPL"]);
+      // The bad replies are still kept verbatim in raw, for diagnosis.
+      const raw = (await store.list("raw/yahoo/")).filter((o) => !o.key.endsWith(".meta.json"));
+      assert.equal(raw.length, 3);
+    } finally {
+      await proxy.shutdown();
+    }
+  });
+});
+
+Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched and nothing duplicates", async () => {
+  await withReplay(async (url) => {
+    const root = await Deno.makeTempDir();
+    const args = ["ingest", "--universe", "sim:60", "--from", "2023-01-02", "--to", "2023-03-31", "--lake", root, "--engine", "wasm", "--concurrency", "1"];
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, ...args],
+      env: { TICKLAKE_YAHOO_URL: url },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const stagingDir = join(root, "staging", "daily_bars");
+    let staged = 0;
+    for (let i = 0; i < 3000 && staged < 5; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      try {
+        for await (const load of Deno.readDir(stagingDir)) {
+          staged = 0;
+          for await (const f of Deno.readDir(join(stagingDir, load.name))) if (f.name.endsWith(".parquet")) staged++;
+        }
+      } catch { /* not created yet */ }
+    }
+    child.kill("SIGKILL");
+    const status = await child.status;
+    assert.equal(status.signal, "SIGKILL", "the child must be killed mid-run for this test to mean anything");
+    assert.ok(staged >= 5 && staged < 60, `staged ${staged}`);
+
+    const store = createLocalStore(root);
+    const resumed = await ingestDaily({
+      store,
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: url }),
+      symbols: (await import("../pipelines/jobs/universe.ts")).simulatedSymbols(60),
+      from: "2023-01-02",
+      to: "2023-03-31",
+    });
+    assert.equal(resumed.resumed, true);
+    assert.ok(resumed.symbols_skipped >= staged, `${resumed.symbols_skipped} skipped`);
+    assert.equal(resumed.symbols_ok, 60);
+    const rows = await curatedRows(root);
+    const keys = new Set(rows.map((r) => `${r.symbol} ${r.date}`));
+    assert.equal(keys.size, rows.length, "no duplicate (symbol, date)");
+    assert.equal(rows.length, 60 * 61, "61 NYSE sessions in 2023 Q1");
+    // The checkpoint is gone once the run completes; readers never see temp files.
+    assert.equal((await store.list("state/checkpoints/")).length, 0);
+    assert.ok((await store.list("")).every((o) => !o.key.includes(".tmp-")));
+  });
+});
+
+Deno.test("ingestDaily() refuses hostile symbols and impossible ranges before writing anything", async () => {
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root);
+  const base = { store, engine: createWasmEngine(), source: yahooDailySource({ baseUrl: "http://127.0.0.1:9" }) };
+  for (const bad of ["../x", "a/b", "", "X".repeat(50)]) {
+    await assert.rejects(ingestDaily({ ...base, symbols: ["AAPL", bad], from: "2024-01-02", to: "2024-01-05" }), SymbolError);
+  }
+  await assert.rejects(ingestDaily({ ...base, symbols: ["AAPL"], from: "2024-02-30", to: "2024-03-05" }), RangeError);
+  await assert.rejects(ingestDaily({ ...base, symbols: ["AAPL"], from: "2024-03-05", to: "2024-03-01" }), RangeError);
+  assert.deepEqual(await store.list(""), []);
+  // The CLI turns the same input into exit code 2 with a message, not a stack trace.
+  assert.equal(await main(["ingest", "--symbols", "../x", "--lake", root]), 2);
+  assert.equal(await main(["ingest", "--symbols", "AAPL", "--from", "2024-13-01", "--lake", root]), 2);
+  assert.deepEqual(await store.list(""), []);
+});
