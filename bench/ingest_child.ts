@@ -1,0 +1,20 @@
+/**
+ * Runs one rebuild of curated daily bars from a lake's raw layer in its own process, so the
+ * parent can read this process's peak RSS (VmHWM) without the parent's own allocations.
+ * Usage: deno run -A bench/ingest_child.ts <lake dir> <engine>
+ * @module
+ */
+import { createLocalStore } from "../lake/store_local.ts";
+import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
+import { createEngine } from "../pipelines/jobs/engine_choice.ts";
+import { rebuildDailyBars } from "../pipelines/jobs/rebuild_daily.ts";
+
+const [root, engineName = "duckdb"] = Deno.args;
+const store = createLocalStore(root);
+const engine = await createEngine(engineName);
+const started = performance.now();
+const summary = await rebuildDailyBars({ store, engine, source: yahooDailySource({ baseUrl: "http://unused.invalid" }) });
+const ms = performance.now() - started;
+const status = await Deno.readTextFile("/proc/self/status");
+const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+console.log(JSON.stringify({ ms, bars: summary.bars, failed: summary.failed.length, partitions: summary.partitions_written, peakRssBytes: hwmKb * 1024 }));

@@ -1,0 +1,211 @@
+/**
+ * `deno task bench`: Ticklake's speed, size and memory figures, each against a baseline measured
+ * in the same run. Not a test: nothing here asserts; the table says PASS or MISS per target.
+ * Writes bench/out/results.json.
+ * @module
+ */
+import { DuckDBInstance } from "@duckdb/node-api";
+import { join } from "node:path";
+import { layout } from "../lake/layout.ts";
+import { openLake } from "../lake/query.ts";
+import { writeRaw } from "../lake/raw.ts";
+import { createLocalStore } from "../lake/store_local.ts";
+import { simulatedSymbols } from "../pipelines/jobs/universe.ts";
+import { yahooChartBody } from "../pipelines/replay/yahoo.ts";
+import { type Figure, medianMs, printTable } from "./table.ts";
+
+const SYMBOLS = Number(Deno.env.get("BENCH_SYMBOLS") ?? 500);
+const FROM = "2009-01-02";
+const TO = "2025-12-31";
+const NOW = new Date(`${TO}T23:00:00Z`);
+const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+
+function log(msg: string) {
+  console.error(`[bench] ${msg}`);
+}
+
+/** Write one Yahoo-format reply per symbol into the raw layer, as an ingest would have. */
+async function writeRawUniverse(root: string, symbols: string[]): Promise<string[]> {
+  const store = createLocalStore(root);
+  const keys: string[] = [];
+  for (const symbol of symbols) {
+    const body = new TextEncoder().encode(yahooChartBody(symbol, { fromDay: day(FROM), toDay: day(TO), now: NOW }));
+    keys.push(
+      await writeRaw(store, {
+        provider: "yahoo",
+        url: `http://replay/v8/finance/chart/${symbol}`,
+        status: 200,
+        contentType: "application/json",
+        body,
+        fetchedAt: NOW,
+        requestId: symbol,
+      }, { dataset: "chart_1d", name: symbol, request: { symbol, from_day: day(FROM), to_day: day(TO) } }),
+    );
+  }
+  return keys;
+}
+
+async function runChild(root: string, engine: string) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--max-old-space-size=4096", new URL("./ingest_child.ts", import.meta.url).pathname, root, engine],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (out.code !== 0) throw new Error(`ingest child failed with code ${out.code}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as { ms: number; bars: number; peakRssBytes: number; partitions: number };
+}
+
+/** The baseline: DuckDB alone, read_json over the raw replies -> one sorted zstd Parquet. */
+async function duckdbBaseline(rawDir: string, outFile: string): Promise<number> {
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  const t = performance.now();
+  await c.run(`COPY (
+      WITH r AS (SELECT unnest(chart.result) AS res FROM read_json('${rawDir}/**/*.json', format = 'auto', maximum_object_size = 100000000, filename = true)
+                 WHERE NOT filename LIKE '%.meta.json'),
+           a AS (SELECT res.meta.symbol AS symbol, unnest(res.timestamp) AS ts,
+                  unnest(res.indicators.quote[1].open) AS open, unnest(res.indicators.quote[1].high) AS high,
+                  unnest(res.indicators.quote[1].low) AS low, unnest(res.indicators.quote[1].close) AS close,
+                  unnest(res.indicators.adjclose[1].adjclose) AS adj_close, unnest(res.indicators.quote[1].volume) AS volume
+                 FROM r)
+      SELECT symbol, to_timestamp(ts)::DATE AS date, open::DECIMAL(18,4) AS open, high::DECIMAL(18,4) AS high,
+        low::DECIMAL(18,4) AS low, close::DECIMAL(18,4) AS close, adj_close::DECIMAL(18,4) AS adj_close, volume::BIGINT AS volume
+      FROM a WHERE close IS NOT NULL ORDER BY symbol, date)
+    TO '${outFile}' (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2)`);
+  const ms = performance.now() - t;
+  c.closeSync();
+  return ms;
+}
+
+/** The seed design's layout: one JSON file per symbol and year. */
+async function writeSeedJson(root: string, lakeRoot: string, symbols: string[]) {
+  const lake = await openLake({ store: createLocalStore(lakeRoot), cacheDir: join(root, "cache") });
+  for (const symbol of symbols) {
+    const rows = await lake.getDailyBars({ symbols: [symbol] });
+    const byYear = new Map<string, unknown[]>();
+    for (const r of rows) {
+      const y = r.date.slice(0, 4);
+      if (!byYear.has(y)) byYear.set(y, []);
+      byYear.get(y)!.push(r);
+    }
+    await Deno.mkdir(join(root, "seed", symbol), { recursive: true });
+    for (const [y, list] of byYear) await Deno.writeTextFile(join(root, "seed", symbol, `${y}.json`), JSON.stringify(list));
+  }
+  lake.close();
+}
+
+async function readSeedJson(root: string, symbols: string[], years: string[]) {
+  const out: unknown[] = [];
+  for (const s of symbols) for (const y of years) out.push(...JSON.parse(await Deno.readTextFile(join(root, "seed", s, `${y}.json`))));
+  return out;
+}
+
+async function main() {
+  const root = await Deno.makeTempDir({ prefix: "ticklake-bench-" });
+  const lakeRoot = join(root, "lake");
+  const symbols = simulatedSymbols(SYMBOLS);
+  const figures: Figure[] = [];
+
+  log(`writing ${SYMBOLS} simulated Yahoo replies (${FROM}..${TO}) into ${lakeRoot}/raw`);
+  await writeRawUniverse(lakeRoot, symbols);
+
+  log("ingest: raw -> curated in a child process (duckdb engine)");
+  const ingest = await runChild(lakeRoot, "duckdb");
+  log("baseline: DuckDB read_json -> Parquet");
+  const baseMs = await duckdbBaseline(join(lakeRoot, "raw"), join(root, "baseline.parquet"));
+  const rate = ingest.bars / (ingest.ms / 1000);
+  figures.push({
+    name: "ingest raw -> curated",
+    value: rate,
+    unit: "bars/s",
+    baseline: { name: "DuckDB read_json->parquet", value: ingest.bars / (baseMs / 1000) },
+    ratio: rate / (ingest.bars / (baseMs / 1000)),
+    target: ">= 1,000,000 bars/s",
+    pass: rate >= 1_000_000,
+  });
+  figures.push({
+    name: "ingest peak RSS",
+    value: ingest.peakRssBytes / 2 ** 20,
+    unit: "MiB",
+    ratio: ingest.peakRssBytes / 2 ** 30,
+    target: "< 1 GiB",
+    pass: ingest.peakRssBytes < 2 ** 30,
+  });
+
+  const store = createLocalStore(lakeRoot);
+  const parts = (await store.list(layout.dailyBarsPrefix)).filter((o) => o.key.endsWith(".parquet"));
+  const bytes = parts.reduce((n, o) => n + o.size, 0);
+  const baselineBytes = (await Deno.stat(join(root, "baseline.parquet"))).size;
+  figures.push({
+    name: "curated size",
+    value: bytes / ingest.bars,
+    unit: "B/bar",
+    baseline: { name: "baseline Parquet (no lineage)", value: baselineBytes / ingest.bars },
+    ratio: (bytes / ingest.bars) / 12,
+    target: "<= 12 B/bar",
+    pass: bytes / ingest.bars <= 12,
+  });
+  figures.push({
+    name: "curated objects",
+    value: parts.length,
+    unit: "objects",
+    target: `one per partition (${parts.length} years), not per symbol (${SYMBOLS})`,
+    pass: parts.length < SYMBOLS,
+  });
+
+  log("query: getDailyBars 50 symbols x 5 years");
+  const lake = await openLake({ store, cacheDir: join(root, "cache") });
+  const pick = symbols.slice(0, 50);
+  const q = { symbols: pick, start: "2019-01-01", end: "2023-12-31" };
+  await lake.getDailyBars(q);
+  const apiMs = await medianMs(7, () => lake.getDailyBars(q));
+  const files = parts.map((p) => `'${store.pathOf(p.key)}'`).join(", ");
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  const hand = `SELECT * FROM read_parquet([${files}]) WHERE symbol IN (${pick.map((s) => `'${s}'`).join(",")})
+    AND date BETWEEN DATE '2019-01-01' AND DATE '2023-12-31' ORDER BY symbol, date`;
+  await c.runAndReadAll(hand);
+  const handMs = await medianMs(7, async () => (await c.runAndReadAll(hand)).getRowObjectsJS());
+  figures.push({
+    name: "getDailyBars 50 sym x 5 y",
+    value: apiMs,
+    unit: "ms",
+    baseline: { name: "hand-written DuckDB query", value: handMs },
+    ratio: apiMs / handMs,
+    target: "<= 1.2x hand-written",
+    pass: apiMs / handMs <= 1.2,
+  });
+  log("seed design: per-symbol-year JSON files");
+  await writeSeedJson(root, lakeRoot, pick);
+  const years = ["2019", "2020", "2021", "2022", "2023"];
+  const seedMs = await medianMs(7, () => readSeedJson(root, pick, years));
+  figures.push({
+    name: "getDailyBars vs seed JSON",
+    value: seedMs / apiMs,
+    unit: "x faster",
+    baseline: { name: "per-symbol-year JSON read", value: seedMs },
+    ratio: seedMs / apiMs,
+    target: ">= 20x faster",
+    pass: seedMs / apiMs >= 20,
+  });
+  lake.close();
+  c.closeSync();
+
+  for (const extra of await extraBenches(lakeRoot)) figures.push(extra);
+
+  const table = printTable(figures);
+  console.log(table);
+  await Deno.mkdir(new URL("./out/", import.meta.url), { recursive: true });
+  await Deno.writeTextFile(
+    new URL("./out/results.json", import.meta.url),
+    JSON.stringify({ at: new Date().toISOString(), symbols: SYMBOLS, bars: ingest.bars, figures }, null, 2) + "\n",
+  );
+  await Deno.remove(root, { recursive: true });
+}
+
+/** Benchmarks that other parts of the system contribute (browser, budgets), when present. */
+async function extraBenches(_lakeRoot: string): Promise<Figure[]> {
+  return [];
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,116 @@
+/**
+ * Yahoo chart reply -> daily bars as traded. Yahoo's open/high/low/close and volume are adjusted
+ * for every split after the bar (as of the reply), and `adjclose` for splits and dividends; we
+ * undo the split adjustment with the split events in the reply, so the caller must request
+ * period2 up to today for all later splits to be there.
+ * @module
+ */
+import type { Batch } from "../../../lake/schemas/columns.ts";
+import type { YahooChart } from "./wire.ts";
+
+const DAY_S = 86_400;
+const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 ** places;
+
+export interface DailyBarsOptions {
+  /** Canonical symbol written into the rows. */
+  symbol: string;
+  /** Inclusive range in epoch days; bars outside it are dropped. */
+  fromDay: number;
+  toDay: number;
+}
+
+/**
+ * Convert a parsed chart reply into daily-bar columns (without the lineage columns).
+ *
+ * @example An empty reply gives an empty batch
+ * ```ts
+ * import { toDailyBars } from "./daily.ts";
+ * const chart = { chart: { result: [{ meta: { symbol: "X" }, indicators: { quote: [{}] } }] } };
+ * if (toDailyBars(chart, { symbol: "X", fromDay: 0, toDay: 99999 }).batch.length !== 0) throw new Error();
+ * ```
+ */
+export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch: Batch; warnings: string[] } {
+  const warnings: string[] = [];
+  const r = chart.chart.result?.[0];
+  const ts = r?.timestamp ?? [];
+  const q = r?.indicators.quote[0] ?? {};
+  const adj = r?.indicators.adjclose?.[0]?.adjclose;
+  // Daily bars are stamped at the open (09:30 New York), so the exchange's UTC offset gives the
+  // trading date; either EST or EDT lands on the same day.
+  const offset = r?.meta.gmtoffset ?? -5 * 3600;
+  const dayOf = (t: number) => Math.floor((t + offset) / DAY_S);
+  const simulatedFrom = r?.meta.ticklakeSimulatedFrom ?? Infinity;
+
+  const splits = Object.values(r?.events?.splits ?? {}).map((s) => ({ day: dayOf(s.date), ratio: s.numerator / s.denominator }));
+  const splitOn = new Map<number, number>();
+  for (const s of splits) splitOn.set(s.day, (splitOn.get(s.day) ?? 1) * s.ratio);
+  const dividendOn = new Map<number, number>();
+  for (const d of Object.values(r?.events?.dividends ?? {})) dividendOn.set(dayOf(d.date), (dividendOn.get(dayOf(d.date)) ?? 0) + d.amount);
+  if (!adj && ts.length) warnings.push("no adjclose in reply: adj_close is the split-adjusted close");
+
+  // Keep the last bar per day, in day order.
+  const byDay = new Map<number, number>();
+  for (let i = 0; i < ts.length; i++) {
+    const day = dayOf(ts[i]);
+    if (day < opts.fromDay || day > opts.toDay) continue;
+    if (byDay.has(day)) warnings.push(`duplicate bar for day ${isoDay(day)}: kept the later one`);
+    byDay.set(day, i);
+  }
+  const days = [...byDay.keys()].sort((a, b) => a - b);
+
+  const n = days.length;
+  const cols = {
+    symbol: new Array<string | null>(n),
+    date: new Float64Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    adj_close: new Float64Array(n),
+    volume: new Float64Array(n),
+    dividend: new Float64Array(n),
+    split_ratio: new Float64Array(n),
+    source: new Array<string | null>(n),
+  };
+  let out = 0;
+  for (const day of days) {
+    const i = byDay.get(day)!;
+    const o = q.open?.[i], h = q.high?.[i], l = q.low?.[i], c = q.close?.[i];
+    if (o == null || h == null || l == null || c == null) {
+      warnings.push(`all-null or partial bar on ${isoDay(day)}: dropped`);
+      continue;
+    }
+    // Every split after this bar scaled its prices down and its volume up.
+    let factor = 1;
+    for (const s of splits) if (s.day > day) factor *= s.ratio;
+    const open = round(o * factor, 4), high = round(h * factor, 4), low = round(l * factor, 4), close = round(c * factor, 4);
+    if (!(open > 0 && high > 0 && low > 0 && close > 0) || low > Math.min(open, close) || high < Math.max(open, close)) {
+      warnings.push(`inconsistent bar on ${isoDay(day)} (o=${open} h=${high} l=${low} c=${close}): dropped`);
+      continue;
+    }
+    const vol = q.volume?.[i];
+    if (vol == null) warnings.push(`no volume on ${isoDay(day)}: set to 0`);
+    cols.symbol[out] = opts.symbol;
+    cols.date[out] = day;
+    cols.open[out] = open;
+    cols.high[out] = high;
+    cols.low[out] = low;
+    cols.close[out] = close;
+    cols.adj_close[out] = round(adj?.[i] ?? c, 4);
+    cols.volume[out] = Math.round((vol ?? 0) / factor);
+    cols.dividend[out] = round((dividendOn.get(day) ?? 0) * factor, 6);
+    cols.split_ratio[out] = splitOn.get(day) ?? 1;
+    cols.source[out] = ts[i] >= simulatedFrom ? "simulated" : "yahoo";
+    out++;
+  }
+  for (const day of dividendOn.keys()) {
+    if (day >= opts.fromDay && day <= opts.toDay && !byDay.has(day)) warnings.push(`dividend on ${isoDay(day)} has no bar`);
+  }
+  const columns: Batch["columns"] = {};
+  for (const [k, v] of Object.entries(cols)) columns[k] = v instanceof Float64Array ? v.slice(0, out) : v.slice(0, out);
+  return { batch: { length: out, columns }, warnings };
+}
+
+function isoDay(day: number): string {
+  return new Date(day * DAY_S * 1000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,58 @@
+/**
+ * zod schemas of the Yahoo chart API reply (/v8/finance/chart/{symbol}), lenient where Yahoo is:
+ * null bars, missing `timestamp`, `quote: [{}]`, events keyed by a different timestamp than
+ * their `date`, split ratios as ints or floats. Unknown keys pass through.
+ * @module
+ */
+import { z } from "zod";
+
+const nums = z.array(z.number().nullable());
+
+const QuoteSchema = z.looseObject({
+  open: nums.optional(),
+  high: nums.optional(),
+  low: nums.optional(),
+  close: nums.optional(),
+  volume: nums.optional(),
+});
+
+const DividendSchema = z.looseObject({ amount: z.number(), date: z.number() });
+const SplitSchema = z.looseObject({
+  date: z.number(),
+  numerator: z.number().positive(),
+  denominator: z.number().positive(),
+  splitRatio: z.string().optional(),
+});
+
+export const YahooMetaSchema = z.looseObject({
+  symbol: z.string(),
+  currency: z.string().nullable().optional(),
+  exchangeTimezoneName: z.string().optional(),
+  gmtoffset: z.number().optional(),
+  dataGranularity: z.string().optional(),
+  /** Added by Ticklake's offline replay server: bars at or after this unix time are simulated. */
+  ticklakeSimulatedFrom: z.number().optional(),
+});
+
+export const YahooResultSchema = z.looseObject({
+  meta: YahooMetaSchema,
+  timestamp: z.array(z.number()).optional(),
+  events: z.looseObject({
+    dividends: z.record(z.string(), DividendSchema).optional(),
+    splits: z.record(z.string(), SplitSchema).optional(),
+  }).optional(),
+  indicators: z.looseObject({
+    quote: z.array(QuoteSchema),
+    adjclose: z.array(z.looseObject({ adjclose: nums.optional() })).optional(),
+  }),
+});
+
+export const YahooChartSchema = z.object({
+  chart: z.object({
+    result: z.array(YahooResultSchema).nullable(),
+    error: z.looseObject({ code: z.string(), description: z.string().nullable().optional() }).nullable().optional(),
+  }),
+});
+
+export type YahooChart = z.infer<typeof YahooChartSchema>;
+export type YahooResult = z.infer<typeof YahooResultSchema>;
