@@ -53,10 +53,10 @@ Deno.test("ingestDaily() lands as-traded bars with lineage, and a rerun changes 
     };
     const first = await ingestDaily(opts);
     assert.equal(first.symbols_failed, 0, JSON.stringify(first.failures));
-    assert.equal(first.rows_inserted, 3 * 9, "9 NYSE sessions from 2020-08-24 to 2020-09-04 (Labor Day is 09-07)");
+    assert.equal(first.rows_inserted, 3 * 10, "10 NYSE sessions from 2020-08-24 to 2020-09-04 (exchange_calendars XNYS)");
 
     const rows = await curatedRows(root);
-    assert.equal(rows.length, 27);
+    assert.equal(rows.length, 30);
     assert.deepEqual([...new Set(rows.map((r) => r.symbol))], ["BRK.B", "S0001", "TSLA"]);
     const tsla = Object.fromEntries(rows.filter((r) => r.symbol === "TSLA").map((r) => [r.date, r]));
     // TSLA split 5:1 effective 2020-08-31: as traded it closed at 2213.40 before and 498.32 after.
@@ -74,9 +74,9 @@ Deno.test("ingestDaily() lands as-traded bars with lineage, and a rerun changes 
     const before = await Deno.readFile(join(root, layout.dailyBarsPartition(2020)));
     const again = await ingestDaily(opts);
     assert.deepEqual([again.rows_inserted, again.rows_updated, again.partitions_written], [0, 0, 0]);
-    assert.equal(again.rows_unchanged, 27);
+    assert.equal(again.rows_unchanged, 30);
     assert.deepEqual(await Deno.readFile(join(root, layout.dailyBarsPartition(2020))), before);
-    assert.equal((await curatedRows(root)).length, 27);
+    assert.equal((await curatedRows(root)).length, 30);
     const runs = await store.list(layout.runsPrefix);
     assert.equal(runs.length, 2);
   });
@@ -119,7 +119,7 @@ Deno.test("ingestDaily() records a malformed reply as a failure and lands the ot
 Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched and nothing duplicates", async () => {
   await withReplay(async (url) => {
     const root = await Deno.makeTempDir();
-    const args = ["ingest", "--universe", "sim:60", "--from", "2023-01-02", "--to", "2023-03-31", "--lake", root, "--engine", "wasm", "--concurrency", "1"];
+    const args = ["ingest", "--universe", "sim:60", "--from", "2022-01-03", "--to", "2022-03-31", "--lake", root, "--engine", "wasm", "--concurrency", "1"];
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, ...args],
       env: { TICKLAKE_YAHOO_URL: url },
@@ -148,8 +148,8 @@ Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched
       engine: createWasmEngine(),
       source: yahooDailySource({ baseUrl: url }),
       symbols: (await import("../pipelines/jobs/universe.ts")).simulatedSymbols(60),
-      from: "2023-01-02",
-      to: "2023-03-31",
+      from: "2022-01-03",
+      to: "2022-03-31",
     });
     assert.equal(resumed.resumed, true);
     assert.ok(resumed.symbols_skipped >= staged, `${resumed.symbols_skipped} skipped`);
@@ -157,7 +157,7 @@ Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched
     const rows = await curatedRows(root);
     const keys = new Set(rows.map((r) => `${r.symbol} ${r.date}`));
     assert.equal(keys.size, rows.length, "no duplicate (symbol, date)");
-    assert.equal(rows.length, 60 * 61, "61 NYSE sessions in 2023 Q1");
+    assert.equal(rows.length, 60 * 62, "62 NYSE sessions in 2022 Q1 (exchange_calendars XNYS)");
     // The checkpoint is gone once the run completes; readers never see temp files.
     assert.equal((await store.list("state/checkpoints/")).length, 0);
     assert.ok((await store.list("")).every((o) => !o.key.includes(".tmp-")));

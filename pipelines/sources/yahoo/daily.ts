@@ -39,7 +39,8 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
   // trading date; either EST or EDT lands on the same day.
   const offset = r?.meta.gmtoffset ?? -5 * 3600;
   const dayOf = (t: number) => Math.floor((t + offset) / DAY_S);
-  const simulatedFrom = r?.meta.ticklakeSimulatedFrom ?? Infinity;
+  const replay = r?.meta.ticklake;
+  const isReal = (t: number) => !replay || (replay.realFrom !== null && replay.realTo !== null && t >= replay.realFrom && t <= replay.realTo);
 
   const splits = Object.values(r?.events?.splits ?? {}).map((s) => ({ day: dayOf(s.date), ratio: s.numerator / s.denominator }));
   const splitOn = new Map<number, number>();
@@ -100,7 +101,7 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     cols.volume[out] = Math.round((vol ?? 0) / factor);
     cols.dividend[out] = round((dividendOn.get(day) ?? 0) * factor, 6);
     cols.split_ratio[out] = splitOn.get(day) ?? 1;
-    cols.source[out] = ts[i] >= simulatedFrom ? "simulated" : "yahoo";
+    cols.source[out] = isReal(ts[i]) ? "yahoo" : "simulated";
     out++;
   }
   for (const day of dividendOn.keys()) {

@@ -81,11 +81,11 @@ Deno.test("toDailyBars() gives an empty batch for replies without timestamps", a
   }
 });
 
-Deno.test("toDailyBars() marks bars at or after meta.ticklakeSimulatedFrom as simulated", () => {
+Deno.test("toDailyBars() marks bars outside the replay server's real range as simulated", () => {
   const chart = {
     chart: {
       result: [{
-        meta: { symbol: "X", gmtoffset: -18000, ticklakeSimulatedFrom: 1704292200 },
+        meta: { symbol: "X", gmtoffset: -18000, ticklake: { realFrom: 1704205800, realTo: 1704205800 } },
         timestamp: [1704205800, 1704292200],
         indicators: { quote: [{ open: [10, 11], high: [12, 12], low: [9, 10], close: [11, 11.5], volume: [100, 200] }] },
       }],

@@ -30,8 +30,11 @@ export const YahooMetaSchema = z.looseObject({
   exchangeTimezoneName: z.string().optional(),
   gmtoffset: z.number().optional(),
   dataGranularity: z.string().optional(),
-  /** Added by Ticklake's offline replay server: bars at or after this unix time are simulated. */
-  ticklakeSimulatedFrom: z.number().optional(),
+  /**
+   * Added only by Ticklake's offline replay server: the reply mixes real recorded bars (those
+   * stamped within [realFrom, realTo]) with simulated ones (all others).
+   */
+  ticklake: z.object({ realFrom: z.number().nullable(), realTo: z.number().nullable() }).optional(),
 });
 
 export const YahooResultSchema = z.looseObject({

@@ -1,0 +1,66 @@
+/**
+ * The NYSE trading calendar: weekends and the exchange's full-day closures. Holidays are known
+ * for 2009-2026 (derived from QuantConnect Lean's market-hours database, cross-checked against
+ * exchange_calendars); outside those years only weekends are closed.
+ * @module
+ */
+import holidaysCsv from "./reference_data/nyse_holidays_2009-2026.csv" with { type: "text" };
+
+const DAY_MS = 86_400_000;
+export const CALENDAR_YEARS = { first: 2009, last: 2026 } as const;
+
+const closed = new Set<number>();
+const earlyClose = new Set<number>();
+for (const line of holidaysCsv.split(/\r?\n/).slice(1)) {
+  const [date, , type] = line.split(",");
+  if (!date) continue;
+  const day = Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+  if (type === "closed") closed.add(day);
+  else earlyClose.add(day);
+}
+
+/**
+ * Whether NYSE trades on a day (epoch days).
+ *
+ * @example
+ * ```ts
+ * import { isTradingDay } from "./calendar.ts";
+ * const d = (iso: string) => Date.parse(iso) / 86_400_000;
+ * if (isTradingDay(d("2024-07-04")) || !isTradingDay(d("2024-07-03"))) throw new Error();
+ * ```
+ */
+export function isTradingDay(day: number): boolean {
+  const weekday = (day + 4) % 7; // 1970-01-01 was a Thursday (4).
+  return weekday !== 0 && weekday !== 6 && !closed.has(day);
+}
+
+/** Whether the session closes early (13:00 New York). */
+export function isEarlyClose(day: number): boolean {
+  return earlyClose.has(day);
+}
+
+/** Every trading day in `[fromDay, toDay]`. */
+export function tradingDays(fromDay: number, toDay: number): number[] {
+  const out: number[] = [];
+  for (let d = fromDay; d <= toDay; d++) if (isTradingDay(d)) out.push(d);
+  return out;
+}
+
+/**
+ * New York's UTC offset in hours on a day: -4 in daylight time, -5 otherwise. US rules: since
+ * 2007 from the second Sunday of March to the first Sunday of November; before, from the first
+ * Sunday of April to the last Sunday of October.
+ */
+export function newYorkOffsetHours(day: number): number {
+  const y = new Date(day * DAY_MS).getUTCFullYear();
+  const nthSunday = (month: number, n: number) => {
+    const first = Date.UTC(y, month, 1) / DAY_MS;
+    return first + ((7 - ((first + 4) % 7)) % 7) + 7 * (n - 1);
+  };
+  const lastSunday = (month: number) => {
+    const last = Date.UTC(y, month + 1, 0) / DAY_MS;
+    return last - ((last + 4) % 7);
+  };
+  const [start, end] = y >= 2007 ? [nthSunday(2, 2), nthSunday(10, 1)] : [nthSunday(3, 1), lastSunday(9)];
+  return day >= start && day < end ? -4 : -5;
+}

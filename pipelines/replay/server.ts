@@ -1,0 +1,36 @@
+/**
+ * The offline provider replay server: answers on the real providers' paths in their exact formats,
+ * from real recordings (pipelines/replay/recordings) and a deterministic simulated market.
+ * @module
+ */
+import { Hono, type MiddlewareHandler } from "hono";
+import { staticFileRoutes } from "./static_files.ts";
+import { yahooRoutes } from "./yahoo.ts";
+
+export interface ReplayOptions {
+  seed?: number;
+  /** Extra route registrars (Alpha Vantage, Alpaca, ...). */
+  routes?: ((app: Hono) => void)[];
+  /** Runs before every route (fault injection). */
+  middleware?: MiddlewareHandler[];
+  /** "Today" for the simulated market. */
+  now?: () => Date;
+}
+
+export function createReplayApp(opts: ReplayOptions = {}): Hono {
+  const app = new Hono();
+  for (const m of opts.middleware ?? []) app.use("*", m);
+  app.get("/health", (c) => c.json({ ok: true }));
+  for (const register of [yahooRoutes({ seed: opts.seed, now: opts.now }), staticFileRoutes(), ...(opts.routes ?? [])]) register(app);
+  return app;
+}
+
+export async function startReplayServer(
+  opts: ReplayOptions & { port?: number; hostname?: string } = {},
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const app = createReplayApp(opts);
+  const hostname = opts.hostname ?? "127.0.0.1";
+  const server = Deno.serve({ port: opts.port ?? 0, hostname, onListen() {} }, app.fetch);
+  const port = server.addr.port;
+  return { url: `http://${hostname}:${port}`, port, close: () => server.shutdown() };
+}
