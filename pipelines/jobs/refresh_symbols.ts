@@ -1,0 +1,105 @@
+/**
+ * Refresh the symbol master from the Nasdaq Trader directory and SEC company_tickers.json.
+ * Every reply goes to raw first. If either listing fails, the last good master stays untouched:
+ * a partial master would mark half the market delisted.
+ * @module
+ */
+import type { Config } from "../../config.ts";
+import { layout } from "../../lake/layout.ts";
+import type { ParquetEngine } from "../../lake/parquet/engine.ts";
+import { writeRaw } from "../../lake/raw.ts";
+import { type Batch, daysToIso, emptyBatch, isoToDays, num, str } from "../../lake/schemas/columns.ts";
+import { SYMBOLS, type SymbolRow, SymbolRowSchema } from "../../lake/schemas/symbols.ts";
+import type { ObjectStore } from "../../lake/store.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { type Fetch, statusError } from "../sources/http.ts";
+import { createNasdaqTraderClient, type ListingFile, type ListingRow, parseListing } from "../sources/nasdaqtrader/listing.ts";
+import { fetchCompanyTickers, parseCompanyTickers } from "../sources/sec/company_tickers.ts";
+import { mergeSymbolMaster } from "../stages/symbol_master.ts";
+
+export interface RefreshSummary {
+  active: number;
+  delisted: number;
+  added: number;
+  testIssues: number;
+  usedLastGood: boolean;
+  error?: string;
+}
+
+function toBatch(rows: SymbolRow[]): Batch {
+  const b = emptyBatch(SYMBOLS, rows.length);
+  rows.forEach((r, i) => {
+    for (const { name, type } of SYMBOLS) {
+      const v = r[name as keyof SymbolRow];
+      if (type === "date") num(b, name)[i] = isoToDays(v as string);
+      else str(b, name)[i] = v as string | null;
+    }
+  });
+  return b;
+}
+
+function fromBatch(b: Batch): SymbolRow[] {
+  return Array.from({ length: b.length }, (_, i) =>
+    Object.fromEntries(SYMBOLS.map(({ name, type }) => [name, type === "date" ? daysToIso(num(b, name)[i]) : str(b, name)[i]])) as SymbolRow);
+}
+
+/** Read the current master (empty when none was written yet). */
+export async function readSymbolMaster(store: ObjectStore, engine: ParquetEngine): Promise<SymbolRow[]> {
+  const bytes = await store.get(layout.symbols);
+  return bytes ? fromBatch(await engine.decode(bytes, SYMBOLS)) : [];
+}
+
+export async function refreshSymbols(
+  { store, engine, config, fetch, now = () => new Date(), log = silentLogger }: {
+    store: ObjectStore;
+    engine: ParquetEngine;
+    config: Config["providers"];
+    fetch?: Fetch;
+    now?: () => Date;
+    log?: Logger;
+  },
+): Promise<RefreshSummary> {
+  const previous = await readSymbolMaster(store, engine);
+  const counts = (rows: SymbolRow[]) => ({
+    active: rows.filter((r) => r.status === "active").length,
+    delisted: rows.filter((r) => r.status === "delisted").length,
+  });
+  const client = createNasdaqTraderClient({ baseUrl: config.nasdaqtrader, fetch });
+  const listed: ListingRow[] = [];
+  let testIssues = 0;
+  let rawRef = "";
+  try {
+    for (const file of ["nasdaqlisted", "otherlisted"] as ListingFile[]) {
+      const reply = await client.fetchListing(file);
+      const key = await writeRaw(store, reply, { dataset: "symdir", name: file, ext: "txt" });
+      rawRef ||= key;
+      if (reply.status !== 200) throw statusError("nasdaqtrader", reply, `fetch ${file}.txt`);
+      const parsed = parseListing(file, new TextDecoder().decode(reply.body));
+      for (const s of parsed.skipped) log.warn("symbols.skipped", { file, detail: s });
+      listed.push(...parsed.rows);
+      testIssues += parsed.testIssues;
+    }
+  } catch (e) {
+    log.error("symbols.listing_failed", { message: (e as Error).message, kept: previous.length });
+    return { ...counts(previous), added: 0, testIssues, usedLastGood: true, error: (e as Error).message };
+  }
+
+  // CIKs are an enrichment: without them the master is still right, so a SEC failure only warns.
+  let ciks = new Map<string, string>();
+  try {
+    const reply = await fetchCompanyTickers({ baseUrl: config.sec, userAgent: config.secUserAgent, fetch });
+    await writeRaw(store, reply, { dataset: "company_tickers", name: "company_tickers" });
+    if (reply.status !== 200) throw statusError("sec", reply, "fetch company_tickers.json");
+    ciks = parseCompanyTickers(new TextDecoder().decode(reply.body));
+  } catch (e) {
+    log.warn("symbols.cik_failed", { message: (e as Error).message });
+  }
+
+  const today = now().toISOString().slice(0, 10);
+  const merged = mergeSymbolMaster(previous, listed, ciks, today, rawRef);
+  for (const row of merged.rows) SymbolRowSchema.parse(row);
+  await store.put(layout.symbols, await engine.encode(toBatch(merged.rows), SYMBOLS));
+  const summary = { ...counts(merged.rows), added: merged.added, testIssues, usedLastGood: false };
+  log.info("symbols.done", summary);
+  return summary;
+}

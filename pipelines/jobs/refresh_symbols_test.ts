@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
+import { createLocalStore } from "../../lake/store_local.ts";
+import { loadConfig } from "../../config.ts";
+import { readSymbolMaster, refreshSymbols } from "./refresh_symbols.ts";
+
+const testdata = (p: string) => new URL(`../sources/${p}`, import.meta.url);
+
+/** A directory server whose nasdaqlisted reply a test can swap. */
+function directoryServer(nasdaqlisted: () => Promise<Response>) {
+  return Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/dynamic/SymDir/nasdaqlisted.txt") return await nasdaqlisted();
+    if (path === "/dynamic/SymDir/otherlisted.txt") return new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/otherlisted_2025-07-21.txt")));
+    if (path === "/files/company_tickers.json") {
+      assert.ok(req.headers.get("user-agent")?.includes("@"), "SEC needs a contact User-Agent");
+      return new Response(await Deno.readFile(testdata("sec/testdata/company_tickers.json")));
+    }
+    return new Response("not found", { status: 404 });
+  });
+}
+
+Deno.test("refreshSymbols() builds the master, keeps it on a bad listing, and marks vanished symbols delisted", async () => {
+  let nasdaq = async () => new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/nasdaqlisted_2025-07-21.txt")));
+  const server = directoryServer(() => nasdaq());
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const config = loadConfig({ TICKLAKE_NASDAQTRADER_URL: base, TICKLAKE_SEC_URL: base }).providers;
+    const store = createLocalStore(await Deno.makeTempDir());
+    const engine = createWasmEngine();
+
+    const first = await refreshSymbols({ store, engine, config, now: () => new Date("2026-01-05T12:00:00Z") });
+    assert.equal(first.usedLastGood, false);
+    const master = await readSymbolMaster(store, engine);
+    assert.equal(master.length, first.active);
+    const aapl = master.find((r) => r.symbol === "AAPL")!;
+    assert.deepEqual([aapl.exchange, aapl.cik, aapl.first_seen, aapl.status], ["NASDAQ", "0000320193", "2026-01-05", "active"]);
+    assert.equal(master.find((r) => r.symbol === "BRK.B")?.yahoo_symbol, "BRK-B");
+
+    nasdaq = async () => new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/nasdaqtrader_page_not_available_error.html")));
+    const bad = await refreshSymbols({ store, engine, config, now: () => new Date("2026-01-06T12:00:00Z") });
+    assert.equal(bad.usedLastGood, true);
+    assert.match(bad.error!, /HTML/);
+    assert.deepEqual(await readSymbolMaster(store, engine), master);
+
+    const text = await Deno.readTextFile(testdata("nasdaqtrader/testdata/nasdaqlisted_2025-07-21.txt"));
+    nasdaq = () => Promise.resolve(new Response(text.split("\n").filter((l) => !l.startsWith("AAPL|")).join("\n")));
+    const third = await refreshSymbols({ store, engine, config, now: () => new Date("2026-01-07T12:00:00Z") });
+    assert.equal(third.delisted, 1);
+    const after = await readSymbolMaster(store, engine);
+    const gone = after.find((r) => r.symbol === "AAPL")!;
+    assert.deepEqual([gone.status, gone.last_seen, gone.first_seen], ["delisted", "2026-01-05", "2026-01-05"]);
+    assert.equal(after.find((r) => r.symbol === "MSFT")?.last_seen, "2026-01-07");
+    assert.equal(after.length, master.length);
+  } finally {
+    await server.shutdown();
+  }
+});
