@@ -1,0 +1,92 @@
+/**
+ * The behaviour every {@linkcode ObjectStore} adapter must have, as one test suite that each
+ * adapter's test file runs against its own store.
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { ObjectStore } from "./store.ts";
+
+export interface StoreFixture {
+  store: ObjectStore;
+  close(): Promise<void>;
+}
+
+const text = (b: Uint8Array | undefined) => b && new TextDecoder().decode(b);
+
+export function defineStoreContract(name: string, open: () => Promise<StoreFixture>, options: Partial<Deno.TestDefinition> = {}) {
+  const test = (what: string, fn: (s: ObjectStore) => Promise<void>) =>
+    Deno.test({
+      ...options,
+      name: `${name}: ${what}`,
+      async fn() {
+        const f = await open();
+        try {
+          await fn(f.store);
+        } finally {
+          await f.close();
+        }
+      },
+    });
+
+  test("put() then get() returns the same bytes and text", async (s) => {
+    await s.put("a/b.bin", new Uint8Array([0, 1, 2, 255]));
+    await s.put("a/c.txt", "héllo");
+    assert.deepEqual(await s.get("a/b.bin"), new Uint8Array([0, 1, 2, 255]));
+    assert.equal(text(await s.get("a/c.txt")), "héllo");
+  });
+
+  test("get() and head() of a missing key return undefined", async (s) => {
+    assert.equal(await s.get("nope/x"), undefined);
+    assert.equal(await s.head("nope/x"), undefined);
+    assert.equal(await s.getRange("nope/x", 0, 3), undefined);
+  });
+
+  test("put() replaces an object and head() reports its size", async (s) => {
+    await s.put("k", "first version");
+    await s.put("k", "v2");
+    assert.equal(text(await s.get("k")), "v2");
+    assert.equal((await s.head("k"))?.size, 2);
+  });
+
+  test("getRange() is inclusive and clamps past the end", async (s) => {
+    await s.put("r", "0123456789");
+    assert.equal(text(await s.getRange("r", 2, 4)), "234");
+    assert.equal(text(await s.getRange("r", 8, 100)), "89");
+  });
+
+  test("list() returns matching keys sorted, nested ones included", async (s) => {
+    for (const k of ["p/b", "p/a", "p/sub/c", "q/a", "pp"]) await s.put(k, k);
+    assert.deepEqual((await s.list("p/")).map((o) => o.key), ["p/a", "p/b", "p/sub/c"]);
+    assert.deepEqual((await s.list("")).map((o) => o.key), ["p/a", "p/b", "p/sub/c", "pp", "q/a"]);
+    assert.equal((await s.list("p/")).find((o) => o.key === "p/sub/c")?.size, 7);
+  });
+
+  test("delete() removes an object and is idempotent", async (s) => {
+    await s.put("d", "x");
+    await s.delete("d");
+    await s.delete("d");
+    assert.equal(await s.get("d"), undefined);
+  });
+
+  test("hostile keys are refused with TypeError and nothing is written", async (s) => {
+    for (const bad of ["../x", "/abs", "a//b", ".hidden", "a/../b", "", "a/./b", "a\\b"]) {
+      await assert.rejects(s.put(bad, "x"), TypeError, bad);
+      await assert.rejects(s.get(bad), TypeError, bad);
+    }
+    assert.deepEqual(await s.list(""), []);
+  });
+
+  test("a 5 MB object round-trips intact", async (s) => {
+    const big = new Uint8Array(5 * 2 ** 20).map((_, i) => (i * 31) & 255);
+    await s.put("big/blob", big);
+    assert.deepEqual(await s.get("big/blob"), big);
+  });
+
+  test("concurrent puts to one key leave one whole version", async (s) => {
+    const versions = Array.from({ length: 6 }, (_, v) => new Uint8Array(256 * 1024).fill(v + 1));
+    await Promise.all(versions.map((v) => s.put("race", v)));
+    const got = (await s.get("race"))!;
+    assert.equal(got.length, 256 * 1024);
+    assert.ok(got.every((b) => b === got[0]), "bytes from more than one writer");
+  });
+}

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { defineStoreContract } from "./store_contract.ts";
+import { createLocalStore } from "./store_local.ts";
+
+defineStoreContract("local store", async () => {
+  const root = await Deno.makeTempDir();
+  return { store: createLocalStore(root), close: () => Deno.remove(root, { recursive: true }) };
+});
+
+Deno.test("local store: a writer killed mid-write leaves the previous object whole and no visible temp file", async () => {
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root);
+  await store.put("obj", "old complete version");
+  // A child that writes 400 MB to the same key, killed while writing.
+  const code = `import { createLocalStore } from ${JSON.stringify(new URL("./store_local.ts", import.meta.url).href)};
+    console.log("start");
+    await createLocalStore(${JSON.stringify(root)}).put("obj", new Uint8Array(400 * 2 ** 20).fill(7));`;
+  const child = new Deno.Command(Deno.execPath(), { args: ["eval", code], stdout: "piped", stderr: "null" }).spawn();
+  const reader = child.stdout.getReader();
+  await reader.read();
+  // Wait until the temp file exists and is growing, then kill.
+  for (let i = 0; i < 500; i++) {
+    const names = [...Deno.readDirSync(root)].map((e) => e.name);
+    if (names.some((n) => n.includes(".tmp-"))) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  reader.releaseLock();
+  await child.stdout.cancel();
+  assert.equal(new TextDecoder().decode(await store.get("obj")), "old complete version");
+  assert.deepEqual((await store.list("")).map((o) => o.key), ["obj"]);
+  const leftovers = [...Deno.readDirSync(root)].map((e) => e.name).filter((n) => n.includes(".tmp-"));
+  assert.ok(leftovers.length <= 1, "at most the killed writer's own temp file remains, invisible to readers");
+  await Deno.remove(join(root), { recursive: true });
+});

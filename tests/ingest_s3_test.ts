@@ -1,0 +1,48 @@
+/** End-to-end ingest into an S3 lake on a real S3 protocol server, then a query through the cache. */
+import assert from "node:assert/strict";
+import { loadConfig } from "../config.ts";
+import { openStore } from "../lake/open_store.ts";
+import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
+import { openLake } from "../lake/query.ts";
+import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
+import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
+import { startReplayServer } from "../pipelines/replay/server.ts";
+import { startS3rver } from "./support/s3rver.ts";
+
+Deno.test("ingestDaily() into an S3 lake is queryable through the local cache, and reruns add nothing", async () => {
+  const s3 = await startS3rver();
+  const now = () => new Date("2024-07-01T23:00:00Z");
+  const replay = await startReplayServer({ now });
+  try {
+    const config = loadConfig(s3.env("prod"));
+    const store = openStore(config.lake);
+    const opts = {
+      store,
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: replay.url, now }),
+      symbols: ["NVDA", "S0042"],
+      from: "2024-06-03",
+      to: "2024-06-14",
+      now,
+    };
+    const first = await ingestDaily(opts);
+    assert.equal(first.rows_inserted, 20, "2 symbols x 10 sessions");
+    const cacheDir = await Deno.makeTempDir();
+    const lake = await openLake({ store, cacheDir });
+    const bars = await lake.getDailyBars({ symbols: ["NVDA"], start: "2024-06-07", end: "2024-06-10" });
+    assert.deepEqual(bars.map((b) => [b.date, b.split_ratio]), [["2024-06-07", 1], ["2024-06-10", 10]]);
+    // As traded: the 10:1 split on 2024-06-10 divides the price by about ten overnight.
+    assert.ok(bars[0].close / bars[1].close > 8 && bars[0].close / bars[1].close < 12.5, `${bars[0].close} -> ${bars[1].close}`);
+    lake.close();
+
+    const again = await ingestDaily(opts);
+    assert.deepEqual([again.rows_inserted, again.rows_updated, again.partitions_written], [0, 0, 0]);
+    const keys = (await store.list("")).map((o) => o.key);
+    assert.ok(keys.includes("curated/daily_bars/year=2024/data.parquet"));
+    assert.equal(keys.filter((k) => k.startsWith("state/runs/")).length, 2);
+    assert.ok(keys.every((k) => !k.includes("apikey")));
+  } finally {
+    await replay.close();
+    await s3.close();
+  }
+});

@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { createS3Store } from "../lake/store_s3.ts";
+import { defineStoreContract } from "../lake/store_contract.ts";
+import { startS3rver } from "./support/s3rver.ts";
+import { loadConfig } from "../config.ts";
+
+defineStoreContract("S3 store on s3rver", async () => {
+  const s3 = await startS3rver();
+  const loc = loadConfig(s3.env("lake/v1")).lake;
+  if (loc.kind !== "s3") throw new Error("expected an S3 location");
+  const store = createS3Store(loc);
+  return {
+    store,
+    async close() {
+      store.client.destroy();
+      await s3.close();
+    },
+  };
+});
+
+Deno.test("S3 store: keys live under the lake prefix and the URL names bucket and prefix only", async () => {
+  const s3 = await startS3rver();
+  try {
+    const loc = loadConfig(s3.env("team/lake")).lake;
+    if (loc.kind !== "s3") throw new Error("expected an S3 location");
+    const store = createS3Store(loc);
+    await store.put("curated/x.parquet", "x");
+    const other = createS3Store({ ...loc, prefix: "" }, store.client);
+    assert.deepEqual((await other.list("")).map((o) => o.key), ["team/lake/curated/x.parquet"]);
+    assert.equal(store.url, "s3://ticklake-test/team/lake");
+    assert.ok(!store.url.includes("S3RVER"));
+    store.client.destroy();
+  } finally {
+    await s3.close();
+  }
+});
