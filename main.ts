@@ -10,7 +10,7 @@ import { openStore } from "./lake/open_store.ts";
 import { createLogger } from "./pipelines/log.ts";
 import { ingestDaily } from "./pipelines/jobs/ingest_daily.ts";
 import { resolveUniverse } from "./pipelines/jobs/universe.ts";
-import { listRuns } from "./pipelines/jobs/runs.ts";
+import { listRuns } from "./lake/runs.ts";
 import { createEngine } from "./pipelines/jobs/engine_choice.ts";
 import { yahooDailySource } from "./pipelines/jobs/daily_sources.ts";
 import { SymbolError } from "./lake/symbol.ts";

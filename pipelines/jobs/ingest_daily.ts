@@ -16,7 +16,7 @@ import { createProgress, type Logger, silentLogger } from "../log.ts";
 import { ProviderError, type RawResponse } from "../sources/http.ts";
 import { checkDailyBars, mergeDailyBars, type Rejection, splitByYear } from "../stages/curate_daily_bars.ts";
 import { parseRange } from "./dates.ts";
-import { recordRun, type RunFailure } from "./runs.ts";
+import { recordRun, type RunFailure } from "../../lake/runs.ts";
 
 /** Where daily bars come from: one provider's fetch and its pure parser. */
 export interface DailyBarSource {

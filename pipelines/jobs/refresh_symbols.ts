@@ -5,11 +5,10 @@
  * @module
  */
 import type { Config } from "../../config.ts";
-import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
-import { type Batch, daysToIso, emptyBatch, isoToDays, num, str } from "../../lake/schemas/columns.ts";
-import { SYMBOLS, type SymbolRow, SymbolRowSchema } from "../../lake/schemas/symbols.ts";
+import { type SymbolRow, SymbolRowSchema } from "../../lake/schemas/symbols.ts";
+import { readSymbolMaster, writeSymbolMaster } from "../../lake/symbols_table.ts";
 import type { ObjectStore } from "../../lake/store.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { type Fetch, statusError } from "../sources/http.ts";
@@ -24,29 +23,6 @@ export interface RefreshSummary {
   testIssues: number;
   usedLastGood: boolean;
   error?: string;
-}
-
-function toBatch(rows: SymbolRow[]): Batch {
-  const b = emptyBatch(SYMBOLS, rows.length);
-  rows.forEach((r, i) => {
-    for (const { name, type } of SYMBOLS) {
-      const v = r[name as keyof SymbolRow];
-      if (type === "date") num(b, name)[i] = isoToDays(v as string);
-      else str(b, name)[i] = v as string | null;
-    }
-  });
-  return b;
-}
-
-function fromBatch(b: Batch): SymbolRow[] {
-  return Array.from({ length: b.length }, (_, i) =>
-    Object.fromEntries(SYMBOLS.map(({ name, type }) => [name, type === "date" ? daysToIso(num(b, name)[i]) : str(b, name)[i]])) as SymbolRow);
-}
-
-/** Read the current master (empty when none was written yet). */
-export async function readSymbolMaster(store: ObjectStore, engine: ParquetEngine): Promise<SymbolRow[]> {
-  const bytes = await store.get(layout.symbols);
-  return bytes ? fromBatch(await engine.decode(bytes, SYMBOLS)) : [];
 }
 
 export async function refreshSymbols(
@@ -98,7 +74,7 @@ export async function refreshSymbols(
   const today = now().toISOString().slice(0, 10);
   const merged = mergeSymbolMaster(previous, listed, ciks, today, rawRef);
   for (const row of merged.rows) SymbolRowSchema.parse(row);
-  await store.put(layout.symbols, await engine.encode(toBatch(merged.rows), SYMBOLS));
+  await writeSymbolMaster(store, engine, merged.rows);
   const summary = { ...counts(merged.rows), added: merged.added, testIssues, usedLastGood: false };
   log.info("symbols.done", summary);
   return summary;

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
 import { createLocalStore } from "../../lake/store_local.ts";
 import { loadConfig } from "../../config.ts";
-import { readSymbolMaster, refreshSymbols } from "./refresh_symbols.ts";
+import { readSymbolMaster } from "../../lake/symbols_table.ts";
+import { refreshSymbols } from "./refresh_symbols.ts";
 
 const testdata = (p: string) => new URL(`../sources/${p}`, import.meta.url);
 

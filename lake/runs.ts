@@ -3,8 +3,8 @@
  * the dashboard's pipeline page and the server's /api/runs.
  * @module
  */
-import { layout } from "../../lake/layout.ts";
-import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
+import { layout } from "./layout.ts";
+import { getJson, type ObjectStore, putJson } from "./store.ts";
 
 export interface RunFailure {
   symbol: string;

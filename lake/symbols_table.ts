@@ -1,0 +1,39 @@
+/**
+ * Read and write the symbol master table (`reference/symbols`) as rows.
+ * @module
+ */
+import { layout } from "./layout.ts";
+import type { ParquetEngine } from "./parquet/engine.ts";
+import { type Batch, daysToIso, emptyBatch, isoToDays, num, str } from "./schemas/columns.ts";
+import { SYMBOLS, type SymbolRow } from "./schemas/symbols.ts";
+import type { ObjectStore } from "./store.ts";
+
+function toBatch(rows: SymbolRow[]): Batch {
+  const b = emptyBatch(SYMBOLS, rows.length);
+  rows.forEach((r, i) => {
+    for (const { name, type } of SYMBOLS) {
+      const v = r[name as keyof SymbolRow];
+      if (type === "date") num(b, name)[i] = isoToDays(v as string);
+      else str(b, name)[i] = v as string | null;
+    }
+  });
+  return b;
+}
+
+function fromBatch(b: Batch): SymbolRow[] {
+  return Array.from({ length: b.length }, (_, i) =>
+    Object.fromEntries(
+      SYMBOLS.map(({ name, type }) => [name, type === "date" ? daysToIso(num(b, name)[i]) : str(b, name)[i]]),
+    ) as SymbolRow);
+}
+
+/** The current master (empty when none was written yet). */
+export async function readSymbolMaster(store: ObjectStore, engine: ParquetEngine): Promise<SymbolRow[]> {
+  const bytes = await store.get(layout.symbols);
+  return bytes ? fromBatch(await engine.decode(bytes, SYMBOLS)) : [];
+}
+
+/** Replace the master in one atomic write. */
+export async function writeSymbolMaster(store: ObjectStore, engine: ParquetEngine, rows: SymbolRow[]): Promise<void> {
+  await store.put(layout.symbols, await engine.encode(toBatch(rows), SYMBOLS));
+}

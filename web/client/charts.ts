@@ -1,0 +1,142 @@
+/// <reference lib="dom" />
+/**
+ * Chart functions: each takes rows and options and returns `Plot.plot(...)`.
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import type { IndicatorRow } from "./indicators.ts";
+
+export interface Bar {
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  dividend: number;
+  split_ratio: number;
+}
+
+type Sized = { width: number; height?: number };
+const d = (s: string) => new Date(`${s}T00:00:00Z`);
+
+/** Candlesticks with optional SMA and Bollinger overlays, and dividend/split markers. */
+export function dailyPlot(rows: (Bar & IndicatorRow)[], { width, height = 360, overlays = true, title }: Sized & { overlays?: boolean; title?: string }) {
+  const dividends = rows.filter((r) => r.dividend > 0);
+  const splits = rows.filter((r) => r.split_ratio !== 1);
+  return Plot.plot({
+    width,
+    height,
+    title,
+    marginLeft: 56,
+    x: { type: "utc", label: null },
+    y: { grid: true, label: "price (USD)" },
+    color: { domain: [-1, 0, 1], range: ["#d62728", "#999", "#2ca02c"] },
+    marks: [
+      ...(overlays
+        ? [
+          Plot.areaY(rows.filter((r) => r.bbUpper !== undefined), { x: (r) => d(r.date), y1: "bbLower", y2: "bbUpper", fill: "#4e79a7", fillOpacity: 0.08 }),
+          Plot.lineY(rows, { x: (r) => d(r.date), y: "sma20", stroke: "#f28e2b", strokeWidth: 1.2 }),
+          Plot.lineY(rows, { x: (r) => d(r.date), y: "sma50", stroke: "#76b7b2", strokeWidth: 1.2 }),
+        ]
+        : []),
+      Plot.ruleX(rows, { x: (r) => d(r.date), y1: "low", y2: "high", stroke: (r) => Math.sign(r.close - r.open) }),
+      Plot.ruleX(rows, { x: (r) => d(r.date), y1: "open", y2: "close", stroke: (r) => Math.sign(r.close - r.open), strokeWidth: rows.length > 300 ? 2 : 4 }),
+      Plot.dot(dividends, { x: (r) => d(r.date), y: "low", dy: 10, fill: "#4e79a7", r: 4, symbol: "triangle", title: (r) => `dividend ${r.dividend}` }),
+      Plot.text(splits, { x: (r) => d(r.date), y: "high", dy: -12, text: (r) => `split ${r.split_ratio}:1`, fill: "#b07aa1" }),
+      Plot.tip(rows, Plot.pointerX({ x: (r) => d(r.date), y: "close", title: (r) => `${r.date}\nO ${r.open} H ${r.high}\nL ${r.low} C ${r.close}\nV ${r.volume.toLocaleString()}` })),
+    ],
+  });
+}
+
+export function volumePlot(rows: Bar[], { width, height = 120 }: Sized) {
+  return Plot.plot({
+    width,
+    height,
+    marginLeft: 56,
+    x: { type: "utc", label: null },
+    y: { grid: true, label: "volume", tickFormat: "s" },
+    marks: [Plot.rectY(rows, { x: (r) => d(r.date), interval: "day", y: "volume", fill: "#888", inset: 0 })],
+  });
+}
+
+export function rsiPlot(rows: (Bar & IndicatorRow)[], { width, height = 120 }: Sized) {
+  return Plot.plot({
+    width,
+    height,
+    marginLeft: 56,
+    x: { type: "utc", label: null },
+    y: { domain: [0, 100], label: "RSI(14)", ticks: [30, 50, 70] },
+    marks: [
+      Plot.ruleY([30, 70], { stroke: "#ccc" }),
+      Plot.lineY(rows, { x: (r) => d(r.date), y: "rsi", stroke: "#e15759" }),
+    ],
+  });
+}
+
+export function macdPlot(rows: (Bar & IndicatorRow)[], { width, height = 140 }: Sized) {
+  const ok = rows.filter((r) => r.macd !== undefined);
+  return Plot.plot({
+    width,
+    height,
+    marginLeft: 56,
+    x: { type: "utc", label: null },
+    y: { grid: true, label: "MACD(12,26,9)" },
+    marks: [
+      Plot.rectY(ok.filter((r) => r.histogram !== undefined), { x: (r) => d(r.date), interval: "day", y: "histogram", fill: (r) => (r.histogram! >= 0 ? "#59a14f" : "#e15759") }),
+      Plot.lineY(ok, { x: (r) => d(r.date), y: "macd", stroke: "#4e79a7" }),
+      Plot.lineY(ok.filter((r) => r.signal !== undefined), { x: (r) => d(r.date), y: "signal", stroke: "#f28e2b" }),
+      Plot.ruleY([0]),
+    ],
+  });
+}
+
+/** Several symbols' growth of $1 over the window. */
+export function comparePlot(rows: { symbol: string; date: string; growth: number }[], { width, height = 380 }: Sized) {
+  return Plot.plot({
+    width,
+    height,
+    marginLeft: 56,
+    x: { type: "utc", label: null },
+    y: { grid: true, label: "growth of $1 (adjusted)" },
+    color: { legend: true },
+    marks: [Plot.ruleY([1]), Plot.lineY(rows, { x: (r) => d(r.date), y: "growth", stroke: "symbol", tip: true })],
+  });
+}
+
+export function correlationPlot(rows: { a: string; b: string; corr: number }[], { width }: Sized) {
+  return Plot.plot({
+    width: Math.min(width, 520),
+    height: Math.min(width, 520),
+    marginLeft: 64,
+    marginBottom: 48,
+    x: { label: null, tickRotate: -30 },
+    y: { label: null },
+    color: { type: "linear", domain: [-1, 1], scheme: "RdBu", legend: true, label: "correlation of daily returns" },
+    marks: [Plot.cell(rows, { x: "a", y: "b", fill: "corr", tip: true }), Plot.text(rows, { x: "a", y: "b", text: (r) => r.corr?.toFixed(2) })],
+  });
+}
+
+export function coveragePlot(rows: { symbol: string; year: number; completeness: number }[], { width }: Sized) {
+  const symbols = [...new Set(rows.map((r) => r.symbol))];
+  return Plot.plot({
+    width,
+    height: 40 + 22 * symbols.length,
+    marginLeft: 72,
+    x: { label: null, tickFormat: "d" },
+    y: { label: null },
+    color: { type: "linear", domain: [0, 1], scheme: "YlGn", legend: true, label: "share of NYSE sessions present" },
+    marks: [Plot.cell(rows, { x: "year", y: "symbol", fill: "completeness", inset: 0.5, tip: true })],
+  });
+}
+
+export function barsPlot(rows: { label: string; value: number }[], { width, label }: Sized & { label: string }) {
+  return Plot.plot({
+    width,
+    height: 40 + 26 * Math.max(rows.length, 1),
+    marginLeft: 140,
+    x: { grid: true, label },
+    y: { label: null },
+    marks: [Plot.barX(rows, { x: "value", y: "label", fill: "#4e79a7", sort: { y: "-x" } }), Plot.ruleX([0])],
+  });
+}

@@ -1,0 +1,89 @@
+/// <reference lib="dom" />
+/**
+ * Symbol view: candlesticks with SMA/Bollinger overlays, dividend and split markers, volume, RSI
+ * and MACD panels, a summary, and the bars as a table with CSV download.
+ * @module
+ */
+import { type Bar, dailyPlot, macdPlot, rsiPlot, volumePlot } from "../charts.ts";
+import { query } from "../db.ts";
+import { indicators } from "../indicators.ts";
+import { downloadButton, getParam, h, loading, setParams, showError, table } from "../ui.ts";
+
+/** Extra days fetched before the range so that 50-day averages and MACD are warm at its start. */
+const WARMUP_DAYS = 120;
+
+export async function symbolPage(root: HTMLElement, { width }: { width: number }) {
+  const [{ symbol: first, last }] = await query(
+    `SELECT (SELECT min(symbol) FROM daily_bars) AS symbol, max(date)::VARCHAR AS last FROM daily_bars`,
+  ) as { symbol: string | null; last: string | null }[];
+  if (!first || !last) {
+    root.replaceChildren(h("p", {}, "The lake has no daily bars yet. Run `deno task ingest` first."));
+    return;
+  }
+  const yearBefore = new Date(Date.parse(`${last}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10);
+  const symbolIn = h("input", { id: "symbol", list: "symbols", value: getParam("symbol", first), size: "8", "aria-label": "symbol" });
+  const startIn = h("input", { id: "start", type: "date", value: getParam("start", yearBefore) });
+  const endIn = h("input", { id: "end", type: "date", value: getParam("end", last) });
+  const adjustedIn = h("input", { id: "adjusted", type: "checkbox" });
+  adjustedIn.checked = getParam("adjusted") === "1";
+  const overlaysIn = h("input", { id: "overlays", type: "checkbox" });
+  overlaysIn.checked = getParam("overlays", "1") === "1";
+  const list = h("datalist", { id: "symbols" });
+  for (const r of await query("SELECT DISTINCT symbol FROM daily_bars ORDER BY symbol")) list.append(h("option", { value: String(r.symbol) }));
+  const form = h("form", { class: "controls" }, h("label", {}, "Symbol ", symbolIn), list, h("label", {}, "From ", startIn), h("label", {}, "To ", endIn),
+    h("label", {}, adjustedIn, " adjusted"), h("label", {}, overlaysIn, " SMA 20/50 + Bollinger"), h("button", { type: "submit" }, "Show"));
+  const out = h("section", { id: "symbol-view" });
+  root.replaceChildren(h("h1", {}, "Symbol"), form, out);
+
+  let rendered = 0;
+  const render = async () => {
+    const symbol = symbolIn.value.trim().toUpperCase();
+    setParams({ page: "symbol", symbol, start: startIn.value, end: endIn.value, adjusted: adjustedIn.checked ? "1" : "", overlays: overlaysIn.checked ? "1" : "0" });
+    loading(out, `Loading ${symbol}`);
+    try {
+      const warm = new Date(Date.parse(`${startIn.value}T00:00:00Z`) - WARMUP_DAYS * 86_400_000).toISOString().slice(0, 10);
+      const raw = await query(
+        `SELECT date, open, high, low, close, adj_close, volume, dividend, split_ratio, source
+         FROM daily_bars WHERE symbol = ? AND date BETWEEN ?::DATE AND ?::DATE ORDER BY date`,
+        [symbol, warm, endIn.value],
+      );
+      const bars = raw.map((r) => {
+        const f = adjustedIn.checked ? (r.adj_close as number) / (r.close as number) : 1;
+        const p = (k: string) => Math.round((r[k] as number) * f * 10_000) / 10_000;
+        return { ...r, open: p("open"), high: p("high"), low: p("low"), close: p("close") } as Bar & { adj_close: number; source: string };
+      });
+      const ind = indicators(bars.map((b) => b.close));
+      const all = bars.map((b, i) => ({ ...b, ...ind[i] }));
+      const rows = all.filter((b) => b.date >= startIn.value);
+      if (!rows.length) {
+        out.replaceChildren(h("p", { class: "empty" }, `No bars for ${symbol} between ${startIn.value} and ${endIn.value}.`));
+        return;
+      }
+      const closes = rows.map((r) => r.close);
+      const summary = h("dl", { id: "summary" },
+        ...[["bars", rows.length], ["first", rows[0].date], ["last", rows[rows.length - 1].date], ["first close", closes[0]], ["last close", closes[closes.length - 1]],
+          ["high", Math.max(...rows.map((r) => r.high))], ["low", Math.min(...rows.map((r) => r.low))],
+          ["return", `${((closes[closes.length - 1] / closes[0] - 1) * 100).toFixed(2)}%`],
+          ["simulated bars", rows.filter((r) => r.source === "simulated").length]]
+          .flatMap(([k, v]) => [h("dt", {}, String(k)), h("dd", { "data-key": String(k) }, String(v))]));
+      out.replaceChildren(
+        summary,
+        h("figure", { class: "chart", id: "price-chart" }, dailyPlot(rows, { width, overlays: overlaysIn.checked, title: `${symbol} ${adjustedIn.checked ? "(adjusted)" : "(as traded)"}` })),
+        h("figure", { class: "chart", id: "volume-chart" }, volumePlot(rows, { width })),
+        h("figure", { class: "chart", id: "rsi-chart" }, rsiPlot(rows, { width })),
+        h("figure", { class: "chart", id: "macd-chart" }, macdPlot(rows, { width })),
+        h("div", { class: "table-head" }, h("h2", {}, "Bars"), downloadButton(() => rows.map(({ date, open, high, low, close, adj_close, volume, dividend, split_ratio, source }) => ({ date, open, high, low, close, adj_close, volume, dividend, split_ratio, source })), `${symbol}_${startIn.value}_${endIn.value}.csv`)),
+        table([...rows].reverse().map(({ date, open, high, low, close, adj_close, volume, dividend, split_ratio, source }) => ({ date, open, high, low, close, adj_close, volume, dividend, split_ratio, source }))),
+      );
+      root.dataset.rendered = String(++rendered);
+    } catch (e) {
+      showError(out, e);
+    }
+  };
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    void render();
+  };
+  symbolIn.onchange = () => void render();
+  await render();
+}

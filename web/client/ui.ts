@@ -1,0 +1,68 @@
+/// <reference lib="dom" />
+/**
+ * Small DOM helpers shared by the pages: elements, URL state, loading and error states, tables
+ * and CSV download.
+ * @module
+ */
+import type { Row } from "./db.ts";
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  el.append(...children);
+  return el;
+}
+
+/** Page state lives in the query string, so every view is shareable by URL. */
+export function getParam(name: string, fallback = ""): string {
+  return new URLSearchParams(location.search).get(name) ?? fallback;
+}
+
+export function setParams(values: Record<string, string>) {
+  const p = new URLSearchParams(location.search);
+  for (const [k, v] of Object.entries(values)) v === "" ? p.delete(k) : p.set(k, v);
+  history.replaceState(null, "", `?${p}`);
+}
+
+export function loading(target: HTMLElement, what = "Loading") {
+  target.replaceChildren(h("p", { class: "loading" }, `${what}…`));
+}
+
+export function showError(target: HTMLElement, e: unknown) {
+  const msg = e instanceof Error ? e.message : String(e);
+  target.replaceChildren(h("div", { class: "error", role: "alert" }, msg.split("\n")[0]));
+}
+
+export function toCsv(rows: Row[]): string {
+  if (!rows.length) return "";
+  const cols = Object.keys(rows[0]);
+  const cell = (v: unknown) => {
+    const s = v == null ? "" : String(v);
+    return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  return [cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\n") + "\n";
+}
+
+export function downloadButton(rows: () => Row[], filename: string): HTMLButtonElement {
+  const b = h("button", { type: "button", class: "download" }, "Download CSV");
+  b.onclick = () => {
+    const url = URL.createObjectURL(new Blob([toCsv(rows())], { type: "text/csv" }));
+    const a = h("a", { href: url, download: filename });
+    a.click();
+    URL.revokeObjectURL(url);
+  };
+  return b;
+}
+
+export function table(rows: Row[], { limit = 500, numberFormat = 4 } = {}): HTMLElement {
+  const cols = rows.length ? Object.keys(rows[0]) : [];
+  const fmt = (v: unknown) => typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(numberFormat)) : v == null ? "" : String(v);
+  const body = rows.slice(0, limit).map((r) => h("tr", {}, ...cols.map((c) => h("td", {}, fmt(r[c])))));
+  const wrap = h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, ...cols.map((c) => h("th", {}, c)))), h("tbody", {}, ...body)));
+  if (rows.length > limit) wrap.append(h("p", { class: "note" }, `showing ${limit} of ${rows.length} rows`));
+  return wrap;
+}
