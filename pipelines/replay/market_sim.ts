@@ -61,10 +61,14 @@ export function profile(seed: number, symbol: string) {
   };
 }
 
+/** Key of the market-wide factor every symbol shares, so that returns correlate as real ones do. */
+const MARKET = 0x6d6b7400;
+
 /** The simulated day's log-return and bar shape draws for a symbol (independent of history). */
 export function dayDraws(hash: number, day: number) {
   return {
-    ret: normal(hash, day, 11),
+    // Unit variance: 0.55 of the market factor and sqrt(1 - 0.55^2) of the symbol's own noise.
+    ret: 0.55 * normal(MARKET, day, 11) + 0.835 * normal(hash, day, 11),
     gap: normal(hash, day, 13),
     up: unit(hash, day, 17),
     down: unit(hash, day, 19),

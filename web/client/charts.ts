@@ -113,7 +113,7 @@ export function correlationPlot(rows: { a: string; b: string; corr: number }[], 
     x: { label: null, tickRotate: -30 },
     y: { label: null },
     color: { type: "linear", domain: [-1, 1], scheme: "RdBu", legend: true, label: "correlation of daily returns" },
-    marks: [Plot.cell(rows, { x: "a", y: "b", fill: "corr", tip: true }), Plot.text(rows, { x: "a", y: "b", text: (r) => r.corr?.toFixed(2) })],
+    marks: [Plot.cell(rows, { x: "a", y: "b", fill: "corr", tip: true }), Plot.text(rows, { x: "a", y: "b", text: (r) => r.corr?.toFixed(2), fill: (r) => (Math.abs(r.corr) > 0.6 ? "white" : "black") })],
   });
 }
 
@@ -136,7 +136,7 @@ export function barsPlot(rows: { label: string; value: number }[], { width, labe
     height: 40 + 26 * Math.max(rows.length, 1),
     marginLeft: 140,
     x: { grid: true, label },
-    y: { label: null },
+    y: { label: null, type: "band" },
     marks: [Plot.barX(rows, { x: "value", y: "label", fill: "#4e79a7", sort: { y: "-x" } }), Plot.ruleX([0])],
   });
 }

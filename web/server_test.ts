@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { layout } from "../lake/layout.ts";
+import { createLocalStore } from "../lake/store_local.ts";
+import { createApp } from "./server.ts";
+import { keyFromPath, parseRange } from "./lake_files.ts";
+
+async function lakeWithFile() {
+  const store = createLocalStore(await Deno.makeTempDir());
+  await store.put(layout.dailyBarsPartition(2024), "0123456789");
+  await store.put("state/runs/secret.json", "{}");
+  return store;
+}
+
+Deno.test("createApp() serves curated Parquet with HTTP Range and HEAD", async () => {
+  const app = createApp({ store: await lakeWithFile() });
+  const part = await app.request("/lake/curated/daily_bars/year=2024/data.parquet", { headers: { range: "bytes=2-5" } });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get("content-range"), "bytes 2-5/10");
+  assert.equal(await part.text(), "2345");
+  const head = await app.request("/lake/curated/daily_bars/year=2024/data.parquet", { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("content-length"), "10");
+  assert.equal(head.headers.get("accept-ranges"), "bytes");
+  const bad = await app.request("/lake/curated/daily_bars/year=2024/data.parquet", { headers: { range: "bytes=20-30" } });
+  assert.equal(bad.status, 416);
+});
+
+Deno.test("createApp() confines /lake to curated and reference objects", async () => {
+  const app = createApp({ store: await lakeWithFile() });
+  const cases: [string, number][] = [
+    ["/lake/..%2f..%2fetc%2fpasswd", 400],
+    // URL parsing resolves %2e%2e segments before routing: this lands outside /lake and 404s.
+    ["/lake/%2e%2e/%2e%2e/deno.json", 404],
+    ["/lake/curated/..%5c..%5cdeno.json", 400],
+    ["/lake/curated/%252e%252e/x", 400],
+    ["/lake/state/runs/secret.json", 404],
+    ["/lake/raw/yahoo/x.json", 404],
+    ["/lake/curated/daily_bars/year=1999/data.parquet", 404],
+  ];
+  for (const [path, status] of cases) {
+    const res = await app.request(path);
+    assert.equal(res.status, status, path);
+    assert.ok(!(await res.text()).includes("at "), "no stack trace");
+  }
+  assert.throws(() => keyFromPath("/lake/curated/a/../../x"));
+});
+
+Deno.test("parseRange() handles open, suffix and invalid ranges", () => {
+  assert.deepEqual(parseRange("bytes=0-", 10), [0, 9]);
+  assert.deepEqual(parseRange("bytes=-4", 10), [6, 9]);
+  assert.deepEqual(parseRange("bytes=5-100", 10), [5, 9]);
+  assert.equal(parseRange("bytes=9-2", 10), "unsatisfiable");
+  assert.equal(parseRange("items=1-2", 10), "unsatisfiable");
+  assert.equal(parseRange(undefined, 10), undefined);
+});
+
+Deno.test("createApp() answers a hostile query string with a 400 JSON error", async () => {
+  const app = createApp({ store: await lakeWithFile() });
+  for (const q of ["q=%3Cscript%3E", "q=" + "A".repeat(100), "limit=-5", "limit=abc"]) {
+    const res = await app.request(`/api/symbols?${q}`);
+    assert.equal(res.status, 400, q);
+    const body = await res.json();
+    assert.match(body.error, /^Invalid query/);
+  }
+  const runs = await app.request("/api/runs?limit=1e9");
+  assert.equal(runs.status, 400);
+});
+
+Deno.test("createApp() with a token refuses requests without it and accepts header, query and cookie", async () => {
+  const app = createApp({ store: await lakeWithFile(), token: "s3cret-token" });
+  assert.equal((await app.request("/api/catalog")).status, 401);
+  assert.equal((await app.request("/api/catalog", { headers: { authorization: "Bearer wrong-token!" } })).status, 401);
+  assert.equal((await app.request("/api/catalog", { headers: { authorization: "Bearer s3cret-token" } })).status, 200);
+  const page = await app.request("/?token=s3cret-token");
+  assert.equal(page.status, 200);
+  const cookie = page.headers.get("set-cookie")!;
+  assert.match(cookie, /ticklake_token=s3cret-token/);
+  assert.match(cookie, /HttpOnly/);
+  const withCookie = await app.request("/lake/curated/daily_bars/year=2024/data.parquet", { headers: { cookie: "ticklake_token=s3cret-token" } });
+  assert.equal(withCookie.status, 200);
+  assert.equal((await app.request("/health")).status, 200);
+});
+
+Deno.test("createApp() serves DuckDB-WASM from its own origin and exposes metrics", async () => {
+  const app = createApp({ store: await lakeWithFile() });
+  const wasm = await app.request("/duckdb/duckdb-eh.wasm");
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.headers.get("content-type"), "application/wasm");
+  assert.equal(new Uint8Array(await wasm.arrayBuffer()).slice(0, 4).join(","), "0,97,115,109");
+  assert.equal((await app.request("/duckdb/other.js")).status, 404);
+  await app.request("/lake/curated/daily_bars/year=2024/data.parquet");
+  const metrics = await (await app.request("/metrics")).text();
+  assert.match(metrics, /ticklake_lake_bytes_served_total 10/);
+  assert.match(metrics, /ticklake_http_requests_total\{route="\/duckdb\/:file",status="200"\} 1/);
+  const catalog = await (await app.request("/api/catalog")).json();
+  assert.equal(catalog.duckdbWasm, "1.28.0");
+  assert.deepEqual(catalog.tables[0].files.map((f: { key: string }) => f.key), [layout.dailyBarsPartition(2024)]);
+});
