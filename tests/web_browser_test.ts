@@ -1,0 +1,112 @@
+/**
+ * The dashboard in a real browser: headless Chromium against the Hono server over a lake built by
+ * the offline pipeline, with every non-localhost request blocked. Screenshots go to tests/artifacts/.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { openLake } from "../lake/query.ts";
+import { createApp } from "../web/server.ts";
+import { launchBrowser } from "./support/browser.ts";
+import { makeDemoLake } from "./support/demo_lake.ts";
+
+const ARTIFACTS = new URL("./artifacts/", import.meta.url);
+
+async function withDashboard(fn: (base: string, page: Page, blocked: string[], lake: Awaited<ReturnType<typeof makeDemoLake>>) => Promise<void>) {
+  const lake = await makeDemoLake();
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, createApp({ store: lake.store }).fetch);
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const blocked: string[] = [];
+    await context.route("**/*", (route) => {
+      const host = new URL(route.request().url()).hostname;
+      if (host === "127.0.0.1" || host === "localhost") return route.continue();
+      blocked.push(route.request().url());
+      return route.abort();
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await fn(`http://127.0.0.1:${server.addr.port}`, page, blocked, lake);
+    assert.deepEqual(errors, [], "no uncaught errors in the page");
+  } finally {
+    await browser.close();
+    await server.shutdown();
+  }
+}
+
+async function rendered(page: Page, path: string, name: string) {
+  await page.goto(path);
+  await page.waitForSelector("#app[data-rendered]", { timeout: 60_000 });
+  await Deno.mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
+}
+
+Deno.test({
+  name: "dashboard pages render charts from the lake, offline, and match the query API",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withDashboard(async (base, page, blocked, demo) => {
+      await rendered(page, `${base}/?page=symbol&symbol=AAPL&start=2024-06-03&end=2024-09-30`, "symbol");
+      for (const id of ["price-chart", "volume-chart", "rsi-chart", "macd-chart"]) {
+        assert.ok(await page.locator(`#${id} svg`).count() >= 1, `${id} has an SVG`);
+      }
+      assert.ok(await page.locator("#price-chart svg line").count() > 100, "candlestick rules drawn");
+      const shown = Object.fromEntries(
+        await page.locator("#summary dd").evaluateAll((dds) => dds.map((d) => [d.getAttribute("data-key"), d.textContent])),
+      );
+      const lake = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
+      const bars = await lake.getDailyBars({ symbols: ["AAPL"], start: "2024-06-03", end: "2024-09-30" });
+      lake.close();
+      assert.equal(Number(shown["bars"]), bars.length);
+      assert.equal(shown["first"], bars[0].date);
+      assert.equal(Number(shown["last close"]), bars[bars.length - 1].close);
+      assert.equal(Number(shown["high"]), Math.max(...bars.map((b) => b.high)));
+      assert.equal(Number(shown["low"]), Math.min(...bars.map((b) => b.low)));
+
+      // Switching symbols re-renders from the URL state.
+      await page.fill("#symbol", "MSFT");
+      await page.locator("#symbol").dispatchEvent("change");
+      await page.waitForSelector('#app[data-rendered="2"]');
+      assert.match(page.url(), /symbol=MSFT/);
+
+      await rendered(page, `${base}/?page=compare&symbols=AAPL,MSFT,NVDA&start=2023-01-03&end=2024-12-31`, "compare");
+      assert.ok(await page.locator("#compare-chart svg path").count() >= 3, "one line per symbol");
+      assert.equal(await page.locator("#correlation-chart svg rect").count() >= 9, true);
+
+      await rendered(page, `${base}/?page=coverage`, "coverage");
+      assert.ok(await page.locator("#coverage-chart svg rect").count() >= demo.symbols.length, "a cell per symbol and year");
+
+      await rendered(page, `${base}/?page=pipeline`, "pipeline");
+      assert.ok(await page.locator("#rows-chart svg rect").count() >= 1);
+
+      await page.goto(`${base}/?page=sql`);
+      await page.fill("#sql", "SELECT count(*) AS n FROM daily_bars WHERE symbol = 'TSLA'");
+      await page.click("#run");
+      await page.waitForSelector("#row-count");
+      const cell = await page.locator("#result td").first().textContent();
+      const api = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
+      const [{ n }] = await api.sql<{ n: number }>("SELECT count(*)::INT AS n FROM daily_bars WHERE symbol = 'TSLA'");
+      api.close();
+      assert.equal(Number(cell), n);
+      await page.screenshot({ path: new URL("sql.png", ARTIFACTS).pathname, fullPage: true });
+
+      await page.fill("#sql", "SELECT * FROM no_such_table");
+      await page.click("#run");
+      await page.waitForSelector("#result .error");
+      assert.match((await page.locator("#result .error").textContent())!, /no_such_table/);
+      await page.fill("#sql", "DELETE FROM daily_bars");
+      await page.click("#run");
+      await page.waitForSelector("#result .error");
+      assert.match((await page.locator("#result .error").textContent())!, /read-only/);
+      await page.screenshot({ path: new URL("sql_error.png", ARTIFACTS).pathname, fullPage: true });
+
+      for (const path of ["/lake/..%2f..%2fetc%2fpasswd", "/lake/state/runs/", "/lake/curated/..%5cdeno.json"]) {
+        const res = await page.request.get(`${base}${path}`);
+        assert.ok([400, 404].includes(res.status()), `${path} -> ${res.status()}`);
+      }
+      assert.deepEqual(blocked, [], "the dashboard asked for nothing outside localhost");
+    });
+  },
+});
