@@ -51,7 +51,10 @@ export interface Lake {
   close(): void;
 }
 
-const DAILY_COLUMNS = "symbol, date, open, high, low, close, adj_close, volume, dividend, split_ratio, source, raw_ref";
+/** Cast in SQL so rows reach JavaScript as plain numbers and strings, with no per-value fix-up. */
+const DAILY_COLUMNS = `symbol, strftime(date, '%Y-%m-%d') AS date, open::DOUBLE AS open, high::DOUBLE AS high,
+  low::DOUBLE AS low, close::DOUBLE AS close, adj_close::DOUBLE AS adj_close, volume::DOUBLE AS volume,
+  dividend::DOUBLE AS dividend, split_ratio, source, raw_ref`;
 
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
@@ -135,8 +138,9 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
             coalesce(exp(sum(ln(split_ratio)) OVER (PARTITION BY symbol ORDER BY date
               ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)), 1) AS later_splits
           FROM daily_bars WHERE ${symbolFilter})
-        SELECT symbol, date, round(open * f, 4) AS open, round(high * f, 4) AS high, round(low * f, 4) AS low,
-          adj_close AS close, adj_close, round(volume * later_splits)::BIGINT AS volume, dividend, split_ratio, source, raw_ref
+        SELECT symbol, strftime(date, '%Y-%m-%d') AS date, round(open * f, 4)::DOUBLE AS open, round(high * f, 4)::DOUBLE AS high,
+          round(low * f, 4)::DOUBLE AS low, adj_close::DOUBLE AS close, adj_close::DOUBLE AS adj_close,
+          round(volume * later_splits)::DOUBLE AS volume, dividend::DOUBLE AS dividend, split_ratio, source, raw_ref
         FROM h WHERE ${dateFilter} ORDER BY symbol, date`,
       params,
     };
@@ -145,7 +149,17 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
   return {
     async getDailyBars(q) {
       const { text, params } = dailyBarsSql(q);
-      return await sql<DailyBarRow>(text, params);
+      const reader = await conn.runAndReadAll(text, params);
+      // Column-wise conversion then one object per row is ~5x faster than getRowObjectsJS().
+      const names = reader.columnNames();
+      const cols = reader.getColumnsJS();
+      const rows = new Array<DailyBarRow>(reader.currentRowCount);
+      for (let i = 0; i < rows.length; i++) {
+        const row: Record<string, unknown> = {};
+        for (let k = 0; k < names.length; k++) row[names[k]] = cols[k][i];
+        rows[i] = row as unknown as DailyBarRow;
+      }
+      return rows;
     },
     sql,
     dailyBarsSql,

@@ -9,7 +9,8 @@ import type { Batch } from "../../../lake/schemas/columns.ts";
 import type { YahooChart } from "./wire.ts";
 
 const DAY_S = 86_400;
-const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 ** places;
+const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+const r6 = (x: number) => Math.round(x * 1_000_000) / 1_000_000;
 
 export interface DailyBarsOptions {
   /** Canonical symbol written into the rows. */
@@ -49,17 +50,29 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
   for (const d of Object.values(r?.events?.dividends ?? {})) dividendOn.set(dayOf(d.date), (dividendOn.get(dayOf(d.date)) ?? 0) + d.amount);
   if (!adj && ts.length) warnings.push("no adjclose in reply: adj_close is the split-adjusted close");
 
-  // Keep the last bar per day, in day order.
-  const byDay = new Map<number, number>();
+  // Keep the last bar per day, in day order. Replies are nearly always in order already, so the
+  // map-and-sort path only runs when they are not.
+  const dayOfBar = new Float64Array(ts.length);
+  let ordered = true;
   for (let i = 0; i < ts.length; i++) {
-    const day = dayOf(ts[i]);
-    if (day < opts.fromDay || day > opts.toDay) continue;
-    if (byDay.has(day)) warnings.push(`duplicate bar for day ${isoDay(day)}: kept the later one`);
-    byDay.set(day, i);
+    dayOfBar[i] = dayOf(ts[i]);
+    if (i > 0 && dayOfBar[i] <= dayOfBar[i - 1]) ordered = false;
   }
-  const days = [...byDay.keys()].sort((a, b) => a - b);
-
-  const n = days.length;
+  let picked: number[] = [];
+  if (ordered) {
+    for (let i = 0; i < ts.length; i++) if (dayOfBar[i] >= opts.fromDay && dayOfBar[i] <= opts.toDay) picked.push(i);
+  } else {
+    const byDay = new Map<number, number>();
+    for (let i = 0; i < ts.length; i++) {
+      const day = dayOfBar[i];
+      if (day < opts.fromDay || day > opts.toDay) continue;
+      if (byDay.has(day)) warnings.push(`duplicate bar for day ${isoDay(day)}: kept the later one`);
+      byDay.set(day, i);
+    }
+    picked = [...byDay.keys()].sort((a, b) => a - b).map((d) => byDay.get(d)!);
+  }
+  const present = new Set(picked.map((i) => dayOfBar[i]));
+  const n = picked.length;
   const cols = {
     symbol: new Array<string | null>(n),
     date: new Float64Array(n),
@@ -74,8 +87,10 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     source: new Array<string | null>(n),
   };
   let out = 0;
-  for (const day of days) {
-    const i = byDay.get(day)!;
+  // Split factors are piecewise constant: walk the splits once instead of per bar.
+  const splitDays = splits.map((sp) => sp.day);
+  for (const i of picked) {
+    const day = dayOfBar[i];
     const o = q.open?.[i], h = q.high?.[i], l = q.low?.[i], c = q.close?.[i];
     if (o == null || h == null || l == null || c == null) {
       warnings.push(`all-null or partial bar on ${isoDay(day)}: dropped`);
@@ -83,8 +98,8 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     }
     // Every split after this bar scaled its prices down and its volume up.
     let factor = 1;
-    for (const s of splits) if (s.day > day) factor *= s.ratio;
-    const open = round(o * factor, 4), high = round(h * factor, 4), low = round(l * factor, 4), close = round(c * factor, 4);
+    for (let k = 0; k < splitDays.length; k++) if (splitDays[k] > day) factor *= splits[k].ratio;
+    const open = r4(o * factor), high = r4(h * factor), low = r4(l * factor), close = r4(c * factor);
     if (!(open > 0 && high > 0 && low > 0 && close > 0) || low > Math.min(open, close) || high < Math.max(open, close)) {
       warnings.push(`inconsistent bar on ${isoDay(day)} (o=${open} h=${high} l=${low} c=${close}): dropped`);
       continue;
@@ -97,15 +112,15 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     cols.high[out] = high;
     cols.low[out] = low;
     cols.close[out] = close;
-    cols.adj_close[out] = round(adj?.[i] ?? c, 4);
+    cols.adj_close[out] = r4(adj?.[i] ?? c);
     cols.volume[out] = Math.round((vol ?? 0) / factor);
-    cols.dividend[out] = round((dividendOn.get(day) ?? 0) * factor, 6);
-    cols.split_ratio[out] = splitOn.get(day) ?? 1;
+    cols.dividend[out] = dividendOn.size ? r6((dividendOn.get(day) ?? 0) * factor) : 0;
+    cols.split_ratio[out] = splitOn.size ? splitOn.get(day) ?? 1 : 1;
     cols.source[out] = isReal(ts[i]) ? "yahoo" : "simulated";
     out++;
   }
   for (const day of dividendOn.keys()) {
-    if (day >= opts.fromDay && day <= opts.toDay && !byDay.has(day)) warnings.push(`dividend on ${isoDay(day)} has no bar`);
+    if (day >= opts.fromDay && day <= opts.toDay && !present.has(day)) warnings.push(`dividend on ${isoDay(day)} has no bar`);
   }
   const columns: Batch["columns"] = {};
   for (const [k, v] of Object.entries(cols)) columns[k] = v instanceof Float64Array ? v.slice(0, out) : v.slice(0, out);
