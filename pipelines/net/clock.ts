@@ -1,0 +1,85 @@
+/**
+ * Time as a dependency: production uses the real clock, tests a fake one whose `sleep` resolves
+ * when the test advances time, so nothing waits on the wall clock.
+ * @module
+ */
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface FakeClock extends Clock {
+  /** Move time forward, resolving every sleep that falls due, in order. */
+  advance(ms: number): Promise<void>;
+  /** Advance straight to the next pending sleep, if any; returns whether one was due. */
+  next(): Promise<boolean>;
+  /** Keep advancing to the next sleep until `p` settles; throws if it waits on nothing. */
+  run<T>(p: Promise<T>): Promise<T>;
+  readonly pending: number;
+}
+
+/**
+ * @example
+ * ```ts
+ * import { createFakeClock } from "./clock.ts";
+ * const clock = createFakeClock(0);
+ * let woke = false;
+ * clock.sleep(1000).then(() => woke = true);
+ * await clock.advance(1000);
+ * if (!woke || clock.now() !== 1000) throw new Error();
+ * ```
+ */
+export function createFakeClock(start = 0): FakeClock {
+  let t = start;
+  let seq = 0;
+  const timers: { at: number; seq: number; resolve: () => void }[] = [];
+  const settle = () => new Promise<void>((r) => setTimeout(r, 0));
+  async function runUntil(limit: number) {
+    for (;;) {
+      timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const due = timers[0];
+      if (!due || due.at > limit) break;
+      timers.shift();
+      t = Math.max(t, due.at);
+      due.resolve();
+      await settle();
+    }
+    t = Math.max(t, limit);
+    await settle();
+  }
+  return {
+    now: () => t,
+    sleep(ms) {
+      return new Promise<void>((resolve) => timers.push({ at: t + Math.max(0, ms), seq: seq++, resolve }));
+    },
+    advance: (ms) => runUntil(t + ms),
+    async next() {
+      timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      if (!timers.length) return false;
+      await runUntil(timers[0].at);
+      return true;
+    },
+    async run<T>(p: Promise<T>): Promise<T> {
+      let settled = false;
+      p.then(() => settled = true, () => settled = true);
+      for (let idle = 0; !settled;) {
+        await settle();
+        if (settled) break;
+        if (timers.length) {
+          idle = 0;
+          await this.next();
+        } else if (++idle > 50) throw new Error("Cannot finish: the promise waits on something other than the fake clock");
+      }
+      return p;
+    },
+    get pending() {
+      return timers.length;
+    },
+  };
+}

@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import { ProviderError } from "../sources/http.ts";
+import { estimateBackfill, runBackfill } from "./backfill.ts";
+import { createCircuitBreaker } from "./circuit_breaker.ts";
+import { createFakeClock } from "./clock.ts";
+import { createHealth } from "./health.ts";
+import { createDailyQuota, memoryQuotaState } from "./quota.ts";
+import { createTokenBucket } from "./rate_limiter.ts";
+import { DEFAULT_RETRY, RetriesExhausted, withRetry } from "./retry.ts";
+import { createRouter } from "./router.ts";
+import { planDailyRun } from "./tiers.ts";
+
+const err = (reason: string, retriable: boolean) => new ProviderError(reason, { provider: "p", status: 0, retriable, reason });
+
+Deno.test("createTokenBucket() never grants more than capacity + rate x window in any window", async () => {
+  const clock = createFakeClock(0);
+  const limit = { capacity: 5, perSecond: 5 / 60 };
+  const bucket = createTokenBucket(limit, clock);
+  const grants: number[] = [];
+  // A greedy caller: 305 back-to-back requests (the burst of 5 plus an hour at 5 a minute).
+  await clock.run((async () => {
+    for (let i = 0; i < 305; i++) {
+      await bucket.take();
+      grants.push(clock.now());
+    }
+  })());
+  for (let i = 0; i < grants.length; i++) {
+    for (const windowMs of [1_000, 60_000, 600_000]) {
+      const inWindow = grants.filter((g) => g >= grants[i] && g < grants[i] + windowMs).length;
+      assert.ok(inWindow <= limit.capacity + (windowMs / 1000) * limit.perSecond + 1e-9, `${inWindow} grants in ${windowMs} ms`);
+    }
+  }
+  // ... and it gets all of it: the 305th grant lands at one hour.
+  assert.equal(grants[304], 3600_000);
+});
+
+Deno.test("createDailyQuota() stops at limit minus reserve, survives a restart, and resets the next day", async () => {
+  const clock = createFakeClock(Date.UTC(2026, 0, 5, 10));
+  const state = memoryQuotaState();
+  const q1 = createDailyQuota({ limit: 500, reserve: 10, clock, state });
+  let granted = 0;
+  while (await q1.tryConsume()) granted++;
+  assert.equal(granted, 490);
+  // "Restart": a new quota over the same persisted state.
+  const q2 = createDailyQuota({ limit: 500, reserve: 10, clock, state });
+  assert.equal(await q2.tryConsume(), false);
+  assert.equal(await q2.remaining(), 0);
+  for (let i = 0; i < 10; i++) assert.equal(await q2.tryConsume(1, { emergency: true }), true);
+  assert.equal(await q2.tryConsume(1, { emergency: true }), false);
+  await clock.advance(14 * 3600_000);
+  assert.equal(await q2.remaining(), 490);
+  assert.equal(await q2.tryConsume(), true);
+});
+
+Deno.test("withRetry() backs off 60 s, 120 s, 300 s on rate limiting, then gives up", async () => {
+  const clock = createFakeClock(0);
+  const calls: number[] = [];
+  const run = withRetry(() => {
+    calls.push(clock.now());
+    return Promise.reject(err("rate_limited", true));
+  }, { clock });
+  const e = await clock.run(run.then(() => "ok", (e) => e));
+  assert.ok(e instanceof RetriesExhausted);
+  assert.equal(e.attempts, 4);
+  assert.deepEqual(calls, [0, 60_000, 180_000, 480_000]);
+});
+
+Deno.test("withRetry() retries transient faults 3 times and never retries terminal or malformed ones", async () => {
+  const clock = createFakeClock(0);
+  let n = 0;
+  const run = withRetry(() => (++n < 4 ? Promise.reject(err("server_error", true)) : Promise.resolve("done")), {
+    clock,
+    random: () => 0,
+  });
+  assert.equal(await clock.run(run), "done");
+  assert.equal(clock.now(), DEFAULT_RETRY.transientDelaysMs.reduce((a, b) => a + b));
+  for (const reason of ["malformed", "not_found", "subscription", "premium"]) {
+    let tries = 0;
+    await assert.rejects(withRetry(() => (tries++, Promise.reject(err(reason, false))), { clock }), ProviderError);
+    assert.equal(tries, 1, reason);
+  }
+});
+
+Deno.test("createCircuitBreaker() opens after N failures, half-opens after the timeout, and closes on a good probe", () => {
+  const clock = createFakeClock(0);
+  const b = createCircuitBreaker({ failureThreshold: 3, openMs: 60_000, clock });
+  b.failure();
+  b.failure();
+  assert.equal(b.state, "closed");
+  b.failure();
+  assert.equal(b.state, "open");
+  assert.equal(b.allow(), false);
+  clock.advance(60_000);
+  assert.equal(b.state, "half_open");
+  assert.equal(b.allow(), true, "one probe");
+  assert.equal(b.allow(), false, "only one probe");
+  b.failure();
+  assert.equal(b.state, "open");
+  clock.advance(60_000);
+  assert.equal(b.allow(), true);
+  b.success();
+  assert.equal(b.state, "closed");
+  assert.equal(b.allow(), true);
+});
+
+Deno.test("createRouter() fails over to the next provider and comes back after the breaker's probe succeeds", async () => {
+  const clock = createFakeClock(0);
+  const guard = (name: string) => ({ breaker: createCircuitBreaker({ failureThreshold: 2, openMs: 30_000, clock }), health: createHealth(name) });
+  const router = createRouter({ clock, providers: { yahoo: guard("yahoo"), alphavantage: guard("alphavantage") } });
+  let yahooUp = false;
+  const call = (p: string) => (p === "yahoo" && !yahooUp ? Promise.reject(new Error("503")) : Promise.resolve(p));
+  const served: string[] = [];
+  for (let i = 0; i < 4; i++) served.push((await router.run("eod", call)).provider);
+  assert.deepEqual(served, ["alphavantage", "alphavantage", "alphavantage", "alphavantage"]);
+  const states = router.snapshot();
+  assert.equal(states.find((s) => s.provider === "yahoo")?.breaker, "open");
+  yahooUp = true;
+  await clock.advance(30_000);
+  assert.equal((await router.run("eod", call)).provider, "yahoo", "the half-open probe succeeds");
+  assert.equal((await router.run("eod", call)).provider, "yahoo");
+  yahooUp = false;
+  await assert.rejects(
+    createRouter({ clock, providers: {}, policy: { eod: ["yahoo"] } }).run("eod", call),
+    /No provider could serve 'eod': yahoo: not configured/,
+  );
+});
+
+Deno.test("health score follows the 0.45/0.25/0.20/0.10 weights", () => {
+  const h = createHealth("x", { targetLatencyMs: 100 });
+  assert.equal(h.snapshot("closed").score, 1);
+  for (let i = 0; i < 5; i++) h.record(false, 1000);
+  for (let i = 0; i < 5; i++) h.record(true, 1000);
+  // breaker open 0, latency at 10x target 0, error rate 0.5, completeness 0.5
+  assert.equal(h.snapshot("open").score, 0.15);
+});
+
+Deno.test("planDailyRun() matches the quota: A and B first, then tier C from the cursor, and says when it falls short", () => {
+  const tierA = Array.from({ length: 600 }, (_, i) => `A${i}`);
+  const tierB = ["A1", "W1", "W2"];
+  const tierC = Array.from({ length: 5000 }, (_, i) => `C${i}`);
+  const plan = planDailyRun({ tierA, tierB, tierC, cursor: 4990, budget: 1000 });
+  assert.equal(plan.symbols.length, 1000);
+  assert.equal(new Set(plan.symbols).size, 1000);
+  assert.deepEqual(plan.tierCovered, { A: true, B: true });
+  assert.equal(plan.tierC, 398);
+  assert.deepEqual(plan.symbols.slice(602, 604), ["C4990", "C4991"]);
+  assert.equal(plan.nextCursor, (4990 + 398) % 5000);
+  assert.equal(plan.rotationDays, Math.ceil(5000 / 398));
+  // Covering the tail: the rotation visits every tier-C symbol within rotationDays days.
+  const seen = new Set<string>();
+  let cursor = 0;
+  for (let d = 0; d < plan.rotationDays!; d++) {
+    const p = planDailyRun({ tierA, tierB, tierC, cursor, budget: 1000 });
+    p.symbols.filter((s) => s.startsWith("C")).forEach((s) => seen.add(s));
+    cursor = p.nextCursor;
+  }
+  assert.equal(seen.size, 5000);
+  const short = planDailyRun({ tierA, tierB, tierC, cursor: 0, budget: 500 });
+  assert.equal(short.symbols.length, 500);
+  assert.equal(short.tierCovered.A, false);
+  assert.match(short.shortfall!.message, /covers 500 of 602/);
+});
+
+Deno.test("runBackfill() uses at least 99% of the allowed budget and never exceeds rate or quota", async () => {
+  const clock = createFakeClock(Date.UTC(2026, 0, 5, 0));
+  const limit = 500, reserve = 10, reservedForDaily = 100;
+  // The daily jobs' share is taken off the top; backfill gets what is left.
+  const quota = createDailyQuota({ limit: limit - reservedForDaily, reserve, clock, state: memoryQuotaState() });
+  const bucket = createTokenBucket({ capacity: 1, perSecond: 5 / 60 }, clock);
+  const symbols = Array.from({ length: 1900 }, (_, i) => `S${i}`);
+  const stamps: number[] = [];
+  const run = runBackfill(symbols, { clock, quota, bucket, call: () => (stamps.push(clock.now()), Promise.resolve()) });
+  const { callsPerDay } = await clock.run(run);
+  const allowed = limit - reservedForDaily - reserve;
+  const days = [...callsPerDay.values()];
+  assert.equal(days.reduce((a, b) => a + b), 1900);
+  assert.ok(days.every((n) => n <= allowed), "never over the daily quota");
+  const full = days.slice(0, -1);
+  const utilisation = full.reduce((a, b) => a + b) / (full.length * allowed);
+  assert.ok(utilisation >= 0.99, `utilisation ${utilisation}`);
+  for (let i = 5; i < stamps.length; i++) assert.ok(stamps[i] - stamps[i - 5] >= 48_000 - 1, "at most 5 calls a minute");
+  const [est] = estimateBackfill({
+    symbols: 1900,
+    providers: [{ name: "alphavantage", callsPerSymbol: 1, dailyLimit: limit, reservedForDaily: reservedForDaily + reserve, perMinute: 5 }],
+    now: new Date(Date.UTC(2026, 0, 5)),
+  });
+  assert.equal(est.quotaDays, days.length);
+});

@@ -1,0 +1,74 @@
+/**
+ * A provider's daily call quota that survives restarts: the counter is persisted before a call
+ * is granted, so a crash can only over-count, never hand out the same call twice. A reserve is
+ * kept for emergency calls (e.g. stop normal work at 490 of 500).
+ * @module
+ */
+import { layout } from "../../lake/layout.ts";
+import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
+import type { Clock } from "./clock.ts";
+
+export interface QuotaState {
+  load(): Promise<{ day: string; used: number } | undefined>;
+  save(v: { day: string; used: number }): Promise<void>;
+}
+
+/** Persist quota counters in the lake's state area. */
+export function objectStoreQuotaState(store: ObjectStore, provider: string): QuotaState {
+  const key = layout.state(`quota_${provider}`);
+  return { load: () => getJson(store, key), save: (v) => putJson(store, key, v) };
+}
+
+/** Keeps the counter in memory (for simulations). */
+export function memoryQuotaState(): QuotaState & { value?: { day: string; used: number } } {
+  const s: QuotaState & { value?: { day: string; used: number } } = {
+    load: () => Promise.resolve(s.value && { ...s.value }),
+    save: (v) => {
+      s.value = { ...v };
+      return Promise.resolve();
+    },
+  };
+  return s;
+}
+
+export interface DailyQuota {
+  /** Grant `n` calls if the day's budget allows; emergency calls may use the reserve. */
+  tryConsume(n?: number, opts?: { emergency?: boolean }): Promise<boolean>;
+  /** Calls left today for normal work. */
+  remaining(): Promise<number>;
+  readonly limit: number;
+  readonly reserve: number;
+}
+
+/** The quota day in UTC: Alpha Vantage's free tier resets at midnight UTC (our assumption; documented). */
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export function createDailyQuota(
+  { limit, reserve = 0, clock, state }: { limit: number; reserve?: number; clock: Clock; state: QuotaState },
+): DailyQuota {
+  if (reserve < 0 || reserve >= limit) throw new RangeError(`Cannot create a quota: reserve ${reserve} must be in [0, ${limit})`);
+  let chain = Promise.resolve();
+  const current = async () => {
+    const today = dayOf(clock.now());
+    const saved = await state.load();
+    return saved && saved.day === today ? saved : { day: today, used: 0 };
+  };
+  return {
+    limit,
+    reserve,
+    tryConsume(n = 1, { emergency = false } = {}) {
+      const run = chain.then(async () => {
+        const s = await current();
+        const cap = emergency ? limit : limit - reserve;
+        if (s.used + n > cap) return false;
+        await state.save({ day: s.day, used: s.used + n });
+        return true;
+      });
+      chain = run.then(() => {}, () => {});
+      return run;
+    },
+    async remaining() {
+      return Math.max(0, limit - reserve - (await current()).used);
+    },
+  };
+}
