@@ -42,7 +42,7 @@ const commands: Record<string, Command> = {
       from: { type: "string", help: "first date, inclusive (default 2009-01-01)" },
       to: { type: "string", help: "last date, inclusive (default today)" },
       lake: lakeOption,
-      engine: { type: "string", help: "Parquet engine: duckdb (default) or wasm" },
+      engine: { type: "string", help: "Parquet engine: wasm (default; runs anywhere) or duckdb (native)" },
       concurrency: { type: "string", help: "parallel requests (default 4)" },
       json: { type: "boolean", help: "print the summary as JSON" },
     },
@@ -58,7 +58,7 @@ const commands: Record<string, Command> = {
       const store = openStore(config.lake);
       const summary = await ingestDaily({
         store,
-        engine: await createEngine(String(flags.engine ?? "duckdb")),
+        engine: await createEngine(String(flags.engine ?? "wasm")),
         source: yahooDailySource({ baseUrl: config.providers.yahoo }),
         symbols,
         from: String(flags.from ?? "2009-01-01"),
@@ -147,7 +147,7 @@ commands.symbols = {
     const { refreshSymbols } = await import("./pipelines/jobs/refresh_symbols.ts");
     const r = await refreshSymbols({
       store: openStore(config.lake),
-      engine: await createEngine("duckdb"),
+      engine: await createEngine("wasm"),
       config: config.providers,
       log: createLogger(),
     });
@@ -193,7 +193,7 @@ commands.demo = {
     const { runDemoPipeline } = await import("./pipelines/jobs/demo.ts");
     const log = createLogger();
     const env = { ...Deno.env.toObject(), TICKLAKE_LAKE: flags.lake ? String(flags.lake) : (Deno.env.get("TICKLAKE_LAKE") ?? "./data") };
-    const demo = await runDemoPipeline({ env, engine: await createEngine("duckdb"), from: flags.from as string | undefined, log });
+    const demo = await runDemoPipeline({ env, engine: await createEngine("wasm"), from: flags.from as string | undefined, log });
     const i = demo.ingest;
     const counts = await summarizeLake(demo.config);
     console.log([

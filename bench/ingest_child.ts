@@ -9,7 +9,7 @@ import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { createEngine } from "../pipelines/jobs/engine_choice.ts";
 import { rebuildDailyBars } from "../pipelines/jobs/rebuild_daily.ts";
 
-const [root, engineName = "duckdb"] = Deno.args;
+const [root, engineName = "wasm"] = Deno.args;
 const store = createLocalStore(root);
 const engine = await createEngine(engineName);
 const started = performance.now();

@@ -121,7 +121,14 @@ export async function curateDailyBars(
   staged: Batch[],
 ): Promise<{ inserted: number; updated: number; unchanged: number; partitions_written: number }> {
   const totals = { inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
-  for (const [year, incoming] of splitByYear(concatBatches(DAILY_BARS, staged))) {
+  // Group by year first and build one year at a time, so memory holds one partition's copy.
+  const byYear = new Map<number, Batch[]>();
+  for (const b of staged) {
+    for (const [year, part] of splitByYear(b)) (byYear.get(year) ?? byYear.set(year, []).get(year)!).push(part);
+  }
+  for (const year of [...byYear.keys()].sort((a, b) => a - b)) {
+    const incoming = concatBatches(DAILY_BARS, byYear.get(year)!);
+    byYear.delete(year);
     const key = layout.dailyBarsPartition(year);
     const bytes = await store.get(key);
     const existing = bytes ? await engine.decode(bytes, DAILY_BARS) : emptyBatch(DAILY_BARS);
