@@ -16,6 +16,9 @@ import { createProgress, type Logger, silentLogger } from "../log.ts";
 import { ProviderError, type RawResponse } from "../sources/http.ts";
 import { checkDailyBars, mergeDailyBars, type Rejection, splitByYear } from "../stages/curate_daily_bars.ts";
 import { parseRange } from "./dates.ts";
+import type { Clock } from "../net/clock.ts";
+import { RetriesExhausted, type RetryPolicy, withRetry } from "../net/retry.ts";
+import { NoProviderError, type Router } from "../net/router.ts";
 import { recordRun, type RunFailure } from "../../lake/runs.ts";
 
 /** Where daily bars come from: one provider's fetch and its pure parser. */
@@ -36,7 +39,10 @@ export interface DayRange {
 export interface IngestOptions {
   store: ObjectStore;
   engine: ParquetEngine;
-  source: DailyBarSource;
+  /** The provider to use, or several in failover order (then `net` routes between them). */
+  source: DailyBarSource | DailyBarSource[];
+  /** Rate limits, quotas, breakers and retries; without it each symbol gets one attempt. */
+  net?: { router: Router; clock: Clock; retry?: RetryPolicy };
   symbols: string[];
   from: string;
   to: string;
@@ -85,6 +91,30 @@ function withLineage(b: Batch, ingestedAt: number, rawRef: string): Batch {
   };
 }
 
+/** One provider's fetch, raw write and parse: every reply lands in raw, usable or not. */
+async function fetchOnce(store: ObjectStore, source: DailyBarSource, symbol: string, range: DayRange, request: Record<string, unknown>) {
+  const reply = await source.fetch(symbol, range);
+  const rawKey = await writeRaw(store, reply, { dataset: source.dataset, name: symbol, request });
+  return { ...source.parse(reply, symbol, range), rawKey, provider: source.provider };
+}
+
+/** Fetch a symbol from the first provider that can serve it, under the configured policies. */
+function loadSymbol(opts: IngestOptions, symbol: string, range: DayRange, request: Record<string, unknown>) {
+  const sources = Array.isArray(opts.source) ? opts.source : [opts.source];
+  if (!opts.net) return fetchOnce(opts.store, sources[0], symbol, range, request);
+  const { router, clock, retry } = opts.net;
+  const byName = new Map<string, DailyBarSource>(sources.map((s) => [s.provider, s]));
+  return router.run("eod", async (provider) => {
+    const source = byName.get(provider);
+    if (!source) throw new Error(`${provider} has no daily-bar source configured`);
+    return await withRetry(() => fetchOnce(opts.store, source, symbol, range, request), {
+      clock,
+      policy: retry,
+      onRetry: (r) => opts.log?.warn("ingest.retry", { symbol, provider, attempt: r.attempt, delay_ms: r.delayMs, reason: (r.error as Error).message }),
+    });
+  }).then((r) => r.value);
+}
+
 /** Fetch, store raw, parse, validate and stage one symbol. Returns its staged batch. */
 async function stageSymbol(
   opts: IngestOptions,
@@ -93,15 +123,10 @@ async function stageSymbol(
   range: DayRange,
   rejections: Rejection[],
 ): Promise<Batch> {
-  const { store, engine, source } = opts;
+  const { store, engine } = opts;
   const now = opts.now ?? (() => new Date());
-  const reply = await source.fetch(symbol, range);
-  const rawKey = await writeRaw(store, reply, {
-    dataset: source.dataset,
-    name: symbol,
-    request: { symbol, from: cp.from, to: cp.to, from_day: range.fromDay, to_day: range.toDay, load_id: cp.load_id },
-  });
-  const { batch, warnings } = source.parse(reply, symbol, range);
+  const request = { symbol, from: cp.from, to: cp.to, from_day: range.fromDay, to_day: range.toDay, load_id: cp.load_id };
+  const { batch, warnings, rawKey } = await loadSymbol(opts, symbol, range, request);
   for (const w of warnings) opts.log?.warn("ingest.parse_warning", { symbol, warning: w, raw_ref: rawKey });
   const lineaged = withLineage(batch, now().getTime(), rawKey);
   const { good, rejected } = checkDailyBars(lineaged);
@@ -154,7 +179,8 @@ function newId(now: Date): string {
 
 /** Run (or resume) one ingest. Per-symbol failures are recorded; the run goes on. */
 export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
-  const { store, engine, source } = opts;
+  const { store, engine } = opts;
+  const source = Array.isArray(opts.source) ? opts.source[0] : opts.source;
   const log = opts.log ?? silentLogger;
   const now = opts.now ?? (() => new Date());
   const started = performance.now();
@@ -199,7 +225,8 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
         progress.tick(1, { symbol });
       } catch (e) {
         const err = e as Error;
-        const reason = e instanceof ProviderError ? e.reason : err.name;
+        const cause = e instanceof RetriesExhausted ? e.last : e;
+        const reason = cause instanceof ProviderError ? cause.reason : e instanceof NoProviderError ? "no_provider" : err.name;
         failures.push({ symbol, provider: source.provider, reason, message: err.message });
         log.error("ingest.symbol_failed", { symbol, reason, message: err.message });
         progress.tick(1, { symbol, failed: true });

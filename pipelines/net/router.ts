@@ -34,6 +34,8 @@ export class NoProviderError extends Error {
   }
 }
 
+export type Router = ReturnType<typeof createRouter>;
+
 export function createRouter(
   { policy = DEFAULT_POLICY, providers, clock, healthFloor = 0.3 }: {
     policy?: Partial<Record<Capability, string[]>>;
