@@ -4,6 +4,7 @@
  * @module
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import { alphaVantageRoutes } from "./alphavantage.ts";
 import { staticFileRoutes } from "./static_files.ts";
 import { yahooRoutes } from "./yahoo.ts";
 
@@ -21,7 +22,8 @@ export function createReplayApp(opts: ReplayOptions = {}): Hono {
   const app = new Hono();
   for (const m of opts.middleware ?? []) app.use("*", m);
   app.get("/health", (c) => c.json({ ok: true }));
-  for (const register of [yahooRoutes({ seed: opts.seed, now: opts.now }), staticFileRoutes(), ...(opts.routes ?? [])]) register(app);
+  const market = { seed: opts.seed, now: opts.now };
+  for (const register of [yahooRoutes(market), alphaVantageRoutes(market), staticFileRoutes(), ...(opts.routes ?? [])]) register(app);
   return app;
 }
 

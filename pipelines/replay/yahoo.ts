@@ -20,7 +20,7 @@ export function openTimestamp(day: number): number {
 
 const seriesCache = new Map<string, Series & { realStart?: number; realEnd?: number }>();
 
-function seriesFor(symbol: string, seed: number, toDay: number) {
+export function seriesFor(symbol: string, seed: number, toDay: number) {
   const key = `${seed}:${symbol}:${toDay}`;
   let s = seriesCache.get(key);
   if (!s) {
