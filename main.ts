@@ -13,6 +13,12 @@ import { resolveUniverse } from "./pipelines/jobs/universe.ts";
 import { listRuns } from "./lake/runs.ts";
 import { createEngine } from "./pipelines/jobs/engine_choice.ts";
 import { yahooDailySource } from "./pipelines/jobs/daily_sources.ts";
+import { createProviderNet } from "./pipelines/jobs/provider_net.ts";
+import { loadProviderHealth, saveProviderHealth } from "./pipelines/jobs/provider_state.ts";
+import { alphaVantageDailySource, createAlphaVantageClient } from "./pipelines/sources/alphavantage/client.ts";
+import { estimateBackfill } from "./pipelines/net/backfill.ts";
+import { DEFAULT_LIMITS } from "./pipelines/net/rate_limiter.ts";
+import { DEFAULT_QUOTAS } from "./pipelines/jobs/provider_net.ts";
 import { SymbolError } from "./lake/symbol.ts";
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -56,16 +62,19 @@ const commands: Record<string, Command> = {
       if (flags.symbols !== undefined && symbols.length === 0) throw new SymbolError("Cannot ingest: --symbols is empty");
       if (symbols.length === 0) throw new RangeError("Cannot ingest: give --symbols or --universe");
       const store = openStore(config.lake);
+      const net = createProviderNet({ store });
       const summary = await ingestDaily({
         store,
         engine: await createEngine(String(flags.engine ?? "wasm")),
-        source: yahooDailySource({ baseUrl: config.providers.yahoo }),
+        source: dailySources(config),
+        net: { router: net.router, clock: net.clock },
         symbols,
         from: String(flags.from ?? "2009-01-01"),
         to: String(flags.to ?? today()),
         log: createLogger(),
         concurrency: flags.concurrency ? Number(flags.concurrency) : undefined,
       });
+      await saveProviderHealth(store, await net.snapshot());
       if (flags.json) console.log(JSON.stringify(summary, null, 2));
       else {
         console.log(
@@ -177,7 +186,8 @@ commands.serve = {
     config = withLake(config, flags);
     const { serve } = await import("./web/server.ts");
     const port = Number(flags.port ?? config.port);
-    await serve({ store: openStore(config.lake), port, token: config.token });
+    const store = openStore(config.lake);
+    await serve({ store, port, token: config.token, providerHealth: async () => (await loadProviderHealth(store))?.providers ?? [] });
     console.log(`dashboard on http://localhost:${port}/`);
     await new Promise(() => {});
     return 0;
@@ -204,7 +214,7 @@ commands.demo = {
       `  curated daily_bars: ${counts.bars} rows (${counts.real} real, ${counts.simulated} simulated), ${counts.first} .. ${counts.last}`,
     ].join("\n"));
     const { serve } = await import("./web/server.ts");
-    await serve({ store: demo.store, port: config.port, token: config.token });
+    await serve({ store: demo.store, port: config.port, token: config.token, providerHealth: async () => (await loadProviderHealth(demo.store))?.providers ?? [] });
     console.log(`\n  dashboard: http://localhost:${config.port}/\n`);
     await new Promise(() => {});
     return 0;
@@ -224,6 +234,69 @@ async function summarizeLake(config: Config) {
     lake.close();
   }
 }
+
+/** Daily-bar sources in failover order: Yahoo, then Alpha Vantage when a key is configured. */
+function dailySources(config: Config) {
+  const yahoo = yahooDailySource({ baseUrl: config.providers.yahoo });
+  if (!config.keys.alphavantage) return [yahoo];
+  const av = createAlphaVantageClient({ baseUrl: config.providers.alphavantage, apiKey: config.keys.alphavantage });
+  return [yahoo, alphaVantageDailySource(av)];
+}
+
+commands.providers = {
+  summary: "Show each provider's health, latency, error rate, breaker state and quota left",
+  usage: "providers [--json]",
+  options: { json: { type: "boolean", help: "print JSON" }, lake: lakeOption },
+  async run(flags, config) {
+    const store = openStore(withLake(config, flags).lake);
+    const saved = await loadProviderHealth(store);
+    const net = createProviderNet({ store });
+    const quotaLeft = Object.fromEntries((await net.snapshot()).map((s) => [s.provider, s.quotaLeft]));
+    const rows = (saved?.providers ?? []).map((p) => ({ ...p, quotaLeft: quotaLeft[p.provider] ?? p.quotaLeft }));
+    if (flags.json) console.log(JSON.stringify({ at: saved?.at ?? null, providers: rows }, null, 2));
+    else if (!rows.length) console.log("no provider calls recorded yet: run `deno task ingest` first");
+    else {
+      console.log(`as of ${saved!.at}`);
+      console.log("provider      score  breaker    p50 ms  errors  complete  quota left  calls");
+      for (const p of rows) {
+        console.log(`${p.provider.padEnd(13)} ${p.score.toFixed(2).padStart(5)}  ${p.breaker.padEnd(9)} ${String(p.p50LatencyMs ?? "-").padStart(7)}  ${(p.errorRate * 100).toFixed(0).padStart(5)}%  ${(p.completeness * 100).toFixed(0).padStart(7)}%  ${String(p.quotaLeft ?? "-").padStart(10)}  ${p.calls}`);
+      }
+    }
+    return 0;
+  },
+};
+
+commands.backfill = {
+  summary: "Backfill daily history for a universe within the providers' budgets (--dry-run plans only)",
+  usage: "backfill --universe sp500 --from 2009-01-01 [--dry-run]",
+  options: {
+    universe: { type: "string", help: "demo, sp500, sim:<n> or file:<path>" },
+    from: { type: "string", help: "first date (default 2009-01-01)" },
+    "dry-run": { type: "boolean", help: "print the estimate and spend nothing" },
+    lake: lakeOption,
+  },
+  async run(flags, config) {
+    config = withLake(config, flags);
+    const symbols = await resolveUniverse(String(flags.universe ?? "sp500"));
+    const from = String(flags.from ?? "2009-01-01");
+    // One Yahoo chart call or one Alpha Vantage outputsize=full call covers a symbol's whole history.
+    const estimate = estimateBackfill({
+      symbols: symbols.length,
+      now: new Date(),
+      providers: [
+        { name: "yahoo", callsPerSymbol: 1, dailyLimit: Infinity, reservedForDaily: 0, perMinute: DEFAULT_LIMITS.yahoo.perSecond * 60 },
+        { name: "alphavantage", callsPerSymbol: 1, dailyLimit: DEFAULT_QUOTAS.alphavantage.limit, reservedForDaily: DEFAULT_QUOTAS.alphavantage.reserve + 10, perMinute: 5 },
+      ],
+    });
+    console.log(`backfill ${symbols.length} symbols from ${from}:`);
+    for (const e of estimate) {
+      console.log(`  ${e.provider.padEnd(13)} ${e.calls} calls, ${e.freePerDay === Infinity ? "no daily quota" : `${e.freePerDay} free calls/day`}, ` +
+        `${e.quotaDays ?? "never"} quota day(s), ~${e.minutesAtRateLimit} min at the rate limit, finishes ${e.finishesAt ?? "never"}`);
+    }
+    if (flags["dry-run"]) return 0;
+    return await commands.ingest.run({ universe: String(flags.universe ?? "sp500"), from, lake: flags.lake }, config);
+  },
+};
 
 /** CSV with RFC 4180 quoting. */
 export function toCsv(rows: Record<string, unknown>[]): string {

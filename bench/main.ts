@@ -47,7 +47,7 @@ async function writeRawUniverse(root: string, symbols: string[]): Promise<string
 
 async function runChild(root: string, engine: string) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--max-old-space-size=4096", new URL("./ingest_child.ts", import.meta.url).pathname, root, engine],
+    args: ["run", "-A", "--v8-flags=--max-old-space-size=640", new URL("./ingest_child.ts", import.meta.url).pathname, root, engine],
     stdout: "piped",
     stderr: "inherit",
   }).output();

@@ -13,6 +13,9 @@ import { yahooDailySource } from "./daily_sources.ts";
 import { ingestDaily, type IngestSummary } from "./ingest_daily.ts";
 import { refreshSymbols } from "./refresh_symbols.ts";
 import { DEMO_UNIVERSE } from "./universe.ts";
+import { createProviderNet } from "./provider_net.ts";
+import { saveProviderHealth } from "./provider_state.ts";
+import { alphaVantageDailySource, createAlphaVantageClient } from "../sources/alphavantage/client.ts";
 
 export interface DemoResult {
   store: ObjectStore;
@@ -48,16 +51,20 @@ export async function runDemoPipeline(
     const store = openStore(config.lake);
     log.info("demo.replay_started", { url: replay.url, lake: store.url });
     const symbolsResult = await refreshSymbols({ store, engine, config: config.providers, log, now });
+    const net = createProviderNet({ store });
+    const av = createAlphaVantageClient({ baseUrl: replay.url, apiKey: "demo" });
     const ingest = await ingestDaily({
       store,
       engine,
-      source: yahooDailySource({ baseUrl: replay.url, now }),
+      source: [yahooDailySource({ baseUrl: replay.url, now }), alphaVantageDailySource(av)],
+      net: { router: net.router, clock: net.clock },
       symbols,
       from,
       to: (now?.() ?? new Date()).toISOString().slice(0, 10),
       log,
       now,
     });
+    await saveProviderHealth(store, await net.snapshot());
     return { store, config, symbols: symbolsResult, ingest, replayUrl: replay.url, close: replay.close };
   } catch (e) {
     await replay.close();

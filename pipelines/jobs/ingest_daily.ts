@@ -137,8 +137,8 @@ async function stageSymbol(
 }
 
 /**
- * Merge staged batches into the curated year partitions. Only partitions whose content changes
- * are rewritten, each with one atomic put.
+ * Merge staged batches into the curated year partitions (draining `staged`). Only partitions
+ * whose content changes are rewritten, each with one atomic put.
  */
 export async function curateDailyBars(
   store: ObjectStore,
@@ -147,8 +147,9 @@ export async function curateDailyBars(
 ): Promise<{ inserted: number; updated: number; unchanged: number; partitions_written: number }> {
   const totals = { inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
   // Group by year first and build one year at a time, so memory holds one partition's copy.
+  // `staged` is drained as it is split, so each symbol's batch can be collected right away.
   const byYear = new Map<number, Batch[]>();
-  for (const b of staged) {
+  for (let b = staged.pop(); b; b = staged.pop()) {
     for (const [year, part] of splitByYear(b)) (byYear.get(year) ?? byYear.set(year, []).get(year)!).push(part);
   }
   for (const year of [...byYear.keys()].sort((a, b) => a - b)) {
@@ -237,6 +238,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
 
   // Symbols staged by an earlier, interrupted attempt of this run are read back from staging.
   for (const key of stagedKeys) batches.push(await engine.decode((await store.get(key))!, DAILY_BARS));
+  const barsStaged = batches.reduce((n, b) => n + b.length, 0);
   const curated = await curateDailyBars(store, engine, batches);
 
   const summary: IngestSummary = {
@@ -247,7 +249,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     symbols_ok: symbols.length - failures.length,
     symbols_skipped: symbols.length - pending.length,
     symbols_failed: failures.length,
-    bars_fetched: batches.reduce((n, b) => n + b.length, 0),
+    bars_fetched: barsStaged,
     rows_rejected: rejections.length,
     rows_inserted: curated.inserted,
     rows_updated: curated.updated,

@@ -75,10 +75,11 @@ export async function rebuildDailyBars(
     }
     progress.tick();
   }
+  const bars = batches.reduce((n, b) => n + b.length, 0);
   const curated = await curateDailyBars(store, engine, batches);
   return {
     replies: keys.length,
-    bars: batches.reduce((n, b) => n + b.length, 0),
+    bars,
     rejected: rejections.length,
     failed,
     ...curated,

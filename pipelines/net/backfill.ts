@@ -34,7 +34,7 @@ export function estimateBackfill(
   return providers.map((p) => {
     const calls = symbols * p.callsPerSymbol;
     const freePerDay = Math.max(0, p.dailyLimit - p.reservedForDaily);
-    const quotaDays = freePerDay > 0 ? Math.ceil(calls / freePerDay) : null;
+    const quotaDays = freePerDay > 0 ? Math.max(1, Math.ceil(calls / freePerDay)) : null;
     const minutesAtRateLimit = calls / p.perMinute;
     const days = quotaDays === null ? null : Math.max(quotaDays - 1, 0) + Math.min(freePerDay, calls) / p.perMinute / 1440;
     return {
