@@ -13,6 +13,8 @@ import { createLocalStore } from "../lake/store_local.ts";
 import { simulatedSymbols } from "../pipelines/jobs/universe.ts";
 import { yahooChartBody } from "../pipelines/replay/yahoo.ts";
 import { type Figure, medianMs, printTable } from "./table.ts";
+import { budgetFigures } from "./budget_bench.ts";
+import { webFigures } from "./web_bench.ts";
 
 const SYMBOLS = Number(Deno.env.get("BENCH_SYMBOLS") ?? 500);
 const FROM = "2009-01-02";
@@ -236,9 +238,13 @@ async function main() {
   await Deno.remove(root, { recursive: true });
 }
 
-/** Benchmarks that other parts of the system contribute (browser, budgets), when present. */
-async function extraBenches(_lakeRoot: string): Promise<Figure[]> {
-  return [];
+/** Benchmarks of the other parts: provider budgets and the dashboard in a browser. */
+async function extraBenches(lakeRoot: string): Promise<Figure[]> {
+  log("budgets: backfill utilisation and 429-free completion");
+  const figures = await budgetFigures();
+  log("browser: first chart, symbol switch, bytes fetched");
+  figures.push(...await webFigures(lakeRoot));
+  return figures;
 }
 
 if (import.meta.main) await main();

@@ -24,6 +24,8 @@ async function init(): Promise<duckdb.AsyncDuckDBConnection> {
   const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
   await db.instantiate("/duckdb/duckdb-eh.wasm");
   const conn = await db.connect();
+  // Keep Parquet footers after the first read, so a symbol switch does not fetch them again.
+  await conn.query("SET enable_object_cache = true");
   const catalog: Catalog = await (await fetch("/api/catalog")).json();
   for (const t of catalog.tables) {
     const names = [];
@@ -37,12 +39,13 @@ async function init(): Promise<duckdb.AsyncDuckDBConnection> {
     if (names.length) await conn.query(`CREATE OR REPLACE VIEW ${t.name} AS ${select} FROM read_parquet([${names.join(",")}])`);
   }
   if (!catalog.tables.some((t) => t.name === "daily_bars" && t.files.length)) {
-    await conn.query(`CREATE OR REPLACE VIEW daily_bars AS SELECT NULL::VARCHAR symbol, NULL::DATE date, NULL::DOUBLE open,
-      NULL::DOUBLE high, NULL::DOUBLE low, NULL::DOUBLE close, NULL::DOUBLE adj_close, NULL::DOUBLE volume, NULL::DOUBLE dividend,
-      NULL::DOUBLE split_ratio, NULL::VARCHAR source, NULL::TIMESTAMP ingested_at, NULL::VARCHAR raw_ref WHERE false`);
+    await conn.query(`CREATE OR REPLACE VIEW daily_bars AS SELECT NULL::VARCHAR AS symbol, NULL::DATE AS date,
+      NULL::DOUBLE AS open, NULL::DOUBLE AS high, NULL::DOUBLE AS low, NULL::DOUBLE AS close, NULL::DOUBLE AS adj_close,
+      NULL::DOUBLE AS volume, NULL::DOUBLE AS dividend, NULL::DOUBLE AS split_ratio, NULL::VARCHAR AS source,
+      NULL::TIMESTAMP AS ingested_at, NULL::VARCHAR AS raw_ref WHERE false`);
   }
   if (!catalog.tables.some((t) => t.name === "symbols")) {
-    await conn.query(`CREATE OR REPLACE VIEW symbols AS SELECT NULL::VARCHAR symbol, NULL::VARCHAR name WHERE false`);
+    await conn.query(`CREATE OR REPLACE VIEW symbols AS SELECT NULL::VARCHAR AS symbol, NULL::VARCHAR AS "name" WHERE false`);
   }
   return conn;
 }

@@ -21,4 +21,5 @@ try {
   await pages[name](root, { width });
 } catch (e) {
   showError(root, e);
+  root.dataset.rendered = "error";
 }

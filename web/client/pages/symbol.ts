@@ -57,6 +57,7 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
       const rows = all.filter((b) => b.date >= startIn.value);
       if (!rows.length) {
         out.replaceChildren(h("p", { class: "empty" }, `No bars for ${symbol} between ${startIn.value} and ${endIn.value}.`));
+        root.dataset.rendered = String(++rendered);
         return;
       }
       const closes = rows.map((r) => r.close);
@@ -78,6 +79,7 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
       root.dataset.rendered = String(++rendered);
     } catch (e) {
       showError(out, e);
+      root.dataset.rendered = String(++rendered);
     }
   };
   form.onsubmit = (e) => {

@@ -1,0 +1,59 @@
+/**
+ * Dashboard figures in headless Chromium: navigation to first chart, switching symbols, and the
+ * bytes a one-symbol one-year chart pulls from the lake versus the whole curated table.
+ * @module
+ */
+import { layout } from "../lake/layout.ts";
+import { createLocalStore } from "../lake/store_local.ts";
+import { launchBrowser } from "../tests/support/browser.ts";
+import { appBundle } from "../web/build.ts";
+import { createApp } from "../web/server.ts";
+import type { Figure } from "./table.ts";
+
+export async function webFigures(lakeRoot: string): Promise<Figure[]> {
+  const store = createLocalStore(lakeRoot);
+  const tableBytes = (await store.list(layout.dailyBarsPrefix)).reduce((n, o) => n + o.size, 0);
+  await appBundle();
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, createApp({ store }).fetch);
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const served = async () => (await (await fetch(`${base}/api/stats`)).json()).lakeBytesServed as number;
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    const url = `${base}/?page=symbol&symbol=S0001&start=2024-01-01&end=2024-12-31`;
+    const errors: string[] = [];
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(url); // warm-up: browser caches of the app and wasm
+    await page.waitForSelector("#app[data-rendered]", { timeout: 120_000 }).catch(async (e) => {
+      throw new Error(`${e.message}\npage: ${(await page.locator("#app").textContent())?.slice(0, 300)}\nerrors: ${errors.join(" | ")}`);
+    });
+    const before = await served();
+    const t0 = performance.now();
+    await page.goto(url);
+    await page.waitForSelector("#price-chart svg", { timeout: 120_000 });
+    const firstChartMs = performance.now() - t0;
+    const bytes = (await served()) - before;
+    const t1 = performance.now();
+    await page.fill("#symbol", "S0002");
+    await page.locator("#symbol").dispatchEvent("change");
+    await page.waitForSelector('#app[data-rendered="2"]', { timeout: 60_000 });
+    const switchMs = performance.now() - t1;
+    return [
+      { name: "dashboard: navigation -> first chart", value: firstChartMs, unit: "ms", ratio: firstChartMs / 1000, target: "<= 1000 ms", pass: firstChartMs <= 1000 },
+      { name: "dashboard: switch symbol", value: switchMs, unit: "ms", ratio: switchMs / 150, target: "<= 150 ms", pass: switchMs <= 150 },
+      {
+        name: "dashboard: bytes for 1 symbol x 1 year",
+        value: bytes,
+        unit: "bytes",
+        baseline: { name: "curated daily table", value: tableBytes },
+        ratio: bytes / tableBytes,
+        target: "<= 2% of the table",
+        pass: bytes / tableBytes <= 0.02,
+      },
+    ];
+  } finally {
+    await browser.close();
+    await server.shutdown();
+  }
+}
