@@ -1,0 +1,60 @@
+/** The command line over a demo lake: query exports in every format, runs, and --help. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { main } from "../main.ts";
+import { makeDemoLake } from "./support/demo_lake.ts";
+
+async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    return { code: await fn(), out: lines.join("\n") };
+  } finally {
+    console.log = log;
+  }
+}
+
+Deno.test("main(query) exports the same rows as CSV, JSON and Parquet", async () => {
+  const { root } = await makeDemoLake();
+  const dir = await Deno.makeTempDir();
+  const args = ["query", "--symbols", "AAPL,MSFT", "--from", "2024-01-02", "--to", "2024-03-28", "--lake", root];
+  for (const f of ["csv", "json", "parquet"]) {
+    assert.equal(await main([...args, "--format", f, "--out", join(dir, `out.${f}`)]), 0, f);
+  }
+  const csv = (await Deno.readTextFile(join(dir, "out.csv"))).trim().split("\n");
+  const json = JSON.parse(await Deno.readTextFile(join(dir, "out.json")));
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  const pq = (await c.runAndReadAll(`SELECT count(*)::INT AS n, count(DISTINCT symbol)::INT AS s FROM '${join(dir, "out.parquet")}'`)).getRowObjectsJS()[0];
+  c.closeSync();
+  // Q1 2024 had 61 NYSE sessions (Good Friday 2024-03-29 is outside the range).
+  assert.equal(csv.length - 1, 2 * 61);
+  assert.equal(json.length, 2 * 61);
+  assert.deepEqual(pq, { n: 2 * 61, s: 2 });
+  assert.match(csv[0], /^symbol,date,open,high,low,close,adj_close,volume/);
+
+  const adjusted = await capture(() => main([...args, "--adjusted", "--format", "json"]));
+  const rows = JSON.parse(adjusted.out);
+  assert.ok(rows.every((r: { close: number; adj_close: number }) => r.close === r.adj_close));
+
+  const bad = await capture(() => main(["query", "--symbols", "AAPL", "--format", "xml", "--lake", root]));
+  assert.equal(bad.code, 2);
+  const sql = await capture(() => main(["query", "--sql", "SELECT count(DISTINCT symbol) AS n FROM daily_bars", "--format", "json", "--lake", root]));
+  assert.deepEqual(JSON.parse(sql.out), [{ n: 5 }]);
+});
+
+Deno.test("main(runs) lists the demo's run and every command answers --help", async () => {
+  const { root } = await makeDemoLake();
+  const runs = await capture(() => main(["runs", "--lake", root]));
+  assert.match(runs.out, /ingest_daily ok: 5\/5 ok/);
+  for (const cmd of ["ingest", "query", "runs", "symbols", "serve", "demo", "replay", "providers", "backfill"]) {
+    const help = await capture(() => main([cmd, "--help"]));
+    assert.equal(help.code, 0, cmd);
+    assert.match(help.out, /usage: deno task /, cmd);
+  }
+  const providers = await capture(() => main(["providers", "--json", "--lake", root]));
+  const p = JSON.parse(providers.out);
+  assert.ok(p.providers.some((x: { provider: string; calls: number }) => x.provider === "yahoo" && x.calls === 5));
+});
