@@ -36,7 +36,8 @@ export async function budgetFigures(): Promise<Figure[]> {
     const store = createLocalStore(await Deno.makeTempDir());
     const net = createProviderNet({
       store,
-      limits: { yahoo: limited ? { capacity: 2, perSecond: 3.5 } : { capacity: 1000, perSecond: 1000 } },
+      // Any 1 s window holds at most capacity + rate = 3.5 grants: under the enforced 4, with room for jitter.
+      limits: { yahoo: limited ? { capacity: 1, perSecond: 2.5 } : { capacity: 1000, perSecond: 1000 } },
       quotas: {},
       breaker: { failureThreshold: 1000 },
     });

@@ -18,5 +18,5 @@ export interface EncodeOptions {
   rowGroupSize?: number;
 }
 
-/** Rows per row group unless told otherwise (~200 KB of daily bars per group). */
-export const DEFAULT_ROW_GROUP = 16_384;
+/** Rows per row group unless told otherwise (~100 KB of daily bars per group). */
+export const DEFAULT_ROW_GROUP = 8_192;

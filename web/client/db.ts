@@ -14,6 +14,8 @@ interface Catalog {
 }
 
 let ready: Promise<duckdb.AsyncDuckDBConnection> | undefined;
+/** Registered daily-bars partitions by year, so a query can name only the years it needs. */
+const dailyFiles = new Map<number, string>();
 
 const DAILY_VIEW = `SELECT symbol, date, open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low,
   close::DOUBLE AS close, adj_close::DOUBLE AS adj_close, volume::DOUBLE AS volume, dividend::DOUBLE AS dividend,
@@ -33,6 +35,8 @@ async function init(): Promise<duckdb.AsyncDuckDBConnection> {
       const name = f.key.replaceAll("/", "__");
       await db.registerFileURL(name, new URL(f.url, location.href).href, duckdb.DuckDBDataProtocol.HTTP, false);
       names.push(`'${name}'`);
+      const year = /year=(\d{4})/.exec(f.key)?.[1];
+      if (t.name === "daily_bars" && year) dailyFiles.set(Number(year), name);
     }
     // Decimals reach JavaScript as 128-bit words; the views hand charts plain doubles instead.
     const select = t.name === "daily_bars" ? DAILY_VIEW : "SELECT *";
@@ -78,6 +82,33 @@ export async function query(sql: string, params: unknown[] = []): Promise<Row[]>
   } finally {
     await stmt.close();
   }
+}
+
+/**
+ * A table expression over only the daily-bars partitions that can hold `[from, to]`: fewer
+ * footers and row groups fetched than the all-years view. File names are ours, never user input.
+ */
+export async function dailyBarsBetween(from: string, to: string): Promise<string> {
+  await (ready ??= init());
+  const [a, b] = [Number(from.slice(0, 4)), Number(to.slice(0, 4))];
+  const names = [...dailyFiles].filter(([y]) => y >= a && y <= b).map(([, n]) => `'${n}'`);
+  return names.length ? `(${DAILY_VIEW} FROM read_parquet([${names.join(",")}]))` : "daily_bars";
+}
+
+/**
+ * The lake's first symbol and last day, from the newest partition's footer statistics alone:
+ * no column data is fetched to choose the page's defaults.
+ */
+export async function lakeExtent(): Promise<{ symbol: string | null; last: string | null }> {
+  await (ready ??= init());
+  const year = Math.max(...dailyFiles.keys());
+  if (!Number.isFinite(year)) return { symbol: null, last: null };
+  const [r] = await query(
+    `SELECT min(stats_min_value) FILTER (path_in_schema = 'symbol') AS symbol,
+            max(stats_max_value) FILTER (path_in_schema = 'date') AS last
+     FROM parquet_metadata('${dailyFiles.get(year)}')`,
+  );
+  return r as { symbol: string | null; last: string | null };
 }
 
 /** Column names of a result (for tables), in order. */
