@@ -108,6 +108,17 @@ function sortedOrder(symbols: (string | null)[], days: Float64Array): Uint32Arra
   );
 }
 
+/** Whether rows are sorted by (symbol, date) with no repeated key. */
+function strictlyOrdered(b: Batch): boolean {
+  const symbols = b.columns.symbol as (string | null)[];
+  const days = b.columns.date as Float64Array;
+  for (let i = 1; i < b.length; i++) {
+    const a = symbols[i - 1]!, c = symbols[i]!;
+    if (a > c || (a === c && days[i - 1] >= days[i])) return false;
+  }
+  return true;
+}
+
 /**
  * Merge `incoming` bars into `existing` (one partition). Within `incoming`, later rows are newer.
  * The result is sorted by symbol, then date, with one row per key.
@@ -123,6 +134,10 @@ function sortedOrder(symbols: (string | null)[], days: Float64Array): Uint32Arra
  * ```
  */
 export function mergeDailyBars(existing: Batch, incoming: Batch): MergeResult {
+  // A fresh partition fed in key order (a first load, a rebuild) needs no sort and no copy.
+  if (existing.length === 0 && strictlyOrdered(incoming)) {
+    return { batch: incoming, inserted: incoming.length, updated: 0, unchanged: 0 };
+  }
   const all = stack(existing, incoming);
   const symbols = all.columns.symbol as (string | null)[];
   const days = all.columns.date as Float64Array;

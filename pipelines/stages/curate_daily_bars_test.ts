@@ -123,3 +123,14 @@ Deno.test("checkDailyBars() rejects exactly the rows DailyBarSchema rejects", ()
   assert.equal(rejected.length, 5);
   assert.match(rejected[0].reason, /low <= open/);
 });
+
+Deno.test("mergeDailyBars() passes an ordered batch into an empty partition through unchanged, and sorts otherwise", () => {
+  const ordered = bars([{ symbol: "A", date: "2024-01-02", close: 1 }, { symbol: "A", date: "2024-01-03", close: 2 }, { symbol: "B", date: "2024-01-02", close: 3 }]);
+  const fast = mergeDailyBars(bars([]), ordered);
+  assert.equal(fast.batch, ordered);
+  assert.equal(fast.inserted, 3);
+  const shuffled = bars([{ symbol: "B", date: "2024-01-02", close: 3 }, { symbol: "A", date: "2024-01-03", close: 2 }, { symbol: "A", date: "2024-01-03", close: 2.5 }]);
+  const slow = mergeDailyBars(bars([]), shuffled);
+  assert.deepEqual(str(slow.batch, "symbol"), ["A", "B"]);
+  assert.deepEqual(Array.from(num(slow.batch, "close")), [2.5, 3]);
+});
