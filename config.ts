@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   TICKLAKE_CACHE_DIR: z.string().default("./.cache"),
   TICKLAKE_TOKEN: z.string().min(8, "must be at least 8 characters").optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+  TICKLAKE_WATCHLIST: z.string().optional(),
+  TICKLAKE_DAILY_BUDGET: z.coerce.number().int().min(1).default(2000),
 });
 
 /** Where the lake lives: a local directory or an S3 bucket with a key prefix. */
@@ -47,6 +49,10 @@ export interface Config {
   lake: LakeLocation;
   cacheDir: string;
   port: number;
+  /** The user's watchlist file (one symbol per line): tier B of the daily plan. */
+  watchlist?: string;
+  /** Calls the daily job may spend (Yahoo has no published daily quota; be polite). */
+  dailyBudget: number;
   token?: string;
   providers: {
     yahoo: string;
@@ -131,6 +137,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     }),
     cacheDir: e.TICKLAKE_CACHE_DIR,
     port: e.PORT,
+    watchlist: e.TICKLAKE_WATCHLIST,
+    dailyBudget: e.TICKLAKE_DAILY_BUDGET,
     token: e.TICKLAKE_TOKEN,
     providers: {
       yahoo: e.TICKLAKE_YAHOO_URL,

@@ -12,11 +12,9 @@ import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { createLogger } from "./log.ts";
 
 const config = loadConfig();
-const universe = Deno.env.get("TICKLAKE_CRON_UNIVERSE") ?? "sp500";
-
 // 22:30 UTC is after the 16:00 New York close in both EST and EDT, once Yahoo has the final bar.
 Deno.cron("ticklake daily close", "30 22 * * 1-5", async () => {
-  await runDailyClose(config, { universe });
+  await runDailyClose(config);
 });
 
 // The Nasdaq Trader directory is regenerated overnight; refresh before the US open.

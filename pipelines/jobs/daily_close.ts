@@ -10,22 +10,43 @@ import { createLogger, type Logger } from "../log.ts";
 import { yahooDailySource } from "./daily_sources.ts";
 import { ingestDaily, type IngestSummary } from "./ingest_daily.ts";
 import { resolveUniverse } from "./universe.ts";
+import { planToday } from "./daily_plan.ts";
+import { createProviderNet } from "./provider_net.ts";
+import { saveProviderHealth } from "./provider_state.ts";
 
-/** Fetch the last `lookbackDays` of bars (revisions included) for a universe. */
+/**
+ * Fetch the last `lookbackDays` of bars (revisions included) for today's tiered plan, or for a
+ * named universe when one is given.
+ */
 export async function runDailyClose(
   config: Config,
-  { universe = "demo", lookbackDays = 7, now = () => new Date(), log = createLogger() as Logger } = {},
+  { universe, lookbackDays = 7, now = () => new Date(), log = createLogger() as Logger }: {
+    universe?: string;
+    lookbackDays?: number;
+    now?: () => Date;
+    log?: Logger;
+  } = {},
 ): Promise<IngestSummary> {
+  const store = openStore(config.lake);
+  const engine = createWasmEngine();
   const to = now().toISOString().slice(0, 10);
   const from = new Date(now().getTime() - lookbackDays * 86_400_000).toISOString().slice(0, 10);
-  return await ingestDaily({
-    store: openStore(config.lake),
-    engine: createWasmEngine(),
+  const plan = universe ? undefined : await planToday({ store, engine, budget: config.dailyBudget, watchlist: config.watchlist });
+  if (plan?.shortfall) log.warn("daily.shortfall", plan.shortfall);
+  if (plan) log.info("daily.plan", { symbols: plan.symbols.length, tier_c: plan.tierC, rotation_days: plan.rotationDays });
+  const net = createProviderNet({ store });
+  const summary = await ingestDaily({
+    store,
+    engine,
     source: yahooDailySource({ baseUrl: config.providers.yahoo, now }),
-    symbols: await resolveUniverse(universe),
+    net: { router: net.router, clock: net.clock },
+    symbols: plan ? plan.symbols : await resolveUniverse(universe!),
     from,
     to,
     now,
     log,
   });
+  await saveProviderHealth(store, await net.snapshot());
+  await plan?.commit();
+  return summary;
 }
