@@ -49,17 +49,41 @@ export function checkDailyBars(b: Batch): { good: Uint32Array; rejected: Rejecti
   return { good: good.subarray(0, n), rejected };
 }
 
-/** Row indices of `b` grouped by calendar year of `date`. */
+/** Rows `[start, end)` of `b` as a new batch (a copy, not a view). */
+function sliceRows(b: Batch, start: number, end: number): Batch {
+  const columns: Record<string, Column> = {};
+  for (const [name, col] of Object.entries(b.columns)) columns[name] = col.slice(start, end);
+  return { length: end - start, columns };
+}
+
+/**
+ * `b`'s rows grouped by calendar year of `date`, in year order. A batch whose dates ascend (one
+ * symbol's fetch) splits into contiguous slices; any other order falls back to a gather.
+ */
 export function splitByYear(b: Batch): Map<number, Batch> {
   const dates = b.columns.date as Float64Array;
+  const yearOf = (d: number) => new Date(d * 86_400_000).getUTCFullYear();
+  let ascending = true;
+  for (let i = 1; i < b.length && ascending; i++) ascending = dates[i - 1] <= dates[i];
+  const out = new Map<number, Batch>();
+  if (ascending) {
+    for (let start = 0; start < b.length;) {
+      const y = yearOf(dates[start]);
+      const next = Date.UTC(y + 1, 0, 1) / 86_400_000;
+      let end = start;
+      while (end < b.length && dates[end] < next) end++;
+      out.set(y, sliceRows(b, start, end));
+      start = end;
+    }
+    return out;
+  }
   const groups = new Map<number, number[]>();
   for (let i = 0; i < b.length; i++) {
-    const y = new Date(dates[i] * 86_400_000).getUTCFullYear();
-    let g = groups.get(y);
-    if (!g) groups.set(y, g = []);
-    g.push(i);
+    const y = yearOf(dates[i]);
+    (groups.get(y) ?? groups.set(y, []).get(y)!).push(i);
   }
-  return new Map([...groups].sort((a, b) => a[0] - b[0]).map(([y, idx]) => [y, takeRows(b, idx)]));
+  for (const [y, idx] of [...groups].sort((a, c) => a[0] - c[0])) out.set(y, takeRows(b, idx));
+  return out;
 }
 
 function sameValues(cols: Record<string, Column>, a: number, b: number): boolean {
