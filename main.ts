@@ -158,6 +158,7 @@ commands.symbols = {
       store: openStore(config.lake),
       engine: await createEngine("wasm"),
       config: config.providers,
+      alphaVantageKey: config.keys.alphavantage,
       log: createLogger(),
     });
     console.log(flags.json ? JSON.stringify(r, null, 2) : `symbols: ${r.active} active, ${r.delisted} delisted, ${r.added} added${r.usedLastGood ? " (kept the last good master)" : ""}`);

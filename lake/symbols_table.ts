@@ -13,7 +13,7 @@ function toBatch(rows: SymbolRow[]): Batch {
   rows.forEach((r, i) => {
     for (const { name, type } of SYMBOLS) {
       const v = r[name as keyof SymbolRow];
-      if (type === "date") num(b, name)[i] = isoToDays(v as string);
+      if (type === "date") num(b, name)[i] = v === null ? NaN : isoToDays(v as string);
       else str(b, name)[i] = v as string | null;
     }
   });
@@ -23,7 +23,11 @@ function toBatch(rows: SymbolRow[]): Batch {
 function fromBatch(b: Batch): SymbolRow[] {
   return Array.from({ length: b.length }, (_, i) =>
     Object.fromEntries(
-      SYMBOLS.map(({ name, type }) => [name, type === "date" ? daysToIso(num(b, name)[i]) : str(b, name)[i]]),
+      SYMBOLS.map(({ name, type }) => {
+        if (type !== "date") return [name, str(b, name)[i]];
+        const d = num(b, name)[i];
+        return [name, Number.isNaN(d) ? null : daysToIso(d)];
+      }),
     ) as SymbolRow);
 }
 

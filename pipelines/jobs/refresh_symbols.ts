@@ -15,6 +15,8 @@ import { type Fetch, statusError } from "../sources/http.ts";
 import { createNasdaqTraderClient, type ListingFile, type ListingRow, parseListing } from "../sources/nasdaqtrader/listing.ts";
 import { fetchCompanyTickers, parseCompanyTickers } from "../sources/sec/company_tickers.ts";
 import { mergeSymbolMaster } from "../stages/symbol_master.ts";
+import { createAlphaVantageClient, parseListingStatus } from "../sources/alphavantage/client.ts";
+import { canonicalSymbol } from "../../lake/symbol.ts";
 
 export interface RefreshSummary {
   active: number;
@@ -26,10 +28,12 @@ export interface RefreshSummary {
 }
 
 export async function refreshSymbols(
-  { store, engine, config, fetch, now = () => new Date(), log = silentLogger }: {
+  { store, engine, config, alphaVantageKey, fetch, now = () => new Date(), log = silentLogger }: {
     store: ObjectStore;
     engine: ParquetEngine;
     config: Config["providers"];
+    /** With a key, Alpha Vantage LISTING_STATUS adds IPO and delisting dates. */
+    alphaVantageKey?: string;
     fetch?: Fetch;
     now?: () => Date;
     log?: Logger;
@@ -71,8 +75,25 @@ export async function refreshSymbols(
     log.warn("symbols.cik_failed", { message: (e as Error).message });
   }
 
+  const dates = new Map<string, { ipo: string | null; delisting: string | null }>();
+  if (alphaVantageKey) {
+    const av = createAlphaVantageClient({ baseUrl: config.alphavantage, apiKey: alphaVantageKey, fetch });
+    for (const state of ["active", "delisted"] as const) {
+      try {
+        const reply = await av.listingStatus(state);
+        await writeRaw(store, reply, { dataset: "listing_status", name: state, ext: "csv" });
+        for (const r of parseListingStatus(new TextDecoder().decode(reply.body))) {
+          try {
+            dates.set(canonicalSymbol(r.symbol, { fromProvider: true }), { ipo: r.ipoDate, delisting: r.delistingDate });
+          } catch { /* a symbol we cannot represent has no row to enrich */ }
+        }
+      } catch (e) {
+        log.warn("symbols.listing_status_failed", { state, message: (e as Error).message });
+      }
+    }
+  }
   const today = now().toISOString().slice(0, 10);
-  const merged = mergeSymbolMaster(previous, listed, ciks, today, rawRef);
+  const merged = mergeSymbolMaster(previous, listed, ciks, today, rawRef, dates);
   for (const row of merged.rows) SymbolRowSchema.parse(row);
   await writeSymbolMaster(store, engine, merged.rows);
   const summary = { ...counts(merged.rows), added: merged.added, testIssues, usedLastGood: false };

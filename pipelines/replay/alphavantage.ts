@@ -18,6 +18,13 @@ export function alphaVantageRoutes({ seed = 1, now = () => new Date() }: { seed?
       if (!q.apikey) {
         return c.json({ "Error Message": "the parameter apikey is invalid or missing. Please claim your free API key on (https://www.alphavantage.co/support/#api-key). It should take less than 20 seconds." });
       }
+      if (q.function === "LISTING_STATUS") {
+        // The real December 2021 active listing; no delisted recording exists, so that list is empty.
+        const body = q.state === "delisted"
+          ? "symbol,name,exchange,assetType,ipoDate,delistingDate,status\r\n"
+          : Deno.readTextFileSync(new URL("./recordings/alphavantage/listing_status_active_2021-12.csv", import.meta.url));
+        return c.body(body, 200, { "content-type": "application/x-download" });
+      }
       if (q.function !== "TIME_SERIES_DAILY_ADJUSTED") {
         return c.json({ "Error Message": `This API function (${q.function}) does not exist.` });
       }

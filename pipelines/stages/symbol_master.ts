@@ -31,6 +31,8 @@ export function mergeSymbolMaster(
   ciks: Map<string, string>,
   today: string,
   rawRef: string,
+  /** IPO and delisting dates by symbol (Alpha Vantage LISTING_STATUS), when available. */
+  dates: Map<string, { ipo: string | null; delisting: string | null }> = new Map(),
 ): MasterChange {
   const bySymbol = new Map(previous.map((r) => [r.symbol, r]));
   const seen = new Set<string>();
@@ -50,6 +52,8 @@ export function mergeSymbolMaster(
       first_seen: old?.first_seen ?? today,
       last_seen: today,
       cik: ciks.get(l.symbol) ?? old?.cik ?? null,
+      ipo_date: dates.get(l.symbol)?.ipo ?? old?.ipo_date ?? null,
+      delisting_date: null,
       yahoo_symbol: providerSymbol(l.symbol, "yahoo"),
       nasdaq_symbol: l.nasdaq_symbol,
       cqs_symbol: l.cqs_symbol,
@@ -58,7 +62,7 @@ export function mergeSymbolMaster(
   }
   for (const [symbol, row] of bySymbol) {
     if (!seen.has(symbol) && row.status === "active") {
-      bySymbol.set(symbol, { ...row, status: "delisted" });
+      bySymbol.set(symbol, { ...row, status: "delisted", delisting_date: dates.get(symbol)?.delisting ?? row.delisting_date });
       delisted++;
     }
   }

@@ -213,6 +213,42 @@ export function parseListingStatus(text: string): ListingStatusRow[] {
   });
 }
 
+const FxSchema = z.object({
+  "Meta Data": z.record(z.string(), z.string()),
+  "Time Series FX (Daily)": z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.record(z.string(), z.string())),
+});
+
+export interface FxRow {
+  date: string;
+  from: string;
+  to: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+}
+
+/** Parse FX_DAILY into rows for the USD rate table, oldest first. */
+export function parseFxDaily(text: string): FxRow[] {
+  throwIfSoftError(text, "read FX_DAILY");
+  const parsed = FxSchema.safeParse((() => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  })());
+  if (!parsed.success) {
+    throw new ProviderError("Cannot parse FX_DAILY: not the documented shape", { provider: "alphavantage", status: 200, retriable: false, reason: "malformed" });
+  }
+  const meta = parsed.data["Meta Data"];
+  const from = meta["2. From Symbol"], to = meta["3. To Symbol"];
+  return Object.entries(parsed.data["Time Series FX (Daily)"])
+    .map(([date, v]) => ({ date, from, to, open: num(v["1. open"]), high: num(v["2. high"]), low: num(v["3. low"]), close: num(v["4. close"]) }))
+    .filter((r) => Number.isFinite(r.close))
+    .sort((a, b) => (a.date < b.date ? -1 : 1));
+}
+
 /** Adapter for the ingest job: Alpha Vantage daily bars as a failover source. */
 export function alphaVantageDailySource(client: ReturnType<typeof createAlphaVantageClient>) {
   return {

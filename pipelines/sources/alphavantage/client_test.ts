@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { daysToIso, isoToDays, num } from "../../../lake/schemas/columns.ts";
 import { ProviderError } from "../http.ts";
-import { cleanSplit, parseDailyAdjustedCsv, parseDailyAdjustedJson, parseListingStatus, throwIfSoftError } from "./client.ts";
+import { cleanSplit, parseDailyAdjustedCsv, parseDailyAdjustedJson, parseFxDaily, parseListingStatus, throwIfSoftError } from "./client.ts";
 
 const read = (f: string) => Deno.readTextFile(new URL(`./testdata/${f}`, import.meta.url));
 const ALL = { fromDay: 0, toDay: 100_000 };
@@ -72,4 +72,18 @@ Deno.test("cleanSplit() snaps float noise but keeps real fractional ratios", () 
   assert.equal(cleanSplit(7.00000700001), 7);
   assert.equal(cleanSplit(1.5), 1.5);
   assert.equal(cleanSplit(0), 1);
+});
+
+Deno.test("parseFxDaily() reads the documented FX_DAILY shape oldest first", () => {
+  // The shape documented for FX_DAILY (no recorded reply is available offline).
+  const body = JSON.stringify({
+    "Meta Data": { "1. Information": "Forex Daily Prices (open, high, low, close)", "2. From Symbol": "EUR", "3. To Symbol": "USD", "4. Output Size": "Full size", "5. Last Refreshed": "2024-03-01 22:00:00", "6. Time Zone": "UTC" },
+    "Time Series FX (Daily)": {
+      "2024-03-01": { "1. open": "1.08040", "2. high": "1.08880", "3. low": "1.07960", "4. close": "1.08380" },
+      "2024-02-29": { "1. open": "1.08420", "2. high": "1.08560", "3. low": "1.07960", "4. close": "1.08040" },
+    },
+  });
+  const rows = parseFxDaily(body);
+  assert.deepEqual(rows.map((r) => [r.date, r.from, r.to, r.close]), [["2024-02-29", "EUR", "USD", 1.0804], ["2024-03-01", "EUR", "USD", 1.0838]]);
+  assert.throws(() => parseFxDaily("{}"), ProviderError);
 });
