@@ -30,7 +30,10 @@ interface Command {
   run(flags: Flags, config: Config): Promise<number>;
 }
 
-const lakeOption = { type: "string", help: "lake location: a directory or s3://bucket/prefix (default $TICKLAKE_LAKE or ./data)" } as const;
+const lakeOption = {
+  type: "string",
+  help: "lake location: a directory or s3://bucket/prefix (default $TICKLAKE_LAKE or ./data)",
+} as const;
 
 function withLake(config: Config, flags: Flags): Config {
   return flags.lake ? loadConfig({ ...Deno.env.toObject(), TICKLAKE_LAKE: String(flags.lake) }) : config;
@@ -41,7 +44,8 @@ const today = () => new Date().toISOString().slice(0, 10);
 const commands: Record<string, Command> = {
   ingest: {
     summary: "Fetch daily bars (Yahoo chart API) into the lake: raw -> staging -> curated",
-    usage: "ingest (--symbols AAPL,MSFT | --universe demo|sp500|sim:<n>|file:<path>) [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
+    usage:
+      "ingest (--symbols AAPL,MSFT | --universe demo|sp500|sim:<n>|file:<path>) [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
     options: {
       symbols: { type: "string", help: "comma-separated symbols (BRK.B, BRK-B and BRK/B are the same)" },
       universe: { type: "string", help: "a named universe instead of --symbols" },
@@ -59,7 +63,9 @@ const commands: Record<string, Command> = {
         : flags.universe
         ? await resolveUniverse(String(flags.universe))
         : [];
-      if (flags.symbols !== undefined && symbols.length === 0) throw new SymbolError("Cannot ingest: --symbols is empty");
+      if (flags.symbols !== undefined && symbols.length === 0) {
+        throw new SymbolError("Cannot ingest: --symbols is empty");
+      }
       if (symbols.length === 0) throw new RangeError("Cannot ingest: give --symbols or --universe");
       const store = openStore(config.lake);
       const net = createProviderNet({ store });
@@ -90,7 +96,8 @@ const commands: Record<string, Command> = {
   },
   query: {
     summary: "Query daily bars (or any read-only SQL) and print or export the result",
-    usage: "query --symbols AAPL [--from ..] [--to ..] [--adjusted] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
+    usage:
+      "query --symbols AAPL [--from ..] [--to ..] [--adjusted] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
     options: {
       symbols: { type: "string", help: "comma-separated symbols" },
       from: { type: "string", help: "first date, inclusive" },
@@ -104,7 +111,9 @@ const commands: Record<string, Command> = {
     async run(flags, config) {
       config = withLake(config, flags);
       const format = String(flags.format ?? "csv");
-      if (!["csv", "parquet", "json"].includes(format)) throw new RangeError(`Cannot export as '${format}': use csv, parquet or json`);
+      if (!["csv", "parquet", "json"].includes(format)) {
+        throw new RangeError(`Cannot export as '${format}': use csv, parquet or json`);
+      }
       if (format === "parquet" && !flags.out) throw new RangeError("Cannot print Parquet: give --out FILE");
       const lake = await openLake({ store: openStore(config.lake), cacheDir: config.cacheDir });
       try {
@@ -131,14 +140,22 @@ const commands: Record<string, Command> = {
   runs: {
     summary: "Show recent pipeline runs and what failed, and why",
     usage: "runs [--json] [--limit N]",
-    options: { json: { type: "boolean", help: "print JSON" }, limit: { type: "string", help: "how many runs (default 10)" }, lake: lakeOption },
+    options: {
+      json: { type: "boolean", help: "print JSON" },
+      limit: { type: "string", help: "how many runs (default 10)" },
+      lake: lakeOption,
+    },
     async run(flags, config) {
       const runs = await listRuns(openStore(withLake(config, flags).lake), Number(flags.limit ?? 10));
       if (flags.json) console.log(JSON.stringify(runs, null, 2));
       else {
         for (const r of runs) {
-          console.log(`${r.run_id} ${r.job} ${r.status}: ${r.symbols_ok}/${r.symbols_total} ok, ${r.rows_landed} rows landed`);
-          for (const f of r.failures.slice(0, 20)) console.log(`  ${f.symbol} (${f.provider}) ${f.reason}: ${f.message}`);
+          console.log(
+            `${r.run_id} ${r.job} ${r.status}: ${r.symbols_ok}/${r.symbols_total} ok, ${r.rows_landed} rows landed`,
+          );
+          for (const f of r.failures.slice(0, 20)) {
+            console.log(`  ${f.symbol} (${f.provider}) ${f.reason}: ${f.message}`);
+          }
         }
         if (runs.length === 0) console.log("no runs recorded yet");
       }
@@ -161,7 +178,13 @@ commands.symbols = {
       alphaVantageKey: config.keys.alphavantage,
       log: createLogger(),
     });
-    console.log(flags.json ? JSON.stringify(r, null, 2) : `symbols: ${r.active} active, ${r.delisted} delisted, ${r.added} added${r.usedLastGood ? " (kept the last good master)" : ""}`);
+    console.log(
+      flags.json
+        ? JSON.stringify(r, null, 2)
+        : `symbols: ${r.active} active, ${r.delisted} delisted, ${r.added} added${
+          r.usedLastGood ? " (kept the last good master)" : ""
+        }`,
+    );
     return r.usedLastGood ? 1 : 0;
   },
 };
@@ -188,7 +211,12 @@ commands.serve = {
     const { serve } = await import("./web/server.ts");
     const port = Number(flags.port ?? config.port);
     const store = openStore(config.lake);
-    await serve({ store, port, token: config.token, providerHealth: async () => (await loadProviderHealth(store))?.providers ?? [] });
+    await serve({
+      store,
+      port,
+      token: config.token,
+      providerHealth: async () => (await loadProviderHealth(store))?.providers ?? [],
+    });
     console.log(`dashboard on http://localhost:${port}/`);
     await new Promise(() => {});
     return 0;
@@ -203,8 +231,16 @@ commands.demo = {
     config = withLake(config, flags);
     const { runDemoPipeline } = await import("./pipelines/jobs/demo.ts");
     const log = createLogger();
-    const env = { ...Deno.env.toObject(), TICKLAKE_LAKE: flags.lake ? String(flags.lake) : (Deno.env.get("TICKLAKE_LAKE") ?? "./data") };
-    const demo = await runDemoPipeline({ env, engine: await createEngine("wasm"), from: flags.from as string | undefined, log });
+    const env = {
+      ...Deno.env.toObject(),
+      TICKLAKE_LAKE: flags.lake ? String(flags.lake) : (Deno.env.get("TICKLAKE_LAKE") ?? "./data"),
+    };
+    const demo = await runDemoPipeline({
+      env,
+      engine: await createEngine("wasm"),
+      from: flags.from as string | undefined,
+      log,
+    });
     const i = demo.ingest;
     const counts = await summarizeLake(demo.config);
     console.log([
@@ -215,7 +251,12 @@ commands.demo = {
       `  curated daily_bars: ${counts.bars} rows (${counts.real} real, ${counts.simulated} simulated), ${counts.first} .. ${counts.last}`,
     ].join("\n"));
     const { serve } = await import("./web/server.ts");
-    await serve({ store: demo.store, port: config.port, token: config.token, providerHealth: async () => (await loadProviderHealth(demo.store))?.providers ?? [] });
+    await serve({
+      store: demo.store,
+      port: config.port,
+      token: config.token,
+      providerHealth: async () => (await loadProviderHealth(demo.store))?.providers ?? [],
+    });
     console.log(`\n  dashboard: http://localhost:${config.port}/\n`);
     await new Promise(() => {});
     return 0;
@@ -260,7 +301,13 @@ commands.providers = {
       console.log(`as of ${saved!.at}`);
       console.log("provider      score  breaker    p50 ms  errors  complete  quota left  calls");
       for (const p of rows) {
-        console.log(`${p.provider.padEnd(13)} ${p.score.toFixed(2).padStart(5)}  ${p.breaker.padEnd(9)} ${String(p.p50LatencyMs ?? "-").padStart(7)}  ${(p.errorRate * 100).toFixed(0).padStart(5)}%  ${(p.completeness * 100).toFixed(0).padStart(7)}%  ${String(p.quotaLeft ?? "-").padStart(10)}  ${p.calls}`);
+        console.log(
+          `${p.provider.padEnd(13)} ${p.score.toFixed(2).padStart(5)}  ${p.breaker.padEnd(9)} ${
+            String(p.p50LatencyMs ?? "-").padStart(7)
+          }  ${(p.errorRate * 100).toFixed(0).padStart(5)}%  ${(p.completeness * 100).toFixed(0).padStart(7)}%  ${
+            String(p.quotaLeft ?? "-").padStart(10)
+          }  ${p.calls}`,
+        );
       }
     }
     return 0;
@@ -285,14 +332,32 @@ commands.backfill = {
       symbols: symbols.length,
       now: new Date(),
       providers: [
-        { name: "yahoo", callsPerSymbol: 1, dailyLimit: Infinity, reservedForDaily: 0, perMinute: DEFAULT_LIMITS.yahoo.perSecond * 60 },
-        { name: "alphavantage", callsPerSymbol: 1, dailyLimit: DEFAULT_QUOTAS.alphavantage.limit, reservedForDaily: DEFAULT_QUOTAS.alphavantage.reserve + 10, perMinute: 5 },
+        {
+          name: "yahoo",
+          callsPerSymbol: 1,
+          dailyLimit: Infinity,
+          reservedForDaily: 0,
+          perMinute: DEFAULT_LIMITS.yahoo.perSecond * 60,
+        },
+        {
+          name: "alphavantage",
+          callsPerSymbol: 1,
+          dailyLimit: DEFAULT_QUOTAS.alphavantage.limit,
+          reservedForDaily: DEFAULT_QUOTAS.alphavantage.reserve + 10,
+          perMinute: 5,
+        },
       ],
     });
     console.log(`backfill ${symbols.length} symbols from ${from}:`);
     for (const e of estimate) {
-      console.log(`  ${e.provider.padEnd(13)} ${e.calls} calls, ${e.freePerDay === Infinity ? "no daily quota" : `${e.freePerDay} free calls/day`}, ` +
-        `${e.quotaDays ?? "never"} quota day(s), ~${e.minutesAtRateLimit} min at the rate limit, finishes ${e.finishesAt ?? "never"}`);
+      console.log(
+        `  ${e.provider.padEnd(13)} ${e.calls} calls, ${
+          e.freePerDay === Infinity ? "no daily quota" : `${e.freePerDay} free calls/day`
+        }, ` +
+          `${e.quotaDays ?? "never"} quota day(s), ~${e.minutesAtRateLimit} min at the rate limit, finishes ${
+            e.finishesAt ?? "never"
+          }`,
+      );
     }
     if (flags["dry-run"]) return 0;
     return await commands.ingest.run({ universe: String(flags.universe ?? "sp500"), from, lake: flags.lake }, config);
@@ -310,20 +375,20 @@ export function toCsv(rows: Record<string, unknown>[]): string {
   return [cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\n");
 }
 
-function helpText(name: string, c: Command): string {
+function helpText(c: Command): string {
   const opts = Object.entries(c.options).map(([k, o]) => `  --${k.padEnd(12)} ${o.help}`);
-  return [`${c.summary}\n`, `usage: deno task ${c.usage}\n`, ...opts, `  --${"help".padEnd(12)} show this help`].join("\n");
+  return [`${c.summary}\n`, `usage: deno task ${c.usage}\n`, ...opts, `  --${"help".padEnd(12)} show this help`].join(
+    "\n",
+  );
 }
 
 function mainHelp(): string {
-  return ["Ticklake: a self-hosted US-equities market data lake\n", "commands:",
+  return [
+    "Ticklake: a self-hosted US-equities market data lake\n",
+    "commands:",
     ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`),
-    "\n`deno task <command> --help` explains a command's flags."].join("\n");
-}
-
-/** Register more commands (kept in their own modules to keep this file small). */
-export function addCommand(name: string, c: Command) {
-  commands[name] = c;
+    "\n`deno task <command> --help` explains a command's flags.",
+  ].join("\n");
 }
 
 export async function main(args: string[]): Promise<number> {
@@ -342,11 +407,11 @@ export async function main(args: string[]): Promise<number> {
     const options = Object.fromEntries(Object.entries(cmd.options).map(([k, o]) => [k, { type: o.type }]));
     flags = parseArgs({ args: rest, options: { ...options, help: { type: "boolean" } }, strict: true }).values as Flags;
   } catch (e) {
-    console.error(`${(e as Error).message}\n\n${helpText(name, cmd)}`);
+    console.error(`${(e as Error).message}\n\n${helpText(cmd)}`);
     return 2;
   }
   if (flags.help) {
-    console.log(helpText(name, cmd));
+    console.log(helpText(cmd));
     return 0;
   }
   try {

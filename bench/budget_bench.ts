@@ -23,7 +23,9 @@ export async function budgetFigures(): Promise<Figure[]> {
   const clock = createFakeClock(Date.UTC(2026, 0, 5));
   const quota = createDailyQuota({ limit: 25, reserve: 2, clock, state: memoryQuotaState() });
   const bucket = createTokenBucket({ capacity: 1, perSecond: 5 / 60 }, clock);
-  const { callsPerDay } = await clock.run(runBackfill(simulatedSymbols(500), { clock, quota, bucket, call: () => Promise.resolve() }));
+  const { callsPerDay } = await clock.run(
+    runBackfill(simulatedSymbols(500), { clock, quota, bucket, call: () => Promise.resolve() }),
+  );
   const full = [...callsPerDay.values()].slice(0, -1);
   const utilisation = full.reduce((a, b) => a + b, 0) / (full.length * 23);
 
@@ -46,7 +48,11 @@ export async function budgetFigures(): Promise<Figure[]> {
       store,
       engine: createWasmEngine(),
       source: yahooDailySource({ baseUrl: replay.url, now }),
-      net: { router: net.router, clock: net.clock, retry: { rateLimitedDelaysMs: [1000, 2000, 4000], transientDelaysMs: [100, 200, 400], jitter: 0.2 } },
+      net: {
+        router: net.router,
+        clock: net.clock,
+        retry: { rateLimitedDelaysMs: [1000, 2000, 4000], transientDelaysMs: [100, 200, 400], jitter: 0.2 },
+      },
       symbols,
       from: "2024-01-02",
       to: "2024-06-28",
@@ -72,7 +78,8 @@ export async function budgetFigures(): Promise<Figure[]> {
       value: ours.limited,
       unit: "429s",
       baseline: { name: "same ingest without our limiter", value: greedy.limited },
-      target: `0 429s and ${symbols.length}/${symbols.length} symbols (got ${ours.ok}/${symbols.length}; greedy got ${greedy.ok})`,
+      target:
+        `0 429s and ${symbols.length}/${symbols.length} symbols (got ${ours.ok}/${symbols.length}; greedy got ${greedy.ok})`,
       pass: ours.limited === 0 && ours.ok === symbols.length,
     },
   ];

@@ -13,8 +13,20 @@ const [root, engineName = "wasm"] = Deno.args;
 const store = createLocalStore(root);
 const engine = await createEngine(engineName);
 const started = performance.now();
-const summary = await rebuildDailyBars({ store, engine, source: yahooDailySource({ baseUrl: "http://unused.invalid" }) });
+const summary = await rebuildDailyBars({
+  store,
+  engine,
+  source: yahooDailySource({ baseUrl: "http://unused.invalid" }),
+});
 const ms = performance.now() - started;
 const status = await Deno.readTextFile("/proc/self/status");
 const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-console.log(JSON.stringify({ ms, bars: summary.bars, failed: summary.failed.length, partitions: summary.partitions_written, peakRssBytes: hwmKb * 1024 }));
+console.log(
+  JSON.stringify({
+    ms,
+    bars: summary.bars,
+    failed: summary.failed.length,
+    partitions: summary.partitions_written,
+    peakRssBytes: hwmKb * 1024,
+  }),
+);

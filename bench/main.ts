@@ -49,12 +49,24 @@ async function writeRawUniverse(root: string, symbols: string[]): Promise<string
 
 async function runChild(root: string, engine: string) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--max-old-space-size=640", new URL("./ingest_child.ts", import.meta.url).pathname, root, engine],
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--max-old-space-size=640",
+      new URL("./ingest_child.ts", import.meta.url).pathname,
+      root,
+      engine,
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).output();
   if (out.code !== 0) throw new Error(`ingest child failed with code ${out.code}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as { ms: number; bars: number; peakRssBytes: number; partitions: number };
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    ms: number;
+    bars: number;
+    peakRssBytes: number;
+    partitions: number;
+  };
 }
 
 /** The baseline: DuckDB alone, read_json over the raw replies -> one sorted zstd Parquet. */
@@ -91,14 +103,18 @@ async function writeSeedJson(root: string, lakeRoot: string, symbols: string[]) 
       byYear.get(y)!.push(r);
     }
     await Deno.mkdir(join(root, "seed", symbol), { recursive: true });
-    for (const [y, list] of byYear) await Deno.writeTextFile(join(root, "seed", symbol, `${y}.json`), JSON.stringify(list));
+    for (const [y, list] of byYear) {
+      await Deno.writeTextFile(join(root, "seed", symbol, `${y}.json`), JSON.stringify(list));
+    }
   }
   lake.close();
 }
 
 async function readSeedJson(root: string, symbols: string[], years: string[]) {
   const out: unknown[] = [];
-  for (const s of symbols) for (const y of years) out.push(...JSON.parse(await Deno.readTextFile(join(root, "seed", s, `${y}.json`))));
+  for (const s of symbols) {
+    for (const y of years) out.push(...JSON.parse(await Deno.readTextFile(join(root, "seed", s, `${y}.json`))));
+  }
   return out;
 }
 
@@ -185,7 +201,10 @@ async function main() {
   const handRows = async (sql: string) => {
     const r = await c.runAndReadAll(sql);
     const names = r.columnNames(), cols = r.getColumnsJS();
-    return Array.from({ length: r.currentRowCount }, (_, i) => Object.fromEntries(names.map((n, k) => [n, cols[k][i]])));
+    return Array.from(
+      { length: r.currentRowCount },
+      (_, i) => Object.fromEntries(names.map((n, k) => [n, cols[k][i]])),
+    );
   };
   const handMs = await medianMs(7, () => handRows(hand));
   figures.push({

@@ -30,7 +30,9 @@ export async function cacheObjects(
       if (!info) throw new Error(`Cannot cache ${store.url}/${key}: it does not exist`);
       const path = join(root, key);
       const stamp: Stamp = { size: info.size, modified: info.modified?.toISOString() };
-      const known = await Deno.readTextFile(`${path}.stamp.json`).then(JSON.parse).catch(() => undefined) as Stamp | undefined;
+      const known = await Deno.readTextFile(`${path}.stamp.json`).then(JSON.parse).catch(() => undefined) as
+        | Stamp
+        | undefined;
       if (known && known.size === stamp.size && known.modified === stamp.modified) return path;
       const bytes = await store.get(key);
       if (!bytes) throw new Error(`Cannot cache ${store.url}/${key}: it disappeared while caching`);

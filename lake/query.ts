@@ -64,7 +64,11 @@ function sqlString(s: string): string {
 function plain(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
-    out[k] = typeof v === "bigint" ? Number(v) : v instanceof Date ? v.toISOString().slice(0, v.getUTCHours() || v.getUTCMinutes() ? 19 : 10) : v;
+    out[k] = typeof v === "bigint"
+      ? Number(v)
+      : v instanceof Date
+      ? v.toISOString().slice(0, v.getUTCHours() || v.getUTCMinutes() ? 19 : 10)
+      : v;
   }
   return out;
 }
@@ -119,7 +123,9 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
   function dailyBarsSql(q: DailyBarsQuery): { text: string; params: DuckDBValue[] } {
     const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
     if (symbols.length === 0) throw new RangeError("Cannot query daily bars: no symbols given");
-    if (q.start && q.end && q.start > q.end) throw new RangeError(`Cannot query ${q.start}..${q.end}: start is after end`);
+    if (q.start && q.end && q.start > q.end) {
+      throw new RangeError(`Cannot query ${q.start}..${q.end}: start is after end`);
+    }
     const params: DuckDBValue[] = [...symbols];
     const where = [`symbol IN (${symbols.map(() => "?").join(", ")})`];
     if (q.start) where.push("date >= ?::DATE"), params.push(q.start);
@@ -166,7 +172,11 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     async exportQuery(query, params, format, outPath) {
       // COPY takes no parameters, so the bound query lands in a temp table first.
       await conn.run(`CREATE OR REPLACE TEMP TABLE export_result AS ${query}`, params);
-      const opts = format === "parquet" ? "FORMAT parquet, COMPRESSION zstd" : format === "csv" ? "FORMAT csv, HEADER true" : "FORMAT json, ARRAY true";
+      const opts = format === "parquet"
+        ? "FORMAT parquet, COMPRESSION zstd"
+        : format === "csv"
+        ? "FORMAT csv, HEADER true"
+        : "FORMAT json, ARRAY true";
       await conn.run(`COPY export_result TO ${sqlString(outPath)} (${opts})`);
       const n = await sql<{ n: number }>("SELECT count(*) AS n FROM export_result");
       await conn.run("DROP TABLE export_result");

@@ -45,7 +45,12 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 export async function writeRaw(
   store: ObjectStore,
   reply: RawReply,
-  { dataset, name, ext = "json", request }: { dataset: string; name: string; ext?: string; request?: Record<string, unknown> },
+  { dataset, name, ext = "json", request }: {
+    dataset: string;
+    name: string;
+    ext?: string;
+    request?: Record<string, unknown>;
+  },
 ): Promise<string> {
   const date = reply.fetchedAt.toISOString().slice(0, 10);
   const stamp = reply.fetchedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");

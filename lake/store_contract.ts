@@ -13,7 +13,11 @@ export interface StoreFixture {
 
 const text = (b: Uint8Array | undefined) => b && new TextDecoder().decode(b);
 
-export function defineStoreContract(name: string, open: () => Promise<StoreFixture>, options: Partial<Deno.TestDefinition> = {}) {
+export function defineStoreContract(
+  name: string,
+  open: () => Promise<StoreFixture>,
+  options: Partial<Deno.TestDefinition> = {},
+) {
   const test = (what: string, fn: (s: ObjectStore) => Promise<void>) =>
     Deno.test({
       ...options,

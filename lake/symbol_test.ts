@@ -8,7 +8,24 @@ Deno.test("canonicalSymbol() maps class-share spellings to the dot form", () => 
 });
 
 Deno.test("canonicalSymbol() rejects hostile and malformed input with SymbolError", () => {
-  for (const bad of ["../x", "a/b", "BRK/B", "a/b/c", "", "   ", "A".repeat(50), "..", ".A", "A..B", "A\\B", "A;DROP", "A B C D", "%2e%2e"]) {
+  for (
+    const bad of [
+      "../x",
+      "a/b",
+      "BRK/B",
+      "a/b/c",
+      "",
+      "   ",
+      "A".repeat(50),
+      "..",
+      ".A",
+      "A..B",
+      "A\\B",
+      "A;DROP",
+      "A B C D",
+      "%2e%2e",
+    ]
+  ) {
     assert.throws(() => canonicalSymbol(bad), SymbolError, bad);
   }
 });

@@ -5,7 +5,7 @@
 import { layout } from "./layout.ts";
 import type { ParquetEngine } from "./parquet/engine.ts";
 import { type Batch, daysToIso, emptyBatch, isoToDays, num, str } from "./schemas/columns.ts";
-import { SYMBOLS, type SymbolRow } from "./schemas/symbols.ts";
+import { type SymbolRow, SYMBOLS } from "./schemas/symbols.ts";
 import type { ObjectStore } from "./store.ts";
 
 function toBatch(rows: SymbolRow[]): Batch {

@@ -27,7 +27,9 @@ Deno.test("main(query) exports the same rows as CSV, JSON and Parquet", async ()
   const json = JSON.parse(await Deno.readTextFile(join(dir, "out.json")));
   const db = await DuckDBInstance.create(":memory:");
   const c = await db.connect();
-  const pq = (await c.runAndReadAll(`SELECT count(*)::INT AS n, count(DISTINCT symbol)::INT AS s FROM '${join(dir, "out.parquet")}'`)).getRowObjectsJS()[0];
+  const pq = (await c.runAndReadAll(
+    `SELECT count(*)::INT AS n, count(DISTINCT symbol)::INT AS s FROM '${join(dir, "out.parquet")}'`,
+  )).getRowObjectsJS()[0];
   c.closeSync();
   // Q1 2024 had 61 NYSE sessions (Good Friday 2024-03-29 is outside the range).
   assert.equal(csv.length - 1, 2 * 61);
@@ -41,7 +43,9 @@ Deno.test("main(query) exports the same rows as CSV, JSON and Parquet", async ()
 
   const bad = await capture(() => main(["query", "--symbols", "AAPL", "--format", "xml", "--lake", root]));
   assert.equal(bad.code, 2);
-  const sql = await capture(() => main(["query", "--sql", "SELECT count(DISTINCT symbol) AS n FROM daily_bars", "--format", "json", "--lake", root]));
+  const sql = await capture(() =>
+    main(["query", "--sql", "SELECT count(DISTINCT symbol) AS n FROM daily_bars", "--format", "json", "--lake", root])
+  );
   assert.deepEqual(JSON.parse(sql.out), [{ n: 5 }]);
 });
 

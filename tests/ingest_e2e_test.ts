@@ -53,7 +53,11 @@ Deno.test("ingestDaily() lands as-traded bars with lineage, and a rerun changes 
     };
     const first = await ingestDaily(opts);
     assert.equal(first.symbols_failed, 0, JSON.stringify(first.failures));
-    assert.equal(first.rows_inserted, 3 * 10, "10 NYSE sessions from 2020-08-24 to 2020-09-04 (exchange_calendars XNYS)");
+    assert.equal(
+      first.rows_inserted,
+      3 * 10,
+      "10 NYSE sessions from 2020-08-24 to 2020-09-04 (exchange_calendars XNYS)",
+    );
 
     const rows = await curatedRows(root);
     assert.equal(rows.length, 30);
@@ -87,8 +91,12 @@ Deno.test("ingestDaily() records a malformed reply as a failure and lands the ot
     // A proxy that corrupts one symbol's reply and passes the rest through to the replay server.
     const proxy = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
       const u = new URL(req.url);
-      if (u.pathname.endsWith("/MSFT")) return new Response("<html>Service Unavailable</html>", { headers: { "content-type": "text/html" } });
-      if (u.pathname.endsWith("/NVDA")) return new Response('{"chart":{"result":[{"meta":{', { headers: { "content-type": "application/json" } });
+      if (u.pathname.endsWith("/MSFT")) {
+        return new Response("<html>Service Unavailable</html>", { headers: { "content-type": "text/html" } });
+      }
+      if (u.pathname.endsWith("/NVDA")) {
+        return new Response('{"chart":{"result":[{"meta":{', { headers: { "content-type": "application/json" } });
+      }
       return await fetch(url + u.pathname + u.search);
     });
     try {
@@ -104,7 +112,10 @@ Deno.test("ingestDaily() records a malformed reply as a failure and lands the ot
         now: NOW,
       });
       assert.equal(summary.symbols_ok, 1);
-      assert.deepEqual(summary.failures.map((f) => [f.symbol, f.reason]).sort(), [["MSFT", "malformed"], ["NVDA", "malformed"]]);
+      assert.deepEqual(summary.failures.map((f) => [f.symbol, f.reason]).sort(), [["MSFT", "malformed"], [
+        "NVDA",
+        "malformed",
+      ]]);
       const rows = await curatedRows(root);
       assert.deepEqual([...new Set(rows.map((r) => r.symbol))], ["AAPL"]);
       // The bad replies are still kept verbatim in raw, for diagnosis.
@@ -119,7 +130,21 @@ Deno.test("ingestDaily() records a malformed reply as a failure and lands the ot
 Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched and nothing duplicates", async () => {
   await withReplay(async (url) => {
     const root = await Deno.makeTempDir();
-    const args = ["ingest", "--universe", "sim:60", "--from", "2022-01-03", "--to", "2022-03-31", "--lake", root, "--engine", "wasm", "--concurrency", "1"];
+    const args = [
+      "ingest",
+      "--universe",
+      "sim:60",
+      "--from",
+      "2022-01-03",
+      "--to",
+      "2022-03-31",
+      "--lake",
+      root,
+      "--engine",
+      "wasm",
+      "--concurrency",
+      "1",
+    ];
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, ...args],
       env: { TICKLAKE_YAHOO_URL: url },
@@ -169,7 +194,10 @@ Deno.test("ingestDaily() refuses hostile symbols and impossible ranges before wr
   const store = createLocalStore(root);
   const base = { store, engine: createWasmEngine(), source: yahooDailySource({ baseUrl: "http://127.0.0.1:9" }) };
   for (const bad of ["../x", "a/b", "", "X".repeat(50)]) {
-    await assert.rejects(ingestDaily({ ...base, symbols: ["AAPL", bad], from: "2024-01-02", to: "2024-01-05" }), SymbolError);
+    await assert.rejects(
+      ingestDaily({ ...base, symbols: ["AAPL", bad], from: "2024-01-02", to: "2024-01-05" }),
+      SymbolError,
+    );
   }
   await assert.rejects(ingestDaily({ ...base, symbols: ["AAPL"], from: "2024-02-30", to: "2024-03-05" }), RangeError);
   await assert.rejects(ingestDaily({ ...base, symbols: ["AAPL"], from: "2024-03-05", to: "2024-03-01" }), RangeError);

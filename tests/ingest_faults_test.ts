@@ -38,10 +38,21 @@ Deno.test("ingestDaily() with 20% faulty Yahoo replies lands only clean rows and
   // The reference: the same market without faults.
   const clean = await startReplayServer({ now: NOW });
   const cleanRoot = await Deno.makeTempDir();
-  await ingestDaily({ store: createLocalStore(cleanRoot), engine: createWasmEngine(), source: yahooDailySource({ baseUrl: clean.url, now: NOW }), symbols, ...range, now: NOW });
+  await ingestDaily({
+    store: createLocalStore(cleanRoot),
+    engine: createWasmEngine(),
+    source: yahooDailySource({ baseUrl: clean.url, now: NOW }),
+    symbols,
+    ...range,
+    now: NOW,
+  });
   await clean.close();
 
-  const faults = faultInjection({ seed: 11, paths: ["/v8/"], rates: { http429: 0.04, http5xx: 0.04, malformed: 0.04, truncated: 0.04, html: 0.04 } });
+  const faults = faultInjection({
+    seed: 11,
+    paths: ["/v8/"],
+    rates: { http429: 0.04, http5xx: 0.04, malformed: 0.04, truncated: 0.04, html: 0.04 },
+  });
   const replay = await startReplayServer({ now: NOW, middleware: [faults.middleware] });
   try {
     const root = await Deno.makeTempDir();
@@ -65,7 +76,9 @@ Deno.test("ingestDaily() with 20% faulty Yahoo replies lands only clean rows and
     const injected = Object.values(faults.stats().faults).reduce((a, b) => a + b, 0);
     assert.ok(injected >= 5, `faults injected: ${JSON.stringify(faults.stats())}`);
     assert.equal(first.symbols_ok + first.symbols_failed, 40);
-    for (const f of first.failures) assert.ok(f.reason.length > 0 && f.message.length > 0, "every failure has a reason");
+    for (const f of first.failures) {
+      assert.ok(f.reason.length > 0 && f.message.length > 0, "every failure has a reason");
+    }
 
     const want = new Set((await ohlcv(cleanRoot)).map((r) => r.k));
     const got = await ohlcv(root);
@@ -84,18 +97,26 @@ Deno.test("ingestDaily() with 20% faulty Yahoo replies lands only clean rows and
 
 Deno.test("faultInjection() enforces Alpha Vantage's 5 calls a minute with a Note, and injects each fault kind", async () => {
   let t = 0;
-  const av = faultInjection({ enforceLimits: { "/query": { perMinute: 5, style: "avNote" } }, now: () => t, paths: [] });
+  const av = faultInjection({
+    enforceLimits: { "/query": { perMinute: 5, style: "avNote" } },
+    now: () => t,
+    paths: [],
+  });
   const replay = await startReplayServer({ now: NOW, middleware: [av.middleware] });
   try {
     const bodies: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await fetch(`${replay.url}/query?function=TIME_SERIES_DAILY_ADJUSTED&symbol=IBM&datatype=csv&apikey=k`);
+      const res = await fetch(
+        `${replay.url}/query?function=TIME_SERIES_DAILY_ADJUSTED&symbol=IBM&datatype=csv&apikey=k`,
+      );
       bodies.push((await res.text()).slice(0, 20));
     }
     assert.equal(bodies.filter((b) => b.startsWith("timestamp")).length, 5);
     assert.match(bodies[5], /"Note"/);
     t = 61_000;
-    const again = await (await fetch(`${replay.url}/query?function=TIME_SERIES_DAILY_ADJUSTED&symbol=IBM&datatype=csv&apikey=k`)).text();
+    const again =
+      await (await fetch(`${replay.url}/query?function=TIME_SERIES_DAILY_ADJUSTED&symbol=IBM&datatype=csv&apikey=k`))
+        .text();
     assert.ok(again.startsWith("timestamp"));
     assert.equal(av.stats().limited, 1);
   } finally {

@@ -32,7 +32,10 @@ Deno.test("ingestDaily() into an S3 lake is queryable through the local cache, a
     const bars = await lake.getDailyBars({ symbols: ["NVDA"], start: "2024-06-07", end: "2024-06-10" });
     assert.deepEqual(bars.map((b) => [b.date, b.split_ratio]), [["2024-06-07", 1], ["2024-06-10", 10]]);
     // As traded: the 10:1 split on 2024-06-10 divides the price by about ten overnight.
-    assert.ok(bars[0].close / bars[1].close > 8 && bars[0].close / bars[1].close < 12.5, `${bars[0].close} -> ${bars[1].close}`);
+    assert.ok(
+      bars[0].close / bars[1].close > 8 && bars[0].close / bars[1].close < 12.5,
+      `${bars[0].close} -> ${bars[1].close}`,
+    );
     lake.close();
 
     const again = await ingestDaily(opts);

@@ -23,7 +23,16 @@ Deno.test("notebooks/daily_bars.ipynb runs in Jupyter and reports the lake's rea
 
   const outDir = await Deno.makeTempDir();
   const out = await new Deno.Command("jupyter", {
-    args: ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=300", NOTEBOOK, "--output-dir", outDir],
+    args: [
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      "--ExecutePreprocessor.timeout=300",
+      NOTEBOOK,
+      "--output-dir",
+      outDir,
+    ],
     env: { TICKLAKE_LAKE: root },
     stdout: "piped",
     stderr: "piped",

@@ -11,7 +11,9 @@ import { makeDemoLake } from "./support/demo_lake.ts";
 
 const ARTIFACTS = new URL("./artifacts/", import.meta.url);
 
-async function withDashboard(fn: (base: string, page: Page, blocked: string[], lake: Awaited<ReturnType<typeof makeDemoLake>>) => Promise<void>) {
+async function withDashboard(
+  fn: (base: string, page: Page, blocked: string[], lake: Awaited<ReturnType<typeof makeDemoLake>>) => Promise<void>,
+) {
   const lake = await makeDemoLake();
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, createApp({ store: lake.store }).fetch);
   const browser = await launchBrowser();
@@ -54,7 +56,9 @@ Deno.test({
       }
       assert.ok(await page.locator("#price-chart svg line").count() > 100, "candlestick rules drawn");
       const shown = Object.fromEntries(
-        await page.locator("#summary dd").evaluateAll((dds) => dds.map((d) => [d.getAttribute("data-key"), d.textContent])),
+        await page.locator("#summary dd").evaluateAll((dds) =>
+          dds.map((d) => [d.getAttribute("data-key"), d.textContent])
+        ),
       );
       const lake = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
       const bars = await lake.getDailyBars({ symbols: ["AAPL"], start: "2024-06-03", end: "2024-09-30" });
@@ -76,7 +80,10 @@ Deno.test({
       assert.equal(await page.locator("#correlation-chart svg rect").count() >= 9, true);
 
       await rendered(page, `${base}/?page=coverage`, "coverage");
-      assert.ok(await page.locator("#coverage-chart svg rect").count() >= demo.symbols.length, "a cell per symbol and year");
+      assert.ok(
+        await page.locator("#coverage-chart svg rect").count() >= demo.symbols.length,
+        "a cell per symbol and year",
+      );
 
       await rendered(page, `${base}/?page=pipeline`, "pipeline");
       assert.ok(await page.locator("#rows-chart svg rect").count() >= 1);

@@ -68,7 +68,11 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
-    if (err instanceof z.ZodError) return c.json({ error: `Invalid query: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` }, 400);
+    if (err instanceof z.ZodError) {
+      return c.json({
+        error: `Invalid query: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      }, 400);
+    }
     console.error(JSON.stringify({ level: "error", event: "web.error", message: err.message }));
     return c.json({ error: "Internal error" }, 500);
   });
@@ -98,8 +102,14 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
 
   app.get("/", (c) => c.html(indexHtml()));
   app.get("/favicon.ico", (c) => c.body(null, 204));
-  app.get("/app.js", async (c) => c.body((await appBundle()).js as Uint8Array<ArrayBuffer>, 200, { "content-type": "text/javascript" }));
-  app.get("/app.css", async (c) => c.body((await appBundle()).css as Uint8Array<ArrayBuffer>, 200, { "content-type": "text/css" }));
+  app.get(
+    "/app.js",
+    async (c) => c.body((await appBundle()).js as Uint8Array<ArrayBuffer>, 200, { "content-type": "text/javascript" }),
+  );
+  app.get(
+    "/app.css",
+    async (c) => c.body((await appBundle()).css as Uint8Array<ArrayBuffer>, 200, { "content-type": "text/css" }),
+  );
   app.get("/duckdb/:file", async (c) => {
     const file = c.req.param("file");
     const type = DUCKDB_FILES[file];
@@ -116,10 +126,20 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
     const tables = [];
     for (const table of CURATED_TABLES) {
       const files = (await store.list(layout.curatedPrefix(table))).filter((o) => o.key.endsWith(".parquet"));
-      tables.push({ name: table, columns: DAILY_BARS, files: files.map((f) => ({ key: f.key, url: `/lake/${f.key}`, size: f.size })) });
+      tables.push({
+        name: table,
+        columns: DAILY_BARS,
+        files: files.map((f) => ({ key: f.key, url: `/lake/${f.key}`, size: f.size })),
+      });
     }
     const sym = await store.head(layout.symbols);
-    if (sym) tables.push({ name: "symbols", columns: SYMBOLS, files: [{ key: sym.key, url: `/lake/${sym.key}`, size: sym.size }] });
+    if (sym) {
+      tables.push({
+        name: "symbols",
+        columns: SYMBOLS,
+        files: [{ key: sym.key, url: `/lake/${sym.key}`, size: sym.size }],
+      });
+    }
     return c.json({ duckdbWasm: DUCKDB_WASM_VERSION, tables });
   });
 
@@ -145,8 +165,15 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
     return c.json({ runs, failuresByReason: byReason });
   });
 
-  app.get("/api/providers", async (c) =>
-    c.json(providerHealth ? { providers: await providerHealth() } : { providers: [], note: "provider health is not wired into this server" }));
+  app.get(
+    "/api/providers",
+    async (c) =>
+      c.json(
+        providerHealth
+          ? { providers: await providerHealth() }
+          : { providers: [], note: "provider health is not wired into this server" },
+      ),
+  );
 
   app.get("/api/stats", (c) => c.json({ lakeBytesServed: metrics.lakeBytesServed }));
 

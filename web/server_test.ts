@@ -13,7 +13,9 @@ async function lakeWithFile() {
 
 Deno.test("createApp() serves curated Parquet with HTTP Range and HEAD", async () => {
   const app = createApp({ store: await lakeWithFile() });
-  const part = await app.request("/lake/curated/daily_bars/year=2024/data.parquet", { headers: { range: "bytes=2-5" } });
+  const part = await app.request("/lake/curated/daily_bars/year=2024/data.parquet", {
+    headers: { range: "bytes=2-5" },
+  });
   assert.equal(part.status, 206);
   assert.equal(part.headers.get("content-range"), "bytes 2-5/10");
   assert.equal(await part.text(), "2345");
@@ -21,7 +23,9 @@ Deno.test("createApp() serves curated Parquet with HTTP Range and HEAD", async (
   assert.equal(head.status, 200);
   assert.equal(head.headers.get("content-length"), "10");
   assert.equal(head.headers.get("accept-ranges"), "bytes");
-  const bad = await app.request("/lake/curated/daily_bars/year=2024/data.parquet", { headers: { range: "bytes=20-30" } });
+  const bad = await app.request("/lake/curated/daily_bars/year=2024/data.parquet", {
+    headers: { range: "bytes=20-30" },
+  });
   assert.equal(bad.status, 416);
 });
 
@@ -76,7 +80,9 @@ Deno.test("createApp() with a token refuses requests without it and accepts head
   const cookie = page.headers.get("set-cookie")!;
   assert.match(cookie, /ticklake_token=s3cret-token/);
   assert.match(cookie, /HttpOnly/);
-  const withCookie = await app.request("/lake/curated/daily_bars/year=2024/data.parquet", { headers: { cookie: "ticklake_token=s3cret-token" } });
+  const withCookie = await app.request("/lake/curated/daily_bars/year=2024/data.parquet", {
+    headers: { cookie: "ticklake_token=s3cret-token" },
+  });
   assert.equal(withCookie.status, 200);
   assert.equal((await app.request("/health")).status, 200);
 });

@@ -4,9 +4,17 @@
  * Native addon: not for Deno Deploy (use the wasm engine there).
  * @module
  */
-import { DATE, DOUBLE, DuckDBDataChunk, type DuckDBConnection, DuckDBInstance, type DuckDBType, VARCHAR } from "@duckdb/node-api";
+import {
+  DATE,
+  DOUBLE,
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  type DuckDBType,
+  VARCHAR,
+} from "@duckdb/node-api";
 import { join } from "node:path";
-import { type Batch, type Column, decimalOf, type TableSpec } from "../schemas/columns.ts";
+import { type Column, decimalOf } from "../schemas/columns.ts";
 import { DEFAULT_ROW_GROUP, type ParquetEngine } from "./engine.ts";
 import { DuckDBDateValue } from "@duckdb/node-api";
 
@@ -67,7 +75,9 @@ export function createDuckDbEngine(): ParquetEngine {
       const dir = await Deno.makeTempDir({ prefix: "ticklake-duck-" });
       const table = `enc_${++seq}`;
       try {
-        await c.run(`CREATE TABLE ${table} (${spec.map((s) => `"${s.name}" ${appendType(s.type).toString()}`).join(", ")})`);
+        await c.run(
+          `CREATE TABLE ${table} (${spec.map((s) => `"${s.name}" ${appendType(s.type).toString()}`).join(", ")})`,
+        );
         const appender = await c.createAppender(table);
         const types = spec.map((s) => appendType(s.type));
         for (let off = 0; off < batch.length; off += CHUNK) {
@@ -80,7 +90,9 @@ export function createDuckDbEngine(): ParquetEngine {
         const file = join(dir, "out.parquet");
         await c.run(
           `COPY (SELECT ${spec.map((s) => sqlOut(s.name, s.type)).join(", ")} FROM ${table}) TO '${file}'
-           (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2, ROW_GROUP_SIZE ${options.rowGroupSize ?? DEFAULT_ROW_GROUP})`,
+           (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2, ROW_GROUP_SIZE ${
+            options.rowGroupSize ?? DEFAULT_ROW_GROUP
+          })`,
         );
         return await Deno.readFile(file);
       } finally {
@@ -94,7 +106,9 @@ export function createDuckDbEngine(): ParquetEngine {
       try {
         const file = join(dir, "in.parquet");
         await Deno.writeFile(file, bytes);
-        const reader = await c.runAndReadAll(`SELECT ${spec.map((s) => sqlIn(s.name, s.type)).join(", ")} FROM read_parquet('${file}')`);
+        const reader = await c.runAndReadAll(
+          `SELECT ${spec.map((s) => sqlIn(s.name, s.type)).join(", ")} FROM read_parquet('${file}')`,
+        );
         const columns: Record<string, Column> = {};
         spec.forEach((s, i) => {
           const values = reader.getColumnsJS()[i] as unknown[];

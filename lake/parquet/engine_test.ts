@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-explicit-any
 import assert from "node:assert/strict";
 import { DAILY_BARS } from "../schemas/daily_bars.ts";
-import { emptyBatch, num, str } from "../schemas/columns.ts";
+import { emptyBatch } from "../schemas/columns.ts";
 import { createDuckDbEngine } from "./duckdb_engine.ts";
 import { createWasmEngine } from "./wasm_engine.ts";
 
@@ -37,7 +37,10 @@ for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
   });
 
   Deno.test(`${engine.name} engine: encode() keeps nulls in nullable columns`, async () => {
-    const spec = [{ name: "s", type: "varchar" }, { name: "d", type: "date" }, { name: "x", type: "decimal(18,4)" }] as const;
+    const spec = [{ name: "s", type: "varchar" }, { name: "d", type: "date" }, {
+      name: "x",
+      type: "decimal(18,4)",
+    }] as const;
     const bytes = await engine.encode(
       { length: 2, columns: { s: ["a", null], d: new Float64Array([NaN, 1]), x: new Float64Array([NaN, -2.5]) } },
       spec,

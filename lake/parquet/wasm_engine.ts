@@ -5,7 +5,7 @@
  */
 import * as arrow from "apache-arrow";
 import * as pq from "parquet-wasm";
-import { type Batch, type Column, decimalOf, type TableSpec } from "../schemas/columns.ts";
+import { type Column, decimalOf } from "../schemas/columns.ts";
 import { DEFAULT_ROW_GROUP, type ParquetEngine } from "./engine.ts";
 
 const MS_PER_DAY = 86_400_000;
@@ -149,7 +149,10 @@ export function createWasmEngine(): ParquetEngine {
       // Integers, dates and decimals are smooth series: deltas compress far better than a dictionary.
       for (const c of spec) {
         if (c.type === "varchar" || c.type === "double") continue;
-        props = props.setColumnDictionaryEnabled(c.name, false).setColumnEncoding(c.name, pq.Encoding.DELTA_BINARY_PACKED);
+        props = props.setColumnDictionaryEnabled(c.name, false).setColumnEncoding(
+          c.name,
+          pq.Encoding.DELTA_BINARY_PACKED,
+        );
       }
       const wasmTable = pq.Table.fromIPCStream(arrow.tableToIPC(table, "stream"));
       return Promise.resolve(pq.writeParquet(wasmTable, props.build()));

@@ -44,7 +44,9 @@ export function decimalOf(t: ColumnType): [number, number] | undefined {
 /** An empty batch with the spec's columns. */
 export function emptyBatch(spec: TableSpec, length = 0): Batch {
   const columns: Record<string, Column> = {};
-  for (const c of spec) columns[c.name] = c.type === "varchar" ? new Array(length).fill(null) : new Float64Array(length);
+  for (const c of spec) {
+    columns[c.name] = c.type === "varchar" ? new Array(length).fill(null) : new Float64Array(length);
+  }
   return { length, columns };
 }
 

@@ -14,7 +14,12 @@ import { resolveUniverse, sp500Symbols } from "./universe.ts";
 const CURSOR = layout.state("daily_cursor");
 
 export async function planToday(
-  { store, engine, budget, watchlist }: { store: ObjectStore; engine: ParquetEngine; budget: number; watchlist?: string },
+  { store, engine, budget, watchlist }: {
+    store: ObjectStore;
+    engine: ParquetEngine;
+    budget: number;
+    watchlist?: string;
+  },
 ): Promise<DailyPlan & { commit(): Promise<void> }> {
   const tierA = await sp500Symbols();
   const tierB = watchlist ? await resolveUniverse(`file:${watchlist}`) : [];

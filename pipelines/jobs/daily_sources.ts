@@ -14,7 +14,12 @@ import type { DailyBarSource } from "./ingest_daily.ts";
  * window could not be un-adjusted to as-traded prices.
  */
 export function yahooDailySource(
-  { baseUrl, fetch, now = () => new Date(), timeoutMs }: { baseUrl: string; fetch?: Fetch; now?: () => Date; timeoutMs?: number },
+  { baseUrl, fetch, now = () => new Date(), timeoutMs }: {
+    baseUrl: string;
+    fetch?: Fetch;
+    now?: () => Date;
+    timeoutMs?: number;
+  },
 ): DailyBarSource {
   const client = createYahooClient({ baseUrl, fetch, timeoutMs });
   return {
@@ -26,7 +31,9 @@ export function yahooDailySource(
     },
     parse(reply, symbol, range) {
       // Yahoo's 404 carries a JSON error body worth reading; other failures are judged by status.
-      if (reply.status !== 200 && reply.status !== 404) throw statusError("yahoo", reply, `fetch daily bars for '${symbol}'`);
+      if (reply.status !== 200 && reply.status !== 404) {
+        throw statusError("yahoo", reply, `fetch daily bars for '${symbol}'`);
+      }
       const chart = parseChartBody(reply.body, symbol);
       return toDailyBars(chart, { symbol, ...range });
     },

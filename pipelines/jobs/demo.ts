@@ -50,7 +50,14 @@ export async function runDemoPipeline(
     });
     const store = openStore(config.lake);
     log.info("demo.replay_started", { url: replay.url, lake: store.url });
-    const symbolsResult = await refreshSymbols({ store, engine, config: config.providers, alphaVantageKey: "demo", log, now });
+    const symbolsResult = await refreshSymbols({
+      store,
+      engine,
+      config: config.providers,
+      alphaVantageKey: "demo",
+      log,
+      now,
+    });
     const net = createProviderNet({ store });
     const av = createAlphaVantageClient({ baseUrl: replay.url, apiKey: "demo" });
     const ingest = await ingestDaily({

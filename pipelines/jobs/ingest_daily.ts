@@ -92,7 +92,13 @@ function withLineage(b: Batch, ingestedAt: number, rawRef: string): Batch {
 }
 
 /** One provider's fetch, raw write and parse: every reply lands in raw, usable or not. */
-async function fetchOnce(store: ObjectStore, source: DailyBarSource, symbol: string, range: DayRange, request: Record<string, unknown>) {
+async function fetchOnce(
+  store: ObjectStore,
+  source: DailyBarSource,
+  symbol: string,
+  range: DayRange,
+  request: Record<string, unknown>,
+) {
   const reply = await source.fetch(symbol, range);
   const rawKey = await writeRaw(store, reply, { dataset: source.dataset, name: symbol, request });
   return { ...source.parse(reply, symbol, range), rawKey, provider: source.provider };
@@ -110,7 +116,14 @@ function loadSymbol(opts: IngestOptions, symbol: string, range: DayRange, reques
     return await withRetry(() => fetchOnce(opts.store, source, symbol, range, request), {
       clock,
       policy: retry,
-      onRetry: (r) => opts.log?.warn("ingest.retry", { symbol, provider, attempt: r.attempt, delay_ms: r.delayMs, reason: (r.error as Error).message }),
+      onRetry: (r) =>
+        opts.log?.warn("ingest.retry", {
+          symbol,
+          provider,
+          attempt: r.attempt,
+          delay_ms: r.delayMs,
+          reason: (r.error as Error).message,
+        }),
     });
   }).then((r) => r.value);
 }
@@ -125,7 +138,14 @@ async function stageSymbol(
 ): Promise<Batch> {
   const { store, engine } = opts;
   const now = opts.now ?? (() => new Date());
-  const request = { symbol, from: cp.from, to: cp.to, from_day: range.fromDay, to_day: range.toDay, load_id: cp.load_id };
+  const request = {
+    symbol,
+    from: cp.from,
+    to: cp.to,
+    from_day: range.fromDay,
+    to_day: range.toDay,
+    load_id: cp.load_id,
+  };
   const { batch, warnings, rawKey } = await loadSymbol(opts, symbol, range, request);
   for (const w of warnings) opts.log?.warn("ingest.parse_warning", { symbol, warning: w, raw_ref: rawKey });
   const lineaged = withLineage(batch, now().getTime(), rawKey);
@@ -155,7 +175,10 @@ export async function curateDailyBars(
   const firstSymbol = (b: Batch) => String(b.columns.symbol[0]);
   for (const year of [...byYear.keys()].sort((a, b) => a - b)) {
     // In symbol order, so that a fresh partition arrives already sorted.
-    const parts = byYear.get(year)!.sort((a, b) => (firstSymbol(a) < firstSymbol(b) ? -1 : firstSymbol(a) > firstSymbol(b) ? 1 : 0));
+    const parts = byYear.get(year)!.sort((
+      a,
+      b,
+    ) => (firstSymbol(a) < firstSymbol(b) ? -1 : firstSymbol(a) > firstSymbol(b) ? 1 : 0));
     const incoming = concatBatches(DAILY_BARS, parts);
     byYear.delete(year);
     const key = layout.dailyBarsPartition(year);
@@ -230,7 +253,11 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
       } catch (e) {
         const err = e as Error;
         const cause = e instanceof RetriesExhausted ? e.last : e;
-        const reason = cause instanceof ProviderError ? cause.reason : e instanceof NoProviderError ? "no_provider" : err.name;
+        const reason = cause instanceof ProviderError
+          ? cause.reason
+          : e instanceof NoProviderError
+          ? "no_provider"
+          : err.name;
         failures.push({ symbol, provider: source.provider, reason, message: err.message });
         log.error("ingest.symbol_failed", { symbol, reason, message: err.message });
         progress.tick(1, { symbol, failed: true });
@@ -273,12 +300,15 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     symbols_failed: summary.symbols_failed,
     rows_landed: curated.inserted + curated.updated,
     failures,
-    details: { load_id: cp.load_id, resumed: summary.resumed, from: opts.from, to: opts.to, rejected: rejections.length },
+    details: {
+      load_id: cp.load_id,
+      resumed: summary.resumed,
+      from: opts.from,
+      to: opts.to,
+      rejected: rejections.length,
+    },
   });
   await store.delete(cpKey);
   log.info("ingest.done", { ...summary, failures: failures.length, rejections: rejections.length });
   return summary;
 }
-
-
-

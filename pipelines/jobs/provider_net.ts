@@ -42,9 +42,11 @@ export function createProviderNet(
     guards,
     clock,
     async snapshot(): Promise<HealthSnapshot[]> {
-      return await Promise.all(Object.entries(guards).map(async ([, g]) =>
-        g.health.snapshot(g.breaker.state, g.quota ? await g.quota.remaining() : null)
-      ));
+      return await Promise.all(
+        Object.entries(guards).map(async ([, g]) =>
+          g.health.snapshot(g.breaker.state, g.quota ? await g.quota.remaining() : null)
+        ),
+      );
     },
   };
 }

@@ -13,6 +13,8 @@ export function saveProviderHealth(store: ObjectStore, providers: HealthSnapshot
   return putJson(store, KEY, { at: at.toISOString(), providers });
 }
 
-export async function loadProviderHealth(store: ObjectStore): Promise<{ at: string; providers: HealthSnapshot[] } | undefined> {
+export async function loadProviderHealth(
+  store: ObjectStore,
+): Promise<{ at: string; providers: HealthSnapshot[] } | undefined> {
   return await getJson(store, KEY);
 }

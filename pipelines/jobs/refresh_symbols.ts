@@ -12,7 +12,12 @@ import { readSymbolMaster, writeSymbolMaster } from "../../lake/symbols_table.ts
 import type { ObjectStore } from "../../lake/store.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { type Fetch, statusError } from "../sources/http.ts";
-import { createNasdaqTraderClient, type ListingFile, type ListingRow, parseListing } from "../sources/nasdaqtrader/listing.ts";
+import {
+  createNasdaqTraderClient,
+  type ListingFile,
+  type ListingRow,
+  parseListing,
+} from "../sources/nasdaqtrader/listing.ts";
 import { fetchCompanyTickers, parseCompanyTickers } from "../sources/sec/company_tickers.ts";
 import { mergeSymbolMaster } from "../stages/symbol_master.ts";
 import { createAlphaVantageClient, parseListingStatus } from "../sources/alphavantage/client.ts";
@@ -84,7 +89,10 @@ export async function refreshSymbols(
         await writeRaw(store, reply, { dataset: "listing_status", name: state, ext: "csv" });
         for (const r of parseListingStatus(new TextDecoder().decode(reply.body))) {
           try {
-            dates.set(canonicalSymbol(r.symbol, { fromProvider: true }), { ipo: r.ipoDate, delisting: r.delistingDate });
+            dates.set(canonicalSymbol(r.symbol, { fromProvider: true }), {
+              ipo: r.ipoDate,
+              delisting: r.delistingDate,
+            });
           } catch { /* a symbol we cannot represent has no row to enrich */ }
         }
       } catch (e) {

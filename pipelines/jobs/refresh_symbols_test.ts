@@ -12,12 +12,16 @@ function directoryServer(nasdaqlisted: () => Promise<Response>) {
   return Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
     const path = new URL(req.url).pathname;
     if (path === "/dynamic/SymDir/nasdaqlisted.txt") return await nasdaqlisted();
-    if (path === "/dynamic/SymDir/otherlisted.txt") return new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/otherlisted_2025-07-21.txt")));
+    if (path === "/dynamic/SymDir/otherlisted.txt") {
+      return new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/otherlisted_2025-07-21.txt")));
+    }
     if (path === "/query") {
       const state = new URL(req.url).searchParams.get("state");
-      return new Response(state === "delisted"
-        ? "symbol,name,exchange,assetType,ipoDate,delistingDate,status\r\nAAPL,Apple Inc,NASDAQ,Stock,1980-12-12,2026-01-06,Delisted\r\n"
-        : await Deno.readFile(testdata("alphavantage/testdata/listing_status_active_2021-12.csv")));
+      return new Response(
+        state === "delisted"
+          ? "symbol,name,exchange,assetType,ipoDate,delistingDate,status\r\nAAPL,Apple Inc,NASDAQ,Stock,1980-12-12,2026-01-06,Delisted\r\n"
+          : await Deno.readFile(testdata("alphavantage/testdata/listing_status_active_2021-12.csv")),
+      );
     }
     if (path === "/files/company_tickers.json") {
       assert.ok(req.headers.get("user-agent")?.includes("@"), "SEC needs a contact User-Agent");
@@ -28,24 +32,39 @@ function directoryServer(nasdaqlisted: () => Promise<Response>) {
 }
 
 Deno.test("refreshSymbols() builds the master, keeps it on a bad listing, and marks vanished symbols delisted", async () => {
-  let nasdaq = async () => new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/nasdaqlisted_2025-07-21.txt")));
+  let nasdaq = async () =>
+    new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/nasdaqlisted_2025-07-21.txt")));
   const server = directoryServer(() => nasdaq());
   try {
     const base = `http://127.0.0.1:${server.addr.port}`;
-    const config = loadConfig({ TICKLAKE_NASDAQTRADER_URL: base, TICKLAKE_SEC_URL: base, TICKLAKE_ALPHAVANTAGE_URL: base }).providers;
+    const config =
+      loadConfig({ TICKLAKE_NASDAQTRADER_URL: base, TICKLAKE_SEC_URL: base, TICKLAKE_ALPHAVANTAGE_URL: base })
+        .providers;
     const store = createLocalStore(await Deno.makeTempDir());
     const engine = createWasmEngine();
 
-    const first = await refreshSymbols({ store, engine, config, alphaVantageKey: "k", now: () => new Date("2026-01-05T12:00:00Z") });
+    const first = await refreshSymbols({
+      store,
+      engine,
+      config,
+      alphaVantageKey: "k",
+      now: () => new Date("2026-01-05T12:00:00Z"),
+    });
     assert.equal(first.usedLastGood, false);
     const master = await readSymbolMaster(store, engine);
     assert.equal(master.length, first.active);
     const aapl = master.find((r) => r.symbol === "AAPL")!;
-    assert.deepEqual([aapl.exchange, aapl.cik, aapl.first_seen, aapl.status], ["NASDAQ", "0000320193", "2026-01-05", "active"]);
+    assert.deepEqual([aapl.exchange, aapl.cik, aapl.first_seen, aapl.status], [
+      "NASDAQ",
+      "0000320193",
+      "2026-01-05",
+      "active",
+    ]);
     assert.deepEqual([aapl.ipo_date, aapl.delisting_date], ["1980-12-12", null], "IPO date from LISTING_STATUS");
     assert.equal(master.find((r) => r.symbol === "BRK.B")?.yahoo_symbol, "BRK-B");
 
-    nasdaq = async () => new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/nasdaqtrader_page_not_available_error.html")));
+    nasdaq = async () =>
+      new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/nasdaqtrader_page_not_available_error.html")));
     const bad = await refreshSymbols({ store, engine, config, now: () => new Date("2026-01-06T12:00:00Z") });
     assert.equal(bad.usedLastGood, true);
     assert.match(bad.error!, /HTML/);
@@ -53,11 +72,22 @@ Deno.test("refreshSymbols() builds the master, keeps it on a bad listing, and ma
 
     const text = await Deno.readTextFile(testdata("nasdaqtrader/testdata/nasdaqlisted_2025-07-21.txt"));
     nasdaq = () => Promise.resolve(new Response(text.split("\n").filter((l) => !l.startsWith("AAPL|")).join("\n")));
-    const third = await refreshSymbols({ store, engine, config, alphaVantageKey: "k", now: () => new Date("2026-01-07T12:00:00Z") });
+    const third = await refreshSymbols({
+      store,
+      engine,
+      config,
+      alphaVantageKey: "k",
+      now: () => new Date("2026-01-07T12:00:00Z"),
+    });
     assert.equal(third.delisted, 1);
     const after = await readSymbolMaster(store, engine);
     const gone = after.find((r) => r.symbol === "AAPL")!;
-    assert.deepEqual([gone.status, gone.last_seen, gone.first_seen, gone.delisting_date], ["delisted", "2026-01-05", "2026-01-05", "2026-01-06"]);
+    assert.deepEqual([gone.status, gone.last_seen, gone.first_seen, gone.delisting_date], [
+      "delisted",
+      "2026-01-05",
+      "2026-01-05",
+      "2026-01-06",
+    ]);
     assert.equal(after.find((r) => r.symbol === "MSFT")?.last_seen, "2026-01-07");
     assert.equal(after.length, master.length);
   } finally {

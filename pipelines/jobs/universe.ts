@@ -7,7 +7,22 @@ import { canonicalSymbol } from "../../lake/symbol.ts";
 
 /** A small, recognisable set: the symbols with real recordings first, then large caps. */
 export const DEMO_UNIVERSE = [
-  "AAPL", "MSFT", "NVDA", "TSLA", "QQQ", "SPY", "GOOGL", "AMZN", "META", "JPM", "XOM", "JNJ", "BRK.B", "KO", "PG", "V",
+  "AAPL",
+  "MSFT",
+  "NVDA",
+  "TSLA",
+  "QQQ",
+  "SPY",
+  "GOOGL",
+  "AMZN",
+  "META",
+  "JPM",
+  "XOM",
+  "JNJ",
+  "BRK.B",
+  "KO",
+  "PG",
+  "V",
 ];
 
 const SP500_FILE = new URL("./universes/sp500_constituents_2026-08-08.csv", import.meta.url);
@@ -40,7 +55,9 @@ export async function resolveUniverse(name: string): Promise<string[]> {
   if (sim) return simulatedSymbols(Number(sim[1]));
   if (name.startsWith("file:")) {
     const text = await Deno.readTextFile(name.slice(5));
-    return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((s) => canonicalSymbol(s));
+    return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((s) =>
+      canonicalSymbol(s)
+    );
   }
   throw new RangeError(`Cannot resolve universe '${name}': expected demo, sp500, sim:<n> or file:<path>`);
 }

@@ -36,7 +36,9 @@ export function estimateBackfill(
     const freePerDay = Math.max(0, p.dailyLimit - p.reservedForDaily);
     const quotaDays = freePerDay > 0 ? Math.max(1, Math.ceil(calls / freePerDay)) : null;
     const minutesAtRateLimit = calls / p.perMinute;
-    const days = quotaDays === null ? null : Math.max(quotaDays - 1, 0) + Math.min(freePerDay, calls) / p.perMinute / 1440;
+    const days = quotaDays === null
+      ? null
+      : Math.max(quotaDays - 1, 0) + Math.min(freePerDay, calls) / p.perMinute / 1440;
     return {
       provider: p.name,
       calls,
@@ -47,7 +49,6 @@ export function estimateBackfill(
     };
   });
 }
-
 
 /**
  * Work through `symbols` under a rate limit and a daily quota: when today's quota is spent, wait

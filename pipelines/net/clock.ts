@@ -74,7 +74,9 @@ export function createFakeClock(start = 0): FakeClock {
         if (timers.length) {
           idle = 0;
           await this.next();
-        } else if (++idle > 50) throw new Error("Cannot finish: the promise waits on something other than the fake clock");
+        } else if (++idle > 50) {
+          throw new Error("Cannot finish: the promise waits on something other than the fake clock");
+        }
       }
       return p;
     },

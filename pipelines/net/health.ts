@@ -33,9 +33,20 @@ export function createHealth(provider: string, { window = 50, targetLatencyMs = 
       const errorRate = calls.length ? calls.filter((c) => !c.ok).length / calls.length : 0;
       const completeness = calls.length ? calls.reduce((s, c) => s + c.completeness, 0) / calls.length : 1;
       const breakerScore = breaker === "closed" ? 1 : breaker === "half_open" ? 0.5 : 0;
-      const latencyScore = p50 === null ? 1 : Math.max(0, Math.min(1, 1 - (p50 - targetLatencyMs) / (9 * targetLatencyMs)));
+      const latencyScore = p50 === null
+        ? 1
+        : Math.max(0, Math.min(1, 1 - (p50 - targetLatencyMs) / (9 * targetLatencyMs)));
       const score = 0.45 * breakerScore + 0.25 * latencyScore + 0.2 * (1 - errorRate) + 0.1 * completeness;
-      return { provider, score: Number(score.toFixed(4)), breaker, p50LatencyMs: p50, errorRate, completeness, quotaLeft, calls: calls.length };
+      return {
+        provider,
+        score: Number(score.toFixed(4)),
+        breaker,
+        p50LatencyMs: p50,
+        errorRate,
+        completeness,
+        quotaLeft,
+        calls: calls.length,
+      };
     },
   };
 }

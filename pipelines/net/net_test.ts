@@ -10,7 +10,8 @@ import { DEFAULT_RETRY, RetriesExhausted, withRetry } from "./retry.ts";
 import { createRouter } from "./router.ts";
 import { planDailyRun } from "./tiers.ts";
 
-const err = (reason: string, retriable: boolean) => new ProviderError(reason, { provider: "p", status: 0, retriable, reason });
+const err = (reason: string, retriable: boolean) =>
+  new ProviderError(reason, { provider: "p", status: 0, retriable, reason });
 
 Deno.test("createTokenBucket() never grants more than capacity + rate x window in any window", async () => {
   const clock = createFakeClock(0);
@@ -27,7 +28,10 @@ Deno.test("createTokenBucket() never grants more than capacity + rate x window i
   for (let i = 0; i < grants.length; i++) {
     for (const windowMs of [1_000, 60_000, 600_000]) {
       const inWindow = grants.filter((g) => g >= grants[i] && g < grants[i] + windowMs).length;
-      assert.ok(inWindow <= limit.capacity + (windowMs / 1000) * limit.perSecond + 1e-9, `${inWindow} grants in ${windowMs} ms`);
+      assert.ok(
+        inWindow <= limit.capacity + (windowMs / 1000) * limit.perSecond + 1e-9,
+        `${inWindow} grants in ${windowMs} ms`,
+      );
     }
   }
   // ... and it gets all of it: the 305th grant lands at one hour.
@@ -105,7 +109,10 @@ Deno.test("createCircuitBreaker() opens after N failures, half-opens after the t
 
 Deno.test("createRouter() fails over to the next provider and comes back after the breaker's probe succeeds", async () => {
   const clock = createFakeClock(0);
-  const guard = (name: string) => ({ breaker: createCircuitBreaker({ failureThreshold: 2, openMs: 30_000, clock }), health: createHealth(name) });
+  const guard = (name: string) => ({
+    breaker: createCircuitBreaker({ failureThreshold: 2, openMs: 30_000, clock }),
+    health: createHealth(name),
+  });
   const router = createRouter({ clock, providers: { yahoo: guard("yahoo"), alphavantage: guard("alphavantage") } });
   let yahooUp = false;
   const call = (p: string) => (p === "yahoo" && !yahooUp ? Promise.reject(new Error("503")) : Promise.resolve(p));
@@ -178,10 +185,18 @@ Deno.test("runBackfill() uses at least 99% of the allowed budget and never excee
   const full = days.slice(0, -1);
   const utilisation = full.reduce((a, b) => a + b) / (full.length * allowed);
   assert.ok(utilisation >= 0.99, `utilisation ${utilisation}`);
-  for (let i = 5; i < stamps.length; i++) assert.ok(stamps[i] - stamps[i - 5] >= 48_000 - 1, "at most 5 calls a minute");
+  for (let i = 5; i < stamps.length; i++) {
+    assert.ok(stamps[i] - stamps[i - 5] >= 48_000 - 1, "at most 5 calls a minute");
+  }
   const [est] = estimateBackfill({
     symbols: 1900,
-    providers: [{ name: "alphavantage", callsPerSymbol: 1, dailyLimit: limit, reservedForDaily: reservedForDaily + reserve, perMinute: 5 }],
+    providers: [{
+      name: "alphavantage",
+      callsPerSymbol: 1,
+      dailyLimit: limit,
+      reservedForDaily: reservedForDaily + reserve,
+      perMinute: 5,
+    }],
     now: new Date(Date.UTC(2026, 0, 5)),
   });
   assert.equal(est.quotaDays, days.length);

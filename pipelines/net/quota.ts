@@ -46,7 +46,9 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export function createDailyQuota(
   { limit, reserve = 0, clock, state }: { limit: number; reserve?: number; clock: Clock; state: QuotaState },
 ): DailyQuota {
-  if (reserve < 0 || reserve >= limit) throw new RangeError(`Cannot create a quota: reserve ${reserve} must be in [0, ${limit})`);
+  if (reserve < 0 || reserve >= limit) {
+    throw new RangeError(`Cannot create a quota: reserve ${reserve} must be in [0, ${limit})`);
+  }
   let chain = Promise.resolve();
   const current = async () => {
     const today = dayOf(clock.now());

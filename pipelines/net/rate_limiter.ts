@@ -41,7 +41,9 @@ export interface TokenBucket {
  */
 export function createTokenBucket({ capacity, perSecond }: RateLimit, clock: Clock): TokenBucket {
   if (!(capacity >= 1) || !(perSecond > 0)) {
-    throw new RangeError(`Cannot create a token bucket: capacity must be >= 1 and rate > 0, got ${capacity} and ${perSecond}`);
+    throw new RangeError(
+      `Cannot create a token bucket: capacity must be >= 1 and rate > 0, got ${capacity} and ${perSecond}`,
+    );
   }
   let tokens = capacity;
   let last = clock.now();

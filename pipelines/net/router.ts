@@ -29,7 +29,9 @@ export interface ProviderGuard {
 /** No provider could serve; `reasons` says why, per provider. */
 export class NoProviderError extends Error {
   constructor(readonly capability: string, readonly reasons: Record<string, string>) {
-    super(`No provider could serve '${capability}': ${Object.entries(reasons).map(([p, r]) => `${p}: ${r}`).join("; ")}`);
+    super(
+      `No provider could serve '${capability}': ${Object.entries(reasons).map(([p, r]) => `${p}: ${r}`).join("; ")}`,
+    );
     this.name = "NoProviderError";
   }
 }
@@ -45,7 +47,10 @@ export function createRouter(
   },
 ) {
   return {
-    async run<T>(capability: Capability, call: (provider: string) => Promise<T>): Promise<{ provider: string; value: T }> {
+    async run<T>(
+      capability: Capability,
+      call: (provider: string) => Promise<T>,
+    ): Promise<{ provider: string; value: T }> {
       const reasons: Record<string, string> = {};
       for (const name of policy[capability] ?? DEFAULT_POLICY[capability]) {
         const g = providers[name];

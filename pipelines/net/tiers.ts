@@ -50,7 +50,9 @@ export function planDailyRun(
     plan.shortfall = {
       needed: (a.length + b.length) * callsPerSymbol,
       available: budget,
-      message: `The budget of ${budget} calls covers ${slots} of ${a.length + b.length} tier A+B symbols; tier C gets nothing today.`,
+      message: `The budget of ${budget} calls covers ${slots} of ${
+        a.length + b.length
+      } tier A+B symbols; tier C gets nothing today.`,
     };
     return plan;
   }

@@ -16,13 +16,18 @@ export function alphaVantageRoutes({ seed = 1, now = () => new Date() }: { seed?
     app.get("/query", (c) => {
       const q = c.req.query();
       if (!q.apikey) {
-        return c.json({ "Error Message": "the parameter apikey is invalid or missing. Please claim your free API key on (https://www.alphavantage.co/support/#api-key). It should take less than 20 seconds." });
+        return c.json({
+          "Error Message":
+            "the parameter apikey is invalid or missing. Please claim your free API key on (https://www.alphavantage.co/support/#api-key). It should take less than 20 seconds.",
+        });
       }
       if (q.function === "LISTING_STATUS") {
         // The real December 2021 active listing; no delisted recording exists, so that list is empty.
         const body = q.state === "delisted"
           ? "symbol,name,exchange,assetType,ipoDate,delistingDate,status\r\n"
-          : Deno.readTextFileSync(new URL("./recordings/alphavantage/listing_status_active_2021-12.csv", import.meta.url));
+          : Deno.readTextFileSync(
+            new URL("./recordings/alphavantage/listing_status_active_2021-12.csv", import.meta.url),
+          );
         return c.body(body, 200, { "content-type": "application/x-download" });
       }
       if (q.function !== "TIME_SERIES_DAILY_ADJUSTED") {
@@ -32,7 +37,10 @@ export function alphaVantageRoutes({ seed = 1, now = () => new Date() }: { seed?
       try {
         symbol = canonicalSymbol(q.symbol ?? "", { fromProvider: true });
       } catch {
-        return c.json({ "Error Message": "Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for TIME_SERIES_DAILY_ADJUSTED." });
+        return c.json({
+          "Error Message":
+            "Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for TIME_SERIES_DAILY_ADJUSTED.",
+        });
       }
       const today = Math.floor(now().getTime() / 1000 / DAY_S);
       const s = seriesFor(symbol, seed, today);
@@ -52,7 +60,11 @@ export function alphaVantageRoutes({ seed = 1, now = () => new Date() }: { seed?
         const lines = ["timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient"];
         for (const i of idx) {
           const day = new Date(s.days[i] * DAY_S * 1000).toISOString().slice(0, 10);
-          lines.push(`${day},${s.open[i]},${s.high[i]},${s.low[i]},${s.close[i]},${adj[i]},${s.volume[i]},${(divOn.get(s.days[i]) ?? 0).toFixed(4)},${(splitOn.get(s.days[i]) ?? 1).toFixed(1)}`);
+          lines.push(
+            `${day},${s.open[i]},${s.high[i]},${s.low[i]},${s.close[i]},${adj[i]},${s.volume[i]},${
+              (divOn.get(s.days[i]) ?? 0).toFixed(4)
+            },${(splitOn.get(s.days[i]) ?? 1).toFixed(1)}`,
+          );
         }
         return c.body(lines.join("\r\n") + "\r\n", 200, { "content-type": "application/x-download" });
       }

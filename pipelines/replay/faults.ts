@@ -24,7 +24,8 @@ export interface LimitRule {
 }
 
 const AV_NOTE = JSON.stringify({
-  Note: "Thank you for using Alpha Vantage! Our standard API call frequency is 5 calls per minute and 500 calls per day. Please visit https://www.alphavantage.co/premium/ if you would like to target a higher API call frequency.",
+  Note:
+    "Thank you for using Alpha Vantage! Our standard API call frequency is 5 calls per minute and 500 calls per day. Please visit https://www.alphavantage.co/premium/ if you would like to target a higher API call frequency.",
 });
 const HTML = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>";
 
@@ -52,12 +53,18 @@ export function faultInjection(
       const t = now();
       const hits = (recent.get(prefix) ?? []).filter((h) => t - h < 60_000);
       const lastSecond = hits.filter((h) => t - h < 1_000).length;
-      if ((rule.perMinute !== undefined && hits.length >= rule.perMinute) || (rule.perSecond !== undefined && lastSecond >= rule.perSecond)) {
+      if (
+        (rule.perMinute !== undefined && hits.length >= rule.perMinute) ||
+        (rule.perSecond !== undefined && lastSecond >= rule.perSecond)
+      ) {
         stats.limited++;
         recent.set(prefix, hits);
         return rule.style === "avNote"
           ? c.body(AV_NOTE, 200, { "content-type": "application/json" })
-          : c.body(JSON.stringify({ message: "too many requests" }), 429, { "retry-after": "1", "content-type": "application/json" });
+          : c.body(JSON.stringify({ message: "too many requests" }), 429, {
+            "retry-after": "1",
+            "content-type": "application/json",
+          });
       }
       hits.push(t);
       recent.set(prefix, hits);
@@ -69,7 +76,10 @@ export function faultInjection(
     if (pick(rates.avNote)) return count("avNote"), c.body(AV_NOTE, 200, { "content-type": "application/json" });
     if (pick(rates.http5xx)) return count("http5xx"), c.body("Service Unavailable", 503);
     if (pick(rates.html)) return count("html"), c.body(HTML, 200, { "content-type": "text/html" });
-    if (pick(rates.malformed)) return count("malformed"), c.body('{"chart":{"result":[{"meta":{"symbol":', 200, { "content-type": "application/json" });
+    if (pick(rates.malformed)) {
+      return count("malformed"),
+        c.body('{"chart":{"result":[{"meta":{"symbol":', 200, { "content-type": "application/json" });
+    }
     if (pick(rates.stall)) {
       count("stall");
       await new Promise((r) => setTimeout(r, stallMs));
@@ -79,7 +89,10 @@ export function faultInjection(
     if (truncate) {
       count("truncated");
       const body = new Uint8Array(await c.res.arrayBuffer());
-      c.res = new Response(body.slice(0, Math.floor(body.length / 2)), { status: c.res.status, headers: c.res.headers });
+      c.res = new Response(body.slice(0, Math.floor(body.length / 2)), {
+        status: c.res.status,
+        headers: c.res.headers,
+      });
     }
   };
   return { middleware, stats: () => structuredClone(stats) };

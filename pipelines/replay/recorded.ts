@@ -47,12 +47,31 @@ interface YahooBody {
       meta: { gmtoffset?: number };
       timestamp?: number[];
       events?: { dividends?: Record<string, { amount: number; date: number }> };
-      indicators: { quote: { open: (number | null)[]; high: (number | null)[]; low: (number | null)[]; close: (number | null)[]; volume: (number | null)[] }[] };
+      indicators: {
+        quote: {
+          open: (number | null)[];
+          high: (number | null)[];
+          low: (number | null)[];
+          close: (number | null)[];
+          volume: (number | null)[];
+        }[];
+      };
     }[];
   };
 }
 
-const cache = new Map<string, { days: number[]; o: number[]; h: number[]; l: number[]; c: number[]; v: number[]; divs: { day: number; amount: number }[] }>();
+const cache = new Map<
+  string,
+  {
+    days: number[];
+    o: number[];
+    h: number[];
+    l: number[];
+    c: number[];
+    v: number[];
+    divs: { day: number; amount: number }[];
+  }
+>();
 
 /** The recorded bars of a symbol, as traded. */
 function loadRecording(symbol: string) {
@@ -65,7 +84,15 @@ function loadRecording(symbol: string) {
   const asOf = isoDay(rec.asOf);
   const splits = splitsOf(symbol).filter((s) => s.day <= asOf);
   const factor = (day: number) => splits.reduce((f, s) => (s.day > day ? f * s.ratio : f), 1);
-  const out = { days: [] as number[], o: [] as number[], h: [] as number[], l: [] as number[], c: [] as number[], v: [] as number[], divs: [] as { day: number; amount: number }[] };
+  const out = {
+    days: [] as number[],
+    o: [] as number[],
+    h: [] as number[],
+    l: [] as number[],
+    c: [] as number[],
+    v: [] as number[],
+    divs: [] as { day: number; amount: number }[],
+  };
   const q = r.indicators.quote[0];
   (r.timestamp ?? []).forEach((t, i) => {
     const day = Math.floor((t + offset) / DAY_S);
@@ -112,7 +139,12 @@ export function recordedSeries(symbol: string, { seed, toDay }: { seed: number; 
   };
 }
 
-function buildSeries(symbol: string, seed: number, toDay: number, rec: ReturnType<typeof loadRecording>): RecordedSeries {
+function buildSeries(
+  symbol: string,
+  seed: number,
+  toDay: number,
+  rec: ReturnType<typeof loadRecording>,
+): RecordedSeries {
   const p = profile(seed, symbol);
   const splits = splitsOf(symbol).filter((s) => s.day <= toDay);
   const splitOn = new Map(splits.map((s) => [s.day, s.ratio]));
@@ -164,7 +196,14 @@ function buildSeries(symbol: string, seed: number, toDay: number, rec: ReturnTyp
 }
 
 /** Open, high, low and volume around a known close. */
-function shapeBar(s: Series, i: number, prevClose: number, close: number, r: ReturnType<typeof dayDraws>, p: ReturnType<typeof profile>) {
+function shapeBar(
+  s: Series,
+  i: number,
+  prevClose: number,
+  close: number,
+  r: ReturnType<typeof dayDraws>,
+  p: ReturnType<typeof profile>,
+) {
   const c = (x: number) => Math.max(0.01, Math.round(x * 100) / 100);
   const open = c(prevClose * Math.exp(p.dailyVol * 0.3 * r.gap));
   s.open[i] = open;

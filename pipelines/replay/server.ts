@@ -23,16 +23,18 @@ export function createReplayApp(opts: ReplayOptions = {}): Hono {
   for (const m of opts.middleware ?? []) app.use("*", m);
   app.get("/health", (c) => c.json({ ok: true }));
   const market = { seed: opts.seed, now: opts.now };
-  for (const register of [yahooRoutes(market), alphaVantageRoutes(market), staticFileRoutes(), ...(opts.routes ?? [])]) register(app);
+  for (
+    const register of [yahooRoutes(market), alphaVantageRoutes(market), staticFileRoutes(), ...(opts.routes ?? [])]
+  ) register(app);
   return app;
 }
 
-export async function startReplayServer(
+export function startReplayServer(
   opts: ReplayOptions & { port?: number; hostname?: string } = {},
 ): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const app = createReplayApp(opts);
   const hostname = opts.hostname ?? "127.0.0.1";
   const server = Deno.serve({ port: opts.port ?? 0, hostname, onListen() {} }, app.fetch);
   const port = server.addr.port;
-  return { url: `http://${hostname}:${port}`, port, close: () => server.shutdown() };
+  return Promise.resolve({ url: `http://${hostname}:${port}`, port, close: () => server.shutdown() });
 }

@@ -14,7 +14,11 @@ const FILES: Record<string, { file: string; type: string }> = {
 export function staticFileRoutes() {
   return (app: Hono) => {
     for (const [path, { file, type }] of Object.entries(FILES)) {
-      app.get(path, async (c) => c.body(await Deno.readFile(new URL(`./recordings/${file}`, import.meta.url)), 200, { "content-type": type }));
+      app.get(
+        path,
+        async (c) =>
+          c.body(await Deno.readFile(new URL(`./recordings/${file}`, import.meta.url)), 200, { "content-type": type }),
+      );
     }
   };
 }

@@ -11,7 +11,11 @@ import { type Series, simulateDailySeries } from "./market_sim.ts";
 import { recordedSeries, recordedSymbols } from "./recorded.ts";
 
 const DAY_S = 86_400;
-const MINUTE_RECORDING = { symbol: "AAPL", day: 19998, file: "chart-AAPL-2024-10-02-to-2024-10-03-includePrePost-false-interval-1m.body.json" };
+const MINUTE_RECORDING = {
+  symbol: "AAPL",
+  day: 19998,
+  file: "chart-AAPL-2024-10-02-to-2024-10-03-includePrePost-false-interval-1m.body.json",
+};
 
 /** Unix seconds of 09:30 New York on an epoch day: Yahoo stamps daily bars at the open. */
 export function openTimestamp(day: number): number {
@@ -24,7 +28,9 @@ export function seriesFor(symbol: string, seed: number, toDay: number) {
   const key = `${seed}:${symbol}:${toDay}`;
   let s = seriesCache.get(key);
   if (!s) {
-    s = recordedSymbols().includes(symbol) ? recordedSeries(symbol, { seed, toDay }) : simulateDailySeries(symbol, { seed, toDay });
+    s = recordedSymbols().includes(symbol)
+      ? recordedSeries(symbol, { seed, toDay })
+      : simulateDailySeries(symbol, { seed, toDay });
     if (seriesCache.size > 2000) seriesCache.clear();
     seriesCache.set(key, s);
   }
@@ -50,12 +56,26 @@ export function yahooChartBody(
   // Yahoo adjusts every bar for the splits after it (up to now), and adjclose also for dividends.
   const splitAfter = (day: number) => s.splits.reduce((f, sp) => (sp.day > day ? f * sp.ratio : f), 1);
   const prevClose = new Map<number, number>();
-  for (let i = 1; i < s.days.length; i++) prevClose.set(s.days[i], s.close[i - 1] / (s.splits.find((sp) => sp.day === s.days[i])?.ratio ?? 1));
+  for (let i = 1; i < s.days.length; i++) {
+    prevClose.set(
+      s.days[i],
+      s.close[i - 1] / (s.splits.find((sp) => sp.day === s.days[i])?.ratio ?? 1),
+    );
+  }
   const divFactorAfter = (day: number) =>
-    s.dividends.reduce((f, d) => (d.day > day && prevClose.has(d.day) ? f * (1 - d.amount / prevClose.get(d.day)!) : f), 1);
+    s.dividends.reduce(
+      (f, d) => (d.day > day && prevClose.has(d.day) ? f * (1 - d.amount / prevClose.get(d.day)!) : f),
+      1,
+    );
 
   const ts = idx.map((i) => openTimestamp(s.days[i]));
-  const q = { open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], volume: [] as number[] };
+  const q = {
+    open: [] as number[],
+    high: [] as number[],
+    low: [] as number[],
+    close: [] as number[],
+    volume: [] as number[],
+  };
   const adjclose: number[] = [];
   for (const i of idx) {
     const f = splitAfter(s.days[i]);
@@ -68,7 +88,9 @@ export function yahooChartBody(
   }
   const inRange = (day: number) => day >= fromDay && day <= end;
   const dividends = Object.fromEntries(
-    s.dividends.filter((d) => inRange(d.day)).map((d) => [openTimestamp(d.day), { amount: r4(d.amount / splitAfter(d.day)), date: openTimestamp(d.day) }]),
+    s.dividends.filter((d) => inRange(d.day)).map((
+      d,
+    ) => [openTimestamp(d.day), { amount: r4(d.amount / splitAfter(d.day)), date: openTimestamp(d.day) }]),
   );
   const splits = Object.fromEntries(
     s.splits.filter((sp) => inRange(sp.day)).map((sp) => [
@@ -89,7 +111,9 @@ export function yahooChartBody(
     timezone: newYorkOffsetHours(today) === -4 ? "EDT" : "EST",
     exchangeTimezoneName: "America/New_York",
     regularMarketPrice: s.close[last],
-    chartPreviousClose: idx.length ? r4(s.close[Math.max(0, idx[0] - 1)] / splitAfter(s.days[Math.max(0, idx[0] - 1)])) : s.close[last],
+    chartPreviousClose: idx.length
+      ? r4(s.close[Math.max(0, idx[0] - 1)] / splitAfter(s.days[Math.max(0, idx[0] - 1)]))
+      : s.close[last],
     priceHint: 2,
     dataGranularity: "1d",
     range: "",
@@ -102,7 +126,12 @@ export function yahooChartBody(
       meta,
       timestamp: ts,
       ...(Object.keys(dividends).length || Object.keys(splits).length
-        ? { events: { ...(Object.keys(dividends).length ? { dividends } : {}), ...(Object.keys(splits).length ? { splits } : {}) } }
+        ? {
+          events: {
+            ...(Object.keys(dividends).length ? { dividends } : {}),
+            ...(Object.keys(splits).length ? { splits } : {}),
+          },
+        }
         : {}),
       indicators: { quote: [q], adjclose: [{ adjclose }] },
     }
@@ -111,31 +140,52 @@ export function yahooChartBody(
 }
 
 const notFound = () =>
-  JSON.stringify({ chart: { result: null, error: { code: "Not Found", description: "No data found, symbol may be delisted" } } });
-const badRequest = (description: string) => JSON.stringify({ chart: { result: null, error: { code: "Bad Request", description } } });
+  JSON.stringify({
+    chart: { result: null, error: { code: "Not Found", description: "No data found, symbol may be delisted" } },
+  });
+const badRequest = (description: string) =>
+  JSON.stringify({ chart: { result: null, error: { code: "Bad Request", description } } });
 
 /** Register `GET /v8/finance/chart/:symbol`. */
 export function yahooRoutes({ seed = 1, now = () => new Date() }: { seed?: number; now?: () => Date } = {}) {
   return (app: Hono) => {
     app.get("/v8/finance/chart/:symbol", async (c) => {
-      const json = (body: string, status: 200 | 400 | 404) => c.body(body, status, { "content-type": "application/json;charset=utf-8" });
+      const json = (body: string, status: 200 | 400 | 404) =>
+        c.body(body, status, { "content-type": "application/json;charset=utf-8" });
       let symbol: string;
       try {
         symbol = canonicalSymbol(c.req.param("symbol"), { fromProvider: true });
       } catch {
         return json(notFound(), 404);
       }
-      const p1 = Number(c.req.query("period1") ?? 0), p2 = Number(c.req.query("period2") ?? Math.floor(now().getTime() / 1000));
+      const p1 = Number(c.req.query("period1") ?? 0),
+        p2 = Number(c.req.query("period2") ?? Math.floor(now().getTime() / 1000));
       if (!Number.isInteger(p1) || !Number.isInteger(p2) || p1 < 0 || p2 < p1) {
         return json(badRequest(`Invalid input - period1 and period2 must be ordered integers`), 400);
       }
       const interval = c.req.query("interval") ?? "1d";
       if (interval === "1m") {
-        const covers = symbol === MINUTE_RECORDING.symbol && p1 <= (MINUTE_RECORDING.day + 1) * DAY_S && p2 >= MINUTE_RECORDING.day * DAY_S;
-        if (!covers) return json(JSON.stringify({ chart: { result: [{ meta: { symbol, dataGranularity: "1m" }, indicators: { quote: [{}] } }], error: null } }), 200);
-        return json(await Deno.readTextFile(new URL(`./recordings/yahoo/${MINUTE_RECORDING.file}`, import.meta.url)), 200);
+        const covers = symbol === MINUTE_RECORDING.symbol && p1 <= (MINUTE_RECORDING.day + 1) * DAY_S &&
+          p2 >= MINUTE_RECORDING.day * DAY_S;
+        if (!covers) {
+          return json(
+            JSON.stringify({
+              chart: {
+                result: [{ meta: { symbol, dataGranularity: "1m" }, indicators: { quote: [{}] } }],
+                error: null,
+              },
+            }),
+            200,
+          );
+        }
+        return json(
+          await Deno.readTextFile(new URL(`./recordings/yahoo/${MINUTE_RECORDING.file}`, import.meta.url)),
+          200,
+        );
       }
-      if (interval !== "1d") return json(badRequest(`Invalid input - interval=${interval} is not supported by the replay server`), 400);
+      if (interval !== "1d") {
+        return json(badRequest(`Invalid input - interval=${interval} is not supported by the replay server`), 400);
+      }
       const fromDay = Math.floor(p1 / DAY_S), toDay = Math.floor(p2 / DAY_S);
       return json(yahooChartBody(symbol, { fromDay, toDay, now: now(), seed }), 200);
     });

@@ -29,7 +29,14 @@ export class ProviderError extends Error {
   readonly reason: string;
   constructor(
     message: string,
-    opts: { provider: string; status: number; retriable: boolean; reason: string; retryAfterS?: number; cause?: unknown },
+    opts: {
+      provider: string;
+      status: number;
+      retriable: boolean;
+      reason: string;
+      retryAfterS?: number;
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: opts.cause });
     this.name = "ProviderError";
@@ -97,7 +104,13 @@ export async function getRaw(opts: GetOptions): Promise<RawResponse> {
 /** Classify a non-2xx status the way most providers mean it. */
 export function statusError(provider: string, r: RawResponse, what: string): ProviderError {
   const retriable = r.status === 429 || r.status >= 500;
-  const reason = r.status === 429 ? "rate_limited" : r.status >= 500 ? "server_error" : r.status === 404 ? "not_found" : "client_error";
+  const reason = r.status === 429
+    ? "rate_limited"
+    : r.status >= 500
+    ? "server_error"
+    : r.status === 404
+    ? "not_found"
+    : "client_error";
   return new ProviderError(`Cannot ${what}: ${provider} answered HTTP ${r.status}`, {
     provider,
     status: r.status,

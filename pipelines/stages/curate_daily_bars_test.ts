@@ -52,8 +52,14 @@ Deno.test("mergeDailyBars() sorts by symbol then date and inserts new keys", () 
 });
 
 Deno.test("mergeDailyBars() keeps the existing row when a rerun brings identical values", () => {
-  const first = mergeDailyBars(bars([]), bars([{ symbol: "AAPL", date: "2024-01-02", close: 1, at: 1, ref: "raw/old" }]));
-  const again = mergeDailyBars(first.batch, bars([{ symbol: "AAPL", date: "2024-01-02", close: 1, at: 2, ref: "raw/new" }]));
+  const first = mergeDailyBars(
+    bars([]),
+    bars([{ symbol: "AAPL", date: "2024-01-02", close: 1, at: 1, ref: "raw/old" }]),
+  );
+  const again = mergeDailyBars(
+    first.batch,
+    bars([{ symbol: "AAPL", date: "2024-01-02", close: 1, at: 2, ref: "raw/new" }]),
+  );
   assert.deepEqual([again.inserted, again.updated, again.unchanged], [0, 0, 1]);
   assert.equal(again.batch.length, 1);
   assert.deepEqual(str(again.batch, "raw_ref"), ["raw/old"]);
@@ -62,7 +68,10 @@ Deno.test("mergeDailyBars() keeps the existing row when a rerun brings identical
 
 Deno.test("mergeDailyBars() lets a revised bar replace the old one (newest wins)", () => {
   const first = mergeDailyBars(bars([]), bars([{ symbol: "AAPL", date: "2024-01-02", close: 1, ref: "raw/old" }]));
-  const revised = mergeDailyBars(first.batch, bars([{ symbol: "AAPL", date: "2024-01-02", close: 1.5, ref: "raw/new" }]));
+  const revised = mergeDailyBars(
+    first.batch,
+    bars([{ symbol: "AAPL", date: "2024-01-02", close: 1.5, ref: "raw/new" }]),
+  );
   assert.deepEqual([revised.inserted, revised.updated], [0, 1]);
   assert.deepEqual(Array.from(num(revised.batch, "close")), [1.5]);
   assert.deepEqual(str(revised.batch, "raw_ref"), ["raw/new"]);
@@ -101,20 +110,20 @@ Deno.test("checkDailyBars() rejects exactly the rows DailyBarSchema rejects", ()
   const c = b.columns as Record<string, any>;
   const zodGood = rows.flatMap((r, i) =>
     DailyBarSchema.safeParse({
-      symbol: r.symbol,
-      date: r.date,
-      open: c.open[i],
-      high: c.high[i],
-      low: c.low[i],
-      close: c.close[i],
-      adj_close: c.adj_close[i],
-      volume: c.volume[i],
-      dividend: 0,
-      split_ratio: 1,
-      source: "yahoo",
-      ingested_at: "2026-11-24T00:00:00Z",
-      raw_ref: "raw/a",
-    }).success
+        symbol: r.symbol,
+        date: r.date,
+        open: c.open[i],
+        high: c.high[i],
+        low: c.low[i],
+        close: c.close[i],
+        adj_close: c.adj_close[i],
+        volume: c.volume[i],
+        dividend: 0,
+        split_ratio: 1,
+        source: "yahoo",
+        ingested_at: "2026-11-24T00:00:00Z",
+        raw_ref: "raw/a",
+      }).success
       ? [i]
       : []
   );
@@ -125,11 +134,19 @@ Deno.test("checkDailyBars() rejects exactly the rows DailyBarSchema rejects", ()
 });
 
 Deno.test("mergeDailyBars() passes an ordered batch into an empty partition through unchanged, and sorts otherwise", () => {
-  const ordered = bars([{ symbol: "A", date: "2024-01-02", close: 1 }, { symbol: "A", date: "2024-01-03", close: 2 }, { symbol: "B", date: "2024-01-02", close: 3 }]);
+  const ordered = bars([{ symbol: "A", date: "2024-01-02", close: 1 }, { symbol: "A", date: "2024-01-03", close: 2 }, {
+    symbol: "B",
+    date: "2024-01-02",
+    close: 3,
+  }]);
   const fast = mergeDailyBars(bars([]), ordered);
   assert.equal(fast.batch, ordered);
   assert.equal(fast.inserted, 3);
-  const shuffled = bars([{ symbol: "B", date: "2024-01-02", close: 3 }, { symbol: "A", date: "2024-01-03", close: 2 }, { symbol: "A", date: "2024-01-03", close: 2.5 }]);
+  const shuffled = bars([{ symbol: "B", date: "2024-01-02", close: 3 }, { symbol: "A", date: "2024-01-03", close: 2 }, {
+    symbol: "A",
+    date: "2024-01-03",
+    close: 2.5,
+  }]);
   const slow = mergeDailyBars(bars([]), shuffled);
   assert.deepEqual(str(slow.batch, "symbol"), ["A", "B"]);
   assert.deepEqual(Array.from(num(slow.batch, "close")), [2.5, 3]);

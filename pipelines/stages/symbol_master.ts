@@ -62,7 +62,11 @@ export function mergeSymbolMaster(
   }
   for (const [symbol, row] of bySymbol) {
     if (!seen.has(symbol) && row.status === "active") {
-      bySymbol.set(symbol, { ...row, status: "delisted", delisting_date: dates.get(symbol)?.delisting ?? row.delisting_date });
+      bySymbol.set(symbol, {
+        ...row,
+        status: "delisted",
+        delisting_date: dates.get(symbol)?.delisting ?? row.delisting_date,
+      });
       delisted++;
     }
   }

@@ -15,7 +15,13 @@ export interface S3Fixture {
 
 export async function startS3rver(bucket = "ticklake-test"): Promise<S3Fixture> {
   const directory = await Deno.makeTempDir({ prefix: "s3rver-" });
-  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket }],
+  });
   const { port } = await server.run() as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
   return {

@@ -21,7 +21,10 @@ type Sized = { width: number; height?: number };
 const d = (s: string) => new Date(`${s}T00:00:00Z`);
 
 /** Candlesticks with optional SMA and Bollinger overlays, and dividend/split markers. */
-export function dailyPlot(rows: (Bar & IndicatorRow)[], { width, height = 360, overlays = true, title }: Sized & { overlays?: boolean; title?: string }) {
+export function dailyPlot(
+  rows: (Bar & IndicatorRow)[],
+  { width, height = 360, overlays = true, title }: Sized & { overlays?: boolean; title?: string },
+) {
   const dividends = rows.filter((r) => r.dividend > 0);
   const splits = rows.filter((r) => r.split_ratio !== 1);
   return Plot.plot({
@@ -35,16 +38,49 @@ export function dailyPlot(rows: (Bar & IndicatorRow)[], { width, height = 360, o
     marks: [
       ...(overlays
         ? [
-          Plot.areaY(rows.filter((r) => r.bbUpper !== undefined), { x: (r) => d(r.date), y1: "bbLower", y2: "bbUpper", fill: "#4e79a7", fillOpacity: 0.08 }),
+          Plot.areaY(rows.filter((r) => r.bbUpper !== undefined), {
+            x: (r) => d(r.date),
+            y1: "bbLower",
+            y2: "bbUpper",
+            fill: "#4e79a7",
+            fillOpacity: 0.08,
+          }),
           Plot.lineY(rows, { x: (r) => d(r.date), y: "sma20", stroke: "#f28e2b", strokeWidth: 1.2 }),
           Plot.lineY(rows, { x: (r) => d(r.date), y: "sma50", stroke: "#76b7b2", strokeWidth: 1.2 }),
         ]
         : []),
       Plot.ruleX(rows, { x: (r) => d(r.date), y1: "low", y2: "high", stroke: (r) => Math.sign(r.close - r.open) }),
-      Plot.ruleX(rows, { x: (r) => d(r.date), y1: "open", y2: "close", stroke: (r) => Math.sign(r.close - r.open), strokeWidth: rows.length > 300 ? 2 : 4 }),
-      Plot.dot(dividends, { x: (r) => d(r.date), y: "low", dy: 10, fill: "#4e79a7", r: 4, symbol: "triangle", title: (r) => `dividend ${r.dividend}` }),
-      Plot.text(splits, { x: (r) => d(r.date), y: "high", dy: -12, text: (r) => `split ${r.split_ratio}:1`, fill: "#b07aa1" }),
-      Plot.tip(rows, Plot.pointerX({ x: (r) => d(r.date), y: "close", title: (r) => `${r.date}\nO ${r.open} H ${r.high}\nL ${r.low} C ${r.close}\nV ${r.volume.toLocaleString()}` })),
+      Plot.ruleX(rows, {
+        x: (r) => d(r.date),
+        y1: "open",
+        y2: "close",
+        stroke: (r) => Math.sign(r.close - r.open),
+        strokeWidth: rows.length > 300 ? 2 : 4,
+      }),
+      Plot.dot(dividends, {
+        x: (r) => d(r.date),
+        y: "low",
+        dy: 10,
+        fill: "#4e79a7",
+        r: 4,
+        symbol: "triangle",
+        title: (r) => `dividend ${r.dividend}`,
+      }),
+      Plot.text(splits, {
+        x: (r) => d(r.date),
+        y: "high",
+        dy: -12,
+        text: (r) => `split ${r.split_ratio}:1`,
+        fill: "#b07aa1",
+      }),
+      Plot.tip(
+        rows,
+        Plot.pointerX({
+          x: (r) => d(r.date),
+          y: "close",
+          title: (r) => `${r.date}\nO ${r.open} H ${r.high}\nL ${r.low} C ${r.close}\nV ${r.volume.toLocaleString()}`,
+        }),
+      ),
     ],
   });
 }
@@ -83,7 +119,12 @@ export function macdPlot(rows: (Bar & IndicatorRow)[], { width, height = 140 }: 
     x: { type: "utc", label: null },
     y: { grid: true, label: "MACD(12,26,9)" },
     marks: [
-      Plot.rectY(ok.filter((r) => r.histogram !== undefined), { x: (r) => d(r.date), interval: "day", y: "histogram", fill: (r) => (r.histogram! >= 0 ? "#59a14f" : "#e15759") }),
+      Plot.rectY(ok.filter((r) => r.histogram !== undefined), {
+        x: (r) => d(r.date),
+        interval: "day",
+        y: "histogram",
+        fill: (r) => (r.histogram! >= 0 ? "#59a14f" : "#e15759"),
+      }),
       Plot.lineY(ok, { x: (r) => d(r.date), y: "macd", stroke: "#4e79a7" }),
       Plot.lineY(ok.filter((r) => r.signal !== undefined), { x: (r) => d(r.date), y: "signal", stroke: "#f28e2b" }),
       Plot.ruleY([0]),
@@ -113,7 +154,15 @@ export function correlationPlot(rows: { a: string; b: string; corr: number }[], 
     x: { label: null, tickRotate: -30 },
     y: { label: null },
     color: { type: "linear", domain: [-1, 1], scheme: "RdBu", legend: true, label: "correlation of daily returns" },
-    marks: [Plot.cell(rows, { x: "a", y: "b", fill: "corr", tip: true }), Plot.text(rows, { x: "a", y: "b", text: (r) => r.corr?.toFixed(2), fill: (r) => (Math.abs(r.corr) > 0.6 ? "white" : "black") })],
+    marks: [
+      Plot.cell(rows, { x: "a", y: "b", fill: "corr", tip: true }),
+      Plot.text(rows, {
+        x: "a",
+        y: "b",
+        text: (r) => r.corr?.toFixed(2),
+        fill: (r) => (Math.abs(r.corr) > 0.6 ? "white" : "black"),
+      }),
+    ],
   });
 }
 

@@ -40,7 +40,9 @@ async function init(): Promise<duckdb.AsyncDuckDBConnection> {
     }
     // Decimals reach JavaScript as 128-bit words; the views hand charts plain doubles instead.
     const select = t.name === "daily_bars" ? DAILY_VIEW : "SELECT *";
-    if (names.length) await conn.query(`CREATE OR REPLACE VIEW ${t.name} AS ${select} FROM read_parquet([${names.join(",")}])`);
+    if (names.length) {
+      await conn.query(`CREATE OR REPLACE VIEW ${t.name} AS ${select} FROM read_parquet([${names.join(",")}])`);
+    }
   }
   if (!catalog.tables.some((t) => t.name === "daily_bars" && t.files.length)) {
     await conn.query(`CREATE OR REPLACE VIEW daily_bars AS SELECT NULL::VARCHAR AS symbol, NULL::DATE AS date,
@@ -49,7 +51,9 @@ async function init(): Promise<duckdb.AsyncDuckDBConnection> {
       NULL::TIMESTAMP AS ingested_at, NULL::VARCHAR AS raw_ref WHERE false`);
   }
   if (!catalog.tables.some((t) => t.name === "symbols")) {
-    await conn.query(`CREATE OR REPLACE VIEW symbols AS SELECT NULL::VARCHAR AS symbol, NULL::VARCHAR AS "name" WHERE false`);
+    await conn.query(
+      `CREATE OR REPLACE VIEW symbols AS SELECT NULL::VARCHAR AS symbol, NULL::VARCHAR AS "name" WHERE false`,
+    );
   }
   return conn;
 }
@@ -66,7 +70,9 @@ export async function query(sql: string, params: unknown[] = []): Promise<Row[]>
   try {
     const table = await stmt.query(...params);
     const dateCols = new Set(table.schema.fields.filter((f) => String(f.type).startsWith("Date")).map((f) => f.name));
-    const tsCols = new Set(table.schema.fields.filter((f) => String(f.type).startsWith("Timestamp")).map((f) => f.name));
+    const tsCols = new Set(
+      table.schema.fields.filter((f) => String(f.type).startsWith("Timestamp")).map((f) => f.name),
+    );
     return table.toArray().map((r: { toJSON(): Row }) => {
       const o = r.toJSON();
       const out: Row = {};

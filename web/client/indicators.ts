@@ -28,7 +28,17 @@ export function indicators(closes: number[]): IndicatorRow[] {
   const sma50 = align(n, SMA.calculate({ period: 50, values: closes }));
   const bb = align(n, BollingerBands.calculate({ period: 20, stdDev: 2, values: closes }));
   const rsi = align(n, RSI.calculate({ period: 14, values: closes }));
-  const macd = align(n, MACD.calculate({ values: closes, fastPeriod: 12, slowPeriod: 26, signalPeriod: 9, SimpleMAOscillator: false, SimpleMASignal: false }));
+  const macd = align(
+    n,
+    MACD.calculate({
+      values: closes,
+      fastPeriod: 12,
+      slowPeriod: 26,
+      signalPeriod: 9,
+      SimpleMAOscillator: false,
+      SimpleMASignal: false,
+    }),
+  );
   return closes.map((_, i) => ({
     sma20: sma20[i],
     sma50: sma50[i],

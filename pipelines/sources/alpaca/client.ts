@@ -37,9 +37,17 @@ const PageSchema = z.object({
 });
 
 export function createAlpacaClient(
-  { baseUrl, keyId, secret, fetch, timeoutMs }: { baseUrl: string; keyId?: string; secret?: string; fetch?: Fetch; timeoutMs?: number },
+  { baseUrl, keyId, secret, fetch, timeoutMs }: {
+    baseUrl: string;
+    keyId?: string;
+    secret?: string;
+    fetch?: Fetch;
+    timeoutMs?: number;
+  },
 ) {
-  const headers: Record<string, string> = keyId && secret ? { "APCA-API-KEY-ID": keyId, "APCA-API-SECRET-KEY": secret } : {};
+  const headers: Record<string, string> = keyId && secret
+    ? { "APCA-API-KEY-ID": keyId, "APCA-API-SECRET-KEY": secret }
+    : {};
   const params = (q: BarsQuery, pageToken?: string) => {
     const p = new URLSearchParams({ timeframe: q.timeframe });
     for (const k of ["start", "end", "feed", "adjustment", "sort"] as const) if (q[k]) p.set(k, q[k]!);
@@ -50,7 +58,8 @@ export function createAlpacaClient(
   const get = (path: string, q: BarsQuery, pageToken?: string) =>
     getRaw({ provider: "alpaca", url: `${baseUrl}${path}?${params(q, pageToken)}`, headers, fetch, timeoutMs });
   return {
-    bars: (symbol: string, q: BarsQuery, pageToken?: string) => get(`/v2/stocks/${encodeURIComponent(symbol)}/bars`, q, pageToken),
+    bars: (symbol: string, q: BarsQuery, pageToken?: string) =>
+      get(`/v2/stocks/${encodeURIComponent(symbol)}/bars`, q, pageToken),
     multiBars: (symbols: string[], q: BarsQuery, pageToken?: string) =>
       getRaw({
         provider: "alpaca",
@@ -84,13 +93,24 @@ export function parseBarsPage(reply: RawResponse): { bars: Record<string, Alpaca
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ProviderError(`Cannot parse Alpaca bars: not JSON`, { provider: "alpaca", status: reply.status, retriable: false, reason: "malformed", cause: e });
+    throw new ProviderError(`Cannot parse Alpaca bars: not JSON`, {
+      provider: "alpaca",
+      status: reply.status,
+      retriable: false,
+      reason: "malformed",
+      cause: e,
+    });
   }
   if (reply.status !== 200) {
     const code = (json as { code?: number })?.code;
     const message = (json as { message?: string })?.message ?? `HTTP ${reply.status}`;
     if (code === 42210000) {
-      throw new ProviderError(`Cannot fetch Alpaca bars: ${message}`, { provider: "alpaca", status: reply.status, retriable: false, reason: "subscription" });
+      throw new ProviderError(`Cannot fetch Alpaca bars: ${message}`, {
+        provider: "alpaca",
+        status: reply.status,
+        retriable: false,
+        reason: "subscription",
+      });
     }
     throw new ProviderError(`Cannot fetch Alpaca bars: ${message}`, {
       provider: "alpaca",
@@ -101,7 +121,12 @@ export function parseBarsPage(reply: RawResponse): { bars: Record<string, Alpaca
   }
   const page = PageSchema.safeParse(json);
   if (!page.success) {
-    throw new ProviderError(`Cannot parse Alpaca bars: ${page.error.issues[0]?.message}`, { provider: "alpaca", status: 200, retriable: false, reason: "malformed" });
+    throw new ProviderError(`Cannot parse Alpaca bars: ${page.error.issues[0]?.message}`, {
+      provider: "alpaca",
+      status: 200,
+      retriable: false,
+      reason: "malformed",
+    });
   }
   const { bars, symbol, next_page_token } = page.data;
   const bySymbol = Array.isArray(bars) ? { [symbol ?? ""]: bars } : bars ?? {};

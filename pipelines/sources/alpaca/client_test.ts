@@ -26,7 +26,10 @@ Deno.test("parseBarsPage() reads the single-symbol and the multi-symbol shapes",
 
 Deno.test("parseBarsPage() makes the subscription error terminal", async () => {
   const denied = { ...(await reply("docs_faq_error_subscription_does_not_permit_recent_SIP.json")), status: 403 };
-  assert.throws(() => parseBarsPage(denied), (e) => e instanceof ProviderError && e.reason === "subscription" && !e.retriable);
+  assert.throws(
+    () => parseBarsPage(denied),
+    (e) => e instanceof ProviderError && e.reason === "subscription" && !e.retriable,
+  );
 });
 
 Deno.test("alpacaBarDate() maps midnight New York stamps to the trading date", () => {
@@ -43,10 +46,16 @@ Deno.test("fetchAllPages() follows the opaque token over real HTTP and sends key
     seen.push({ token: u.searchParams.get("page_token"), key: req.headers.get("apca-api-key-id"), url: req.url });
     const token = u.searchParams.get("page_token");
     // The recorded page 2 is itself mid-stream; a final empty page ends the walk.
-    return new Response(!token ? page1 : token.startsWith("TUVUQXxEfDIwMjItMDYtMDlU") ? page2 : '{"bars":{},"next_page_token":null}');
+    return new Response(
+      !token ? page1 : token.startsWith("TUVUQXxEfDIwMjItMDYtMDlU") ? page2 : '{"bars":{},"next_page_token":null}',
+    );
   });
   try {
-    const client = createAlpacaClient({ baseUrl: `http://127.0.0.1:${server.addr.port}`, keyId: "KEYID", secret: "SECRET" });
+    const client = createAlpacaClient({
+      baseUrl: `http://127.0.0.1:${server.addr.port}`,
+      keyId: "KEYID",
+      secret: "SECRET",
+    });
     const pages = await fetchAllPages((t) => client.multiBars(["META"], { timeframe: "1Day", feed: "sip" }, t));
     assert.equal(pages.length, 3);
     assert.equal(seen[1].token, "TUVUQXxEfDIwMjItMDYtMDlUMDQ6MDA6MDAuMDAwMDAwMDAwWg==");

@@ -16,10 +16,13 @@ export function createAlphaVantageClient(
     return getRaw({ provider: "alphavantage", url: `${baseUrl}/query?${q}`, fetch, timeoutMs });
   };
   return {
-    dailyAdjusted: (symbol: string, { outputsize = "full", datatype = "csv" }: { outputsize?: "full" | "compact"; datatype?: "csv" | "json" } = {}) =>
-      call({ function: "TIME_SERIES_DAILY_ADJUSTED", symbol, outputsize, datatype }),
+    dailyAdjusted: (
+      symbol: string,
+      { outputsize = "full", datatype = "csv" }: { outputsize?: "full" | "compact"; datatype?: "csv" | "json" } = {},
+    ) => call({ function: "TIME_SERIES_DAILY_ADJUSTED", symbol, outputsize, datatype }),
     listingStatus: (state: "active" | "delisted" = "active") => call({ function: "LISTING_STATUS", state }),
-    fxDaily: (from: string, to: string) => call({ function: "FX_DAILY", from_symbol: from, to_symbol: to, outputsize: "full" }),
+    fxDaily: (from: string, to: string) =>
+      call({ function: "FX_DAILY", from_symbol: from, to_symbol: to, outputsize: "full" }),
   };
 }
 
@@ -37,7 +40,11 @@ export function throwIfSoftError(text: string, what: string): void {
   if (typeof message !== "string") return;
   const base = { provider: "alphavantage", status: 200 };
   if (json["Error Message"]) {
-    throw new ProviderError(`Cannot ${what}: Alpha Vantage said: ${message}`, { ...base, retriable: false, reason: "bad_request" });
+    throw new ProviderError(`Cannot ${what}: Alpha Vantage said: ${message}`, {
+      ...base,
+      retriable: false,
+      reason: "bad_request",
+    });
   }
   if (/premium endpoint/i.test(message)) {
     throw new ProviderError(`Cannot ${what}: a premium endpoint`, { ...base, retriable: false, reason: "premium" });
@@ -74,7 +81,11 @@ interface DailyRow {
   split: number;
 }
 
-function toBatch(rows: DailyRow[], symbol: string, range: { fromDay: number; toDay: number }): { batch: Batch; warnings: string[] } {
+function toBatch(
+  rows: DailyRow[],
+  symbol: string,
+  range: { fromDay: number; toDay: number },
+): { batch: Batch; warnings: string[] } {
   const warnings: string[] = [];
   const kept = rows.filter((r) => r.day >= range.fromDay && r.day <= range.toDay).sort((a, b) => a.day - b.day);
   const out = kept.filter((r, i) => {
@@ -88,7 +99,11 @@ function toBatch(rows: DailyRow[], symbol: string, range: { fromDay: number; toD
     // A "dividend" worth more than half the price is a stock distribution (GOOG's 2014 class-C
     // issue), not cash: keeping it would wreck every return series through that day.
     if (out[i].dividend > 0.5 * out[i - 1].close) {
-      warnings.push(`dividend ${out[i].dividend} on day ${out[i].day} exceeds half the previous close: treated as a stock distribution, not cash`);
+      warnings.push(
+        `dividend ${out[i].dividend} on day ${
+          out[i].day
+        } exceeds half the previous close: treated as a stock distribution, not cash`,
+      );
       out[i] = { ...out[i], dividend: 0 };
     }
   }
@@ -122,12 +137,15 @@ export function parseDailyAdjustedCsv(text: string, symbol: string, range: { fro
   throwIfSoftError(text, `read daily bars for '${symbol}'`);
   const lines = text.split(/\r?\n/).filter((l) => l);
   if (lines[0] !== HEADER) {
-    throw new ProviderError(`Cannot parse Alpha Vantage CSV for '${symbol}': unexpected header '${lines[0]?.slice(0, 60)}'`, {
-      provider: "alphavantage",
-      status: 200,
-      retriable: false,
-      reason: "malformed",
-    });
+    throw new ProviderError(
+      `Cannot parse Alpha Vantage CSV for '${symbol}': unexpected header '${lines[0]?.slice(0, 60)}'`,
+      {
+        provider: "alphavantage",
+        status: 200,
+        retriable: false,
+        reason: "malformed",
+      },
+    );
   }
   const rows: DailyRow[] = lines.slice(1).map((line) => {
     const f = line.split(",");
@@ -203,13 +221,28 @@ export function parseListingStatus(text: string): ListingStatusRow[] {
   throwIfSoftError(text, "read LISTING_STATUS");
   const lines = text.split(/\r?\n/).filter((l) => l);
   if (lines[0] !== "symbol,name,exchange,assetType,ipoDate,delistingDate,status") {
-    throw new ProviderError("Cannot parse LISTING_STATUS: unexpected header", { provider: "alphavantage", status: 200, retriable: false, reason: "malformed" });
+    throw new ProviderError("Cannot parse LISTING_STATUS: unexpected header", {
+      provider: "alphavantage",
+      status: 200,
+      retriable: false,
+      reason: "malformed",
+    });
   }
   return lines.slice(1).map((line) => {
     // Names may contain commas inside quotes.
-    const f = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, "").replace(/^"|"$/g, "").replaceAll('""', '"'));
+    const f = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) =>
+      c.replace(/,$/, "").replace(/^"|"$/g, "").replaceAll('""', '"')
+    );
     const date = (s: string) => (s && s !== "null" ? s : null);
-    return { symbol: f[0], name: f[1], exchange: f[2], assetType: f[3], ipoDate: date(f[4]), delistingDate: date(f[5]), status: f[6] };
+    return {
+      symbol: f[0],
+      name: f[1],
+      exchange: f[2],
+      assetType: f[3],
+      ipoDate: date(f[4]),
+      delistingDate: date(f[5]),
+      status: f[6],
+    };
   });
 }
 
@@ -239,12 +272,25 @@ export function parseFxDaily(text: string): FxRow[] {
     }
   })());
   if (!parsed.success) {
-    throw new ProviderError("Cannot parse FX_DAILY: not the documented shape", { provider: "alphavantage", status: 200, retriable: false, reason: "malformed" });
+    throw new ProviderError("Cannot parse FX_DAILY: not the documented shape", {
+      provider: "alphavantage",
+      status: 200,
+      retriable: false,
+      reason: "malformed",
+    });
   }
   const meta = parsed.data["Meta Data"];
   const from = meta["2. From Symbol"], to = meta["3. To Symbol"];
   return Object.entries(parsed.data["Time Series FX (Daily)"])
-    .map(([date, v]) => ({ date, from, to, open: num(v["1. open"]), high: num(v["2. high"]), low: num(v["3. low"]), close: num(v["4. close"]) }))
+    .map(([date, v]) => ({
+      date,
+      from,
+      to,
+      open: num(v["1. open"]),
+      high: num(v["2. high"]),
+      low: num(v["3. low"]),
+      close: num(v["4. close"]),
+    }))
     .filter((r) => Number.isFinite(r.close))
     .sort((a, b) => (a.date < b.date ? -1 : 1));
 }
@@ -254,7 +300,8 @@ export function alphaVantageDailySource(client: ReturnType<typeof createAlphaVan
   return {
     provider: "alphavantage" as const,
     dataset: "daily_adjusted",
-    fetch: (symbol: string) => client.dailyAdjusted(symbol.replaceAll(".", "-"), { outputsize: "full", datatype: "csv" }),
+    fetch: (symbol: string) =>
+      client.dailyAdjusted(symbol.replaceAll(".", "-"), { outputsize: "full", datatype: "csv" }),
     parse(reply: RawResponse, symbol: string, range: { fromDay: number; toDay: number }) {
       if (reply.status !== 200) {
         throw new ProviderError(`Cannot fetch Alpha Vantage daily bars for '${symbol}': HTTP ${reply.status}`, {

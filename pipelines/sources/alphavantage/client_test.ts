@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { daysToIso, isoToDays, num } from "../../../lake/schemas/columns.ts";
 import { ProviderError } from "../http.ts";
-import { cleanSplit, parseDailyAdjustedCsv, parseDailyAdjustedJson, parseFxDaily, parseListingStatus, throwIfSoftError } from "./client.ts";
+import {
+  cleanSplit,
+  parseDailyAdjustedCsv,
+  parseDailyAdjustedJson,
+  parseFxDaily,
+  parseListingStatus,
+  throwIfSoftError,
+} from "./client.ts";
 
 const read = (f: string) => Deno.readTextFile(new URL(`./testdata/${f}`, import.meta.url));
 const ALL = { fromDay: 0, toDay: 100_000 };
@@ -39,12 +46,14 @@ Deno.test("parseDailyAdjustedJson() reads the IBM reply with its dividend", asyn
 
 Deno.test("throwIfSoftError() turns Note/Information into rate limiting and premium into a terminal error", async () => {
   const reasons: string[] = [];
-  for (const f of [
-    "note_rate_limit_5perMin_500perDay_as_quoted_RomelTorres_alpha_vantage_issue125.json",
-    "information_rate_limit_25perDay_as_quoted_in_public_code.json",
-    "information_rate_limit_25perDay_detected_key_variant_KEY_REDACTED.json",
-    "information_premium_endpoint_as_quoted_in_public_docs.json",
-  ]) {
+  for (
+    const f of [
+      "note_rate_limit_5perMin_500perDay_as_quoted_RomelTorres_alpha_vantage_issue125.json",
+      "information_rate_limit_25perDay_as_quoted_in_public_code.json",
+      "information_rate_limit_25perDay_detected_key_variant_KEY_REDACTED.json",
+      "information_premium_endpoint_as_quoted_in_public_docs.json",
+    ]
+  ) {
     try {
       throwIfSoftError(await read(f), "test");
       reasons.push("none");
@@ -77,13 +86,25 @@ Deno.test("cleanSplit() snaps float noise but keeps real fractional ratios", () 
 Deno.test("parseFxDaily() reads the documented FX_DAILY shape oldest first", () => {
   // The shape documented for FX_DAILY (no recorded reply is available offline).
   const body = JSON.stringify({
-    "Meta Data": { "1. Information": "Forex Daily Prices (open, high, low, close)", "2. From Symbol": "EUR", "3. To Symbol": "USD", "4. Output Size": "Full size", "5. Last Refreshed": "2024-03-01 22:00:00", "6. Time Zone": "UTC" },
+    "Meta Data": {
+      "1. Information": "Forex Daily Prices (open, high, low, close)",
+      "2. From Symbol": "EUR",
+      "3. To Symbol": "USD",
+      "4. Output Size": "Full size",
+      "5. Last Refreshed": "2024-03-01 22:00:00",
+      "6. Time Zone": "UTC",
+    },
     "Time Series FX (Daily)": {
       "2024-03-01": { "1. open": "1.08040", "2. high": "1.08880", "3. low": "1.07960", "4. close": "1.08380" },
       "2024-02-29": { "1. open": "1.08420", "2. high": "1.08560", "3. low": "1.07960", "4. close": "1.08040" },
     },
   });
   const rows = parseFxDaily(body);
-  assert.deepEqual(rows.map((r) => [r.date, r.from, r.to, r.close]), [["2024-02-29", "EUR", "USD", 1.0804], ["2024-03-01", "EUR", "USD", 1.0838]]);
+  assert.deepEqual(rows.map((r) => [r.date, r.from, r.to, r.close]), [["2024-02-29", "EUR", "USD", 1.0804], [
+    "2024-03-01",
+    "EUR",
+    "USD",
+    1.0838,
+  ]]);
   assert.throws(() => parseFxDaily("{}"), ProviderError);
 });

@@ -40,7 +40,9 @@ const EXCHANGES: Record<string, string> = {
   M: "NYSE Chicago",
 };
 
-export function createNasdaqTraderClient({ baseUrl, fetch, timeoutMs }: { baseUrl: string; fetch?: Fetch; timeoutMs?: number }) {
+export function createNasdaqTraderClient(
+  { baseUrl, fetch, timeoutMs }: { baseUrl: string; fetch?: Fetch; timeoutMs?: number },
+) {
   return {
     fetchListing(file: ListingFile): Promise<RawResponse> {
       return getRaw({ provider: "nasdaqtrader", url: `${baseUrl}/dynamic/SymDir/${file}.txt`, fetch, timeoutMs });
@@ -49,7 +51,12 @@ export function createNasdaqTraderClient({ baseUrl, fetch, timeoutMs }: { baseUr
 }
 
 function malformed(file: ListingFile, why: string): ProviderError {
-  return new ProviderError(`Cannot parse ${file}.txt: ${why}`, { provider: "nasdaqtrader", status: 200, retriable: false, reason: "malformed" });
+  return new ProviderError(`Cannot parse ${file}.txt: ${why}`, {
+    provider: "nasdaqtrader",
+    status: 200,
+    retriable: false,
+    reason: "malformed",
+  });
 }
 
 function assetType(name: string, etf: boolean, preferredMark: boolean): ListingRow["asset_type"] {
@@ -85,7 +92,10 @@ export function parseListing(file: ListingFile, text: string): ParsedListing {
   const lines = text.split(/\r?\n/).filter((l) => l !== "");
   if (lines[0] !== HEADERS[file]) {
     const looksHtml = /^\s*</.test(text);
-    throw malformed(file, looksHtml ? "it is an HTML page, not the directory" : `unexpected header '${(lines[0] ?? "").slice(0, 60)}'`);
+    throw malformed(
+      file,
+      looksHtml ? "it is an HTML page, not the directory" : `unexpected header '${(lines[0] ?? "").slice(0, 60)}'`,
+    );
   }
   const footer = lines[lines.length - 1];
   const created = /^File Creation Time: (\d{10}:\d{2})\|*$/.exec(footer);

@@ -30,7 +30,10 @@ Deno.test("parseListing() reads the 2016 CRLF files with a 5-pipe footer", async
 
 Deno.test("parseListing() rejects an HTML error page and a truncated file", async () => {
   const html = await read("nasdaqtrader_page_not_available_error.html");
-  assert.throws(() => parseListing("nasdaqlisted", html), (e) => e instanceof ProviderError && e.reason === "malformed" && /HTML/.test(e.message));
+  assert.throws(
+    () => parseListing("nasdaqlisted", html),
+    (e) => e instanceof ProviderError && e.reason === "malformed" && /HTML/.test(e.message),
+  );
   const full = await read("nasdaqlisted_2025-07-21.txt");
   const cut = full.slice(0, Math.floor(full.length / 2));
   assert.throws(() => parseListing("nasdaqlisted", cut), /truncated|fields/);

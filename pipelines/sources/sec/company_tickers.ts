@@ -16,7 +16,13 @@ export function fetchCompanyTickers(
   { baseUrl, userAgent, fetch, timeoutMs }: { baseUrl: string; userAgent: string; fetch?: Fetch; timeoutMs?: number },
 ): Promise<RawResponse> {
   if (!userAgent.trim()) throw new TypeError("Cannot call SEC without a User-Agent: set TICKLAKE_SEC_USER_AGENT");
-  return getRaw({ provider: "sec", url: `${baseUrl}/files/company_tickers.json`, headers: { "user-agent": userAgent }, fetch, timeoutMs });
+  return getRaw({
+    provider: "sec",
+    url: `${baseUrl}/files/company_tickers.json`,
+    headers: { "user-agent": userAgent },
+    fetch,
+    timeoutMs,
+  });
 }
 
 /**
@@ -34,7 +40,13 @@ export function parseCompanyTickers(text: string): Map<string, string> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ProviderError("Cannot parse company_tickers.json: not JSON", { provider: "sec", status: 200, retriable: false, reason: "malformed", cause: e });
+    throw new ProviderError("Cannot parse company_tickers.json: not JSON", {
+      provider: "sec",
+      status: 200,
+      retriable: false,
+      reason: "malformed",
+      cause: e,
+    });
   }
   const parsed = CompanyTickersSchema.safeParse(json);
   if (!parsed.success) {

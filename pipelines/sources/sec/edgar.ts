@@ -28,13 +28,25 @@ function parseJson(reply: RawResponse, what: string): unknown {
       provider: "sec",
       status: reply.status,
       retriable: reply.status === 429 || reply.status >= 500,
-      reason: reply.status === 429 ? "rate_limited" : reply.status >= 500 ? "server_error" : reply.status === 404 ? "not_found" : "client_error",
+      reason: reply.status === 429
+        ? "rate_limited"
+        : reply.status >= 500
+        ? "server_error"
+        : reply.status === 404
+        ? "not_found"
+        : "client_error",
     });
   }
   try {
     return JSON.parse(new TextDecoder().decode(reply.body));
   } catch (e) {
-    throw new ProviderError(`Cannot parse ${what}: not JSON`, { provider: "sec", status: 200, retriable: false, reason: "malformed", cause: e });
+    throw new ProviderError(`Cannot parse ${what}: not JSON`, {
+      provider: "sec",
+      status: 200,
+      retriable: false,
+      reason: "malformed",
+      cause: e,
+    });
   }
 }
 
@@ -66,20 +78,33 @@ export interface Filing {
 }
 
 /** Filings from the parallel arrays under `filings.recent`, plus the overflow files to fetch next. */
-export function parseSubmissions(reply: RawResponse): { name: string; tickers: string[]; filings: Filing[]; overflow: string[] } {
+export function parseSubmissions(
+  reply: RawResponse,
+): { name: string; tickers: string[]; filings: Filing[]; overflow: string[] } {
   const parsed = SubmissionsSchema.safeParse(parseJson(reply, "SEC submissions"));
   if (!parsed.success) {
-    throw new ProviderError(`Cannot parse SEC submissions: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`, {
+    throw new ProviderError(
+      `Cannot parse SEC submissions: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`,
+      {
+        provider: "sec",
+        status: 200,
+        retriable: false,
+        reason: "malformed",
+      },
+    );
+  }
+  const { cik, name, tickers, filings } = parsed.data;
+  const r = filings.recent;
+  if (
+    new Set([r.filingDate.length, r.reportDate.length, r.form.length, r.acceptanceDateTime.length]).size !== 1 ||
+    r.form.length !== r.accessionNumber.length
+  ) {
+    throw new ProviderError("Cannot parse SEC submissions: the parallel filing arrays differ in length", {
       provider: "sec",
       status: 200,
       retriable: false,
       reason: "malformed",
     });
-  }
-  const { cik, name, tickers, filings } = parsed.data;
-  const r = filings.recent;
-  if (new Set([r.filingDate.length, r.reportDate.length, r.form.length, r.acceptanceDateTime.length]).size !== 1 || r.form.length !== r.accessionNumber.length) {
-    throw new ProviderError("Cannot parse SEC submissions: the parallel filing arrays differ in length", { provider: "sec", status: 200, retriable: false, reason: "malformed" });
   }
   return {
     name,
@@ -111,7 +136,10 @@ const FactSchema = z.object({
 const FactsSchema = z.object({
   cik: Cik,
   entityName: z.string(),
-  facts: z.record(z.string(), z.record(z.string(), z.object({ units: z.record(z.string(), z.array(z.unknown())) }).loose())),
+  facts: z.record(
+    z.string(),
+    z.record(z.string(), z.object({ units: z.record(z.string(), z.array(z.unknown())) }).loose()),
+  ),
 });
 
 export interface FactRow {
@@ -134,7 +162,12 @@ export interface FactRow {
 export function parseCompanyFacts(reply: RawResponse): { entityName: string; rows: FactRow[]; skipped: number } {
   const parsed = FactsSchema.safeParse(parseJson(reply, "SEC company facts"));
   if (!parsed.success) {
-    throw new ProviderError(`Cannot parse SEC company facts: ${parsed.error.issues[0]?.message}`, { provider: "sec", status: 200, retriable: false, reason: "malformed" });
+    throw new ProviderError(`Cannot parse SEC company facts: ${parsed.error.issues[0]?.message}`, {
+      provider: "sec",
+      status: 200,
+      retriable: false,
+      reason: "malformed",
+    });
   }
   const { cik, entityName, facts } = parsed.data;
   const rows: FactRow[] = [];
@@ -149,7 +182,21 @@ export function parseCompanyFacts(reply: RawResponse): { entityName: string; row
             continue;
           }
           const x = f.data;
-          rows.push({ cik, taxonomy, concept, unit, start: x.start ?? null, end: x.end, val: x.val, fy: x.fy ?? null, fp: x.fp ?? null, form: x.form, filed: x.filed, frame: x.frame ?? null, accn: x.accn });
+          rows.push({
+            cik,
+            taxonomy,
+            concept,
+            unit,
+            start: x.start ?? null,
+            end: x.end,
+            val: x.val,
+            fy: x.fy ?? null,
+            fp: x.fp ?? null,
+            form: x.form,
+            filed: x.filed,
+            frame: x.frame ?? null,
+            accn: x.accn,
+          });
         }
       }
     }

@@ -45,7 +45,10 @@ Deno.test("createEdgarClient() refuses to call without a User-Agent and sends it
     return new Response(new URL(req.url).pathname);
   });
   try {
-    const c = createEdgarClient({ baseUrl: `http://127.0.0.1:${server.addr.port}`, userAgent: "Ticklake test ops@example.com" });
+    const c = createEdgarClient({
+      baseUrl: `http://127.0.0.1:${server.addr.port}`,
+      userAgent: "Ticklake test ops@example.com",
+    });
     const r = await c.companyFacts(717423);
     assert.equal(new TextDecoder().decode(r.body), "/api/xbrl/companyfacts/CIK0000717423.json");
     assert.equal(ua, "Ticklake test ops@example.com");

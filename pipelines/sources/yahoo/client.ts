@@ -55,13 +55,18 @@ export function parseChartBody(body: Uint8Array, symbol: string): YahooChart {
   }
   const parsed = YahooChartSchema.safeParse(json);
   if (!parsed.success) {
-    throw new ProviderError(`Cannot parse Yahoo chart for '${symbol}': ${parsed.error.issues[0]?.message} at ${parsed.error.issues[0]?.path.join(".")}`, {
-      provider: "yahoo",
-      status: 200,
-      retriable: false,
-      reason: "malformed",
-      cause: parsed.error,
-    });
+    throw new ProviderError(
+      `Cannot parse Yahoo chart for '${symbol}': ${parsed.error.issues[0]?.message} at ${
+        parsed.error.issues[0]?.path.join(".")
+      }`,
+      {
+        provider: "yahoo",
+        status: 200,
+        retriable: false,
+        reason: "malformed",
+        cause: parsed.error,
+      },
+    );
   }
   const err = parsed.data.chart.error;
   if (err) {

@@ -41,13 +41,19 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
   const offset = r?.meta.gmtoffset ?? -5 * 3600;
   const dayOf = (t: number) => Math.floor((t + offset) / DAY_S);
   const replay = r?.meta.ticklake;
-  const isReal = (t: number) => !replay || (replay.realFrom !== null && replay.realTo !== null && t >= replay.realFrom && t <= replay.realTo);
+  const isReal = (t: number) =>
+    !replay || (replay.realFrom !== null && replay.realTo !== null && t >= replay.realFrom && t <= replay.realTo);
 
-  const splits = Object.values(r?.events?.splits ?? {}).map((s) => ({ day: dayOf(s.date), ratio: s.numerator / s.denominator }));
+  const splits = Object.values(r?.events?.splits ?? {}).map((s) => ({
+    day: dayOf(s.date),
+    ratio: s.numerator / s.denominator,
+  }));
   const splitOn = new Map<number, number>();
   for (const s of splits) splitOn.set(s.day, (splitOn.get(s.day) ?? 1) * s.ratio);
   const dividendOn = new Map<number, number>();
-  for (const d of Object.values(r?.events?.dividends ?? {})) dividendOn.set(dayOf(d.date), (dividendOn.get(dayOf(d.date)) ?? 0) + d.amount);
+  for (const d of Object.values(r?.events?.dividends ?? {})) {
+    dividendOn.set(dayOf(d.date), (dividendOn.get(dayOf(d.date)) ?? 0) + d.amount);
+  }
   if (!adj && ts.length) warnings.push("no adjclose in reply: adj_close is the split-adjusted close");
 
   // Keep the last bar per day, in day order. Replies are nearly always in order already, so the
@@ -100,7 +106,9 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     let factor = 1;
     for (let k = 0; k < splitDays.length; k++) if (splitDays[k] > day) factor *= splits[k].ratio;
     const open = r4(o * factor), high = r4(h * factor), low = r4(l * factor), close = r4(c * factor);
-    if (!(open > 0 && high > 0 && low > 0 && close > 0) || low > Math.min(open, close) || high < Math.max(open, close)) {
+    if (
+      !(open > 0 && high > 0 && low > 0 && close > 0) || low > Math.min(open, close) || high < Math.max(open, close)
+    ) {
       warnings.push(`inconsistent bar on ${isoDay(day)} (o=${open} h=${high} l=${low} c=${close}): dropped`);
       continue;
     }
@@ -120,7 +128,9 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     out++;
   }
   for (const day of dividendOn.keys()) {
-    if (day >= opts.fromDay && day <= opts.toDay && !present.has(day)) warnings.push(`dividend on ${isoDay(day)} has no bar`);
+    if (day >= opts.fromDay && day <= opts.toDay && !present.has(day)) {
+      warnings.push(`dividend on ${isoDay(day)} has no bar`);
+    }
   }
   const columns: Batch["columns"] = {};
   for (const [k, v] of Object.entries(cols)) columns[k] = v instanceof Float64Array ? v.slice(0, out) : v.slice(0, out);

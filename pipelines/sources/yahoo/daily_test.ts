@@ -51,7 +51,9 @@ Deno.test("toDailyBars() places dividends on their ex-dates and the split on its
 
 Deno.test("toDailyBars() finds all four MSFT dividends by event date", async () => {
   const { batch } = await load("historical-via-chart-MSFT-dividends-2021-02-01-to-2022-01-31.body.json", "MSFT");
-  const divs = Array.from(num(batch, "date")).flatMap((d, i) => num(batch, "dividend")[i] > 0 ? [[daysToIso(d), num(batch, "dividend")[i]]] : []);
+  const divs = Array.from(num(batch, "date")).flatMap((d, i) =>
+    num(batch, "dividend")[i] > 0 ? [[daysToIso(d), num(batch, "dividend")[i]]] : []
+  );
   assert.deepEqual(divs, [["2021-02-17", 0.56], ["2021-05-19", 0.56], ["2021-08-18", 0.56], ["2021-11-17", 0.62]]);
 });
 
@@ -63,19 +65,31 @@ Deno.test("toDailyBars() reads the whole TSLA history and keeps only the request
     fromDay: isoToDays("2020-08-24"),
     toDay: isoToDays("2020-08-28"),
   });
-  assert.deepEqual(Array.from(num(some.batch, "date"), daysToIso), ["2020-08-24", "2020-08-25", "2020-08-26", "2020-08-27", "2020-08-28"]);
+  assert.deepEqual(Array.from(num(some.batch, "date"), daysToIso), [
+    "2020-08-24",
+    "2020-08-25",
+    "2020-08-26",
+    "2020-08-27",
+    "2020-08-28",
+  ]);
 });
 
 Deno.test("toDailyBars() keeps one bar per requested day from an intraday reply (next-day bar dropped)", async () => {
   const range = { fromDay: isoToDays("2024-10-02"), toDay: isoToDays("2024-10-02") };
-  const { batch, warnings } = await load("chart-AAPL-2024-10-02-to-2024-10-03-includePrePost-false-interval-1m.body.json", "AAPL", range);
+  const { batch, warnings } = await load(
+    "chart-AAPL-2024-10-02-to-2024-10-03-includePrePost-false-interval-1m.body.json",
+    "AAPL",
+    range,
+  );
   // Read as daily, the 390 minute bars of one day collapse to one key per day: the last one wins.
   assert.equal(batch.length, 1);
   assert.ok(warnings.some((w) => w.startsWith("duplicate bar")));
 });
 
 Deno.test("toDailyBars() gives an empty batch for replies without timestamps", async () => {
-  for (const f of ["noData.json", "chart-AAPL-2025-02-01-to-2025-02-02-includePrePost-false-interval-1m.bodyJson.json"]) {
+  for (
+    const f of ["noData.json", "chart-AAPL-2025-02-01-to-2025-02-02-includePrePost-false-interval-1m.bodyJson.json"]
+  ) {
     const { batch } = await load(f, "X");
     assert.equal(batch.length, 0, f);
   }
@@ -87,7 +101,9 @@ Deno.test("toDailyBars() marks bars outside the replay server's real range as si
       result: [{
         meta: { symbol: "X", gmtoffset: -18000, ticklake: { realFrom: 1704205800, realTo: 1704205800 } },
         timestamp: [1704205800, 1704292200],
-        indicators: { quote: [{ open: [10, 11], high: [12, 12], low: [9, 10], close: [11, 11.5], volume: [100, 200] }] },
+        indicators: {
+          quote: [{ open: [10, 11], high: [12, 12], low: [9, 10], close: [11, 11.5], volume: [100, 200] }],
+        },
       }],
     },
   };

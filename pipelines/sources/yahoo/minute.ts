@@ -36,7 +36,9 @@ type Period = { start: number; end: number };
 /** Session windows from either tradingPeriods shape. */
 function sessions(meta: Record<string, unknown>): { pre: Period[]; regular: Period[]; post: Period[] } {
   const tp = meta.tradingPeriods as unknown;
-  const flat = (x: unknown): Period[] => (Array.isArray(x) ? x.flat(2).filter((p) => typeof p?.start === "number") : []);
+  const flat = (
+    x: unknown,
+  ): Period[] => (Array.isArray(x) ? x.flat(2).filter((p) => typeof p?.start === "number") : []);
   if (tp && !Array.isArray(tp) && typeof tp === "object") {
     const o = tp as Record<string, unknown>;
     return { pre: flat(o.pre), regular: flat(o.regular), post: flat(o.post) };
@@ -47,7 +49,10 @@ function sessions(meta: Record<string, unknown>): { pre: Period[]; regular: Peri
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 /** Intraday bars within `[period1, period2)` (unix seconds); all-null bars are dropped. */
-export function toMinuteBars(chart: YahooChart, { symbol, period1, period2 }: { symbol: string; period1: number; period2: number }) {
+export function toMinuteBars(
+  chart: YahooChart,
+  { symbol, period1, period2 }: { symbol: string; period1: number; period2: number },
+) {
   const r = chart.chart.result?.[0];
   const ts = r?.timestamp ?? [];
   const q = r?.indicators.quote[0] ?? {};
@@ -62,7 +67,17 @@ export function toMinuteBars(chart: YahooChart, { symbol, period1, period2 }: { 
       continue;
     }
     const session = within(t, s.pre) ? "pre" : within(t, s.post) ? "post" : "regular";
-    bars.push({ symbol, ts: t * 1000, session, open: r4(o), high: r4(h), low: r4(l), close: r4(c), volume: q.volume?.[i] ?? 0, source: "yahoo" });
+    bars.push({
+      symbol,
+      ts: t * 1000,
+      session,
+      open: r4(o),
+      high: r4(h),
+      low: r4(l),
+      close: r4(c),
+      volume: q.volume?.[i] ?? 0,
+      source: "yahoo",
+    });
   }
   return { bars, dropped };
 }

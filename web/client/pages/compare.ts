@@ -10,12 +10,28 @@ import { getParam, h, loading, setParams, showError } from "../ui.ts";
 
 export async function comparePage(root: HTMLElement, { width }: { width: number }) {
   const [{ last }] = await query("SELECT max(date)::VARCHAR AS last FROM daily_bars") as { last: string | null }[];
-  const some = (await query("SELECT DISTINCT symbol FROM daily_bars ORDER BY symbol LIMIT 4")).map((r) => String(r.symbol));
+  const some = (await query("SELECT DISTINCT symbol FROM daily_bars ORDER BY symbol LIMIT 4")).map((r) =>
+    String(r.symbol)
+  );
   const end = last ?? new Date().toISOString().slice(0, 10);
   const symbolsIn = h("input", { id: "symbols", value: getParam("symbols", some.join(",")), size: "40" });
-  const startIn = h("input", { id: "start", type: "date", value: getParam("start", new Date(Date.parse(`${end}T00:00:00Z`) - 3 * 365 * 86_400_000).toISOString().slice(0, 10)) });
+  const startIn = h("input", {
+    id: "start",
+    type: "date",
+    value: getParam(
+      "start",
+      new Date(Date.parse(`${end}T00:00:00Z`) - 3 * 365 * 86_400_000).toISOString().slice(0, 10),
+    ),
+  });
   const endIn = h("input", { id: "end", type: "date", value: getParam("end", end) });
-  const form = h("form", { class: "controls" }, h("label", {}, "Symbols ", symbolsIn), h("label", {}, "From ", startIn), h("label", {}, "To ", endIn), h("button", { type: "submit" }, "Compare"));
+  const form = h(
+    "form",
+    { class: "controls" },
+    h("label", {}, "Symbols ", symbolsIn),
+    h("label", {}, "From ", startIn),
+    h("label", {}, "To ", endIn),
+    h("button", { type: "submit" }, "Compare"),
+  );
   const out = h("section", {});
   root.replaceChildren(h("h1", {}, "Compare"), form, out);
   const render = async () => {

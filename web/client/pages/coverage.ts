@@ -13,14 +13,25 @@ const DAY_MS = 86_400_000;
 
 export async function coveragePage(root: HTMLElement, { width }: { width: number }) {
   const out = h("section", {});
-  root.replaceChildren(h("h1", {}, "Coverage"), h("p", { class: "note" }, "Share of NYSE sessions with a bar, per symbol and year, from each symbol's first bar to the lake's last day."), out);
+  root.replaceChildren(
+    h("h1", {}, "Coverage"),
+    h(
+      "p",
+      { class: "note" },
+      "Share of NYSE sessions with a bar, per symbol and year, from each symbol's first bar to the lake's last day.",
+    ),
+    out,
+  );
   loading(out);
   try {
     const spans = await query(
       "SELECT symbol, min(date)::VARCHAR AS first, max(date)::VARCHAR AS last FROM daily_bars GROUP BY symbol ORDER BY symbol",
     ) as { symbol: string; first: string; last: string }[];
     const lastDay = spans.reduce((m, s) => (s.last > m ? s.last : m), "");
-    const present = await query("SELECT symbol, date::VARCHAR AS date FROM daily_bars ORDER BY symbol, date") as { symbol: string; date: string }[];
+    const present = await query("SELECT symbol, date::VARCHAR AS date FROM daily_bars ORDER BY symbol, date") as {
+      symbol: string;
+      date: string;
+    }[];
     const have = new Map<string, Set<string>>();
     for (const r of present) (have.get(r.symbol) ?? have.set(r.symbol, new Set()).get(r.symbol)!).add(r.date);
     const cells: { symbol: string; year: number; completeness: number }[] = [];
@@ -39,7 +50,14 @@ export async function coveragePage(root: HTMLElement, { width }: { width: number
         else missing.push(iso);
       }
       for (const [year, e] of perYear) cells.push({ symbol: s.symbol, year, completeness: e.got / e.want });
-      if (missing.length) gaps.push({ symbol: s.symbol, missing: missing.length, first_missing: missing[0], examples: missing.slice(0, 8).join(" ") });
+      if (missing.length) {
+        gaps.push({
+          symbol: s.symbol,
+          missing: missing.length,
+          first_missing: missing[0],
+          examples: missing.slice(0, 8).join(" "),
+        });
+      }
     }
     out.replaceChildren(
       h("figure", { class: "chart", id: "coverage-chart" }, coveragePlot(cells, { width })),

@@ -24,18 +24,49 @@ export async function pipelinePage(root: HTMLElement, { width }: { width: number
   root.replaceChildren(h("h1", {}, "Pipeline"), out);
   loading(out);
   try {
-    const { runs, failuresByReason } = await (await fetch("/api/runs?limit=200")).json() as { runs: Run[]; failuresByReason: Record<string, number> };
-    const { providers, note } = await (await fetch("/api/providers")).json() as { providers: Record<string, unknown>[]; note?: string };
+    const { runs, failuresByReason } = await (await fetch("/api/runs?limit=200")).json() as {
+      runs: Run[];
+      failuresByReason: Record<string, number>;
+    };
+    const { providers, note } = await (await fetch("/api/providers")).json() as {
+      providers: Record<string, unknown>[];
+      note?: string;
+    };
     const perDay = new Map<string, number>();
-    for (const r of runs) perDay.set(r.finished_at.slice(0, 10), (perDay.get(r.finished_at.slice(0, 10)) ?? 0) + r.rows_landed);
+    for (const r of runs) {
+      perDay.set(r.finished_at.slice(0, 10), (perDay.get(r.finished_at.slice(0, 10)) ?? 0) + r.rows_landed);
+    }
     out.replaceChildren(
       h("h2", {}, "Recent runs"),
-      table(runs.slice(0, 50).map(({ run_id, job, status, finished_at, symbols_ok, symbols_total, symbols_failed, rows_landed }) => ({ run_id, job, status, finished_at, symbols: `${symbols_ok}/${symbols_total}`, failed: symbols_failed, rows_landed }))),
+      table(
+        runs.slice(0, 50).map((
+          { run_id, job, status, finished_at, symbols_ok, symbols_total, symbols_failed, rows_landed },
+        ) => ({
+          run_id,
+          job,
+          status,
+          finished_at,
+          symbols: `${symbols_ok}/${symbols_total}`,
+          failed: symbols_failed,
+          rows_landed,
+        })),
+      ),
       h("h2", {}, "Rows landed per day"),
-      h("figure", { class: "chart", id: "rows-chart" }, barsPlot([...perDay].map(([label, value]) => ({ label, value })), { width, label: "rows landed" })),
+      h(
+        "figure",
+        { class: "chart", id: "rows-chart" },
+        barsPlot([...perDay].map(([label, value]) => ({ label, value })), { width, label: "rows landed" }),
+      ),
       h("h2", {}, "Failures by reason"),
       Object.keys(failuresByReason).length
-        ? h("figure", { class: "chart", id: "failures-chart" }, barsPlot(Object.entries(failuresByReason).map(([label, value]) => ({ label, value })), { width, label: "failures" }))
+        ? h(
+          "figure",
+          { class: "chart", id: "failures-chart" },
+          barsPlot(Object.entries(failuresByReason).map(([label, value]) => ({ label, value })), {
+            width,
+            label: "failures",
+          }),
+        )
         : h("p", { id: "no-failures" }, "No failures recorded."),
       table(runs.flatMap((r) => r.failures.map((f) => ({ run: r.run_id, ...f }))).slice(0, 200)),
       h("h2", {}, "Provider health"),

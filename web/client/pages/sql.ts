@@ -9,7 +9,8 @@ import { query, type Row } from "../db.ts";
 import { downloadButton, getParam, h, loading, setParams, showError, table } from "../ui.ts";
 
 const READ_ONLY = /^\s*(select|with|describe|summarize|show|explain|from|values)\b/i;
-const EXAMPLE = "SELECT symbol, count(*) AS bars, min(date) AS first, max(date) AS last\nFROM daily_bars GROUP BY symbol ORDER BY symbol";
+const EXAMPLE =
+  "SELECT symbol, count(*) AS bars, min(date) AS first, max(date) AS last\nFROM daily_bars GROUP BY symbol ORDER BY symbol";
 
 function quickChart(rows: Row[], width: number): Element | undefined {
   if (rows.length < 2) return undefined;
@@ -23,7 +24,9 @@ function quickChart(rows: Row[], width: number): Element | undefined {
     marginLeft: 56,
     y: { grid: true, label: y },
     x: { label: x },
-    marks: isDate || typeof rows[0][x] === "number" ? [Plot.lineY(data, { x: "x", y: "y" })] : [Plot.barY(data, { x: "x", y: "y", fill: "#4e79a7" })],
+    marks: isDate || typeof rows[0][x] === "number"
+      ? [Plot.lineY(data, { x: "x", y: "y" })]
+      : [Plot.barY(data, { x: "x", y: "y", fill: "#4e79a7" })],
   });
 }
 
@@ -33,13 +36,21 @@ export function sqlPage(root: HTMLElement, { width }: { width: number }) {
   const run = h("button", { type: "submit", id: "run" }, "Run");
   const out = h("section", { id: "result" });
   const form = h("form", { class: "sql" }, text, run);
-  root.replaceChildren(h("h1", {}, "SQL console"), h("p", { class: "note" }, "Read-only SQL over daily_bars and symbols, run in your browser."), form, out);
+  root.replaceChildren(
+    h("h1", {}, "SQL console"),
+    h("p", { class: "note" }, "Read-only SQL over daily_bars and symbols, run in your browser."),
+    form,
+    out,
+  );
   form.onsubmit = async (e) => {
     e.preventDefault();
     const sql = text.value;
     setParams({ page: "sql", q: sql });
     if (!READ_ONLY.test(sql)) {
-      showError(out, new Error("Only read-only statements are allowed here (SELECT, WITH, DESCRIBE, SUMMARIZE, SHOW, EXPLAIN)."));
+      showError(
+        out,
+        new Error("Only read-only statements are allowed here (SELECT, WITH, DESCRIBE, SUMMARIZE, SHOW, EXPLAIN)."),
+      );
       return;
     }
     loading(out, "Running");
@@ -47,7 +58,12 @@ export function sqlPage(root: HTMLElement, { width }: { width: number }) {
       const rows = await query(sql);
       const chart = quickChart(rows, width);
       out.replaceChildren(
-        h("div", { class: "table-head" }, h("p", { id: "row-count" }, `${rows.length} rows`), downloadButton(() => rows, "query.csv")),
+        h(
+          "div",
+          { class: "table-head" },
+          h("p", { id: "row-count" }, `${rows.length} rows`),
+          downloadButton(() => rows, "query.csv"),
+        ),
         ...(chart ? [h("figure", { class: "chart", id: "sql-chart" }, chart)] : []),
         table(rows),
       );

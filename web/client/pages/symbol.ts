@@ -19,7 +19,13 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
     return;
   }
   const yearBefore = new Date(Date.parse(`${last}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10);
-  const symbolIn = h("input", { id: "symbol", list: "symbols", value: getParam("symbol", first), size: "8", "aria-label": "symbol" });
+  const symbolIn = h("input", {
+    id: "symbol",
+    list: "symbols",
+    value: getParam("symbol", first),
+    size: "8",
+    "aria-label": "symbol",
+  });
   const startIn = h("input", { id: "start", type: "date", value: getParam("start", yearBefore) });
   const endIn = h("input", { id: "end", type: "date", value: getParam("end", last) });
   const adjustedIn = h("input", { id: "adjusted", type: "checkbox" });
@@ -28,11 +34,22 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
   overlaysIn.checked = getParam("overlays", "1") === "1";
   const list = h("datalist", { id: "symbols" });
   // Suggestions come from the symbol master on the server, not from scanning bars.
-  fetch("/api/symbols?limit=200").then((r) => r.json()).then(({ symbols }: { symbols: { symbol: string; name: string }[] }) => {
-    for (const s of symbols) list.append(h("option", { value: s.symbol, label: s.name }));
-  }).catch(() => {});
-  const form = h("form", { class: "controls" }, h("label", {}, "Symbol ", symbolIn), list, h("label", {}, "From ", startIn), h("label", {}, "To ", endIn),
-    h("label", {}, adjustedIn, " adjusted"), h("label", {}, overlaysIn, " SMA 20/50 + Bollinger"), h("button", { type: "submit" }, "Show"));
+  fetch("/api/symbols?limit=200").then((r) => r.json()).then(
+    ({ symbols }: { symbols: { symbol: string; name: string }[] }) => {
+      for (const s of symbols) list.append(h("option", { value: s.symbol, label: s.name }));
+    },
+  ).catch(() => {});
+  const form = h(
+    "form",
+    { class: "controls" },
+    h("label", {}, "Symbol ", symbolIn),
+    list,
+    h("label", {}, "From ", startIn),
+    h("label", {}, "To ", endIn),
+    h("label", {}, adjustedIn, " adjusted"),
+    h("label", {}, overlaysIn, " SMA 20/50 + Bollinger"),
+    h("button", { type: "submit" }, "Show"),
+  );
   const out = h("section", { id: "symbol-view" });
   root.replaceChildren(h("h1", {}, "Symbol"), form, out);
 
@@ -40,10 +57,20 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
   const render = async () => {
     const started = performance.now();
     const symbol = symbolIn.value.trim().toUpperCase();
-    setParams({ page: "symbol", symbol, start: startIn.value, end: endIn.value, adjusted: adjustedIn.checked ? "1" : "", overlays: overlaysIn.checked ? "1" : "0" });
+    setParams({
+      page: "symbol",
+      symbol,
+      start: startIn.value,
+      end: endIn.value,
+      adjusted: adjustedIn.checked ? "1" : "",
+      overlays: overlaysIn.checked ? "1" : "0",
+    });
     loading(out, `Loading ${symbol}`);
     try {
-      const warm = new Date(Date.parse(`${startIn.value}T00:00:00Z`) - WARMUP_DAYS * 86_400_000).toISOString().slice(0, 10);
+      const warm = new Date(Date.parse(`${startIn.value}T00:00:00Z`) - WARMUP_DAYS * 86_400_000).toISOString().slice(
+        0,
+        10,
+      );
       const [warmRows, raw] = await Promise.all([
         // Indicators only need closes before the range: fetch just those columns for the warm-up.
         query(
@@ -53,38 +80,88 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
         ),
         query(
           `SELECT date, open, high, low, close, adj_close, volume, dividend, split_ratio, source
-           FROM ${await dailyBarsBetween(startIn.value, endIn.value)} WHERE symbol = ? AND date BETWEEN ?::DATE AND ?::DATE ORDER BY date`,
+           FROM ${await dailyBarsBetween(
+            startIn.value,
+            endIn.value,
+          )} WHERE symbol = ? AND date BETWEEN ?::DATE AND ?::DATE ORDER BY date`,
           [symbol, startIn.value, endIn.value],
         ),
       ]);
       const bars = [...warmRows, ...raw].map((r) => {
         const f = adjustedIn.checked ? (r.adj_close as number) / (r.close as number) : 1;
         const p = (k: string) => r[k] === undefined ? undefined : Math.round((r[k] as number) * f * 10_000) / 10_000;
-        return { ...r, open: p("open"), high: p("high"), low: p("low"), close: p("close") } as Bar & { adj_close: number; source: string };
+        return { ...r, open: p("open"), high: p("high"), low: p("low"), close: p("close") } as Bar & {
+          adj_close: number;
+          source: string;
+        };
       });
       const ind = indicators(bars.map((b) => b.close));
       const all = bars.map((b, i) => ({ ...b, ...ind[i] }));
       const rows = all.filter((b) => b.date >= startIn.value);
       if (!rows.length) {
-        out.replaceChildren(h("p", { class: "empty" }, `No bars for ${symbol} between ${startIn.value} and ${endIn.value}.`));
+        out.replaceChildren(
+          h("p", { class: "empty" }, `No bars for ${symbol} between ${startIn.value} and ${endIn.value}.`),
+        );
         root.dataset.rendered = String(++rendered);
         return;
       }
       const closes = rows.map((r) => r.close);
-      const summary = h("dl", { id: "summary" },
-        ...[["bars", rows.length], ["first", rows[0].date], ["last", rows[rows.length - 1].date], ["first close", closes[0]], ["last close", closes[closes.length - 1]],
-          ["high", Math.max(...rows.map((r) => r.high))], ["low", Math.min(...rows.map((r) => r.low))],
+      const summary = h(
+        "dl",
+        { id: "summary" },
+        ...[
+          ["bars", rows.length],
+          ["first", rows[0].date],
+          ["last", rows[rows.length - 1].date],
+          ["first close", closes[0]],
+          ["last close", closes[closes.length - 1]],
+          ["high", Math.max(...rows.map((r) => r.high))],
+          ["low", Math.min(...rows.map((r) => r.low))],
           ["return", `${((closes[closes.length - 1] / closes[0] - 1) * 100).toFixed(2)}%`],
-          ["simulated bars", rows.filter((r) => r.source === "simulated").length]]
-          .flatMap(([k, v]) => [h("dt", {}, String(k)), h("dd", { "data-key": String(k) }, String(v))]));
+          ["simulated bars", rows.filter((r) => r.source === "simulated").length],
+        ]
+          .flatMap(([k, v]) => [h("dt", {}, String(k)), h("dd", { "data-key": String(k) }, String(v))]),
+      );
       out.replaceChildren(
         summary,
-        h("figure", { class: "chart", id: "price-chart" }, dailyPlot(rows, { width, overlays: overlaysIn.checked, title: `${symbol} ${adjustedIn.checked ? "(adjusted)" : "(as traded)"}` })),
+        h(
+          "figure",
+          { class: "chart", id: "price-chart" },
+          dailyPlot(rows, {
+            width,
+            overlays: overlaysIn.checked,
+            title: `${symbol} ${adjustedIn.checked ? "(adjusted)" : "(as traded)"}`,
+          }),
+        ),
         h("figure", { class: "chart", id: "volume-chart" }, volumePlot(rows, { width })),
         h("figure", { class: "chart", id: "rsi-chart" }, rsiPlot(rows, { width })),
         h("figure", { class: "chart", id: "macd-chart" }, macdPlot(rows, { width })),
-        h("div", { class: "table-head" }, h("h2", {}, "Bars"), downloadButton(() => rows.map(({ date, open, high, low, close, adj_close, volume, dividend, split_ratio, source }) => ({ date, open, high, low, close, adj_close, volume, dividend, split_ratio, source })), `${symbol}_${startIn.value}_${endIn.value}.csv`)),
-        table([...rows].reverse().map(({ date, open, high, low, close, adj_close, volume, dividend, split_ratio, source }) => ({ date, open, high, low, close, adj_close, volume, dividend, split_ratio, source }))),
+        h(
+          "div",
+          { class: "table-head" },
+          h("h2", {}, "Bars"),
+          downloadButton(
+            () =>
+              rows.map(({ date, open, high, low, close, adj_close, volume, dividend, split_ratio, source }) => ({
+                date,
+                open,
+                high,
+                low,
+                close,
+                adj_close,
+                volume,
+                dividend,
+                split_ratio,
+                source,
+              })),
+            `${symbol}_${startIn.value}_${endIn.value}.csv`,
+          ),
+        ),
+        table(
+          [...rows].reverse().map((
+            { date, open, high, low, close, adj_close, volume, dividend, split_ratio, source },
+          ) => ({ date, open, high, low, close, adj_close, volume, dividend, split_ratio, source })),
+        ),
       );
       // How long this view took from the request to the charts in the DOM (read by the bench).
       root.dataset.renderMs = (performance.now() - started).toFixed(1);
