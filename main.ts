@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { type ExportFormat, openLake } from "./lake/query.ts";
 import { openStore } from "./lake/open_store.ts";
+import type { ObjectStore } from "./lake/store.ts";
 import { createLogger } from "./pipelines/log.ts";
 import { ingestDaily } from "./pipelines/jobs/ingest_daily.ts";
 import { resolveUniverse } from "./pipelines/jobs/universe.ts";
@@ -208,15 +209,8 @@ commands.serve = {
   options: { port: { type: "string", help: "port (default $PORT or 8000)" }, lake: lakeOption },
   async run(flags, config) {
     config = withLake(config, flags);
-    const { serve } = await import("./web/server.ts");
     const port = Number(flags.port ?? config.port);
-    const store = openStore(config.lake);
-    await serve({
-      store,
-      port,
-      token: config.token,
-      providerHealth: async () => (await loadProviderHealth(store))?.providers ?? [],
-    });
+    await serveDashboard(openStore(config.lake), port, config.token);
     console.log(`dashboard on http://localhost:${port}/`);
     await new Promise(() => {});
     return 0;
@@ -250,18 +244,18 @@ commands.demo = {
       `  daily bars: ${i.symbols_ok}/${i.symbols_total} symbols, ${i.bars_fetched} bars fetched, ${i.rows_inserted} inserted, ${i.rows_updated} updated, ${i.rows_unchanged} unchanged, ${i.rows_rejected} rejected`,
       `  curated daily_bars: ${counts.bars} rows (${counts.real} real, ${counts.simulated} simulated), ${counts.first} .. ${counts.last}`,
     ].join("\n"));
-    const { serve } = await import("./web/server.ts");
-    await serve({
-      store: demo.store,
-      port: config.port,
-      token: config.token,
-      providerHealth: async () => (await loadProviderHealth(demo.store))?.providers ?? [],
-    });
+    await serveDashboard(demo.store, config.port, config.token);
     console.log(`\n  dashboard: http://localhost:${config.port}/\n`);
     await new Promise(() => {});
     return 0;
   },
 };
+
+/** The dashboard over a store, with the provider health the last runs persisted. */
+async function serveDashboard(store: ObjectStore, port: number, token?: string) {
+  const { serve } = await import("./web/server.ts");
+  serve({ store, port, token, providerHealth: async () => (await loadProviderHealth(store))?.providers ?? [] });
+}
 
 async function summarizeLake(config: Config) {
   const lake = await openLake({ store: openStore(config.lake), cacheDir: config.cacheDir });

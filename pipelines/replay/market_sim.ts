@@ -21,6 +21,22 @@ export interface Series {
   splits: { day: number; ratio: number }[];
 }
 
+/** A series over `days` with zeroed bars and no events, ready to fill. */
+export function emptySeries(days: number[]): Series {
+  const n = days.length;
+  const col = () => new Float64Array(n);
+  return {
+    days: Int32Array.from(days),
+    open: col(),
+    high: col(),
+    low: col(),
+    close: col(),
+    volume: col(),
+    dividends: [],
+    splits: [],
+  };
+}
+
 /** FNV-1a over the symbol's characters. */
 export function hashSymbol(symbol: string): number {
   let h = 0x811c9dc5;
@@ -94,16 +110,7 @@ export function simulateDailySeries(symbol: string, { seed, toDay }: { seed: num
   const days: number[] = [];
   for (let d = SIM_START_DAY; d <= toDay; d++) if (isTradingDay(d)) days.push(d);
   const n = days.length;
-  const s: Series = {
-    days: Int32Array.from(days),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-    dividends: [],
-    splits: [],
-  };
+  const s = emptySeries(days);
   let prev = cents(p.startPrice);
   for (let i = 0; i < n; i++) {
     const day = days[i];

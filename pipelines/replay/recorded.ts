@@ -5,7 +5,7 @@
  * @module
  */
 import { isTradingDay } from "../../lake/calendar.ts";
-import { dayDraws, profile, type Series, SIM_START_DAY } from "./market_sim.ts";
+import { dayDraws, emptySeries, profile, type Series, SIM_START_DAY } from "./market_sim.ts";
 
 /** Real splits of the recorded symbols (effective dates), including ones after the recordings. */
 export const SPLIT_FACTS: Record<string, { iso: string; ratio: number }[]> = {
@@ -156,12 +156,7 @@ function buildSeries(
   const days = [...before, ...realDays, ...after];
   const n = days.length;
   const s: RecordedSeries = {
-    days: Int32Array.from(days),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
+    ...emptySeries(days),
     dividends: rec.divs.filter((d) => d.day <= toDay),
     splits,
     realStart: before.length,
