@@ -7,16 +7,14 @@
 import holidaysCsv from "./reference_data/nyse_holidays_2009-2026.csv" with { type: "text" };
 
 const DAY_MS = 86_400_000;
-export const CALENDAR_YEARS = { first: 2009, last: 2026 } as const;
 
 const closed = new Set<number>();
-const earlyClose = new Set<number>();
 for (const line of holidaysCsv.split(/\r?\n/).slice(1)) {
   const [date, , type] = line.split(",");
   if (!date) continue;
   const day = Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+  // Early closes still trade, so only full closures matter here.
   if (type === "closed") closed.add(day);
-  else earlyClose.add(day);
 }
 
 /**
@@ -32,11 +30,6 @@ for (const line of holidaysCsv.split(/\r?\n/).slice(1)) {
 export function isTradingDay(day: number): boolean {
   const weekday = (day + 4) % 7; // 1970-01-01 was a Thursday (4).
   return weekday !== 0 && weekday !== 6 && !closed.has(day);
-}
-
-/** Whether the session closes early (13:00 New York). */
-export function isEarlyClose(day: number): boolean {
-  return earlyClose.has(day);
 }
 
 /** Every trading day in `[fromDay, toDay]`. */

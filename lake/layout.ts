@@ -39,8 +39,6 @@ export const layout = {
 
   /** The symbol master. */
   symbols: key("reference", "symbols", "data.parquet"),
-  /** Raw provider listings kept as the last good copy. */
-  lastGoodListing: (provider: ProviderName, name: string) => key("state", "last_good", provider, name),
 
   /** One record per pipeline run (summary, failures). */
   run: (runId: string) => key("state", "runs", `${runId}.json`),
@@ -50,9 +48,3 @@ export const layout = {
   /** A small persisted JSON state (quota counters, cursors). */
   state: (name: string) => key("state", `${name}.json`),
 };
-
-/** Parse the year out of a daily-bars partition key, or `undefined`. */
-export function partitionYear(k: string): number | undefined {
-  const m = /^curated\/daily_bars\/year=(\d{4})\/data\.parquet$/.exec(k);
-  return m ? Number(m[1]) : undefined;
-}

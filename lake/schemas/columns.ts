@@ -30,11 +30,6 @@ export interface Batch {
   columns: Record<string, Column>;
 }
 
-/** The SQL type DuckDB uses for a column type. */
-export function sqlType(t: ColumnType): string {
-  return t === "timestamp" ? "TIMESTAMP" : t.toUpperCase();
-}
-
 /** `[precision, scale]` of a decimal column type, or `undefined`. */
 export function decimalOf(t: ColumnType): [number, number] | undefined {
   const m = /^decimal\((\d+),(\d+)\)$/.exec(t);

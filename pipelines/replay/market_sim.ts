@@ -38,7 +38,7 @@ export function emptySeries(days: number[]): Series {
 }
 
 /** FNV-1a over the symbol's characters. */
-export function hashSymbol(symbol: string): number {
+function hashSymbol(symbol: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < symbol.length; i++) h = Math.imul(h ^ symbol.charCodeAt(i), 0x01000193);
   return h >>> 0;

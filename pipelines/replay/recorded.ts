@@ -8,7 +8,7 @@ import { isTradingDay } from "../../lake/calendar.ts";
 import { dayDraws, emptySeries, profile, type Series, SIM_START_DAY } from "./market_sim.ts";
 
 /** Real splits of the recorded symbols (effective dates), including ones after the recordings. */
-export const SPLIT_FACTS: Record<string, { iso: string; ratio: number }[]> = {
+const SPLIT_FACTS: Record<string, { iso: string; ratio: number }[]> = {
   AAPL: [{ iso: "2014-06-09", ratio: 7 }, { iso: "2020-08-31", ratio: 4 }],
   TSLA: [{ iso: "2020-08-31", ratio: 5 }, { iso: "2022-08-25", ratio: 3 }],
   NVDA: [{ iso: "2021-07-20", ratio: 4 }, { iso: "2024-06-10", ratio: 10 }],
@@ -37,7 +37,7 @@ export function recordedSymbols(): string[] {
   return Object.keys(RECORDINGS);
 }
 
-export function splitsOf(symbol: string): { day: number; ratio: number }[] {
+function splitsOf(symbol: string): { day: number; ratio: number }[] {
   return (SPLIT_FACTS[symbol] ?? []).map((s) => ({ day: isoDay(s.iso), ratio: s.ratio }));
 }
 

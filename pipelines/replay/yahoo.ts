@@ -18,7 +18,7 @@ const MINUTE_RECORDING = {
 };
 
 /** Unix seconds of 09:30 New York on an epoch day: Yahoo stamps daily bars at the open. */
-export function openTimestamp(day: number): number {
+function openTimestamp(day: number): number {
   return day * DAY_S + (9.5 - newYorkOffsetHours(day)) * 3600;
 }
 

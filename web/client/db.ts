@@ -116,8 +116,3 @@ export async function lakeExtent(): Promise<{ symbol: string | null; last: strin
   );
   return r as { symbol: string | null; last: string | null };
 }
-
-/** Column names of a result (for tables), in order. */
-export function columnsOf(rows: Row[]): string[] {
-  return rows.length ? Object.keys(rows[0]) : [];
-}
