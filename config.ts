@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   TICKLAKE_TOKEN: z.string().min(8, "must be at least 8 characters").optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(8000),
   TICKLAKE_WATCHLIST: z.string().optional(),
+  TICKLAKE_NASDAQ100: z.string().optional(),
   TICKLAKE_DAILY_BUDGET: z.coerce.number().int().min(1).default(2000),
 });
 
@@ -51,6 +52,8 @@ export interface Config {
   port: number;
   /** The user's watchlist file (one symbol per line): tier B of the daily plan. */
   watchlist?: string;
+  /** A Nasdaq-100 constituents file (one symbol per line), joined to the S&P 500 as tier A. */
+  nasdaq100?: string;
   /** Calls the daily job may spend (Yahoo has no published daily quota; be polite). */
   dailyBudget: number;
   token?: string;
@@ -138,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     cacheDir: e.TICKLAKE_CACHE_DIR,
     port: e.PORT,
     watchlist: e.TICKLAKE_WATCHLIST,
+    nasdaq100: e.TICKLAKE_NASDAQ100,
     dailyBudget: e.TICKLAKE_DAILY_BUDGET,
     token: e.TICKLAKE_TOKEN,
     providers: {

@@ -141,3 +141,35 @@ Deno.test("faultInjection() enforces Alpha Vantage's 5 calls a minute with a Not
     }
   }
 });
+
+Deno.test("a stalled reply times out and is retried: the symbol still lands", async () => {
+  const stall = faultInjection({ seed: 3, paths: ["/v8/"], rates: { stall: 1 }, stallMs: 400 });
+  let calls = 0;
+  const once: typeof stall.middleware = async (
+    c,
+    next,
+  ) => (++calls === 1 ? await stall.middleware(c, next) : await next());
+  const replay = await startReplayServer({ now: NOW, middleware: [once] });
+  try {
+    const store = createLocalStore(await Deno.makeTempDir());
+    const net = createProviderNet({ store, limits: FAST_LIMITS, quotas: {} });
+    const s = await ingestDaily({
+      store,
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: replay.url, now: NOW, timeoutMs: 100 }),
+      net: { router: net.router, clock: net.clock, retry: FAST_RETRY },
+      symbols: ["S0007"],
+      from: "2024-03-01",
+      to: "2024-03-28",
+      now: NOW,
+    });
+    assert.equal(stall.stats().faults.stall, 1);
+    assert.equal(calls, 2, "one stalled attempt, one retry");
+    assert.equal(s.symbols_ok, 1);
+    assert.equal(s.rows_inserted, 20);
+    // Let the stalled handler finish before the server closes.
+    await new Promise((r) => setTimeout(r, 450));
+  } finally {
+    await replay.close();
+  }
+});

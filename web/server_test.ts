@@ -102,3 +102,9 @@ Deno.test("createApp() serves DuckDB-WASM from its own origin and exposes metric
   assert.equal(catalog.duckdbWasm, "1.28.0");
   assert.deepEqual(catalog.tables[0].files.map((f: { key: string }) => f.key), [layout.dailyBarsPartition(2024)]);
 });
+
+Deno.test("the pinned DuckDB-WASM version constant matches the deno.json import", async () => {
+  const { DUCKDB_WASM_VERSION } = await import("./client/duckdb_version.ts");
+  const imports = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).imports;
+  assert.equal(imports["@duckdb/duckdb-wasm"], `npm:@duckdb/duckdb-wasm@${DUCKDB_WASM_VERSION}`);
+});

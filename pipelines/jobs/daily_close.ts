@@ -31,9 +31,13 @@ export async function runDailyClose(
   const engine = createWasmEngine();
   const to = now().toISOString().slice(0, 10);
   const from = new Date(now().getTime() - lookbackDays * 86_400_000).toISOString().slice(0, 10);
-  const plan = universe
-    ? undefined
-    : await planToday({ store, engine, budget: config.dailyBudget, watchlist: config.watchlist });
+  const plan = universe ? undefined : await planToday({
+    store,
+    engine,
+    budget: config.dailyBudget,
+    watchlist: config.watchlist,
+    nasdaq100: config.nasdaq100,
+  });
   if (plan?.shortfall) log.warn("daily.shortfall", plan.shortfall);
   if (plan) {
     log.info("daily.plan", { symbols: plan.symbols.length, tier_c: plan.tierC, rotation_days: plan.rotationDays });

@@ -1,7 +1,8 @@
 /**
- * Which symbols today's daily run fetches: tier A (the S&P 500; a Nasdaq-100 list is not shipped
- * yet), tier B (the watchlist file), then tier C (the rest of the active symbol master) from a
- * rotation cursor persisted in the lake, so the whole tail is covered every few days.
+ * Which symbols today's daily run fetches: tier A (the shipped S&P 500 list plus a Nasdaq-100 file
+ * when configured: no Nasdaq-100 list could be shipped offline), tier B (the watchlist file), then
+ * tier C (the rest of the active symbol master) from a rotation cursor persisted in the lake, so
+ * the whole tail is covered every few days.
  * @module
  */
 import { layout } from "../../lake/layout.ts";
@@ -14,14 +15,15 @@ import { resolveUniverse, sp500Symbols } from "./universe.ts";
 const CURSOR = layout.state("daily_cursor");
 
 export async function planToday(
-  { store, engine, budget, watchlist }: {
+  { store, engine, budget, watchlist, nasdaq100 }: {
     store: ObjectStore;
     engine: ParquetEngine;
     budget: number;
     watchlist?: string;
+    nasdaq100?: string;
   },
 ): Promise<DailyPlan & { commit(): Promise<void> }> {
-  const tierA = await sp500Symbols();
+  const tierA = [...await sp500Symbols(), ...(nasdaq100 ? await resolveUniverse(`file:${nasdaq100}`) : [])];
   const tierB = watchlist ? await resolveUniverse(`file:${watchlist}`) : [];
   const tierC = (await readSymbolMaster(store, engine))
     .filter((r) => r.status === "active" && (r.asset_type === "stock" || r.asset_type === "etf"))

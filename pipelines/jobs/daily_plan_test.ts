@@ -39,6 +39,10 @@ Deno.test("planToday() puts the S&P 500 and the watchlist first and rotates the 
   await day1.commit();
   const day2 = await planToday({ store, engine, budget: 514, watchlist });
   assert.deepEqual(day2.symbols.slice(504), tail.slice(10, 20));
+  const ndx = await Deno.makeTempFile();
+  await Deno.writeTextFile(ndx, "AAPL\nZ029\n");
+  const withNdx = await planToday({ store, engine, budget: 514, watchlist, nasdaq100: ndx });
+  assert.ok(withNdx.symbols.slice(0, 504).includes("Z029"), "a Nasdaq-100 member is tier A");
   const short = await planToday({ store, engine, budget: 100, watchlist });
   assert.match(short.shortfall!.message, /covers 100 of 504/);
 });
