@@ -172,13 +172,13 @@ export async function curateDailyBars(
   for (let b = staged.pop(); b; b = staged.pop()) {
     for (const [year, part] of splitByYear(b)) (byYear.get(year) ?? byYear.set(year, []).get(year)!).push(part);
   }
-  const firstSymbol = (b: Batch) => String(b.columns.symbol[0]);
+  const bySymbol = (a: Batch, b: Batch) => {
+    const x = String(a.columns.symbol[0]), y = String(b.columns.symbol[0]);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
   for (const year of [...byYear.keys()].sort((a, b) => a - b)) {
     // In symbol order, so that a fresh partition arrives already sorted.
-    const parts = byYear.get(year)!.sort((
-      a,
-      b,
-    ) => (firstSymbol(a) < firstSymbol(b) ? -1 : firstSymbol(a) > firstSymbol(b) ? 1 : 0));
+    const parts = byYear.get(year)!.sort(bySymbol);
     const incoming = concatBatches(DAILY_BARS, parts);
     byYear.delete(year);
     const key = layout.dailyBarsPartition(year);
