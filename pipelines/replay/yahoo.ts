@@ -186,7 +186,10 @@ export function yahooRoutes({ seed = 1, now = () => new Date() }: { seed?: numbe
       if (interval !== "1d") {
         return json(badRequest(`Invalid input - interval=${interval} is not supported by the replay server`), 400);
       }
-      const fromDay = Math.floor(p1 / DAY_S), toDay = Math.floor(p2 / DAY_S);
+      // Like Yahoo, serve the bars stamped in [period1, period2).
+      let fromDay = Math.floor(p1 / DAY_S), toDay = Math.floor(p2 / DAY_S);
+      if (openTimestamp(fromDay) < p1) fromDay++;
+      if (openTimestamp(toDay) >= p2) toDay--;
       return json(yahooChartBody(symbol, { fromDay, toDay, now: now(), seed }), 200);
     });
   };

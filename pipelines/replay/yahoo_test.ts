@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { createReplayApp } from "./server.ts";
+
+const NOW = () => new Date("2024-12-31T23:00:00Z");
+const app = createReplayApp({ now: NOW });
+const chart = async (
+  symbol: string,
+  p1: string,
+  p2: string,
+) => (await app.request(
+  `/v8/finance/chart/${symbol}?period1=${Date.parse(p1) / 1000}&period2=${
+    Date.parse(p2) / 1000
+  }&interval=1d&events=div%7Csplit`,
+));
+
+/** Key sets of a recorded reply's meta and result, for shape comparison. */
+async function recordedShape() {
+  const rec = JSON.parse(
+    await Deno.readTextFile(
+      new URL("./recordings/yahoo/chart-AAPL-2020-08-31-to-2020-11-07.bodyJson.json", import.meta.url),
+    ),
+  );
+  return rec.chart.result[0];
+}
+
+Deno.test("replay Yahoo chart has the recorded reply's shape and only trading days", async () => {
+  const res = await chart("S0042", "2024-07-01T00:00:00Z", "2024-07-10T00:00:00Z");
+  assert.equal(res.status, 200);
+  const r = (await res.json()).chart.result[0];
+  const rec = await recordedShape();
+  for (
+    const k of [
+      "currency",
+      "symbol",
+      "exchangeTimezoneName",
+      "gmtoffset",
+      "regularMarketPrice",
+      "chartPreviousClose",
+      "dataGranularity",
+    ]
+  ) {
+    assert.ok(k in r.meta && typeof r.meta[k] === typeof rec.meta[k], k);
+  }
+  assert.deepEqual(Object.keys(r.indicators.quote[0]).sort(), Object.keys(rec.indicators.quote[0]).sort());
+  const days = r.timestamp.map((t: number) => new Date((t - 4 * 3600) * 1000).toISOString().slice(0, 10));
+  assert.deepEqual(days, ["2024-07-01", "2024-07-02", "2024-07-03", "2024-07-05", "2024-07-08", "2024-07-09"]);
+  // Daily bars are stamped at 09:30 New York (13:30Z in July).
+  assert.equal(new Date(r.timestamp[0] * 1000).toISOString(), "2024-07-01T13:30:00.000Z");
+  assert.deepEqual(r.meta.ticklake, { realFrom: null, realTo: null });
+});
+
+Deno.test("replay Yahoo chart is deterministic across overlapping ranges", async () => {
+  const a = (await (await chart("S0042", "2024-01-01T00:00:00Z", "2024-06-30T00:00:00Z")).json()).chart.result[0];
+  const b = (await (await chart("S0042", "2024-03-01T00:00:00Z", "2024-03-31T00:00:00Z")).json()).chart.result[0];
+  const i = a.timestamp.indexOf(b.timestamp[0]);
+  assert.ok(i > 0);
+  assert.deepEqual(a.indicators.quote[0].close.slice(i, i + b.timestamp.length), b.indicators.quote[0].close);
+});
+
+Deno.test("replay Yahoo chart serves real TSLA bars, split-adjusted as of the reply, with the split event", async () => {
+  const r = (await (await chart("TSLA", "2022-08-22T00:00:00Z", "2022-08-30T00:00:00Z")).json()).chart.result[0];
+  assert.equal(r.events.splits[Object.keys(r.events.splits)[0]].numerator, 3);
+  assert.ok(r.meta.ticklake.realFrom <= r.timestamp[0] && r.meta.ticklake.realTo >= r.timestamp.at(-1));
+  // The recording's TSLA closes are adjusted for both the 2020 and 2022 splits; the reply re-adjusts
+  // as of 2024, which includes both: the first bar equals the recording's value.
+  const rec = JSON.parse(
+    await Deno.readTextFile(
+      new URL("./recordings/yahoo/historical-via-chart-dividends-TSLA-no-dividends.body.json", import.meta.url),
+    ),
+  ).chart.result[0];
+  const k = rec.timestamp.indexOf(r.timestamp[0]);
+  assert.ok(Math.abs(r.indicators.quote[0].close[0] - rec.indicators.quote[0].close[k]) < 0.001);
+});
+
+Deno.test("replay answers unknown symbols and bad periods the way Yahoo does", async () => {
+  const missing = await app.request("/v8/finance/chart/..%2Fx?period1=0&period2=1");
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json()).chart.error.code, "Not Found");
+  const bad = await app.request("/v8/finance/chart/AAPL?period1=20&period2=10");
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).chart.error.code, "Bad Request");
+  const sym = await app.request("/dynamic/SymDir/nasdaqlisted.txt");
+  assert.equal(
+    await sym.text(),
+    await Deno.readTextFile(new URL("./recordings/nasdaqtrader/nasdaqlisted_2025-07-21.txt", import.meta.url)),
+  );
+});
