@@ -237,6 +237,16 @@ async function main() {
     target: ">= 20x faster",
     pass: seedMs / apiMs >= 20,
   });
+  const arrowMs = await medianMs(7, () => lake.getDailyBarsArrow(q));
+  figures.push({
+    name: "getDailyBarsArrow vs seed JSON (DuckDB)",
+    value: arrowMs,
+    unit: "ms",
+    baseline: { name: "DuckDB read_json of 250 seed files", value: seedMs },
+    ratio: seedMs / arrowMs,
+    target: ">= 20x faster",
+    pass: seedMs / arrowMs >= 20,
+  });
   const seedJsMs = await medianMs(5, () => readSeedJson(root, pick, years));
   figures.push({
     name: "getDailyBars vs seed JSON (JSON.parse)",

@@ -5,6 +5,7 @@
  * @module
  */
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import * as arrow from "apache-arrow";
 import { cacheObjects } from "./cache.ts";
 import { layout } from "./layout.ts";
 import type { ObjectStore } from "./store.ts";
@@ -40,6 +41,8 @@ export type ExportFormat = "csv" | "parquet" | "json";
 export interface Lake {
   /** Daily bars sorted by symbol then date. */
   getDailyBars(q: DailyBarsQuery): Promise<DailyBarRow[]>;
+  /** The same bars as an Apache Arrow table (numbers as Float64, symbol/source dictionary-encoded). */
+  getDailyBarsArrow(q: DailyBarsQuery): Promise<arrow.Table>;
   /** Any read-only SQL over the views `daily_bars` and `symbols`, with `?` parameters. */
   sql<T = Record<string, unknown>>(query: string, params?: DuckDBValue[]): Promise<T[]>;
   /** Run a query and write its result to a local file. */
@@ -120,6 +123,12 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     return reader.getRowObjectsJS().map(plain) as T[];
   }
 
+  async function dailyColumns(q: DailyBarsQuery) {
+    const { text, params } = dailyBarsSql(q);
+    const reader = await conn.runAndReadAll(text, params);
+    return { names: reader.columnNames(), cols: reader.getColumnsJS(), length: reader.currentRowCount };
+  }
+
   function dailyBarsSql(q: DailyBarsQuery): { text: string; params: DuckDBValue[] } {
     const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
     if (symbols.length === 0) throw new RangeError("Cannot query daily bars: no symbols given");
@@ -154,18 +163,31 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
 
   return {
     async getDailyBars(q) {
-      const { text, params } = dailyBarsSql(q);
-      const reader = await conn.runAndReadAll(text, params);
+      const { names, cols, length } = await dailyColumns(q);
       // Column-wise conversion then one object per row is ~5x faster than getRowObjectsJS().
-      const names = reader.columnNames();
-      const cols = reader.getColumnsJS();
-      const rows = new Array<DailyBarRow>(reader.currentRowCount);
+      const rows = new Array<DailyBarRow>(length);
       for (let i = 0; i < rows.length; i++) {
         const row: Record<string, unknown> = {};
         for (let k = 0; k < names.length; k++) row[names[k]] = cols[k][i];
         rows[i] = row as unknown as DailyBarRow;
       }
       return rows;
+    },
+    async getDailyBarsArrow(q) {
+      const { names, cols } = await dailyColumns(q);
+      const vectors: Record<string, arrow.Vector> = {};
+      names.forEach((name, k) => {
+        const col = cols[k];
+        vectors[name] = typeof col[0] === "number"
+          ? arrow.makeVector(Float64Array.from(col as number[]))
+          : arrow.vectorFromArray(
+            col as string[],
+            name === "symbol" || name === "source"
+              ? new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())
+              : new arrow.Utf8(),
+          );
+      });
+      return new arrow.Table(vectors);
     },
     sql,
     dailyBarsSql,

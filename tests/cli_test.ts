@@ -62,3 +62,21 @@ Deno.test("main(runs) lists the demo's run and every command answers --help", as
   const p = JSON.parse(providers.out);
   assert.ok(p.providers.some((x: { provider: string; calls: number }) => x.provider === "yahoo" && x.calls === 5));
 });
+
+Deno.test("getDailyBarsArrow() returns the same bars as getDailyBars() as an Arrow table", async () => {
+  const { store } = await makeDemoLake();
+  const { openLake } = await import("../lake/query.ts");
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  try {
+    const q = { symbols: ["MSFT", "NVDA"], start: "2024-06-03", end: "2024-06-14" };
+    const rows = await lake.getDailyBars(q);
+    const table = await lake.getDailyBarsArrow(q);
+    assert.equal(table.numRows, rows.length);
+    assert.equal(table.numRows, 20);
+    assert.deepEqual(Array.from(table.getChild("close")!.toArray()), rows.map((r) => r.close));
+    assert.equal(table.getChild("symbol")!.get(19), "NVDA");
+    assert.equal(String(table.schema.fields.find((f) => f.name === "symbol")!.type), "Dictionary<Int32, Utf8>");
+  } finally {
+    lake.close();
+  }
+});
