@@ -50,7 +50,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     await withDashboard(async (base, page, blocked, demo) => {
-      await rendered(page, `${base}/?page=symbol&symbol=AAPL&start=2024-06-03&end=2024-09-30`, "symbol");
+      await rendered(page, `${base}/?page=symbol&symbol=AAPL&start=2024-06-03&end=2024-09-30&adjusted=0`, "symbol");
       for (const id of ["price-chart", "volume-chart", "rsi-chart", "macd-chart"]) {
         assert.ok(await page.locator(`#${id} svg`).count() >= 1, `${id} has an SVG`);
       }

@@ -29,7 +29,8 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
   const startIn = h("input", { id: "start", type: "date", value: getParam("start", yearBefore) });
   const endIn = h("input", { id: "end", type: "date", value: getParam("end", last) });
   const adjustedIn = h("input", { id: "adjusted", type: "checkbox" });
-  adjustedIn.checked = getParam("adjusted") === "1";
+  // Adjusted by default: indicators over as-traded prices jump at every split.
+  adjustedIn.checked = getParam("adjusted", "1") === "1";
   const overlaysIn = h("input", { id: "overlays", type: "checkbox" });
   overlaysIn.checked = getParam("overlays", "1") === "1";
   const list = h("datalist", { id: "symbols" });
@@ -62,7 +63,7 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
       symbol,
       start: startIn.value,
       end: endIn.value,
-      adjusted: adjustedIn.checked ? "1" : "",
+      adjusted: adjustedIn.checked ? "1" : "0",
       overlays: overlaysIn.checked ? "1" : "0",
     });
     loading(out, `Loading ${symbol}`);
