@@ -63,6 +63,8 @@ function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
 
+const NUMERIC_COLUMNS = new Set(["open", "high", "low", "close", "adj_close", "volume", "dividend", "split_ratio"]);
+
 /** Convert DuckDB's JS values (bigint, decimals as numbers, Date) to plain JSON-friendly values. */
 function plain(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -177,8 +179,8 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       const { names, cols } = await dailyColumns(q);
       const vectors: Record<string, arrow.Vector> = {};
       names.forEach((name, k) => {
-        const col = cols[k];
-        vectors[name] = typeof col[0] === "number"
+        const col = cols[k] ?? [];
+        vectors[name] = NUMERIC_COLUMNS.has(name)
           ? arrow.makeVector(Float64Array.from(col as number[]))
           : arrow.vectorFromArray(
             col as string[],

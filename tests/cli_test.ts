@@ -80,3 +80,19 @@ Deno.test("getDailyBarsArrow() returns the same bars as getDailyBars() as an Arr
     lake.close();
   }
 });
+
+Deno.test("getDailyBarsArrow() on an empty lake returns an empty table with the columns", async () => {
+  const { openLake } = await import("../lake/query.ts");
+  const { createLocalStore } = await import("../lake/store_local.ts");
+  const lake = await openLake({
+    store: createLocalStore(await Deno.makeTempDir()),
+    cacheDir: await Deno.makeTempDir(),
+  });
+  try {
+    const table = await lake.getDailyBarsArrow({ symbols: ["AAPL"] });
+    assert.equal(table.numRows, 0);
+    assert.ok(table.schema.fields.some((f) => f.name === "close"));
+  } finally {
+    lake.close();
+  }
+});
