@@ -21,9 +21,10 @@ export interface RawMeta {
   request?: Record<string, unknown>;
 }
 
-/** What the raw layer needs of a reply (structurally the same as the sources' RawResponse). */
+/** A provider reply as the raw layer stores it. */
 export interface RawReply {
   provider: string;
+  /** The request URL with credentials removed. */
   url: string;
   status: number;
   contentType: string;

@@ -3,18 +3,11 @@
  * out of the recorded URL, and one error type that callers branch on.
  * @module
  */
+import type { RawReply } from "../../lake/raw.ts";
 import { redactUrl } from "../log.ts";
 
-/** A provider reply exactly as received, plus what the raw layer records about the request. */
-export interface RawResponse {
-  provider: string;
-  /** The request URL with credentials removed. */
-  url: string;
-  status: number;
-  contentType: string;
-  body: Uint8Array;
-  fetchedAt: Date;
-  requestId: string;
+/** A provider reply exactly as received (what the raw layer stores), plus its latency. */
+export interface RawResponse extends RawReply {
   latencyMs: number;
 }
 
