@@ -207,3 +207,42 @@ Deno.test("ingestDaily() refuses hostile symbols and impossible ranges before wr
   assert.equal(await main(["ingest", "--symbols", "AAPL", "--from", "2024-13-01", "--lake", root]), 2);
   assert.deepEqual(await store.list(""), []);
 });
+
+Deno.test("ingestDaily() on a disk that fills up fails with a clear error, loses nothing, and a rerun completes", async () => {
+  await withReplay(async (url) => {
+    const root = await Deno.makeTempDir();
+    const local = createLocalStore(root);
+    let writesLeft = 12;
+    // The same store, except that it runs out of space after a few writes, as a full disk does.
+    const filling = {
+      ...local,
+      async put(key: string, body: Uint8Array | string) {
+        if (--writesLeft < 0) throw new Deno.errors.WriteZero(`No space left on device (os error 28) writing ${key}`);
+        await local.put(key, body);
+      },
+    };
+    const opts = {
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: url, now: NOW }),
+      symbols: ["AAPL", "MSFT", "NVDA", "S0001", "S0002", "S0003"],
+      from: "2024-01-02",
+      to: "2024-03-28",
+      now: NOW,
+    };
+    // 1 checkpoint + 3 writes per symbol (raw, its metadata, staging): the 4th symbol hits the full
+    // disk and is recorded as failed, then the curated write fails and stops the run.
+    await assert.rejects(ingestDaily({ ...opts, store: filling }), /No space left on device/);
+    assert.ok((await local.list("")).every((o) => !o.key.includes(".tmp-")), "no temp file visible");
+    for (const o of await local.list("curated/")) {
+      const bytes = (await local.get(o.key))!;
+      assert.deepEqual([...bytes.slice(0, 4)], [...bytes.slice(-4)], `${o.key} is a whole Parquet file`);
+    }
+    const second = await ingestDaily({ ...opts, store: local });
+    assert.equal(second.resumed, true);
+    assert.equal(second.symbols_skipped, 3, "the three symbols staged before the disk filled are not fetched again");
+    assert.equal(second.symbols_ok, 6);
+    const rows = await curatedRows(root);
+    assert.equal(rows.length, 6 * 61, "61 NYSE sessions in 2024 Q1 up to 03-28");
+    assert.equal(new Set(rows.map((r) => `${r.symbol} ${r.date}`)).size, rows.length);
+  });
+});
