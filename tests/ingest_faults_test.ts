@@ -54,44 +54,53 @@ Deno.test("ingestDaily() with 20% faulty Yahoo replies lands only clean rows and
     rates: { http429: 0.04, http5xx: 0.04, malformed: 0.04, truncated: 0.04, html: 0.04 },
   });
   const replay = await startReplayServer({ now: NOW, middleware: [faults.middleware] });
+  // For the rerun, Yahoo is down altogether: whatever is still missing must come from Alpha Vantage.
+  const yahooDown = faultInjection({ paths: ["/v8/"], rates: { http5xx: 1 } });
+  const replayDown = await startReplayServer({ now: NOW, middleware: [yahooDown.middleware] });
   try {
     const root = await Deno.makeTempDir();
     const store = createLocalStore(root);
-    const run = () => {
+    const run = (url: string, withFailover: boolean) => {
       const net = createProviderNet({ store, limits: FAST_LIMITS, quotas: {}, breaker: { failureThreshold: 50 } });
+      const yahoo = yahooDailySource({ baseUrl: url, now: NOW });
+      const av = alphaVantageDailySource(createAlphaVantageClient({ baseUrl: url, apiKey: "test" }));
       return ingestDaily({
         store,
         engine: createWasmEngine(),
-        source: [
-          yahooDailySource({ baseUrl: replay.url, now: NOW }),
-          alphaVantageDailySource(createAlphaVantageClient({ baseUrl: replay.url, apiKey: "test" })),
-        ],
+        source: withFailover ? [yahoo, av] : [yahoo],
         net: { router: net.router, clock: net.clock, retry: FAST_RETRY },
         symbols,
         ...range,
         now: NOW,
       });
     };
-    const first = await run();
+    const first = await run(replay.url, false);
     const injected = Object.values(faults.stats().faults).reduce((a, b) => a + b, 0);
     assert.ok(injected >= 5, `faults injected: ${JSON.stringify(faults.stats())}`);
+    assert.ok(first.symbols_failed > 0, "malformed, truncated and HTML replies are recorded, not retried");
     assert.equal(first.symbols_ok + first.symbols_failed, 40);
-    for (const f of first.failures) {
-      assert.ok(f.reason.length > 0 && f.message.length > 0, "every failure has a reason");
-    }
+    assert.ok(first.failures.every((f) => f.reason.length > 0 && f.message.length > 0), "every failure says why");
 
     const want = new Set((await ohlcv(cleanRoot)).map((r) => r.k));
     const got = await ohlcv(root);
     assert.ok(got.every((r) => want.has(r.k)), "every curated row equals the fault-free market's row");
-    assert.ok(got.some((r) => r.source === "alphavantage"), "failover served some symbols from Alpha Vantage");
 
-    const rerun = await run();
-    const after = await ohlcv(root);
+    const rerun = await run(replayDown.url, true);
+    assert.equal(rerun.resumed, true);
+    assert.equal(rerun.symbols_skipped, first.symbols_ok, "only the failed symbols are fetched again");
     assert.equal(rerun.symbols_failed, 0, JSON.stringify(rerun.failures));
+    const after = await ohlcv(root);
     assert.equal(after.length, want.size, "the rerun filled every gap");
+    assert.ok(after.every((r) => want.has(r.k)));
+    assert.equal(
+      after.filter((r) => r.source === "alphavantage").length,
+      first.symbols_failed * 61,
+      "failover rows carry their provider",
+    );
     assert.equal(new Set(after.map((r) => r.k)).size, after.length, "no duplicates");
   } finally {
     await replay.close();
+    await replayDown.close();
   }
 });
 

@@ -308,7 +308,9 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
       rejected: rejections.length,
     },
   });
-  await store.delete(cpKey);
+  // With failures the checkpoint stays, so a rerun with the same parameters fetches only the
+  // symbols that are still missing; a clean run closes it.
+  if (failures.length === 0) await store.delete(cpKey);
   log.info("ingest.done", { ...summary, failures: failures.length, rejections: rejections.length });
   return summary;
 }
