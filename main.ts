@@ -415,6 +415,10 @@ export async function main(args: string[]): Promise<number> {
       console.error(`error: ${(e as Error).message}`);
       return 2;
     }
+    if (e instanceof Deno.errors.AddrInUse) {
+      console.error(`error: ${(e as Error).message}: set PORT (or --port) to a free port`);
+      return 1;
+    }
     throw e;
   }
 }
