@@ -279,6 +279,22 @@ function dailySources(config: Config) {
   return [yahoo, alphaVantageDailySource(av)];
 }
 
+commands.indicators = {
+  summary: "Recompute the indicators_daily table (SMA, Bollinger, RSI, MACD) from the curated bars",
+  usage: "indicators [--lake DIR|s3://...]",
+  options: { lake: lakeOption },
+  async run(flags, config) {
+    const { computeIndicatorTables } = await import("./pipelines/jobs/compute_indicators.ts");
+    const r = await computeIndicatorTables({
+      store: openStore(withLake(config, flags).lake),
+      engine: await createEngine("wasm"),
+      log: createLogger(),
+    });
+    console.log(`indicators: ${r.rows} rows for ${r.symbols} symbols in ${r.partitions} partitions`);
+    return r.rows === 0 ? 1 : 0;
+  },
+};
+
 commands.providers = {
   summary: "Show each provider's health, latency, error rate, breaker state and quota left",
   usage: "providers [--json]",

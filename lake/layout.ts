@@ -7,7 +7,7 @@
 import { assertKey } from "./store.ts";
 
 /** Names of the curated tables, as exposed to SQL. */
-export const CURATED_TABLES = ["daily_bars"] as const;
+export const CURATED_TABLES = ["daily_bars", "indicators_daily"] as const;
 export type CuratedTable = typeof CURATED_TABLES[number];
 
 /** Checked key builder: every key the lake writes passes through here. */
@@ -35,6 +35,8 @@ export const layout = {
   /** The curated daily bars of one calendar year: one object per partition. */
   dailyBarsPartition: (year: number) => key("curated", "daily_bars", `year=${year}`, "data.parquet"),
   dailyBarsPrefix: "curated/daily_bars/",
+  /** Indicators per symbol and day, one object per year like the bars they come from. */
+  indicatorsPartition: (year: number) => key("curated", "indicators_daily", `year=${year}`, "data.parquet"),
   curatedPrefix: (table: CuratedTable) => key("curated", table) + "/",
 
   /** The symbol master. */

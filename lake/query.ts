@@ -8,6 +8,7 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb
 import * as arrow from "apache-arrow";
 import { cacheObjects } from "./cache.ts";
 import { layout } from "./layout.ts";
+import { INDICATORS_DAILY } from "./schemas/indicators_daily.ts";
 import type { ObjectStore } from "./store.ts";
 import { canonicalSymbol } from "./symbol.ts";
 
@@ -43,7 +44,7 @@ export interface Lake {
   getDailyBars(q: DailyBarsQuery): Promise<DailyBarRow[]>;
   /** The same bars as an Apache Arrow table (numbers as Float64, symbol/source dictionary-encoded). */
   getDailyBarsArrow(q: DailyBarsQuery): Promise<arrow.Table>;
-  /** Any read-only SQL over the views `daily_bars` and `symbols`, with `?` parameters. */
+  /** Any read-only SQL over the views `daily_bars`, `indicators_daily` and `symbols`, with `?` parameters. */
   sql<T = Record<string, unknown>>(query: string, params?: DuckDBValue[]): Promise<T[]>;
   /** Run a query and write its result to a local file. */
   exportQuery(query: string, params: DuckDBValue[], format: ExportFormat, outPath: string): Promise<number>;
@@ -110,6 +111,15 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
         NULL::DECIMAL(18,4) AS low, NULL::DECIMAL(18,4) AS close, NULL::DECIMAL(18,4) AS adj_close, NULL::BIGINT AS volume,
         NULL::DECIMAL(18,6) AS dividend, NULL::DOUBLE AS split_ratio, NULL::VARCHAR AS source,
         NULL::TIMESTAMP AS ingested_at, NULL::VARCHAR AS raw_ref WHERE false`,
+    );
+    const indicators = (await store.list(layout.curatedPrefix("indicators_daily"))).map((o) => o.key)
+      .filter((k) => k.endsWith(".parquet"));
+    await view(
+      "indicators_daily",
+      indicators,
+      `SELECT NULL::VARCHAR AS symbol, NULL::DATE AS date, ${
+        INDICATORS_DAILY.slice(2).map((c) => `NULL::DOUBLE AS ${c.name}`).join(", ")
+      } WHERE false`,
     );
     const hasSymbols = !!(await store.head(layout.symbols));
     await view(

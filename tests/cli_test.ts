@@ -53,7 +53,20 @@ Deno.test("main(runs) lists the demo's run and every command answers --help", as
   const { root } = await makeDemoLake();
   const runs = await capture(() => main(["runs", "--lake", root]));
   assert.match(runs.out, /ingest_daily ok: 5\/5 ok/);
-  for (const cmd of ["ingest", "query", "runs", "symbols", "serve", "demo", "replay", "providers", "backfill"]) {
+  for (
+    const cmd of [
+      "ingest",
+      "query",
+      "runs",
+      "symbols",
+      "serve",
+      "demo",
+      "replay",
+      "providers",
+      "backfill",
+      "indicators",
+    ]
+  ) {
     const help = await capture(() => main([cmd, "--help"]));
     assert.equal(help.code, 0, cmd);
     assert.match(help.out, /usage: deno task /, cmd);

@@ -13,6 +13,7 @@ import { CURATED_TABLES, layout } from "../lake/layout.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { listRuns } from "../lake/runs.ts";
 import { DAILY_BARS } from "../lake/schemas/daily_bars.ts";
+import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
 import { SYMBOLS } from "../lake/schemas/symbols.ts";
 import type { SymbolRow } from "../lake/schemas/symbols.ts";
 import type { ObjectStore } from "../lake/store.ts";
@@ -128,7 +129,7 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
       const files = (await store.list(layout.curatedPrefix(table))).filter((o) => o.key.endsWith(".parquet"));
       tables.push({
         name: table,
-        columns: DAILY_BARS,
+        columns: table === "daily_bars" ? DAILY_BARS : INDICATORS_DAILY,
         files: files.map((f) => ({ key: f.key, url: `/lake/${f.key}`, size: f.size })),
       });
     }

@@ -15,6 +15,7 @@ import { refreshSymbols } from "./refresh_symbols.ts";
 import { DEMO_UNIVERSE } from "./universe.ts";
 import { createProviderNet } from "./provider_net.ts";
 import { saveProviderHealth } from "./provider_state.ts";
+import { computeIndicatorTables } from "./compute_indicators.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "../sources/alphavantage/client.ts";
 
 export interface DemoResult {
@@ -72,6 +73,7 @@ export async function runDemoPipeline(
       now,
     });
     await saveProviderHealth(store, await net.snapshot());
+    await computeIndicatorTables({ store, engine, log });
     return { store, config, symbols: symbolsResult, ingest, replayUrl: replay.url, close: replay.close };
   } catch (e) {
     await replay.close();
