@@ -13,7 +13,8 @@ import { ingestDaily } from "./pipelines/jobs/ingest_daily.ts";
 import { resolveUniverse } from "./pipelines/jobs/universe.ts";
 import { listRuns } from "./lake/runs.ts";
 import { createEngine } from "./pipelines/jobs/engine_choice.ts";
-import { yahooDailySource } from "./pipelines/jobs/daily_sources.ts";
+import { DAILY_PARSERS, yahooDailySource } from "./pipelines/jobs/daily_sources.ts";
+import { rebuildDailyBars } from "./pipelines/jobs/rebuild_daily.ts";
 import { createProviderNet } from "./pipelines/jobs/provider_net.ts";
 import { loadProviderHealth, saveProviderHealth } from "./pipelines/jobs/provider_state.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "./pipelines/sources/alphavantage/client.ts";
@@ -93,6 +94,49 @@ const commands: Record<string, Command> = {
         for (const f of summary.failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
       }
       return summary.symbols_ok === 0 ? 1 : 0;
+    },
+  },
+  rebuild: {
+    summary: "Rebuild curated daily bars from the raw layer alone (after a parser fix, or to check lineage)",
+    usage: "rebuild [--provider yahoo|alphavantage] [--workers N] [--json]",
+    options: {
+      provider: { type: "string", help: "whose stored replies to parse again (default yahoo)" },
+      workers: { type: "string", help: "parse and encode on N workers (default: one per core)" },
+      lake: lakeOption,
+      json: { type: "boolean", help: "print the summary as JSON" },
+    },
+    async run(flags, config) {
+      config = withLake(config, flags);
+      const provider = String(flags.provider ?? "yahoo");
+      if (!(provider in DAILY_PARSERS)) {
+        throw new RangeError(`Cannot rebuild '${provider}': expected one of ${Object.keys(DAILY_PARSERS).join(", ")}`);
+      }
+      const workers = flags.workers === undefined ? navigator.hardwareConcurrency : Number(flags.workers);
+      if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`Cannot use --workers ${flags.workers}`);
+      const engine = await createEngine("wasm", { workers });
+      const started = performance.now();
+      try {
+        const summary = await rebuildDailyBars({
+          store: openStore(config.lake),
+          engine,
+          provider: provider as keyof typeof DAILY_PARSERS,
+          workers,
+          log: createLogger(),
+        });
+        const seconds = (performance.now() - started) / 1000;
+        if (flags.json) console.log(JSON.stringify({ ...summary, elapsed_s: seconds }, null, 2));
+        else {
+          console.log(
+            `rebuild: ${summary.replies} replies, ${summary.bars} bars (${Math.round(summary.bars / seconds)}/s);` +
+              ` ${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged,` +
+              ` ${summary.rejected} rejected; ${summary.partitions_written} partitions written`,
+          );
+          for (const f of summary.failed) console.log(`  failed ${f.raw_ref}: ${f.message}`);
+        }
+        return summary.failed.length === summary.replies && summary.replies > 0 ? 1 : 0;
+      } finally {
+        engine.close();
+      }
     },
   },
   query: {

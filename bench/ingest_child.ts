@@ -5,19 +5,21 @@
  * @module
  */
 import { createLocalStore } from "../lake/store_local.ts";
-import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { createEngine } from "../pipelines/jobs/engine_choice.ts";
 import { rebuildDailyBars } from "../pipelines/jobs/rebuild_daily.ts";
 
 const [root, engineName = "wasm"] = Deno.args;
 const store = createLocalStore(root);
-const engine = await createEngine(engineName);
+const workers = Number(Deno.env.get("BENCH_WORKERS") ?? navigator.hardwareConcurrency);
+const engine = await createEngine(engineName, { workers });
 const started = performance.now();
 const summary = await rebuildDailyBars({
   store,
   engine,
-  source: yahooDailySource({ baseUrl: "http://unused.invalid" }),
+  provider: "yahoo",
+  workers,
 });
+engine.close();
 const ms = performance.now() - started;
 const status = await Deno.readTextFile("/proc/self/status");
 const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);

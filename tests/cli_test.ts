@@ -94,6 +94,28 @@ Deno.test("getDailyBarsArrow() returns the same bars as getDailyBars() as an Arr
   }
 });
 
+Deno.test("getDailyBars() rows equal its own export SQL, as traded and adjusted (NVDA's 10:1 split on 2024-06-10)", async () => {
+  const { store } = await makeDemoLake();
+  const { openLake } = await import("../lake/query.ts");
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  try {
+    for (const adjusted of [false, true]) {
+      // Lower-case and repeated input symbols are canonicalised; rows come back sorted by symbol.
+      const q = { symbols: ["nvda", "MSFT", "NVDA"], start: "2024-06-03", end: "2024-06-14", adjusted };
+      const rows = await lake.getDailyBars(q);
+      const { text, params } = lake.dailyBarsSql(q);
+      assert.deepEqual(rows, await lake.sql(text, params), `adjusted=${adjusted}`);
+      assert.deepEqual([...new Set(rows.map((r) => r.symbol))], ["MSFT", "NVDA"]);
+      const nvda = Object.fromEntries(rows.filter((r) => r.symbol === "NVDA").map((r) => [r.date, r]));
+      const ratio = nvda["2024-06-07"].close / nvda["2024-06-10"].close;
+      if (adjusted) assert.ok(ratio > 0.9 && ratio < 1.1, `adjusted closes are continuous: ${ratio}`);
+      else assert.ok(ratio > 9 && ratio < 11, `as traded, the split shows: ${ratio}`);
+    }
+  } finally {
+    lake.close();
+  }
+});
+
 Deno.test("getDailyBarsArrow() on an empty lake returns an empty table with the columns", async () => {
   const { openLake } = await import("../lake/query.ts");
   const { createLocalStore } = await import("../lake/store_local.ts");

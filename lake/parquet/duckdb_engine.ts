@@ -121,5 +121,9 @@ export function createDuckDbEngine(): ParquetEngine {
         await Deno.remove(dir, { recursive: true });
       }
     },
+    close() {
+      conn?.then((c) => c.closeSync());
+      conn = undefined;
+    },
   };
 }

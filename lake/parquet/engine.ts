@@ -11,6 +11,8 @@ export interface ParquetEngine {
   encode(batch: Batch, spec: TableSpec, options?: EncodeOptions): Promise<Uint8Array>;
   /** Decode a Parquet file written for `spec` back into a batch. */
   decode(bytes: Uint8Array, spec: TableSpec): Promise<Batch>;
+  /** Release workers or connections the engine holds. */
+  close(): void;
 }
 
 export interface EncodeOptions {

@@ -17,6 +17,8 @@ export interface ColumnSpec {
   name: string;
   type: ColumnType;
   nullable?: boolean;
+  /** Min/max statistics for pruning (default on); off for long strings nobody filters on. */
+  statistics?: boolean;
 }
 
 /** A table's column list, in file order. */

@@ -22,7 +22,7 @@ export const DAILY_BARS: TableSpec = [
   { name: "split_ratio", type: "double" },
   { name: "source", type: "varchar" },
   { name: "ingested_at", type: "timestamp" },
-  { name: "raw_ref", type: "varchar" },
+  { name: "raw_ref", type: "varchar", statistics: false },
 ];
 
 const price = z.number().finite().positive();

@@ -176,6 +176,10 @@ export async function curateDailyBars(
     const x = String(a.columns.symbol[0]), y = String(b.columns.symbol[0]);
     return x < y ? -1 : x > y ? 1 : 0;
   };
+  // Up to two partitions are encoded and written at once: with a pooled engine the encodes run
+  // on other cores while the next partition is merged here.
+  const writing = new Set<Promise<void>>();
+  let failure: unknown;
   for (const year of [...byYear.keys()].sort((a, b) => a - b)) {
     // In symbol order, so that a fresh partition arrives already sorted.
     const parts = byYear.get(year)!.sort(bySymbol);
@@ -189,9 +193,16 @@ export async function curateDailyBars(
     totals.updated += merged.updated;
     totals.unchanged += merged.unchanged;
     if (merged.inserted + merged.updated === 0) continue;
-    await store.put(key, await engine.encode(merged.batch, DAILY_BARS));
-    totals.partitions_written++;
+    const write: Promise<void> = engine.encode(merged.batch, DAILY_BARS)
+      .then((b) => store.put(key, b))
+      .then(() => void totals.partitions_written++, (e) => void (failure ??= e))
+      .finally(() => writing.delete(write));
+    writing.add(write);
+    if (writing.size >= 2) await Promise.race(writing);
+    if (failure) break;
   }
+  await Promise.all(writing);
+  if (failure) throw failure;
   return totals;
 }
 

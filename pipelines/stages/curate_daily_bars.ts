@@ -49,16 +49,19 @@ export function checkDailyBars(b: Batch): { good: Uint32Array; rejected: Rejecti
   return { good: good.subarray(0, n), rejected };
 }
 
-/** Rows `[start, end)` of `b` as a new batch (a copy, not a view). */
+/** Rows `[start, end)` of `b`; numeric columns are views sharing `b`'s memory. */
 function sliceRows(b: Batch, start: number, end: number): Batch {
   const columns: Record<string, Column> = {};
-  for (const [name, col] of Object.entries(b.columns)) columns[name] = col.slice(start, end);
+  for (const [name, col] of Object.entries(b.columns)) {
+    columns[name] = col instanceof Float64Array ? col.subarray(start, end) : col.slice(start, end);
+  }
   return { length: end - start, columns };
 }
 
 /**
  * `b`'s rows grouped by calendar year of `date`, in year order. A batch whose dates ascend (one
- * symbol's fetch) splits into contiguous slices; any other order falls back to a gather.
+ * symbol's fetch) splits into contiguous slices (views: copy before mutating); any other order
+ * falls back to a gather.
  */
 export function splitByYear(b: Batch): Map<number, Batch> {
   const dates = b.columns.date as Float64Array;

@@ -302,16 +302,19 @@ export function alphaVantageDailySource(client: ReturnType<typeof createAlphaVan
     dataset: "daily_adjusted",
     fetch: (symbol: string) =>
       client.dailyAdjusted(symbol.replaceAll(".", "-"), { outputsize: "full", datatype: "csv" }),
-    parse(reply: RawResponse, symbol: string, range: { fromDay: number; toDay: number }) {
-      if (reply.status !== 200) {
-        throw new ProviderError(`Cannot fetch Alpha Vantage daily bars for '${symbol}': HTTP ${reply.status}`, {
-          provider: "alphavantage",
-          status: reply.status,
-          retriable: reply.status === 429 || reply.status >= 500,
-          reason: reply.status === 429 ? "rate_limited" : reply.status >= 500 ? "server_error" : "client_error",
-        });
-      }
-      return parseDailyAdjustedCsv(new TextDecoder().decode(reply.body), symbol, range);
-    },
+    parse: parseAlphaVantageDaily,
   };
+}
+
+/** Alpha Vantage's parse step alone: a stored daily-adjusted CSV reply -> daily bars. */
+export function parseAlphaVantageDaily(reply: RawResponse, symbol: string, range: { fromDay: number; toDay: number }) {
+  if (reply.status !== 200) {
+    throw new ProviderError(`Cannot fetch Alpha Vantage daily bars for '${symbol}': HTTP ${reply.status}`, {
+      provider: "alphavantage",
+      status: reply.status,
+      retriable: reply.status === 429 || reply.status >= 500,
+      reason: reply.status === 429 ? "rate_limited" : reply.status >= 500 ? "server_error" : "client_error",
+    });
+  }
+  return parseDailyAdjustedCsv(new TextDecoder().decode(reply.body), symbol, range);
 }

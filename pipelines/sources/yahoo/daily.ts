@@ -77,7 +77,6 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     }
     picked = [...byDay.keys()].sort((a, b) => a - b).map((d) => byDay.get(d)!);
   }
-  const present = new Set(picked.map((i) => dayOfBar[i]));
   const n = picked.length;
   const cols = {
     symbol: new Array<string | null>(n),
@@ -127,13 +126,13 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     cols.source[out] = isReal(ts[i]) ? "yahoo" : "simulated";
     out++;
   }
-  for (const day of dividendOn.keys()) {
-    if (day >= opts.fromDay && day <= opts.toDay && !present.has(day)) {
-      warnings.push(`dividend on ${isoDay(day)} has no bar`);
-    }
+  if (dividendOn.size) {
+    const unmatched = new Set([...dividendOn.keys()].filter((d) => d >= opts.fromDay && d <= opts.toDay));
+    for (let i = 0; i < out; i++) unmatched.delete(cols.date[i]);
+    for (const day of unmatched) warnings.push(`dividend on ${isoDay(day)} has no bar`);
   }
   const columns: Batch["columns"] = {};
-  for (const [k, v] of Object.entries(cols)) columns[k] = v instanceof Float64Array ? v.slice(0, out) : v.slice(0, out);
+  for (const [k, v] of Object.entries(cols)) columns[k] = out === n ? v : v.slice(0, out);
   return { batch: { length: out, columns }, warnings };
 }
 

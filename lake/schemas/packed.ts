@@ -1,0 +1,67 @@
+/**
+ * A batch in a form that crosses a worker boundary cheaply: numbers stay typed arrays (one
+ * memcpy), strings become a dictionary plus int keys instead of millions of cloned strings.
+ * @module
+ */
+import type { Batch, Column } from "./columns.ts";
+
+/** Strings as indices into `dict`; -1 is null. */
+export interface PackedStrings {
+  dict: string[];
+  keys: Int32Array;
+}
+
+export interface PackedBatch {
+  length: number;
+  columns: Record<string, Float64Array | PackedStrings>;
+}
+
+/** Dictionary-encode a string column. */
+export function packStrings(col: (string | null)[]): PackedStrings {
+  const ids = new Map<string, number>();
+  const keys = new Int32Array(col.length);
+  let last: string | null = null, lastId = -1;
+  for (let i = 0; i < col.length; i++) {
+    const s = col[i];
+    // Runs of one value are the rule (symbol, raw_ref), so the previous value is checked first.
+    if (s === last) keys[i] = lastId;
+    else if (s === null) keys[i] = lastId = -1, last = null;
+    else {
+      let id = ids.get(s);
+      if (id === undefined) ids.set(s, id = ids.size);
+      keys[i] = lastId = id;
+      last = s;
+    }
+  }
+  return { dict: [...ids.keys()], keys };
+}
+
+export function unpackStrings({ dict, keys }: PackedStrings): (string | null)[] {
+  const out = new Array<string | null>(keys.length);
+  for (let i = 0; i < keys.length; i++) out[i] = keys[i] < 0 ? null : dict[keys[i]];
+  return out;
+}
+
+/** Pack `b`. Numeric columns are shared, not copied; a view into a larger buffer is compacted. */
+export function packBatch(b: Batch): PackedBatch {
+  const columns: PackedBatch["columns"] = {};
+  for (const [name, col] of Object.entries(b.columns)) {
+    columns[name] = col instanceof Float64Array
+      ? (col.byteLength === col.buffer.byteLength ? col : col.slice())
+      : packStrings(col);
+  }
+  return { length: b.length, columns };
+}
+
+export function unpackBatch(p: PackedBatch): Batch {
+  const columns: Record<string, Column> = {};
+  for (const [name, col] of Object.entries(p.columns)) {
+    columns[name] = col instanceof Float64Array ? col : unpackStrings(col);
+  }
+  return { length: p.length, columns };
+}
+
+/** The buffers of `p`, to transfer rather than copy. Only for batches the sender drops. */
+export function packedBuffers(p: PackedBatch): ArrayBuffer[] {
+  return Object.values(p.columns).map((c) => (c instanceof Float64Array ? c.buffer : c.keys.buffer) as ArrayBuffer);
+}

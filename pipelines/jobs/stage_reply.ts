@@ -1,0 +1,55 @@
+/**
+ * One stored raw reply -> validated daily bars with lineage: the per-reply step of a rebuild,
+ * shared by the inline path and the parse workers.
+ * @module
+ */
+import type { RawMeta } from "../../lake/raw.ts";
+import { type Batch, takeRows } from "../../lake/schemas/columns.ts";
+import { packBatch, type PackedBatch, packedBuffers } from "../../lake/schemas/packed.ts";
+import type { RawResponse } from "../sources/http.ts";
+import { checkDailyBars, type Rejection } from "../stages/curate_daily_bars.ts";
+import { DAILY_PARSERS } from "./daily_sources.ts";
+
+export interface Staged {
+  batch: Batch;
+  rejected: Rejection[];
+}
+
+export function stageRawReply(
+  provider: keyof typeof DAILY_PARSERS,
+  key: string,
+  meta: RawMeta,
+  body: Uint8Array,
+): Staged {
+  const symbol = String(meta.request?.symbol ?? "");
+  const range = { fromDay: Number(meta.request?.from_day ?? 0), toDay: Number(meta.request?.to_day ?? 1e6) };
+  const reply: RawResponse = {
+    provider: meta.provider,
+    url: meta.url,
+    status: meta.status,
+    contentType: meta.content_type,
+    body,
+    fetchedAt: new Date(meta.fetched_at),
+    requestId: meta.request_id,
+    latencyMs: 0,
+  };
+  const { batch } = DAILY_PARSERS[provider].parse(reply, symbol, range);
+  const lineaged: Batch = {
+    length: batch.length,
+    columns: {
+      ...batch.columns,
+      ingested_at: new Float64Array(batch.length).fill(Date.parse(meta.fetched_at)),
+      raw_ref: new Array(batch.length).fill(key),
+    },
+  };
+  const { good, rejected } = checkDailyBars(lineaged);
+  return { batch: rejected.length ? takeRows(lineaged, good) : lineaged, rejected };
+}
+
+/** What a parse worker sends back: the batch packed, its buffers listed for transfer. */
+export function packStaged(
+  { batch, rejected }: Staged,
+): [{ batch: PackedBatch; rejected: Rejection[] }, ArrayBuffer[]] {
+  const packed = packBatch(batch);
+  return [{ batch: packed, rejected }, packedBuffers(packed)];
+}

@@ -1,0 +1,95 @@
+/**
+ * Curated daily bars are a pure function of the raw layer: a rebuild from raw, inline or on
+ * workers, gives back exactly what the ingest wrote, and rerunning it changes nothing.
+ */
+import assert from "node:assert/strict";
+import { layout } from "../lake/layout.ts";
+import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
+import { openLake } from "../lake/query.ts";
+import { createLocalStore } from "../lake/store_local.ts";
+import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
+import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
+import { rebuildDailyBars } from "../pipelines/jobs/rebuild_daily.ts";
+import { startReplayServer } from "../pipelines/replay/server.ts";
+
+const NOW = () => new Date("2026-11-20T23:00:00Z");
+
+async function allRows(root: string) {
+  const lake = await openLake({ store: createLocalStore(root), cacheDir: await Deno.makeTempDir() });
+  try {
+    // ingested_at is left out: a rebuild stamps rows with the raw reply's fetch time.
+    return await lake.sql("SELECT * EXCLUDE (ingested_at) FROM daily_bars ORDER BY symbol, date");
+  } finally {
+    lake.close();
+  }
+}
+
+Deno.test("rebuildDailyBars() restores the ingested rows from raw, inline and on workers, and reruns add nothing", async () => {
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now: NOW });
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root);
+  try {
+    const ingest = await ingestDaily({
+      store,
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: replay.url, now: NOW }),
+      symbols: ["TSLA", "AAPL", "S0001", "S0002", "BRK-B"],
+      from: "2018-01-01",
+      to: "2021-12-31",
+      now: NOW,
+    });
+    assert.equal(ingest.symbols_failed, 0, JSON.stringify(ingest.failures));
+    const ingested = await allRows(root);
+    assert.ok(ingested.length > 4 * 5 * 250, `${ingested.length} rows`);
+
+    for (const workers of [0, 2]) {
+      await Deno.remove(`${root}/${layout.dailyBarsPrefix}`, { recursive: true });
+      const engine = createWasmEngine({ workers });
+      try {
+        const rebuilt = await rebuildDailyBars({ store, engine, provider: "yahoo", workers });
+        assert.deepEqual(rebuilt.failed, []);
+        assert.equal(rebuilt.inserted, ingested.length, `workers=${workers}`);
+        assert.deepEqual(await allRows(root), ingested, `workers=${workers}: rows equal the ingest's`);
+        const again = await rebuildDailyBars({ store, engine, provider: "yahoo", workers });
+        assert.deepEqual([again.inserted, again.updated, again.partitions_written], [0, 0, 0]);
+      } finally {
+        engine.close();
+      }
+    }
+  } finally {
+    await replay.close();
+  }
+});
+
+Deno.test("rebuildDailyBars() records an unreadable raw reply and rebuilds the rest", async () => {
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now: NOW });
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root);
+  try {
+    await ingestDaily({
+      store,
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: replay.url, now: NOW }),
+      symbols: ["S0001", "S0002"],
+      from: "2021-01-01",
+      to: "2021-03-31",
+      now: NOW,
+    });
+    const keys = (await store.list(layout.rawPrefix("yahoo", "chart_1d"))).map((o) => o.key)
+      .filter((k) => !k.endsWith(".meta.json"));
+    await store.put(keys[0], new TextEncoder().encode("<html>not json</html>"));
+    await Deno.remove(`${root}/${layout.dailyBarsPrefix}`, { recursive: true });
+    const engine = createWasmEngine({ workers: 2 });
+    try {
+      const rebuilt = await rebuildDailyBars({ store, engine, provider: "yahoo", workers: 2 });
+      assert.equal(rebuilt.failed.length, 1);
+      assert.equal(rebuilt.failed[0].raw_ref, keys[0]);
+      assert.match(rebuilt.failed[0].message, /not JSON/);
+      assert.ok(rebuilt.inserted > 50, `the other symbol landed: ${rebuilt.inserted}`);
+    } finally {
+      engine.close();
+    }
+  } finally {
+    await replay.close();
+  }
+});
