@@ -69,6 +69,10 @@ const NUMBERS = `open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low,
 const wireKeys = (symbolList: string) =>
   `list_position([${symbolList}], symbol)::INTEGER AS symbol_at, (date - DATE '1970-01-01')::INTEGER AS day`;
 
+/** Lineage strings (never null in curated rows) only where they change; the reader fills them forward. */
+const WIRE_LINEAGE = ["source", "raw_ref"]
+  .map((c) => `CASE WHEN ${c} IS DISTINCT FROM lag(${c}) OVER w THEN ${c} END AS ${c}`).join(", ");
+
 function querySymbols(q: DailyBarsQuery): string[] {
   const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
   if (symbols.length === 0) throw new RangeError("Cannot query daily bars: no symbols given");
@@ -77,7 +81,12 @@ function querySymbols(q: DailyBarsQuery): string[] {
 
 function concatColumn(parts: Column[], numeric: boolean, length: number): Column {
   if (parts.length === 1) return parts[0];
-  if (!numeric) return ([] as (string | null)[]).concat(...(parts as (string | null)[][]));
+  if (!numeric) {
+    const out = new Array<string | null>(length);
+    let off = 0;
+    for (const p of parts as (string | null)[][]) for (let i = 0; i < p.length; i++) out[off++] = p[i];
+    return out;
+  }
   const out = new Float64Array(length);
   let off = 0;
   for (const p of parts) out.set(p as Float64Array, off), off += p.length;
@@ -173,9 +182,11 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     if (q.start) params.push(q.start), where.push(`date >= $${params.length}::DATE`);
     if (q.end) params.push(q.end), where.push(`date <= $${params.length}::DATE`);
     const filter = where.join(" AND ");
+    const lineage = form === "wire" ? WIRE_LINEAGE : "source, raw_ref";
+    const window = form === "wire" ? "WINDOW w AS (ORDER BY symbol, date)" : "";
     if (!q.adjusted) {
       return {
-        text: `SELECT ${keys}, ${NUMBERS}, source, raw_ref FROM daily_bars WHERE ${filter} ORDER BY symbol, date`,
+        text: `SELECT ${keys}, ${NUMBERS}, ${lineage} FROM daily_bars WHERE ${filter} ${window} ORDER BY symbol, date`,
         params,
       };
     }
@@ -191,8 +202,8 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
           FROM daily_bars WHERE ${symbolFilter})
         SELECT ${keys}, round(open * f, 4)::DOUBLE AS open, round(high * f, 4)::DOUBLE AS high,
           round(low * f, 4)::DOUBLE AS low, adj_close::DOUBLE AS close, adj_close::DOUBLE AS adj_close,
-          round(volume * later_splits)::DOUBLE AS volume, dividend::DOUBLE AS dividend, split_ratio, source, raw_ref
-        FROM h WHERE ${dateFilter} ORDER BY symbol, date`,
+          round(volume * later_splits)::DOUBLE AS volume, dividend::DOUBLE AS dividend, split_ratio, ${lineage}
+        FROM h WHERE ${dateFilter} ${window} ORDER BY symbol, date`,
       params,
     };
   }
@@ -216,7 +227,8 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
           parts[k].push(out);
         } else {
           const out = new Array<string | null>(n);
-          for (let i = 0; i < n; i++) out[i] = vector.getItem(i) as string | null;
+          let last = (parts[k].at(-1) as (string | null)[] | undefined)?.at(-1) ?? null;
+          for (let i = 0; i < n; i++) out[i] = last = (vector.getItem(i) as string | null) ?? last;
           parts[k].push(out);
         }
       });
@@ -239,13 +251,33 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
 
   return {
     async getDailyBars(q) {
-      const { names, cols, length } = await dailyColumns(q);
-      const columns = names.map((n) => cols[n]);
+      const { cols, length } = await dailyColumns(q);
+      const text = (n: string) => cols[n] as string[], num = (n: string) => cols[n] as Float64Array;
+      const [symbol, date, source, rawRef] = [text("symbol"), text("date"), text("source"), text("raw_ref")];
+      const [open, high, low, close] = [num("open"), num("high"), num("low"), num("close")];
+      const [adjClose, volume, dividend, split] = [
+        num("adj_close"),
+        num("volume"),
+        num("dividend"),
+        num("split_ratio"),
+      ];
+      // One object literal shape for every row: V8 builds these several times faster than keyed writes.
       const rows = new Array<DailyBarRow>(length);
       for (let i = 0; i < length; i++) {
-        const row: Record<string, unknown> = {};
-        for (let k = 0; k < names.length; k++) row[names[k]] = columns[k][i];
-        rows[i] = row as unknown as DailyBarRow;
+        rows[i] = {
+          symbol: symbol[i],
+          date: date[i],
+          open: open[i],
+          high: high[i],
+          low: low[i],
+          close: close[i],
+          adj_close: adjClose[i],
+          volume: volume[i],
+          dividend: dividend[i],
+          split_ratio: split[i],
+          source: source[i],
+          raw_ref: rawRef[i],
+        };
       }
       return rows;
     },
