@@ -8,7 +8,7 @@ import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue }
 import * as arrow from "apache-arrow";
 import { cacheObjects } from "./cache.ts";
 import { layout } from "./layout.ts";
-import { type Column, daysToIso } from "./schemas/columns.ts";
+import { type Batch, type Column, concatBatches, daysToIso, type TableSpec } from "./schemas/columns.ts";
 import { INDICATORS_DAILY } from "./schemas/indicators_daily.ts";
 import type { ObjectStore } from "./store.ts";
 import { canonicalSymbol } from "./symbol.ts";
@@ -77,20 +77,6 @@ function querySymbols(q: DailyBarsQuery): string[] {
   const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
   if (symbols.length === 0) throw new RangeError("Cannot query daily bars: no symbols given");
   return symbols;
-}
-
-function concatColumn(parts: Column[], numeric: boolean, length: number): Column {
-  if (parts.length === 1) return parts[0];
-  if (!numeric) {
-    const out = new Array<string | null>(length);
-    let off = 0;
-    for (const p of parts as (string | null)[][]) for (let i = 0; i < p.length; i++) out[off++] = p[i];
-    return out;
-  }
-  const out = new Float64Array(length);
-  let off = 0;
-  for (const p of parts) out.set(p as Float64Array, off), off += p.length;
-  return out;
 }
 
 function sqlString(s: string): string {
@@ -214,29 +200,28 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     const { text, params } = dailyBarsSql(q, "wire");
     const result = await conn.run(text, params);
     const names = result.columnNames();
-    const numeric = result.columnTypes().map((t) => t.typeId !== DuckDBTypeId.VARCHAR);
-    const parts: Column[][] = names.map(() => []);
-    let length = 0;
+    const spec: TableSpec = result.columnTypes()
+      .map((t, k) => ({ name: names[k], type: t.typeId === DuckDBTypeId.VARCHAR ? "varchar" : "double" }));
+    const chunks: Batch[] = [];
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       const n = chunk.rowCount;
-      names.forEach((_, k) => {
+      const columns: Record<string, Column> = {};
+      spec.forEach(({ name, type }, k) => {
         const vector = chunk.getColumnVector(k);
-        if (numeric[k]) {
+        if (type === "double") {
           const out = new Float64Array(n);
           for (let i = 0; i < n; i++) out[i] = (vector.getItem(i) as number | null) ?? NaN;
-          parts[k].push(out);
+          columns[name] = out;
         } else {
           const out = new Array<string | null>(n);
-          let last = (parts[k].at(-1) as (string | null)[] | undefined)?.at(-1) ?? null;
-          for (let i = 0; i < n; i++) out[i] = last = (vector.getItem(i) as string | null) ?? last;
-          parts[k].push(out);
+          let prev = (chunks.at(-1)?.columns[name] as (string | null)[] | undefined)?.at(-1) ?? null;
+          for (let i = 0; i < n; i++) out[i] = prev = (vector.getItem(i) as string | null) ?? prev;
+          columns[name] = out;
         }
       });
-      length += n;
+      chunks.push({ length: n, columns });
     }
-    const cols: Record<string, Column> = Object.fromEntries(
-      names.map((name, k) => [name, concatColumn(parts[k], numeric[k], length)]),
-    );
+    const { length, columns: cols } = concatBatches(spec, chunks);
     const symbolAt = cols.symbol_at as Float64Array, dayAt = cols.day as Float64Array;
     const iso = new Map<number, string>();
     const symbol = new Array<string>(length), date = new Array<string>(length);

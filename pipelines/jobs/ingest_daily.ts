@@ -8,13 +8,13 @@
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { sha256Hex, writeRaw } from "../../lake/raw.ts";
-import { type Batch, concatBatches, emptyBatch, takeRows } from "../../lake/schemas/columns.ts";
+import { type Batch, concatBatches, emptyBatch } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import { ProviderError, type RawResponse } from "../sources/http.ts";
-import { checkDailyBars, mergeDailyBars, type Rejection, splitByYear } from "../stages/curate_daily_bars.ts";
+import { mergeDailyBars, type Rejection, splitByYear, stageBars } from "../stages/curate_daily_bars.ts";
 import { parseRange } from "./dates.ts";
 import type { Clock } from "../net/clock.ts";
 import { RetriesExhausted, type RetryPolicy, withRetry } from "../net/retry.ts";
@@ -79,18 +79,6 @@ interface Checkpoint {
   to: string;
 }
 
-/** Add the lineage columns to a parsed batch. */
-function withLineage(b: Batch, ingestedAt: number, rawRef: string): Batch {
-  return {
-    length: b.length,
-    columns: {
-      ...b.columns,
-      ingested_at: new Float64Array(b.length).fill(ingestedAt),
-      raw_ref: new Array(b.length).fill(rawRef),
-    },
-  };
-}
-
 /** One provider's fetch, raw write and parse: every reply lands in raw, usable or not. */
 async function fetchOnce(
   store: ObjectStore,
@@ -148,10 +136,8 @@ async function stageSymbol(
   };
   const { batch, warnings, rawKey } = await loadSymbol(opts, symbol, range, request);
   for (const w of warnings) opts.log?.warn("ingest.parse_warning", { symbol, warning: w, raw_ref: rawKey });
-  const lineaged = withLineage(batch, now().getTime(), rawKey);
-  const { good, rejected } = checkDailyBars(lineaged);
+  const { batch: staged, rejected } = stageBars(batch, now().getTime(), rawKey);
   rejections.push(...rejected);
-  const staged = rejected.length ? takeRows(lineaged, good) : lineaged;
   await store.put(layout.staging("daily_bars", cp.load_id, symbol), await engine.encode(staged, DAILY_BARS));
   return staged;
 }

@@ -4,10 +4,10 @@
  * @module
  */
 import type { RawMeta } from "../../lake/raw.ts";
-import { type Batch, takeRows } from "../../lake/schemas/columns.ts";
+import type { Batch } from "../../lake/schemas/columns.ts";
 import { packBatch, type PackedBatch, packedBuffers } from "../../lake/schemas/packed.ts";
 import type { RawResponse } from "../sources/http.ts";
-import { checkDailyBars, type Rejection } from "../stages/curate_daily_bars.ts";
+import { type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
 import { DAILY_PARSERS } from "./daily_sources.ts";
 
 export interface Staged {
@@ -34,16 +34,7 @@ export function stageRawReply(
     latencyMs: 0,
   };
   const { batch } = DAILY_PARSERS[provider].parse(reply, symbol, range);
-  const lineaged: Batch = {
-    length: batch.length,
-    columns: {
-      ...batch.columns,
-      ingested_at: new Float64Array(batch.length).fill(Date.parse(meta.fetched_at)),
-      raw_ref: new Array(batch.length).fill(key),
-    },
-  };
-  const { good, rejected } = checkDailyBars(lineaged);
-  return { batch: rejected.length ? takeRows(lineaged, good) : lineaged, rejected };
+  return stageBars(batch, Date.parse(meta.fetched_at), key);
 }
 
 /** What a parse worker sends back: the batch packed, its buffers listed for transfer. */

@@ -49,6 +49,23 @@ export function checkDailyBars(b: Batch): { good: Uint32Array; rejected: Rejecti
   return { good: good.subarray(0, n), rejected };
 }
 
+/**
+ * Parsed bars -> staged bars: the lineage columns added (every row points at its raw reply), then
+ * the rows that break a rule left out and reported.
+ */
+export function stageBars(b: Batch, ingestedAt: number, rawRef: string): { batch: Batch; rejected: Rejection[] } {
+  const lineaged: Batch = {
+    length: b.length,
+    columns: {
+      ...b.columns,
+      ingested_at: new Float64Array(b.length).fill(ingestedAt),
+      raw_ref: new Array(b.length).fill(rawRef),
+    },
+  };
+  const { good, rejected } = checkDailyBars(lineaged);
+  return { batch: rejected.length ? takeRows(lineaged, good) : lineaged, rejected };
+}
+
 /** Rows `[start, end)` of `b`; numeric columns are views sharing `b`'s memory. */
 function sliceRows(b: Batch, start: number, end: number): Batch {
   const columns: Record<string, Column> = {};
