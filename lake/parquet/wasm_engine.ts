@@ -9,7 +9,7 @@ import { type Column, decimalOf } from "../schemas/columns.ts";
 import { packBatch } from "../schemas/packed.ts";
 import { createWorkerPool, workersAvailable } from "../worker_pool.ts";
 import type { ParquetEngine } from "./engine.ts";
-import { encodePacked } from "./wasm_encode.ts";
+import { writeParquet } from "./parquet_writer.ts";
 import type { EncodeTask } from "./wasm_worker.ts";
 
 const MS_PER_DAY = 86_400_000;
@@ -74,7 +74,7 @@ export function createWasmEngine({ workers = 0 }: { workers?: number } = {}): Pa
     encode(batch, spec, options = {}) {
       const packed = packBatch(batch);
       // The batch's numbers are copied to the worker (not moved): callers may still use them.
-      return pool ? pool.run({ batch: packed, spec, options }) : Promise.resolve(encodePacked(packed, spec, options));
+      return pool ? pool.run({ batch: packed, spec, options }) : Promise.resolve(writeParquet(packed, spec, options));
     },
     decode(bytes, spec) {
       const table = arrow.tableFromIPC(pq.readParquet(bytes).intoIPCStream());

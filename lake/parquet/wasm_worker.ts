@@ -7,7 +7,7 @@ import type { TableSpec } from "../schemas/columns.ts";
 import type { PackedBatch } from "../schemas/packed.ts";
 import { serveWorker } from "../worker_pool.ts";
 import type { EncodeOptions } from "./engine.ts";
-import { encodePacked } from "./wasm_encode.ts";
+import { writeParquet } from "./parquet_writer.ts";
 
 export interface EncodeTask {
   batch: PackedBatch;
@@ -16,6 +16,6 @@ export interface EncodeTask {
 }
 
 serveWorker<EncodeTask, Uint8Array>(({ batch, spec, options }) => {
-  const bytes = encodePacked(batch, spec, options);
+  const bytes = writeParquet(batch, spec, options);
   return [bytes, [bytes.buffer as ArrayBuffer]];
 });

@@ -8,13 +8,13 @@
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { sha256Hex, writeRaw } from "../../lake/raw.ts";
-import { type Batch, concatBatches, emptyBatch } from "../../lake/schemas/columns.ts";
+import { type Batch, emptyBatch } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import { ProviderError, type RawResponse } from "../sources/http.ts";
-import { mergeDailyBars, type Rejection, splitByYear, stageBars } from "../stages/curate_daily_bars.ts";
+import { incomingByYear, mergeDailyBars, type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
 import { parseRange } from "./dates.ts";
 import type { Clock } from "../net/clock.ts";
 import { RetriesExhausted, type RetryPolicy, withRetry } from "../net/retry.ts";
@@ -149,28 +149,14 @@ async function stageSymbol(
 export async function curateDailyBars(
   store: ObjectStore,
   engine: ParquetEngine,
-  staged: Batch[],
+  staged: (Batch | undefined)[],
 ): Promise<{ inserted: number; updated: number; unchanged: number; partitions_written: number }> {
   const totals = { inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
-  // Group by year first and build one year at a time, so memory holds one partition's copy.
-  // `staged` is drained as it is split, so each symbol's batch can be collected right away.
-  const byYear = new Map<number, Batch[]>();
-  for (let b = staged.pop(); b; b = staged.pop()) {
-    for (const [year, part] of splitByYear(b)) (byYear.get(year) ?? byYear.set(year, []).get(year)!).push(part);
-  }
-  const bySymbol = (a: Batch, b: Batch) => {
-    const x = String(a.columns.symbol[0]), y = String(b.columns.symbol[0]);
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
   // Up to two partitions are encoded and written at once: with a pooled engine the encodes run
   // on other cores while the next partition is merged here.
   const writing = new Set<Promise<void>>();
   let failure: unknown;
-  for (const year of [...byYear.keys()].sort((a, b) => a - b)) {
-    // In symbol order, so that a fresh partition arrives already sorted.
-    const parts = byYear.get(year)!.sort(bySymbol);
-    const incoming = concatBatches(DAILY_BARS, parts);
-    byYear.delete(year);
+  for (const [year, incoming] of incomingByYear(staged)) {
     const key = layout.dailyBarsPartition(year);
     const bytes = await store.get(key);
     const existing = bytes ? await engine.decode(bytes, DAILY_BARS) : emptyBatch(DAILY_BARS);

@@ -1,22 +1,28 @@
 /**
  * Rebuild curated daily bars from the raw layer alone: every stored reply is parsed again and
  * merged into the year partitions. This is the lineage promise in action (curated is a pure
- * function of raw) and the path the ingest benchmark measures. With `workers`, replies are parsed
- * on that many workers while this thread reads the next ones.
+ * function of raw) and the path the ingest benchmark measures.
+ *
+ * The replies are split by symbol into contiguous shards, one per worker (or one inline). A shard
+ * parses its replies and, for a year whose partition does not exist yet, encodes its rows as
+ * Parquet row groups itself; this thread only reads replies and joins the shards' row groups into
+ * one file per year. Years that already have a partition are merged here, as an ingest merges.
  * @module
  */
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
+import { assembleParquet, type EncodedRowGroups } from "../../lake/parquet/parquet_writer.ts";
 import { type RawMeta, readRawMeta } from "../../lake/raw.ts";
-import { type PackedBatch, unpackBatch } from "../../lake/schemas/packed.ts";
+import type { Batch } from "../../lake/schemas/columns.ts";
+import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
+import { unpackBatch } from "../../lake/schemas/packed.ts";
 import type { ObjectStore } from "../../lake/store.ts";
 import { createWorkerPool, workersAvailable } from "../../lake/worker_pool.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
-import type { Rejection } from "../stages/curate_daily_bars.ts";
 import { DAILY_PARSERS } from "./daily_sources.ts";
 import { curateDailyBars } from "./ingest_daily.ts";
-import { type Staged, stageRawReply } from "./stage_reply.ts";
-import type { ParseTask } from "./rebuild_worker.ts";
+import { createShard, encodesYear, type EncodeYears, type ShardResult } from "./rebuild_shard.ts";
+import type { ShardMessage } from "./rebuild_worker.ts";
 
 export interface RebuildSummary {
   replies: number;
@@ -29,6 +35,66 @@ export interface RebuildSummary {
   partitions_written: number;
 }
 
+interface Reply {
+  key: string;
+  meta: RawMeta;
+  symbol: string;
+}
+
+/** Replies sent to a shard at once. */
+const BATCH = 8;
+
+/** A shard behind one interface, whether it runs here or in a worker. */
+interface ShardRunner {
+  add(replies: { key: string; meta: RawMeta; body: Uint8Array }[]): Promise<void>;
+  finish(encode: EncodeYears): Promise<ShardResult>;
+  close(): void;
+}
+
+function inlineShard(provider: keyof typeof DAILY_PARSERS): ShardRunner {
+  const shard = createShard(provider);
+  return {
+    add: (replies) => Promise.resolve(replies.forEach((r) => shard.add(r.key, r.meta, r.body))),
+    finish: (encode) => Promise.resolve(shard.finish(encodesYear(encode))),
+    close() {},
+  };
+}
+
+function workerShard(provider: keyof typeof DAILY_PARSERS): ShardRunner {
+  // A pool of one: the shard's state lives in that worker, and tasks reach it in order.
+  const pool = createWorkerPool<ShardMessage, ShardResult | null>(new URL("./rebuild_worker.ts", import.meta.url), 1);
+  return {
+    add: async (replies) =>
+      void await pool.run({ op: "add", provider, replies }, replies.map((r) => r.body.buffer as ArrayBuffer)),
+    finish: async (encode) => (await pool.run({ op: "finish", provider, encode }))!,
+    close: () => pool.close(),
+  };
+}
+
+/** Split replies (sorted by symbol) into up to `n` runs of similar size; a symbol is never split. */
+function shardsOf(replies: Reply[], n: number): Reply[][] {
+  const out: Reply[][] = [];
+  let start = 0;
+  for (let k = 0; k < n && start < replies.length; k++) {
+    let end = k === n - 1 ? replies.length : Math.max(start + 1, Math.round(((k + 1) * replies.length) / n));
+    while (end < replies.length && replies[end].symbol === replies[end - 1].symbol) end++;
+    out.push(replies.slice(start, end));
+    start = end;
+  }
+  return out;
+}
+
+/** Read the metadata of every reply, a few at a time. */
+async function readMetas(store: ObjectStore, keys: string[]): Promise<(RawMeta | undefined)[]> {
+  const metas = new Array<RawMeta | undefined>(keys.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < keys.length; i = next++) metas[i] = await readRawMeta(store, keys[i]);
+  };
+  await Promise.all(Array.from({ length: 16 }, lane));
+  return metas;
+}
+
 /** Rebuild from the given raw keys (default: every completed reply of the provider's dataset). */
 export async function rebuildDailyBars(
   { store, engine, provider, rawKeys, log = silentLogger, workers = 0 }: {
@@ -37,53 +103,106 @@ export async function rebuildDailyBars(
     provider: keyof typeof DAILY_PARSERS;
     rawKeys?: string[];
     log?: Logger;
-    /** Parse on this many workers (0: on this thread). */
+    /** Shard over this many workers (0: on this thread). */
     workers?: number;
+  },
+): Promise<RebuildSummary> {
+  // Workers start first: loading their modules overlaps with listing and reading metadata.
+  const parallel = workers > 0 && workersAvailable();
+  const runners = Array.from(
+    { length: parallel ? workers : 1 },
+    () => parallel ? workerShard(provider) : inlineShard(provider),
+  );
+  try {
+    return await rebuildWith(runners, { store, engine, provider, rawKeys, log });
+  } finally {
+    for (const r of runners) r.close();
+  }
+}
+
+async function rebuildWith(
+  runners: ShardRunner[],
+  { store, engine, provider, rawKeys, log }: {
+    store: ObjectStore;
+    engine: ParquetEngine;
+    provider: keyof typeof DAILY_PARSERS;
+    rawKeys?: string[];
+    log: Logger;
   },
 ): Promise<RebuildSummary> {
   const { dataset } = DAILY_PARSERS[provider];
   const keys = rawKeys ??
     (await store.list(layout.rawPrefix(provider, dataset)))
       .map((o) => o.key).filter((k) => k.endsWith(".meta.json")).map((k) => k.slice(0, -".meta.json".length));
-  const pool = workers > 0 && workersAvailable()
-    ? createWorkerPool<ParseTask, { batch: PackedBatch; rejected: Rejection[] }>(
-      new URL("./rebuild_worker.ts", import.meta.url),
-      workers,
-    )
-    : undefined;
-  const stage = async (key: string, meta: RawMeta, body: Uint8Array): Promise<Staged> => {
-    if (!pool) return stageRawReply(provider, key, meta, body);
-    const out = await pool.run({ provider, key, meta, body }, [body.buffer as ArrayBuffer]);
-    return { batch: unpackBatch(out.batch), rejected: out.rejected };
-  };
-
-  // Results are kept in key order, so that of two replies for one symbol the later one wins.
-  const staged = new Array<Staged | undefined>(keys.length);
   const failed: RebuildSummary["failed"] = [];
+  const metas = await readMetas(store, keys);
+  const replies: Reply[] = [];
+  keys.forEach((key, i) => {
+    const meta = metas[i];
+    if (!meta) failed.push({ raw_ref: key, message: "raw reply metadata is missing" });
+    else replies.push({ key, meta, symbol: String(meta.request?.symbol ?? "") });
+  });
+  // A stable sort: a symbol's replies stay in key (fetch) order, so the later one wins.
+  replies.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+
+  const existing = (await store.list(layout.dailyBarsPrefix))
+    .map((o) => /year=(\d+)\//.exec(o.key)?.[1]).filter((y) => y !== undefined).map(Number);
+  // The shards run this library's own Parquet writer; another engine writes on this thread.
+  const encode: EncodeYears = engine.name === "wasm" && { except: existing };
+  const shards = shardsOf(replies, runners.length);
   const progress = createProgress(log, "rebuild.progress", keys.length);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < keys.length; i = next++) {
-      const key = keys[i];
-      try {
-        const [meta, body] = await Promise.all([readRawMeta(store, key), store.get(key)]);
-        if (!meta || !body) throw new Error("raw reply or its metadata is missing");
-        staged[i] = await stage(key, meta, body);
-      } catch (e) {
-        failed.push({ raw_ref: key, message: (e as Error).message });
-      }
-      progress.tick();
+  const results = await Promise.all(shards.map(async (list, k) => {
+    // The next few replies are read while the shard parses the previous ones.
+    const read = (i: number) => Promise.all(list.slice(i, i + BATCH).map((r) => store.get(r.key)));
+    let parsing = Promise.resolve();
+    let reading = read(0);
+    for (let i = 0; i < list.length; i += BATCH) {
+      const bodies = await reading;
+      reading = read(i + BATCH);
+      await parsing;
+      const present = list.slice(i, i + BATCH).flatMap((r, j) => {
+        const body = bodies[j];
+        if (body) return [{ key: r.key, meta: r.meta, body }];
+        failed.push({ raw_ref: r.key, message: "raw reply is missing" });
+        return [];
+      });
+      parsing = runners[k].add(present);
+      progress.tick(bodies.length);
     }
+    await parsing;
+    return runners[k].finish(encode);
+  }));
+
+  const summary: RebuildSummary = {
+    replies: keys.length,
+    bars: 0,
+    rejected: 0,
+    failed,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    partitions_written: 0,
   };
-  try {
-    // Two reads in flight per worker keep every worker busy while this thread waits on I/O.
-    await Promise.all(Array.from({ length: Math.max(1, 2 * (pool?.size ?? 0)) }, lane));
-  } finally {
-    pool?.close();
+  const encoded = new Map<number, EncodedRowGroups[]>();
+  const toMerge: Batch[] = [];
+  for (const r of results) {
+    summary.bars += r.bars;
+    summary.rejected += r.rejected;
+    failed.push(...r.failed);
+    for (const y of r.years) {
+      if (y.encoded) (encoded.get(y.year) ?? encoded.set(y.year, []).get(y.year)!).push(y.encoded);
+      if (y.packed) toMerge.push(unpackBatch(y.packed));
+    }
   }
-  const done = staged.filter((s): s is Staged => !!s);
-  const bars = done.reduce((n, s) => n + s.batch.length, 0);
-  const rejected = done.reduce((n, s) => n + s.rejected.length, 0);
-  const curated = await curateDailyBars(store, engine, done.map((s) => s.batch));
-  return { replies: keys.length, bars, rejected, failed, ...curated };
+  for (const [year, parts] of [...encoded].sort((a, b) => a[0] - b[0])) {
+    await store.put(layout.dailyBarsPartition(year), assembleParquet(DAILY_BARS, parts));
+    summary.inserted += parts.reduce((n, p) => n + p.rows, 0);
+    summary.partitions_written++;
+  }
+  const merged = await curateDailyBars(store, engine, toMerge);
+  summary.inserted += merged.inserted;
+  summary.updated += merged.updated;
+  summary.unchanged += merged.unchanged;
+  summary.partitions_written += merged.partitions_written;
+  return summary;
 }

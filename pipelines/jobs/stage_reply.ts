@@ -5,7 +5,6 @@
  */
 import type { RawMeta } from "../../lake/raw.ts";
 import type { Batch } from "../../lake/schemas/columns.ts";
-import { packBatch, type PackedBatch, packedBuffers } from "../../lake/schemas/packed.ts";
 import type { RawResponse } from "../sources/http.ts";
 import { type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
 import { DAILY_PARSERS } from "./daily_sources.ts";
@@ -35,12 +34,4 @@ export function stageRawReply(
   };
   const { batch } = DAILY_PARSERS[provider].parse(reply, symbol, range);
   return stageBars(batch, Date.parse(meta.fetched_at), key);
-}
-
-/** What a parse worker sends back: the batch packed, its buffers listed for transfer. */
-export function packStaged(
-  { batch, rejected }: Staged,
-): [{ batch: PackedBatch; rejected: Rejection[] }, ArrayBuffer[]] {
-  const packed = packBatch(batch);
-  return [{ batch: packed, rejected }, packedBuffers(packed)];
 }

@@ -4,7 +4,7 @@
  * same values keeps the existing row untouched, a revised bar replaces it (newest wins).
  * @module
  */
-import { type Batch, type Column, daysToIso, takeRows } from "../../lake/schemas/columns.ts";
+import { type Batch, type Column, concatBatches, daysToIso, takeRows } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 
 /** Columns whose values define a bar; lineage columns are left out of the comparison. */
@@ -104,6 +104,33 @@ export function splitByYear(b: Batch): Map<number, Batch> {
   }
   for (const [y, idx] of [...groups].sort((a, c) => a[0] - c[0])) out.set(y, takeRows(b, idx));
   return out;
+}
+
+/**
+ * Staged batches regrouped into one batch per year, in year order, each sorted by symbol with a
+ * symbol's batches in staging order (so that of two replies the later one wins the merge).
+ * Years are built one at a time, so memory holds one partition's copy; `staged` is emptied as it
+ * is split, so each batch can be collected once split.
+ */
+export function* incomingByYear(staged: (Batch | undefined)[]): Generator<[number, Batch]> {
+  const byYear = new Map<number, Batch[]>();
+  for (let i = 0; i < staged.length; i++) {
+    for (const [year, part] of splitByYear(staged[i]!)) {
+      (byYear.get(year) ?? byYear.set(year, []).get(year)!).push(part);
+    }
+    staged[i] = undefined;
+  }
+  staged.length = 0;
+  const bySymbol = (a: Batch, b: Batch) => {
+    const x = String(a.columns.symbol[0]), y = String(b.columns.symbol[0]);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  for (const year of [...byYear.keys()].sort((a, b) => a - b)) {
+    // A stable sort: a symbol's parts keep their staging order.
+    const parts = byYear.get(year)!.sort(bySymbol);
+    byYear.delete(year);
+    yield [year, concatBatches(DAILY_BARS, parts)];
+  }
 }
 
 function sameValues(cols: Record<string, Column>, a: number, b: number): boolean {
