@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { layout } from "../lake/layout.ts";
+import { readRawMeta, writeRaw } from "../lake/raw.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
@@ -88,6 +89,59 @@ Deno.test("rebuildDailyBars() records an unreadable raw reply and rebuilds the r
       assert.ok(rebuilt.inserted > 50, `the other symbol landed: ${rebuilt.inserted}`);
     } finally {
       engine.close();
+    }
+  } finally {
+    await replay.close();
+  }
+});
+
+Deno.test("rebuildDailyBars(): of two replies for one symbol the later one wins, into existing and new partitions", async () => {
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now: NOW });
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root);
+  const firstBar = async () =>
+    (await allRows(root)).find((r) => r.symbol === "S0001") as { close: number; high: number; raw_ref: string };
+  try {
+    await ingestDaily({
+      store,
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: replay.url, now: NOW }),
+      symbols: ["S0001", "S0002", "S0003"],
+      from: "2021-01-01",
+      to: "2021-03-31",
+      now: NOW,
+    });
+    const original = await firstBar();
+    assert.notEqual(original.close, original.high, "precondition: the bar to revise does not close at its high");
+    // A later reply for S0001 revises its first bar to close at its high.
+    const key = original.raw_ref;
+    const meta = (await readRawMeta(store, key))!;
+    const chart = JSON.parse(new TextDecoder().decode(await store.get(key)));
+    const quote = chart.chart.result[0].indicators.quote[0];
+    quote.close[0] = quote.high[0];
+    const revisedKey = await writeRaw(store, {
+      provider: "yahoo",
+      url: meta.url,
+      status: 200,
+      contentType: "application/json",
+      body: new TextEncoder().encode(JSON.stringify(chart)),
+      fetchedAt: new Date(Date.parse(meta.fetched_at) + 3_600_000),
+      requestId: "revised",
+    }, { dataset: "chart_1d", name: "S0001", request: meta.request });
+
+    for (const workers of [0, 2]) {
+      const engine = createWasmEngine({ workers });
+      try {
+        // Into existing partitions (a merge), then into new ones (row groups joined by year).
+        const merged = await rebuildDailyBars({ store, engine, provider: "yahoo", workers });
+        assert.equal(merged.updated, workers === 0 ? 1 : 0, `workers=${workers}: ${JSON.stringify(merged)}`);
+        assert.deepEqual(await firstBar(), { ...original, close: original.high, raw_ref: revisedKey });
+        await Deno.remove(`${root}/${layout.dailyBarsPrefix}`, { recursive: true });
+        await rebuildDailyBars({ store, engine, provider: "yahoo", workers });
+        assert.deepEqual(await firstBar(), { ...original, close: original.high, raw_ref: revisedKey });
+      } finally {
+        engine.close();
+      }
     }
   } finally {
     await replay.close();

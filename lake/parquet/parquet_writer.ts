@@ -327,6 +327,11 @@ function writeChunk(
     if (v > max) max = v;
   }
   if (n === 0) return allNullChunk(rows, { nulls: rows });
+  if (scale && (max > Number.MAX_SAFE_INTEGER || min < -Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(
+      `Cannot write ${plan.spec.name}: ${max > 0 ? max : min} is not an exact integer in JavaScript`,
+    );
+  }
   const levels = levelsOf(present, rows);
   const stat: ChunkStats = stats
     ? { nulls: rows - n, min: numberBytes(plan.physical, min), max: numberBytes(plan.physical, max) }

@@ -142,8 +142,13 @@ async function rebuildWith(
     if (!meta) failed.push({ raw_ref: key, message: "raw reply metadata is missing" });
     else replies.push({ key, meta, symbol: String(meta.request?.symbol ?? "") });
   });
-  // A stable sort: a symbol's replies stay in key (fetch) order, so the later one wins.
-  replies.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  // By symbol, then fetch time: of two replies for a symbol, the later one is staged last and wins.
+  const order = (r: Reply) => [r.symbol, r.meta.fetched_at, r.key];
+  replies.sort((a, b) => {
+    const x = order(a), y = order(b);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+    return 0;
+  });
 
   const existing = (await store.list(layout.dailyBarsPrefix))
     .map((o) => /year=(\d+)\//.exec(o.key)?.[1]).filter((y) => y !== undefined).map(Number);
