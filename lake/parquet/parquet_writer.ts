@@ -140,8 +140,8 @@ function dataPage(
   levels: Uint8Array,
   values: Uint8Array,
   codec: number,
+  stored = codec === ZSTD ? compressed(values) : values,
 ): [Uint8Array, number] {
-  const stored = codec === ZSTD ? compressed(values) : values;
   const body = new Uint8Array(levels.length + stored.length);
   body.set(levels);
   body.set(stored, levels.length);
@@ -290,17 +290,29 @@ function stringChunk(
   return { rows, nulls: rows - n, present, dict: dict.view(), entries: used.length, values: values.view(), min, max };
 }
 
+/** What a column's earlier chunks in this file taught the writer. */
+interface ColumnState {
+  /** UTF-8 of dictionary strings, by key. */
+  encoded: (Uint8Array | undefined)[];
+  /** Whether zstd paid off on the last chunk tried, and chunks written since without trying. */
+  zstdPaid: boolean;
+  untried: number;
+}
+
+/** Try zstd on delta pages again after this many chunks stored without it. */
+const RETRY_ZSTD_EVERY = 8;
+
 function writeChunk(
   plan: ColumnPlan,
   col: Float64Array | PackedStrings,
-  encoded: (Uint8Array | undefined)[],
+  state: ColumnState,
   from: number,
   to: number,
 ): Chunk {
   const stats = plan.spec.statistics !== false;
   const rows = to - from;
   if (!(col instanceof Float64Array)) {
-    const s = stringChunk(col, encoded, from, to, stats);
+    const s = stringChunk(col, state.encoded, from, to, stats);
     if (s.nulls === rows) return allNullChunk(rows, { nulls: rows });
     const levels = levelsOf(s.present, rows);
     return dictionaryChunk(s.entries, s.dict, rows, s.nulls, levels, s.values, {
@@ -339,11 +351,21 @@ function writeChunk(
   if (scale) {
     const body = new ByteWriter(n * 2 + 32);
     deltaBinaryPacked(body, values.subarray(0, n));
-    const [page, size] = dataPage(rows, rows - n, DELTA_BINARY_PACKED, levels, body.view(), UNCOMPRESSED);
+    // Bit-packed deltas of prices are noise to zstd, but runs (dates, rare dividends) are not;
+    // so zstd is kept for a column while it pays, and tried again now and then when it did not.
+    const packed = body.view();
+    let codec = UNCOMPRESSED, stored = packed;
+    if (state.zstdPaid || state.untried >= RETRY_ZSTD_EVERY) {
+      const squeezed = compressed(packed);
+      state.zstdPaid = squeezed.length < packed.length * 0.9;
+      state.untried = 0;
+      if (state.zstdPaid) codec = ZSTD, stored = squeezed;
+    } else state.untried++;
+    const [page, size] = dataPage(rows, rows - n, DELTA_BINARY_PACKED, levels, packed, codec, stored);
     return {
       pages: [page],
       uncompressed: size,
-      codec: UNCOMPRESSED,
+      codec,
       encodings: [RLE, DELTA_BINARY_PACKED],
       dictionaryPages: 0,
       stats: stat,
@@ -392,7 +414,7 @@ function checkedColumns(p: PackedBatch, spec: TableSpec) {
 export function encodeRowGroups(p: PackedBatch, spec: TableSpec, options: EncodeOptions = {}): EncodedRowGroups {
   const plans = spec.map(planColumn);
   const columns = checkedColumns(p, spec);
-  const encoded = spec.map(() => [] as (Uint8Array | undefined)[]);
+  const states = spec.map((): ColumnState => ({ encoded: [], zstdPaid: true, untried: 0 }));
   const size = Math.max(1, options.rowGroupSize ?? DEFAULT_ROW_GROUP);
   const pages: Uint8Array[] = [];
   let offset = 0;
@@ -401,7 +423,7 @@ export function encodeRowGroups(p: PackedBatch, spec: TableSpec, options: Encode
     const to = Math.min(p.length, from + size);
     const start = offset;
     const metas = plans.map((plan, k): ChunkMeta => {
-      const chunk = writeChunk(plan, columns[k], encoded[k], from, to);
+      const chunk = writeChunk(plan, columns[k], states[k], from, to);
       const chunkStart = offset;
       for (const page of chunk.pages) pages.push(page), offset += page.length;
       return {

@@ -1,13 +1,14 @@
 /**
- * {@linkcode ParquetEngine} on parquet-wasm and apache-arrow: no native addon, no disk, so it runs
- * on Deno Deploy. Decimals are written as Arrow Decimal128, which Parquet stores as INT64.
+ * The portable {@linkcode ParquetEngine}: no native addon, no disk, so it runs on Deno Deploy. It
+ * writes with Ticklake's own TypeScript writer (./parquet_writer.ts) and reads with parquet-wasm
+ * and apache-arrow; the name is kept from when parquet-wasm did both.
  * @module
  */
 import * as arrow from "apache-arrow";
 import * as pq from "parquet-wasm";
 import { type Column, decimalOf } from "../schemas/columns.ts";
 import { packBatch } from "../schemas/packed.ts";
-import { createWorkerPool, workersAvailable } from "../worker_pool.ts";
+import { createWorkerPool, type WorkerPool, workersAvailable } from "../worker_pool.ts";
 import type { ParquetEngine } from "./engine.ts";
 import { writeParquet } from "./parquet_writer.ts";
 import type { EncodeTask } from "./wasm_worker.ts";
@@ -66,15 +67,19 @@ function fromArrow(vec: arrow.Vector, type: string): Column {
  * ```
  */
 export function createWasmEngine({ workers = 0 }: { workers?: number } = {}): ParquetEngine {
-  const pool = workers > 0 && workersAvailable()
-    ? createWorkerPool<EncodeTask, Uint8Array>(new URL("./wasm_worker.ts", import.meta.url), workers)
-    : undefined;
+  // Workers start on the first encode: a job that never encodes here pays nothing for them.
+  let pool: WorkerPool<EncodeTask, Uint8Array> | undefined;
+  const encodePool = () =>
+    pool ??= createWorkerPool<EncodeTask, Uint8Array>(new URL("./wasm_worker.ts", import.meta.url), workers);
+  const pooled = workers > 0 && workersAvailable();
   return {
     name: "wasm",
     encode(batch, spec, options = {}) {
       const packed = packBatch(batch);
       // The batch's numbers are copied to the worker (not moved): callers may still use them.
-      return pool ? pool.run({ batch: packed, spec, options }) : Promise.resolve(writeParquet(packed, spec, options));
+      return pooled
+        ? encodePool().run({ batch: packed, spec, options })
+        : Promise.resolve(writeParquet(packed, spec, options));
     },
     decode(bytes, spec) {
       const table = arrow.tableFromIPC(pq.readParquet(bytes).intoIPCStream());

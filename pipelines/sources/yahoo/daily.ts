@@ -64,9 +64,15 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     dayOfBar[i] = dayOf(ts[i]);
     if (i > 0 && dayOfBar[i] <= dayOfBar[i - 1]) ordered = false;
   }
-  let picked: number[] = [];
+  let picked: ArrayLike<number>;
   if (ordered) {
-    for (let i = 0; i < ts.length; i++) if (dayOfBar[i] >= opts.fromDay && dayOfBar[i] <= opts.toDay) picked.push(i);
+    // In order, the bars in range are one contiguous run.
+    let first = 0, end = ts.length;
+    while (first < end && dayOfBar[first] < opts.fromDay) first++;
+    while (end > first && dayOfBar[end - 1] > opts.toDay) end--;
+    const run = new Int32Array(end - first);
+    for (let k = 0; k < run.length; k++) run[k] = first + k;
+    picked = run;
   } else {
     const byDay = new Map<number, number>();
     for (let i = 0; i < ts.length; i++) {
@@ -79,7 +85,7 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
   }
   const n = picked.length;
   const cols = {
-    symbol: new Array<string | null>(n),
+    symbol: new Array<string | null>(n).fill(opts.symbol),
     date: new Float64Array(n),
     open: new Float64Array(n),
     high: new Float64Array(n),
@@ -88,22 +94,33 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     adj_close: new Float64Array(n),
     volume: new Float64Array(n),
     dividend: new Float64Array(n),
-    split_ratio: new Float64Array(n),
+    split_ratio: new Float64Array(n).fill(1),
     source: new Array<string | null>(n),
   };
-  let out = 0;
-  // Split factors are piecewise constant: walk the splits once instead of per bar.
-  const splitDays = splits.map((sp) => sp.day);
-  for (const i of picked) {
+  const { open: qo, high: qh, low: ql, close: qc, volume: qv } = q;
+  // Bars are in day order, so events are walked alongside them instead of looked up per bar.
+  const divDays = [...dividendOn.keys()].sort((a, b) => a - b);
+  const splitDays = [...splitOn.keys()].sort((a, b) => a - b);
+  // Every split after a bar scaled its prices down and its volume up: the factor for bars before
+  // splitDays[k] is the product of the ratios from k on (in event order, as Yahoo lists them).
+  const laterFactor = splitDays.map((day) => {
+    let f = 1;
+    for (const sp of splits) if (sp.day >= day) f *= sp.ratio;
+    return f;
+  });
+  // (Indices are bounds-checked before reading: an out-of-range read is V8's slow path.)
+  let nextDiv = 0, nextSplit = 0, out = 0;
+  for (let p = 0; p < n; p++) {
+    const i = picked[p];
     const day = dayOfBar[i];
-    const o = q.open?.[i], h = q.high?.[i], l = q.low?.[i], c = q.close?.[i];
+    while (nextSplit < splitDays.length && splitDays[nextSplit] <= day) nextSplit++;
+    while (nextDiv < divDays.length && divDays[nextDiv] < day) nextDiv++;
+    const o = qo?.[i], h = qh?.[i], l = ql?.[i], c = qc?.[i];
     if (o == null || h == null || l == null || c == null) {
       warnings.push(`all-null or partial bar on ${isoDay(day)}: dropped`);
       continue;
     }
-    // Every split after this bar scaled its prices down and its volume up.
-    let factor = 1;
-    for (let k = 0; k < splitDays.length; k++) if (splitDays[k] > day) factor *= splits[k].ratio;
+    const factor = nextSplit < splitDays.length ? laterFactor[nextSplit] : 1;
     const open = r4(o * factor), high = r4(h * factor), low = r4(l * factor), close = r4(c * factor);
     if (
       !(open > 0 && high > 0 && low > 0 && close > 0) || low > Math.min(open, close) || high < Math.max(open, close)
@@ -111,9 +128,8 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
       warnings.push(`inconsistent bar on ${isoDay(day)} (o=${open} h=${high} l=${low} c=${close}): dropped`);
       continue;
     }
-    const vol = q.volume?.[i];
+    const vol = qv?.[i];
     if (vol == null) warnings.push(`no volume on ${isoDay(day)}: set to 0`);
-    cols.symbol[out] = opts.symbol;
     cols.date[out] = day;
     cols.open[out] = open;
     cols.high[out] = high;
@@ -121,8 +137,8 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     cols.close[out] = close;
     cols.adj_close[out] = r4(adj?.[i] ?? c);
     cols.volume[out] = Math.round((vol ?? 0) / factor);
-    cols.dividend[out] = dividendOn.size ? r6((dividendOn.get(day) ?? 0) * factor) : 0;
-    cols.split_ratio[out] = splitOn.size ? splitOn.get(day) ?? 1 : 1;
+    if (nextDiv < divDays.length && divDays[nextDiv] === day) cols.dividend[out] = r6(dividendOn.get(day)! * factor);
+    if (nextSplit > 0 && splitDays[nextSplit - 1] === day) cols.split_ratio[out] = splitOn.get(day)!;
     cols.source[out] = isReal(ts[i]) ? "yahoo" : "simulated";
     out++;
   }
