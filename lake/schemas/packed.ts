@@ -65,3 +65,37 @@ export function unpackBatch(p: PackedBatch): Batch {
 export function packedBuffers(p: PackedBatch): ArrayBuffer[] {
   return Object.values(p.columns).map((c) => (c instanceof Float64Array ? c.buffer : c.keys.buffer) as ArrayBuffer);
 }
+
+function remapKeys(out: Int32Array, off: number, from: Int32Array, remap: Int32Array) {
+  for (let i = 0; i < from.length; i++) {
+    const k = from[i];
+    out[off + i] = k < 0 ? -1 : remap[k];
+  }
+}
+
+/** Join packed batches that share a column set, merging their string dictionaries. */
+export function concatPacked(parts: PackedBatch[]): PackedBatch {
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const columns: PackedBatch["columns"] = {};
+  for (const name of Object.keys(parts[0]?.columns ?? {})) {
+    if (parts[0].columns[name] instanceof Float64Array) {
+      const out = new Float64Array(length);
+      let off = 0;
+      for (const p of parts) out.set(p.columns[name] as Float64Array, off), off += p.length;
+      columns[name] = out;
+      continue;
+    }
+    const ids = new Map<string, number>();
+    const keys = new Int32Array(length);
+    let off = 0;
+    for (const p of parts) {
+      const { dict, keys: from } = p.columns[name] as PackedStrings;
+      // Each part's dictionary is small (usually one value), so it is remapped, not its rows.
+      const remap = Int32Array.from(dict, (s) => ids.get(s) ?? (ids.set(s, ids.size), ids.size - 1));
+      remapKeys(keys, off, from, remap);
+      off += p.length;
+    }
+    columns[name] = { dict: [...ids.keys()], keys };
+  }
+  return { length, columns };
+}

@@ -7,10 +7,17 @@
  */
 import { type EncodedRowGroups, encodeRowGroups } from "../../lake/parquet/parquet_writer.ts";
 import type { RawMeta } from "../../lake/raw.ts";
-import { type Batch, emptyBatch } from "../../lake/schemas/columns.ts";
+import { type Batch, concatBatches, emptyBatch, takeRows } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
-import { packBatch, type PackedBatch, packedBuffers } from "../../lake/schemas/packed.ts";
-import { incomingByYear, mergeDailyBars } from "../stages/curate_daily_bars.ts";
+import {
+  concatPacked,
+  type PackedBatch,
+  packedBuffers,
+  type PackedStrings,
+  packStrings,
+  unpackBatch,
+} from "../../lake/schemas/packed.ts";
+import { mergeDailyBars, yearRuns } from "../stages/curate_daily_bars.ts";
 import type { DAILY_PARSERS } from "./daily_sources.ts";
 import { stageRawReply } from "./stage_reply.ts";
 
@@ -36,43 +43,105 @@ export interface Shard {
   finish(encode: (year: number) => boolean): ShardResult;
 }
 
-export function createShard(provider: keyof typeof DAILY_PARSERS): Shard {
-  let staged: Batch[] = [];
-  const result: ShardResult = { bars: 0, rejected: 0, failed: [], years: [] };
-  return {
-    add(key, meta, body) {
-      try {
-        const { batch, rejected } = stageRawReply(provider, key, meta, body);
-        staged.push(batch);
-        result.bars += batch.length;
-        result.rejected += rejected.length;
-      } catch (e) {
-        result.failed.push({ raw_ref: key, message: (e as Error).message });
-      }
-    },
-    finish(encode) {
-      for (const [year, incoming] of incomingByYear(staged)) {
-        // Into an empty partition: this only drops repeated keys (the later reply wins).
-        const { batch } = mergeDailyBars(emptyBatch(DAILY_BARS), incoming);
-        const packed = packBatch(batch);
-        result.years.push(
-          encode(year)
-            ? { year, rows: batch.length, encoded: encodeRowGroups(packed, DAILY_BARS) }
-            : { year, rows: batch.length, packed },
-        );
-      }
-      staged = [];
-      return result;
-    },
-  };
-}
-
 /** Which years a shard encodes: none (the engine writes), or all but those that already exist. */
 export type EncodeYears = false | { except: number[] };
 
 export function encodesYear(e: EncodeYears): (year: number) => boolean {
   const except = new Set(e ? e.except : []);
   return (year) => e !== false && !except.has(year);
+}
+
+const symbolOf = (p: PackedBatch) => (p.columns.symbol as PackedStrings).dict[0] ?? "";
+
+/**
+ * Whether parts (sorted by symbol) hold each (symbol, date) once and in order, so that joining
+ * them needs no merge: each part is one symbol's bars in ascending days, and two parts of one
+ * symbol (two replies) do not overlap.
+ */
+function disjoint(parts: PackedBatch[]): boolean {
+  for (let k = 0; k < parts.length; k++) {
+    if ((parts[k].columns.symbol as PackedStrings).dict.length !== 1) return false;
+    const days = parts[k].columns.date as Float64Array;
+    for (let i = 1; i < days.length; i++) if (!(days[i - 1] < days[i])) return false;
+    const prev = k > 0 ? parts[k - 1].columns.date as Float64Array : undefined;
+    if (prev?.length && days.length && symbolOf(parts[k]) === symbolOf(parts[k - 1]) && prev.at(-1)! >= days[0]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** One year's parts as one batch sorted by (symbol, date), the later reply winning a repeated key. */
+function joinYear(parts: PackedBatch[]): PackedBatch {
+  const bySymbol = (a: PackedBatch, b: PackedBatch) => {
+    const x = symbolOf(a), y = symbolOf(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  parts.sort(bySymbol); // stable: a symbol's parts stay in staging order
+  if (disjoint(parts)) return concatPacked(parts);
+  const incoming = concatBatches(DAILY_BARS, parts.map(unpackBatch));
+  const { batch } = mergeDailyBars(emptyBatch(DAILY_BARS), incoming);
+  return concatPacked([{
+    length: batch.length,
+    columns: Object.fromEntries(
+      Object.entries(batch.columns).map(([k, c]) => [k, c instanceof Float64Array ? c : packStrings(c)]),
+    ),
+  }]);
+}
+
+/** A staged reply packed once, then cut into one view per calendar year. */
+function packedYears(b: Batch): [number, PackedBatch][] {
+  const dates = b.columns.date as Float64Array;
+  const runs = yearRuns(dates);
+  if (!runs) {
+    // Not in day order (no parser returns that): sort, keeping repeated days in reply order.
+    return packedYears(takeRows(b, Array.from(dates.keys()).sort((x, y) => dates[x] - dates[y] || x - y)));
+  }
+  const columns: PackedBatch["columns"] = {};
+  for (const [name, col] of Object.entries(b.columns)) {
+    columns[name] = col instanceof Float64Array ? col : packStrings(col);
+  }
+  return runs.map(([year, start, end]) => {
+    const part: PackedBatch["columns"] = {};
+    for (const [name, col] of Object.entries(columns)) {
+      part[name] = col instanceof Float64Array
+        ? col.subarray(start, end)
+        : { dict: col.dict, keys: col.keys.subarray(start, end) };
+    }
+    return [year, { length: end - start, columns: part }];
+  });
+}
+
+export function createShard(provider: keyof typeof DAILY_PARSERS): Shard {
+  // Staged rows are kept packed, one part per reply and year: strings as tiny dictionaries and
+  // int keys, so the heap holds no per-row strings and collects fast.
+  let byYear = new Map<number, PackedBatch[]>();
+  const result: ShardResult = { bars: 0, rejected: 0, failed: [], years: [] };
+  return {
+    add(key, meta, body) {
+      try {
+        const { batch, rejected } = stageRawReply(provider, key, meta, body);
+        result.bars += batch.length;
+        result.rejected += rejected.length;
+        for (const [year, part] of packedYears(batch)) (byYear.get(year) ?? byYear.set(year, []).get(year)!).push(part);
+      } catch (e) {
+        result.failed.push({ raw_ref: key, message: (e as Error).message });
+      }
+    },
+    finish(encode) {
+      for (const year of [...byYear.keys()].sort((a, b) => a - b)) {
+        const packed = joinYear(byYear.get(year)!);
+        byYear.delete(year);
+        result.years.push(
+          encode(year)
+            ? { year, rows: packed.length, encoded: encodeRowGroups(packed, DAILY_BARS) }
+            : { year, rows: packed.length, packed },
+        );
+      }
+      byYear = new Map();
+      return result;
+    },
+  };
 }
 
 /** The buffers of a shard's result, to move across a worker boundary. */

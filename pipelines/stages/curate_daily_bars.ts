@@ -75,6 +75,23 @@ function sliceRows(b: Batch, start: number, end: number): Batch {
   return { length: end - start, columns };
 }
 
+const yearOf = (d: number) => new Date(d * 86_400_000).getUTCFullYear();
+
+/** Ascending dates as runs of one calendar year: `[year, start, end)`; undefined if not ascending. */
+export function yearRuns(dates: Float64Array): [number, number, number][] | undefined {
+  for (let i = 1; i < dates.length; i++) if (!(dates[i - 1] <= dates[i])) return undefined;
+  const runs: [number, number, number][] = [];
+  for (let start = 0; start < dates.length;) {
+    const y = yearOf(dates[start]);
+    const next = Date.UTC(y + 1, 0, 1) / 86_400_000;
+    let end = start;
+    while (end < dates.length && dates[end] < next) end++;
+    runs.push([y, start, end]);
+    start = end;
+  }
+  return runs;
+}
+
 /**
  * `b`'s rows grouped by calendar year of `date`, in year order. A batch whose dates ascend (one
  * symbol's fetch) splits into contiguous slices (views: copy before mutating); any other order
@@ -82,19 +99,10 @@ function sliceRows(b: Batch, start: number, end: number): Batch {
  */
 export function splitByYear(b: Batch): Map<number, Batch> {
   const dates = b.columns.date as Float64Array;
-  const yearOf = (d: number) => new Date(d * 86_400_000).getUTCFullYear();
-  let ascending = true;
-  for (let i = 1; i < b.length && ascending; i++) ascending = dates[i - 1] <= dates[i];
   const out = new Map<number, Batch>();
-  if (ascending) {
-    for (let start = 0; start < b.length;) {
-      const y = yearOf(dates[start]);
-      const next = Date.UTC(y + 1, 0, 1) / 86_400_000;
-      let end = start;
-      while (end < b.length && dates[end] < next) end++;
-      out.set(y, sliceRows(b, start, end));
-      start = end;
-    }
+  const runs = yearRuns(dates);
+  if (runs) {
+    for (const [y, start, end] of runs) out.set(y, sliceRows(b, start, end));
     return out;
   }
   const groups = new Map<number, number[]>();
