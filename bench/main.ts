@@ -7,6 +7,11 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { join } from "node:path";
 import { layout } from "../lake/layout.ts";
+import { writeParquet } from "../lake/parquet/parquet_writer.ts";
+import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
+import { DAILY_BARS, PRICE } from "../lake/schemas/daily_bars.ts";
+import { packBatch } from "../lake/schemas/packed.ts";
+import type { ObjectStore } from "../lake/store.ts";
 import { openLake } from "../lake/query.ts";
 import { writeRaw } from "../lake/raw.ts";
 import { createLocalStore } from "../lake/store_local.ts";
@@ -91,6 +96,21 @@ async function duckdbBaseline(rawDir: string, outFile: string): Promise<number> 
   return ms;
 }
 
+/**
+ * What the curated partitions would take with prices stored as DECIMAL(18,2), the one change
+ * that reaches 12 B/bar: the same rows, rounded to cents, written by the same writer.
+ */
+async function centsBytes(store: ObjectStore, keys: string[]): Promise<number> {
+  const engine = createWasmEngine();
+  const cents = DAILY_BARS.map((c) => c.type === PRICE ? { ...c, type: "decimal(18,2)" as const } : c);
+  let total = 0;
+  for (const key of keys) {
+    const batch = await engine.decode((await store.get(key))!, DAILY_BARS);
+    total += writeParquet(packBatch(batch), cents).length;
+  }
+  return total;
+}
+
 /** The seed design's layout: one JSON file per symbol and year. */
 async function writeSeedJson(root: string, lakeRoot: string, symbols: string[]) {
   const lake = await openLake({ store: createLocalStore(lakeRoot), cacheDir: join(root, "cache") });
@@ -173,6 +193,14 @@ async function main() {
     ratio: (bytes / ingest.bars) / 12,
     target: "<= 12 B/bar",
     pass: bytes / ingest.bars <= 12,
+  });
+  const cents = await centsBytes(store, parts.map((p) => p.key));
+  figures.push({
+    name: "curated size at 2 decimals (not chosen)",
+    value: cents / ingest.bars,
+    unit: "B/bar",
+    ratio: bytes / cents,
+    target: "(context: whole cents lose sub-dollar ticks; ratio = 4-decimal size / this)",
   });
   figures.push({
     name: "curated objects",
