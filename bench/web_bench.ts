@@ -32,12 +32,18 @@ export async function webFigures(lakeRoot: string): Promise<Figure[]> {
         }`,
       );
     });
-    const before = await served();
-    const t0 = performance.now();
-    await page.goto(url);
-    await page.waitForSelector("#price-chart svg", { timeout: 120_000 });
-    const firstChartMs = performance.now() - t0;
-    const bytes = (await served()) - before;
+    // The median of 5 navigations: one sample swung by 5% between identical runs.
+    const navigations: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < 5; i++) {
+      const before = await served();
+      const t0 = performance.now();
+      await page.goto(url);
+      await page.waitForSelector("#price-chart svg", { timeout: 120_000 });
+      navigations.push(performance.now() - t0);
+      bytes = (await served()) - before;
+    }
+    const firstChartMs = navigations.sort((a, b) => a - b)[2];
     // Switching is timed inside the page (change event to charts in the DOM, plus one frame for
     // the paint), so the test driver's own round trips are not counted.
     const switches: number[] = [];
@@ -50,7 +56,7 @@ export async function webFigures(lakeRoot: string): Promise<Figure[]> {
     const switchMs = switches.sort((a, b) => a - b)[2];
     return [
       {
-        name: "dashboard: navigation -> first chart",
+        name: "dashboard: navigation -> first chart (median of 5)",
         value: firstChartMs,
         unit: "ms",
         ratio: firstChartMs / 1000,
