@@ -3,10 +3,11 @@
  * merged into the year partitions. This is the lineage promise in action (curated is a pure
  * function of raw) and the path the ingest benchmark measures.
  *
- * The replies are split by symbol into contiguous shards, one per worker (or one inline). A shard
- * parses its replies and, for a year whose partition does not exist yet, encodes its rows as
- * Parquet row groups itself; this thread only reads replies and joins the shards' row groups into
- * one file per year. Years that already have a partition are merged here, as an ingest merges.
+ * The replies are sorted by symbol and cut into shards of a bounded size, which the workers (or
+ * this thread, where there are none) take in turn. A shard parses its replies and, for a year whose
+ * partition does not exist yet, encodes its rows as Parquet row groups itself; this thread only
+ * reads replies and joins the shards' row groups, in symbol order, into one file per year. Years
+ * that already have a partition are merged here, as an ingest merges.
  * @module
  */
 import { layout } from "../../lake/layout.ts";
@@ -102,7 +103,7 @@ async function readMetas(store: ObjectStore, keys: string[]): Promise<(RawMeta |
 
 /** Rebuild from the given raw keys (default: every completed reply of the provider's dataset). */
 export async function rebuildDailyBars(
-  { store, engine, provider, rawKeys, log = silentLogger, workers = 0 }: {
+  { store, engine, provider, rawKeys, log = silentLogger, workers = 0, shardReplies = SHARD_REPLIES }: {
     store: ObjectStore;
     engine: ParquetEngine;
     provider: keyof typeof DAILY_PARSERS;
@@ -110,6 +111,8 @@ export async function rebuildDailyBars(
     log?: Logger;
     /** Shard over this many workers (0: on this thread). */
     workers?: number;
+    /** At most this many replies per shard (a symbol's replies are never split). */
+    shardReplies?: number;
   },
 ): Promise<RebuildSummary> {
   // Workers start first: loading their modules overlaps with listing and reading metadata.
@@ -119,7 +122,7 @@ export async function rebuildDailyBars(
     () => parallel ? workerShard(provider) : inlineShard(provider),
   );
   try {
-    return await rebuildWith(runners, { store, engine, provider, rawKeys, log });
+    return await rebuildWith(runners, { store, engine, provider, rawKeys, log, shardReplies });
   } finally {
     for (const r of runners) r.close();
   }
@@ -127,12 +130,13 @@ export async function rebuildDailyBars(
 
 async function rebuildWith(
   runners: ShardRunner[],
-  { store, engine, provider, rawKeys, log }: {
+  { store, engine, provider, rawKeys, log, shardReplies }: {
     store: ObjectStore;
     engine: ParquetEngine;
     provider: keyof typeof DAILY_PARSERS;
     rawKeys?: string[];
     log: Logger;
+    shardReplies: number;
   },
 ): Promise<RebuildSummary> {
   const { dataset } = DAILY_PARSERS[provider];
@@ -148,18 +152,14 @@ async function rebuildWith(
     else replies.push({ key, meta, symbol: String(meta.request?.symbol ?? "") });
   });
   // By symbol, then fetch time: of two replies for a symbol, the later one is staged last and wins.
-  const order = (r: Reply) => [r.symbol, r.meta.fetched_at, r.key];
-  replies.sort((a, b) => {
-    const x = order(a), y = order(b);
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
-    return 0;
-  });
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  replies.sort((a, b) => cmp(a.symbol, b.symbol) || cmp(a.meta.fetched_at, b.meta.fetched_at) || cmp(a.key, b.key));
 
   const existing = (await store.list(layout.dailyBarsPrefix))
     .map((o) => /year=(\d+)\//.exec(o.key)?.[1]).filter((y) => y !== undefined).map(Number);
   // The shards run this library's own Parquet writer; another engine writes on this thread.
   const encode: EncodeYears = engine.name === "wasm" && { except: existing };
-  const shards = shardsOf(replies, SHARD_REPLIES);
+  const shards = shardsOf(replies, shardReplies);
   const progress = createProgress(log, "rebuild.progress", keys.length);
   const results = new Array<ShardResult>(shards.length);
   let next = 0;

@@ -39,7 +39,10 @@ export interface ShardResult {
 export interface Shard {
   /** Stage one reply; a reply that cannot be parsed is recorded as failed, not thrown. */
   add(key: string, meta: RawMeta, body: Uint8Array): void;
-  /** Every staged row by year: encoded where `encode(year)` says so, else packed for a merge. */
+  /**
+   * Every staged row by year: encoded where `encode(year)` says so, else packed for a merge. The
+   * shard is then empty, ready for the next run of replies.
+   */
   finish(encode: (year: number) => boolean): ShardResult;
 }
 
@@ -116,7 +119,7 @@ export function createShard(provider: keyof typeof DAILY_PARSERS): Shard {
   // Staged rows are kept packed, one part per reply and year: strings as tiny dictionaries and
   // int keys, so the heap holds no per-row strings and collects fast.
   let byYear = new Map<number, PackedBatch[]>();
-  const result: ShardResult = { bars: 0, rejected: 0, failed: [], years: [] };
+  let result: ShardResult = { bars: 0, rejected: 0, failed: [], years: [] };
   return {
     add(key, meta, body) {
       try {
@@ -138,8 +141,11 @@ export function createShard(provider: keyof typeof DAILY_PARSERS): Shard {
             : { year, rows: packed.length, packed },
         );
       }
+      // Ready for the next shard.
+      const done = result;
       byYear = new Map();
-      return result;
+      result = { bars: 0, rejected: 0, failed: [], years: [] };
+      return done;
     },
   };
 }

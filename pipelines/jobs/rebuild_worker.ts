@@ -1,7 +1,7 @@
 /**
  * Worker entry for one rebuild shard: `add` messages stage a few replies each (bodies moved, not
  * copied; several per message, because a message round trip costs about a millisecond),
- * then `finish` returns the shard's years and starts over. One shard per worker.
+ * then `finish` returns the shard's years and starts over. One shard at a time per worker.
  * @module
  */
 import type { RawMeta } from "../../lake/raw.ts";
@@ -29,6 +29,5 @@ serveWorker<ShardMessage, ShardResult | null>((m) => {
     return [null, []];
   }
   const result = shard.finish(encodesYear(m.encode));
-  shard = undefined;
   return [result, shardBuffers(result)];
 });
