@@ -10,6 +10,7 @@ import { cacheObjects } from "./cache.ts";
 import { layout } from "./layout.ts";
 import { type Batch, type Column, concatBatches, daysToIso, type TableSpec } from "./schemas/columns.ts";
 import { INDICATORS_DAILY } from "./schemas/indicators_daily.ts";
+import { type PackedStrings, packStrings } from "./schemas/packed.ts";
 import type { ObjectStore } from "./store.ts";
 import { canonicalSymbol } from "./symbol.ts";
 
@@ -43,7 +44,7 @@ export type ExportFormat = "csv" | "parquet" | "json";
 export interface Lake {
   /** Daily bars sorted by symbol then date. */
   getDailyBars(q: DailyBarsQuery): Promise<DailyBarRow[]>;
-  /** The same bars as an Apache Arrow table (numbers as Float64, symbol/source dictionary-encoded). */
+  /** The same bars as an Apache Arrow table (numbers as Float64, strings dictionary-encoded). */
   getDailyBarsArrow(q: DailyBarsQuery): Promise<arrow.Table>;
   /** Any read-only SQL over the views `daily_bars`, `indicators_daily` and `symbols`, with `?` parameters. */
   sql<T = Record<string, unknown>>(query: string, params?: DuckDBValue[]): Promise<T[]>;
@@ -81,6 +82,20 @@ function querySymbols(q: DailyBarsQuery): string[] {
 
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** Packed strings as an Arrow dictionary vector (nulls, if any, kept). */
+function dictionaryVector({ dict, keys }: PackedStrings): arrow.Vector {
+  let nullBitmap: Uint8Array | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] >= 0) continue;
+    nullBitmap ??= new Uint8Array((keys.length + 7) >> 3).fill(255);
+    nullBitmap[i >> 3] &= ~(1 << (i & 7));
+    keys[i] = 0;
+  }
+  const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+  const dictionary = arrow.vectorFromArray(dict, new arrow.Utf8());
+  return arrow.makeVector(arrow.makeData({ type, length: keys.length, nullBitmap, data: keys, dictionary }));
 }
 
 /** Convert DuckDB's JS values (bigint, decimals as numbers, Date) to plain JSON-friendly values. */
@@ -271,12 +286,9 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       const vectors: Record<string, arrow.Vector> = {};
       for (const name of names) {
         const col = cols[name];
-        vectors[name] = col instanceof Float64Array ? arrow.makeVector(col) : arrow.vectorFromArray(
-          col,
-          name === "symbol" || name === "source"
-            ? new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())
-            : new arrow.Utf8(),
-        );
+        // Strings repeat (symbol, date, source, raw_ref), so each column goes out as a dictionary:
+        // encoding every row's string to UTF-8 instead was most of this call's time.
+        vectors[name] = col instanceof Float64Array ? arrow.makeVector(col) : dictionaryVector(packStrings(col));
       }
       return new arrow.Table(vectors);
     },

@@ -86,9 +86,12 @@ Deno.test("getDailyBarsArrow() returns the same bars as getDailyBars() as an Arr
     const table = await lake.getDailyBarsArrow(q);
     assert.equal(table.numRows, rows.length);
     assert.equal(table.numRows, 20);
-    assert.deepEqual(Array.from(table.getChild("close")!.toArray()), rows.map((r) => r.close));
-    assert.equal(table.getChild("symbol")!.get(19), "NVDA");
-    assert.equal(String(table.schema.fields.find((f) => f.name === "symbol")!.type), "Dictionary<Int32, Utf8>");
+    for (const name of Object.keys(rows[0]) as (keyof typeof rows[0])[]) {
+      assert.deepEqual(Array.from(table.getChild(name)!), rows.map((r) => r[name]), name);
+    }
+    for (const name of ["symbol", "date", "source", "raw_ref"]) {
+      assert.equal(String(table.schema.fields.find((f) => f.name === name)!.type), "Dictionary<Int32, Utf8>", name);
+    }
   } finally {
     lake.close();
   }
