@@ -51,7 +51,7 @@ export function createLocalStore(root: string): ObjectStore & { root: string; pa
       const key = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory) await walk(join(dir, e.name), key, out);
       else if (e.isFile) {
-        // A local stat takes microseconds; as an async op it cost ~100 us, 150 ms per 1,000 objects.
+        // A local stat takes microseconds; as async ops, 1,000 of them took 30-50 ms (5 ms sync).
         const st = Deno.statSync(join(dir, e.name));
         out.push({ key, size: st.size, modified: st.mtime ?? undefined });
       }
