@@ -283,6 +283,18 @@ async function main() {
     ratio: seedJsMs / apiMs,
     target: "(no target: plain-JS reading, for context)",
   });
+  // The floor under any API over DuckDB: the bars selected and sorted, kept inside DuckDB.
+  const floorSql = `SELECT * FROM read_parquet([${files}]) WHERE symbol IN (${pick.map((s) => `'${s}'`).join(",")})
+    AND date BETWEEN DATE '2019-01-01' AND DATE '2023-12-31' ORDER BY symbol, date`;
+  const floorMs = await medianMs(7, () => c.run(`CREATE OR REPLACE TEMP TABLE floor_result AS ${floorSql}`));
+  figures.push({
+    name: "same bars in DuckDB alone (none to JS)",
+    value: floorMs,
+    unit: "ms",
+    baseline: { name: "DuckDB read_json of 250 seed files", value: seedMs },
+    ratio: seedMs / floorMs,
+    target: "(context: the most any API over DuckDB could gain on the seed files)",
+  });
   lake.close();
   c.closeSync();
 
