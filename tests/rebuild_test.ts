@@ -44,17 +44,17 @@ Deno.test("rebuildDailyBars() restores the ingested rows from raw, inline and on
     assert.ok(ingested.length > 4 * 5 * 250, `${ingested.length} rows`);
 
     // One shard for all replies, and shards of one reply each (taken in turn by the runners).
-    for (const [workers, shardReplies] of [[0, 128], [2, 128], [0, 1], [2, 1]]) {
-      const label = `workers=${workers}, shardReplies=${shardReplies}`;
+    for (const [workers, shardBars] of [[0, 1e6], [2, 1e6], [0, 1], [2, 1]]) {
+      const label = `workers=${workers}, shardBars=${shardBars}`;
       await Deno.remove(`${root}/${layout.dailyBarsPrefix}`, { recursive: true });
       const engine = createWasmEngine({ workers });
       try {
-        const rebuilt = await rebuildDailyBars({ store, engine, provider: "yahoo", workers, shardReplies });
+        const rebuilt = await rebuildDailyBars({ store, engine, provider: "yahoo", workers, shardBars });
         assert.deepEqual(rebuilt.failed, []);
         assert.equal(rebuilt.bars, ingested.length, label);
         assert.equal(rebuilt.inserted, ingested.length, label);
         assert.deepEqual(await allRows(root), ingested, `${label}: rows equal the ingest's`);
-        const again = await rebuildDailyBars({ store, engine, provider: "yahoo", workers, shardReplies });
+        const again = await rebuildDailyBars({ store, engine, provider: "yahoo", workers, shardBars });
         assert.deepEqual([again.inserted, again.updated, again.partitions_written], [0, 0, 0]);
       } finally {
         engine.close();

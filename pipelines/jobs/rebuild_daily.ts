@@ -44,8 +44,8 @@ interface Reply {
 
 /** Replies sent to a shard at once. */
 const BATCH = 8;
-/** Replies per shard: ~550,000 bars of 17-year histories, ~300 MB of a worker's heap at its peak. */
-const SHARD_REPLIES = 128;
+/** Bars per shard (estimated from request ranges): ~300 MB of a worker's heap at its peak. */
+const SHARD_BARS = 550_000;
 
 /** A shard behind one interface, whether it runs here or in a worker. */
 interface ShardRunner {
@@ -74,16 +74,27 @@ function workerShard(provider: keyof typeof DAILY_PARSERS): ShardRunner {
   };
 }
 
+/** Trading days a reply can hold, from its request's day range (capped at its fetch day). */
+function estimatedBars(meta: RawMeta): number {
+  const fetchedDay = Math.floor(Date.parse(meta.fetched_at) / 86_400_000);
+  const from = Number(meta.request?.from_day ?? fetchedDay - 365);
+  const to = Math.min(Number(meta.request?.to_day ?? fetchedDay), fetchedDay);
+  return Math.max(1, ((to - from + 1) * 252) / 365);
+}
+
 /**
- * Split replies (sorted by symbol) into runs of about `size` replies; a symbol is never split.
- * Each run is staged and encoded on its own, so memory holds one run per worker plus the encoded
- * row groups, however large the lake.
+ * Split replies (sorted by symbol) into runs of about `size` bars; a symbol is never split. Each
+ * run is staged and encoded on its own, so memory holds one run per worker plus the encoded row
+ * groups, however large the lake. Sized in bars, not replies, so that a lake of many short
+ * (daily) replies still gets row groups of full size.
  */
 function shardsOf(replies: Reply[], size: number): Reply[][] {
   const out: Reply[][] = [];
   for (let start = 0; start < replies.length;) {
-    let end = Math.min(replies.length, start + size);
-    while (end < replies.length && replies[end].symbol === replies[end - 1].symbol) end++;
+    let end = start, bars = 0;
+    while (end < replies.length && (end === start || bars < size || replies[end].symbol === replies[end - 1].symbol)) {
+      bars += estimatedBars(replies[end++].meta);
+    }
     out.push(replies.slice(start, end));
     start = end;
   }
@@ -103,7 +114,7 @@ async function readMetas(store: ObjectStore, keys: string[]): Promise<(RawMeta |
 
 /** Rebuild from the given raw keys (default: every completed reply of the provider's dataset). */
 export async function rebuildDailyBars(
-  { store, engine, provider, rawKeys, log = silentLogger, workers = 0, shardReplies = SHARD_REPLIES }: {
+  { store, engine, provider, rawKeys, log = silentLogger, workers = 0, shardBars = SHARD_BARS }: {
     store: ObjectStore;
     engine: ParquetEngine;
     provider: keyof typeof DAILY_PARSERS;
@@ -111,8 +122,8 @@ export async function rebuildDailyBars(
     log?: Logger;
     /** Shard over this many workers (0: on this thread). */
     workers?: number;
-    /** At most this many replies per shard (a symbol's replies are never split). */
-    shardReplies?: number;
+    /** About this many bars per shard (a symbol's replies are never split). */
+    shardBars?: number;
   },
 ): Promise<RebuildSummary> {
   // Workers start first: loading their modules overlaps with listing and reading metadata.
@@ -122,7 +133,7 @@ export async function rebuildDailyBars(
     () => parallel ? workerShard(provider) : inlineShard(provider),
   );
   try {
-    return await rebuildWith(runners, { store, engine, provider, rawKeys, log, shardReplies });
+    return await rebuildWith(runners, { store, engine, provider, rawKeys, log, shardBars });
   } finally {
     for (const r of runners) r.close();
   }
@@ -130,13 +141,13 @@ export async function rebuildDailyBars(
 
 async function rebuildWith(
   runners: ShardRunner[],
-  { store, engine, provider, rawKeys, log, shardReplies }: {
+  { store, engine, provider, rawKeys, log, shardBars }: {
     store: ObjectStore;
     engine: ParquetEngine;
     provider: keyof typeof DAILY_PARSERS;
     rawKeys?: string[];
     log: Logger;
-    shardReplies: number;
+    shardBars: number;
   },
 ): Promise<RebuildSummary> {
   const { dataset } = DAILY_PARSERS[provider];
@@ -159,7 +170,7 @@ async function rebuildWith(
     .map((o) => /year=(\d+)\//.exec(o.key)?.[1]).filter((y) => y !== undefined).map(Number);
   // The shards run this library's own Parquet writer; another engine writes on this thread.
   const encode: EncodeYears = engine.name === "wasm" && { except: existing };
-  const shards = shardsOf(replies, shardReplies);
+  const shards = shardsOf(replies, shardBars);
   const progress = createProgress(log, "rebuild.progress", keys.length);
   const results = new Array<ShardResult>(shards.length);
   let next = 0;
