@@ -221,11 +221,12 @@ async function rebuildWith(
       if (y.packed) toMerge.push(unpackBatch(y.packed));
     }
   }
-  for (const [year, parts] of [...encoded].sort((a, b) => a[0] - b[0])) {
+  // Each put is atomic on its own; together they overlap their writes and syncs.
+  await Promise.all([...encoded].map(async ([year, parts]) => {
     await store.put(layout.dailyBarsPartition(year), assembleParquet(DAILY_BARS, parts));
     summary.inserted += parts.reduce((n, p) => n + p.rows, 0);
     summary.partitions_written++;
-  }
+  }));
   const merged = await curateDailyBars(store, engine, toMerge);
   summary.inserted += merged.inserted;
   summary.updated += merged.updated;
