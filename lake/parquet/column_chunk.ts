@@ -210,40 +210,52 @@ function numberBytes(physical: number, v: number): Uint8Array {
   return w.view().slice();
 }
 
-/** Rows [from, to) of a string column, dictionary-encoded against a per-chunk dictionary. */
+/** A run of one column's rows: `column[start..end)` of one part. */
+export interface Segment<C> {
+  column: C;
+  start: number;
+  end: number;
+}
+
+/** A string column's rows, dictionary-encoded against a dictionary of this chunk's own values. */
 function stringChunk(
-  col: PackedStrings,
-  encoded: (Uint8Array | undefined)[],
-  from: number,
-  to: number,
+  segments: Segment<PackedStrings>[],
+  rows: number,
+  utf8Of: (s: string) => Uint8Array,
   stats: boolean,
 ) {
-  const rows = to - from;
-  const local = new Int32Array(col.dict.length).fill(-1);
-  const used: number[] = [];
+  const ids = new Map<string, number>();
+  const used: string[] = [];
   const indices = new Int32Array(rows);
   let present: Uint8Array | undefined;
-  let n = 0;
-  let lastKey = -1, lastId = -1;
-  for (let i = from; i < to; i++) {
-    const key = col.keys[i];
-    if (key < 0) {
-      present ??= new Uint8Array(rows).fill(1, 0, i - from);
-      continue;
+  let n = 0, r = 0;
+  for (const { column: { dict, keys }, start, end } of segments) {
+    // Each part's keys map to this chunk's ids on first sight, then by array lookup.
+    const remap = new Int32Array(dict.length).fill(-1);
+    let lastKey = -1, lastId = -1;
+    for (let i = start; i < end; i++, r++) {
+      const key = keys[i];
+      if (key < 0) {
+        present ??= new Uint8Array(rows).fill(1, 0, r);
+        continue;
+      }
+      if (present) present[r] = 1;
+      // Sorted tables repeat a value for long runs, so the last lookup is usually the answer.
+      if (key !== lastKey) {
+        lastKey = key;
+        lastId = remap[key];
+        if (lastId < 0) {
+          const s = dict[key];
+          lastId = remap[key] = ids.get(s) ?? (ids.set(s, used.length), used.push(s) - 1);
+        }
+      }
+      indices[n++] = lastId;
     }
-    if (present) present[i - from] = 1;
-    // Sorted tables repeat a value for long runs, so the last lookup is usually the answer.
-    if (key !== lastKey) {
-      lastKey = key;
-      lastId = local[key];
-      if (lastId < 0) lastId = local[key] = used.push(key) - 1;
-    }
-    indices[n++] = lastId;
   }
   const dict = new ByteWriter(1024);
   let min: Uint8Array | undefined, max: Uint8Array | undefined;
-  for (const key of used) {
-    const b = encoded[key] ??= utf8.encode(col.dict[key]);
+  for (const s of used) {
+    const b = utf8Of(s);
     dict.int32LE(b.length);
     dict.bytes(b);
     if (stats && (!min || compareBytes(b, min) < 0)) min = b;
@@ -253,13 +265,13 @@ function stringChunk(
   const values = new ByteWriter(64);
   values.byte(width);
   rleHybrid(values, indices, n, width);
-  return { rows, nulls: rows - n, present, dict: dict.view(), entries: used.length, values: values.view(), min, max };
+  return { nulls: rows - n, present, dict: dict.view(), entries: used.length, values: values.view(), min, max };
 }
 
 /** What a column's earlier chunks in this file taught the writer. */
 export interface ColumnState {
-  /** UTF-8 of dictionary strings, by key. */
-  encoded: (Uint8Array | undefined)[];
+  /** UTF-8 of the strings written so far (a file repeats its few distinct values). */
+  encoded: Map<string, Uint8Array>;
   /** Whether zstd paid off on the last chunk tried, and chunks written since without trying. */
   zstdPaid: boolean;
   untried: number;
@@ -268,17 +280,17 @@ export interface ColumnState {
 /** Try zstd on delta pages again after this many chunks stored without it. */
 const RETRY_ZSTD_EVERY = 8;
 
+/** One column chunk of `rows` rows, read from `segments` in order. */
 export function writeChunk(
   plan: ColumnPlan,
-  col: Float64Array | PackedStrings,
+  segments: Segment<Float64Array | PackedStrings>[],
   state: ColumnState,
-  from: number,
-  to: number,
+  rows: number,
 ): Chunk {
   const stats = plan.spec.statistics !== false;
-  const rows = to - from;
-  if (!(col instanceof Float64Array)) {
-    const s = stringChunk(col, state.encoded, from, to, stats);
+  if (plan.spec.type === "varchar") {
+    const utf8Of = (s: string) => state.encoded.get(s) ?? state.encoded.set(s, utf8.encode(s)).get(s)!;
+    const s = stringChunk(segments as Segment<PackedStrings>[], rows, utf8Of, stats);
     if (s.nulls === rows) return allNullChunk(rows, { nulls: rows });
     const levels = levelsOf(s.present, rows);
     return dictionaryChunk(s.entries, s.dict, rows, s.nulls, levels, s.values, {
@@ -290,19 +302,21 @@ export function writeChunk(
   // Non-null values in stored form, their min and max, and definition levels if any are null.
   const values = new Float64Array(rows);
   let present: Uint8Array | undefined;
-  let n = 0, min = Infinity, max = -Infinity;
+  let n = 0, r = 0, min = Infinity, max = -Infinity;
   const scale = plan.scale;
-  for (let i = from; i < to; i++) {
-    const raw = col[i];
-    if (raw !== raw) {
-      present ??= new Uint8Array(rows).fill(1, 0, i - from);
-      continue;
+  for (const { column, start, end } of segments as Segment<Float64Array>[]) {
+    for (let i = start; i < end; i++, r++) {
+      const raw = column[i];
+      if (raw !== raw) {
+        present ??= new Uint8Array(rows).fill(1, 0, r);
+        continue;
+      }
+      if (present) present[r] = 1;
+      const v = scale ? Math.round(raw * scale) : raw;
+      values[n++] = v;
+      if (v < min) min = v;
+      if (v > max) max = v;
     }
-    if (present) present[i - from] = 1;
-    const v = scale ? Math.round(raw * scale) : raw;
-    values[n++] = v;
-    if (v < min) min = v;
-    if (v > max) max = v;
   }
   if (n === 0) return allNullChunk(rows, { nulls: rows });
   if (scale && (max > Number.MAX_SAFE_INTEGER || min < -Number.MAX_SAFE_INTEGER)) {

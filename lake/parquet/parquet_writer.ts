@@ -58,20 +58,42 @@ function checkedColumns(p: PackedBatch, spec: TableSpec) {
   });
 }
 
-/** Encode a packed batch as row groups of `rowGroupSize` rows, without header or footer. */
-export function encodeRowGroups(p: PackedBatch, spec: TableSpec, options: EncodeOptions = {}): EncodedRowGroups {
+/**
+ * Encode packed batches, in order, as row groups of `rowGroupSize` rows without header or footer.
+ * Several parts are read in place: a row group may span parts, and nothing is concatenated first.
+ */
+export function encodeRowGroups(
+  input: PackedBatch | PackedBatch[],
+  spec: TableSpec,
+  options: EncodeOptions = {},
+): EncodedRowGroups {
+  const all = Array.isArray(input) ? input : [input];
+  all.forEach((p) => checkedColumns(p, spec));
+  const parts = all.filter((p) => p.length > 0);
+  const columns = parts.map((p) => checkedColumns(p, spec));
   const plans = spec.map(planColumn);
-  const columns = checkedColumns(p, spec);
-  const states = spec.map((): ColumnState => ({ encoded: [], zstdPaid: true, untried: 0 }));
+  const states = spec.map((): ColumnState => ({ encoded: new Map(), zstdPaid: true, untried: 0 }));
   const size = Math.max(1, options.rowGroupSize ?? DEFAULT_ROW_GROUP);
+  const total = parts.reduce((n, p) => n + p.length, 0);
   const pages: Uint8Array[] = [];
   let offset = 0;
   const rowGroups: RowGroupMeta[] = [];
-  for (let from = 0; from < p.length; from += size) {
-    const to = Math.min(p.length, from + size);
+  // Cursor over the parts: part `k`, row `at` within it.
+  let k = 0, at = 0;
+  for (let from = 0; from < total; from += size) {
+    const rows = Math.min(size, total - from);
+    const spans: { part: number; start: number; end: number }[] = [];
+    for (let left = rows; left > 0;) {
+      const take = Math.min(left, parts[k].length - at);
+      spans.push({ part: k, start: at, end: at + take });
+      left -= take;
+      at += take;
+      if (at === parts[k].length) k++, at = 0;
+    }
     const start = offset;
-    const metas = plans.map((plan, k): ChunkMeta => {
-      const chunk = writeChunk(plan, columns[k], states[k], from, to);
+    const metas = plans.map((plan, c): ChunkMeta => {
+      const segments = spans.map(({ part, start, end }) => ({ column: columns[part][c], start, end }));
+      const chunk = writeChunk(plan, segments, states[c], rows);
       const chunkStart = offset;
       for (const page of chunk.pages) pages.push(page), offset += page.length;
       return {
@@ -86,7 +108,7 @@ export function encodeRowGroups(p: PackedBatch, spec: TableSpec, options: Encode
       };
     });
     rowGroups.push({
-      rows: to - from,
+      rows,
       start,
       compressed: offset - start,
       uncompressed: metas.reduce((n, m) => n + m.uncompressed, 0),
@@ -94,9 +116,9 @@ export function encodeRowGroups(p: PackedBatch, spec: TableSpec, options: Encode
     });
   }
   const bytes = new Uint8Array(offset);
-  let at = 0;
-  for (const page of pages) bytes.set(page, at), at += page.length;
-  return { rows: p.length, bytes, rowGroups };
+  let pos = 0;
+  for (const page of pages) bytes.set(page, pos), pos += page.length;
+  return { rows: total, bytes, rowGroups };
 }
 
 /** One Parquet file from parts encoded for the same spec, their rows in the given order. */

@@ -145,6 +145,19 @@ Deno.test("assembleParquet(): row groups encoded apart join into one file, rows 
   assertSameRows(rows.slice(700), b, "second part");
 });
 
+Deno.test("encodeRowGroups(): parts read in place, row groups spanning them, equal one joined batch", async () => {
+  const parts = [sample(300, 3), sample(0, 4), sample(1, 5), sample(777, 6)];
+  const joined: Batch = { length: 1078, columns: {} };
+  for (const { name } of SPEC) {
+    const cols = parts.map((p) => p.columns[name]);
+    joined.columns[name] = cols[0] instanceof Float64Array
+      ? Float64Array.from(cols.flatMap((c) => Array.from(c as Float64Array)))
+      : cols.flatMap((c) => c as (string | null)[]);
+  }
+  const file = assembleParquet(SPEC, [encodeRowGroups(parts.map(packBatch), SPEC, { rowGroupSize: 256 })]);
+  assertSameRows(await duckdbRows(file), joined, "parts");
+});
+
 Deno.test("writeParquet() refuses what it cannot store exactly, with a clear error", () => {
   const one = (col: Float64Array | string[]) => packBatch({ length: col.length, columns: { a: col } });
   const bigint = [{ name: "a", type: "bigint" }] as const;

@@ -74,22 +74,25 @@ function disjoint(parts: PackedBatch[]): boolean {
   return true;
 }
 
-/** One year's parts as one batch sorted by (symbol, date), the later reply winning a repeated key. */
-function joinYear(parts: PackedBatch[]): PackedBatch {
+/**
+ * One year's parts sorted by (symbol, date), the later reply winning a repeated key: the parts
+ * themselves when they do not overlap (the rule), else one merged batch.
+ */
+function joinYear(parts: PackedBatch[]): PackedBatch[] {
   const bySymbol = (a: PackedBatch, b: PackedBatch) => {
     const x = symbolOf(a), y = symbolOf(b);
     return x < y ? -1 : x > y ? 1 : 0;
   };
   parts.sort(bySymbol); // stable: a symbol's parts stay in staging order
-  if (disjoint(parts)) return concatPacked(parts);
+  if (disjoint(parts)) return parts;
   const incoming = concatBatches(DAILY_BARS, parts.map(unpackBatch));
   const { batch } = mergeDailyBars(emptyBatch(DAILY_BARS), incoming);
-  return concatPacked([{
+  return [{
     length: batch.length,
     columns: Object.fromEntries(
       Object.entries(batch.columns).map(([k, c]) => [k, c instanceof Float64Array ? c : packStrings(c)]),
     ),
-  }]);
+  }];
 }
 
 /** A staged reply packed once, then cut into one view per calendar year. */
@@ -133,12 +136,13 @@ export function createShard(provider: keyof typeof DAILY_PARSERS): Shard {
     },
     finish(encode) {
       for (const year of [...byYear.keys()].sort((a, b) => a - b)) {
-        const packed = joinYear(byYear.get(year)!);
+        const parts = joinYear(byYear.get(year)!);
         byYear.delete(year);
+        const rows = parts.reduce((n, p) => n + p.length, 0);
         result.years.push(
           encode(year)
-            ? { year, rows: packed.length, encoded: encodeRowGroups(packed, DAILY_BARS) }
-            : { year, rows: packed.length, packed },
+            ? { year, rows, encoded: encodeRowGroups(parts, DAILY_BARS) }
+            : { year, rows, packed: concatPacked(parts) },
         );
       }
       // Ready for the next shard.
