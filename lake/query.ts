@@ -74,12 +74,6 @@ const wireKeys = (symbolList: string) =>
 const WIRE_LINEAGE = ["source", "raw_ref"]
   .map((c) => `CASE WHEN ${c} IS DISTINCT FROM lag(${c}) OVER w THEN ${c} END AS ${c}`).join(", ");
 
-function querySymbols(q: DailyBarsQuery): string[] {
-  const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
-  if (symbols.length === 0) throw new RangeError("Cannot query daily bars: no symbols given");
-  return symbols;
-}
-
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
@@ -167,11 +161,13 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     return reader.getRowObjectsJS().map(plain) as T[];
   }
 
+  /** The query for `q`, and its canonical symbols (the wire form returns positions in that list). */
   function dailyBarsSql(
     q: DailyBarsQuery,
     form: "export" | "wire" = "export",
-  ): { text: string; params: DuckDBValue[] } {
-    const symbols = querySymbols(q);
+  ): { text: string; params: DuckDBValue[]; symbols: string[] } {
+    const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
+    if (symbols.length === 0) throw new RangeError("Cannot query daily bars: no symbols given");
     if (q.start && q.end && q.start > q.end) {
       throw new RangeError(`Cannot query ${q.start}..${q.end}: start is after end`);
     }
@@ -189,6 +185,7 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       return {
         text: `SELECT ${keys}, ${NUMBERS}, ${lineage} FROM daily_bars WHERE ${filter} ${window} ORDER BY symbol, date`,
         params,
+        symbols,
       };
     }
     // Later splits matter for volume, so the split factor is computed over each symbol's whole
@@ -206,13 +203,13 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
           round(volume * later_splits)::DOUBLE AS volume, dividend::DOUBLE AS dividend, split_ratio, ${lineage}
         FROM h WHERE ${dateFilter} ${window} ORDER BY symbol, date`,
       params,
+      symbols,
     };
   }
 
   /** Run the wire form and read it chunk by chunk into typed columns. */
   async function dailyColumns(q: DailyBarsQuery) {
-    const symbols = querySymbols(q);
-    const { text, params } = dailyBarsSql(q, "wire");
+    const { text, params, symbols } = dailyBarsSql(q, "wire");
     const result = await conn.run(text, params);
     const names = result.columnNames();
     const spec: TableSpec = result.columnTypes()
@@ -293,7 +290,10 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       return new arrow.Table(vectors);
     },
     sql,
-    dailyBarsSql: (q) => dailyBarsSql(q),
+    dailyBarsSql: (q) => {
+      const { text, params } = dailyBarsSql(q);
+      return { text, params };
+    },
     async exportQuery(query, params, format, outPath) {
       // COPY takes no parameters, so the bound query lands in a temp table first.
       await conn.run(`CREATE OR REPLACE TEMP TABLE export_result AS ${query}`, params);

@@ -112,20 +112,22 @@ async function readMetas(store: ObjectStore, keys: string[]): Promise<(RawMeta |
   return metas;
 }
 
-/** Rebuild from the given raw keys (default: every completed reply of the provider's dataset). */
-export async function rebuildDailyBars(
-  { store, engine, provider, rawKeys, log = silentLogger, workers = 0, shardBars = SHARD_BARS }: {
-    store: ObjectStore;
-    engine: ParquetEngine;
-    provider: keyof typeof DAILY_PARSERS;
-    rawKeys?: string[];
-    log?: Logger;
-    /** Shard over this many workers (0: on this thread). */
-    workers?: number;
-    /** About this many bars per shard (a symbol's replies are never split). */
-    shardBars?: number;
-  },
-): Promise<RebuildSummary> {
+export interface RebuildOptions {
+  store: ObjectStore;
+  engine: ParquetEngine;
+  provider: keyof typeof DAILY_PARSERS;
+  /** Raw keys to parse (default: every completed reply of the provider's dataset). */
+  rawKeys?: string[];
+  log?: Logger;
+  /** Shard over this many workers (0: on this thread). */
+  workers?: number;
+  /** About this many bars per shard (a symbol's replies are never split). */
+  shardBars?: number;
+}
+
+/** Rebuild curated daily bars from raw replies. */
+export async function rebuildDailyBars(opts: RebuildOptions): Promise<RebuildSummary> {
+  const { provider, workers = 0 } = opts;
   // Workers start first: loading their modules overlaps with listing and reading metadata.
   const parallel = workers > 0 && workersAvailable();
   const runners = Array.from(
@@ -133,7 +135,7 @@ export async function rebuildDailyBars(
     () => parallel ? workerShard(provider) : inlineShard(provider),
   );
   try {
-    return await rebuildWith(runners, { store, engine, provider, rawKeys, log, shardBars });
+    return await rebuildWith(runners, opts);
   } finally {
     for (const r of runners) r.close();
   }
@@ -141,14 +143,7 @@ export async function rebuildDailyBars(
 
 async function rebuildWith(
   runners: ShardRunner[],
-  { store, engine, provider, rawKeys, log, shardBars }: {
-    store: ObjectStore;
-    engine: ParquetEngine;
-    provider: keyof typeof DAILY_PARSERS;
-    rawKeys?: string[];
-    log: Logger;
-    shardBars: number;
-  },
+  { store, engine, provider, rawKeys, log = silentLogger, shardBars = SHARD_BARS }: RebuildOptions,
 ): Promise<RebuildSummary> {
   const { dataset } = DAILY_PARSERS[provider];
   const keys = rawKeys ??

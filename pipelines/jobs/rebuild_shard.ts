@@ -11,10 +11,10 @@ import { type Batch, concatBatches, emptyBatch, takeRows } from "../../lake/sche
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import {
   concatPacked,
+  packBatch,
   type PackedBatch,
   packedBuffers,
   type PackedStrings,
-  packStrings,
   unpackBatch,
 } from "../../lake/schemas/packed.ts";
 import { mergeDailyBars, yearRuns } from "../stages/curate_daily_bars.ts";
@@ -87,12 +87,7 @@ function joinYear(parts: PackedBatch[]): PackedBatch[] {
   if (disjoint(parts)) return parts;
   const incoming = concatBatches(DAILY_BARS, parts.map(unpackBatch));
   const { batch } = mergeDailyBars(emptyBatch(DAILY_BARS), incoming);
-  return [{
-    length: batch.length,
-    columns: Object.fromEntries(
-      Object.entries(batch.columns).map(([k, c]) => [k, c instanceof Float64Array ? c : packStrings(c)]),
-    ),
-  }];
+  return [packBatch(batch)];
 }
 
 /** A staged reply packed once, then cut into one view per calendar year. */
@@ -103,10 +98,7 @@ function packedYears(b: Batch): [number, PackedBatch][] {
     // Not in day order (no parser returns that): sort, keeping repeated days in reply order.
     return packedYears(takeRows(b, Array.from(dates.keys()).sort((x, y) => dates[x] - dates[y] || x - y)));
   }
-  const columns: PackedBatch["columns"] = {};
-  for (const [name, col] of Object.entries(b.columns)) {
-    columns[name] = col instanceof Float64Array ? col : packStrings(col);
-  }
+  const { columns } = packBatch(b);
   return runs.map(([year, start, end]) => {
     const part: PackedBatch["columns"] = {};
     for (const [name, col] of Object.entries(columns)) {

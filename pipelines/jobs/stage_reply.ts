@@ -1,6 +1,6 @@
 /**
- * One stored raw reply -> validated daily bars with lineage: the per-reply step of a rebuild,
- * shared by the inline path and the parse workers.
+ * One stored raw reply -> validated daily bars with lineage: the per-reply step of a rebuild
+ * shard, whether it runs inline or in a worker.
  * @module
  */
 import type { RawMeta } from "../../lake/raw.ts";
