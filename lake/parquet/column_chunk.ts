@@ -90,7 +90,8 @@ export interface ChunkStats {
 const ZSTD_OPTIONS = { params: { [constants.ZSTD_c_compressionLevel]: 1, [constants.ZSTD_c_windowLog]: 16 } };
 
 function compressed(body: Uint8Array): Uint8Array {
-  return zstdCompressSync(body, ZSTD_OPTIONS);
+  const out = zstdCompressSync(body, ZSTD_OPTIONS);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 function pageBytes(header: Field[], body: Uint8Array, uncompressedBody: number): [Uint8Array, number] {
