@@ -1,7 +1,7 @@
 /**
  * One column chunk of Ticklake's Parquet writer: how a column type is stored, and its pages. Per
  * chunk: one data page v2; integers, dates, timestamps and decimals DELTA_BINARY_PACKED; strings,
- * and doubles with few distinct values, as a dictionary plus RLE/bit-packed indices; zstd where
+ * and numbers with few distinct values, as a dictionary plus RLE/bit-packed indices; zstd where
  * it pays; min/max statistics unless the column opts out.
  * @module
  */
@@ -326,12 +326,17 @@ export function writeChunk(
     );
   }
   const levels = levelsOf(present, rows);
+  const nonNull = values.subarray(0, n);
   const stat: ChunkStats = stats
     ? { nulls: rows - n, min: numberBytes(plan.physical, min), max: numberBytes(plan.physical, max) }
     : { nulls: rows - n };
+  // Integers take a dictionary only when it is clearly smaller than their deltas (a 1/64 share
+  // of distinct values keeps dates, ~1/32 in a row group, as deltas).
   if (scale) {
+    const repeated = repeatedValuesChunk(plan.physical, nonNull, 64, rows, levels, stat);
+    if (repeated) return repeated;
     const body = new ByteWriter(n * 2 + 32);
-    deltaBinaryPacked(body, values.subarray(0, n));
+    deltaBinaryPacked(body, nonNull);
     // Bit-packed deltas of prices are noise to zstd, but runs (dates, rare dividends) are not;
     // so zstd is kept for a column while it pays, and tried again now and then when it did not.
     const packed = body.view();
@@ -352,30 +357,48 @@ export function writeChunk(
       stats: stat,
     };
   }
-  return doubleChunk(values.subarray(0, n), rows, levels, stat);
+  return repeatedValuesChunk(plan.physical, nonNull, 4, rows, levels, stat) ??
+    plainDoubleChunk(nonNull, rows, levels, stat);
 }
 
-/** Doubles: a dictionary when values repeat (split ratios, flags), plain otherwise. */
-function doubleChunk(values: Float64Array, rows: number, levels: Uint8Array, stats: ChunkStats): Chunk {
+function plainDoubleChunk(values: Float64Array, rows: number, levels: Uint8Array, stats: ChunkStats): Chunk {
+  const plain = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+  const [page, size] = dataPage(rows, rows - values.length, PLAIN, levels, plain, ZSTD);
+  return { pages: [page], uncompressed: size, codec: ZSTD, encodings: [PLAIN, RLE], dictionaryPages: 0, stats };
+}
+
+/**
+ * A dictionary chunk when a chunk's values repeat (at most `values.length / fewer` distinct), else
+ * nothing. Dividends (mostly 0), split ratios and load times are such columns.
+ */
+function repeatedValuesChunk(
+  physical: number,
+  values: Float64Array,
+  fewer: number,
+  rows: number,
+  levels: Uint8Array,
+  stats: ChunkStats,
+): Chunk | undefined {
   const ids = new Map<number, number>();
   const indices = new Int32Array(values.length);
-  const limit = values.length >> 2;
-  for (let i = 0; i < values.length && ids.size <= limit; i++) {
+  const limit = Math.floor(values.length / fewer);
+  for (let i = 0; i < values.length; i++) {
     let id = ids.get(values[i]);
-    if (id === undefined) ids.set(values[i], id = ids.size);
+    if (id === undefined) {
+      if (ids.size === limit) return undefined;
+      ids.set(values[i], id = ids.size);
+    }
     indices[i] = id;
   }
-  const nulls = rows - values.length;
-  if (ids.size <= limit) {
-    const dict = new ByteWriter(ids.size * 8);
-    for (const v of ids.keys()) dict.float64LE(v);
-    const width = dictionaryWidth(ids.size);
-    const body = new ByteWriter(64);
-    body.byte(width);
-    rleHybrid(body, indices, values.length, width);
-    return dictionaryChunk(ids.size, dict.view(), rows, nulls, levels, body.view(), stats);
+  const dict = new ByteWriter(ids.size * 8);
+  for (const v of ids.keys()) {
+    if (physical === INT32) dict.int32LE(v);
+    else if (physical === INT64) dict.int64LE(v);
+    else dict.float64LE(v);
   }
-  const plain = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
-  const [page, size] = dataPage(rows, nulls, PLAIN, levels, plain, ZSTD);
-  return { pages: [page], uncompressed: size, codec: ZSTD, encodings: [PLAIN, RLE], dictionaryPages: 0, stats };
+  const width = dictionaryWidth(ids.size);
+  const body = new ByteWriter(64);
+  body.byte(width);
+  rleHybrid(body, indices, values.length, width);
+  return dictionaryChunk(ids.size, dict.view(), rows, rows - values.length, levels, body.view(), stats);
 }

@@ -97,6 +97,33 @@ Deno.test("writeParquet(): all-null columns, one-value dictionaries and long run
   assertSameRows(await duckdbRows(writeParquet(packBatch(b), SPEC, { rowGroupSize: 100 })), b, "duckdb");
 });
 
+Deno.test("writeParquet(): numbers that repeat (dividends) take a dictionary, the rest deltas, read back by both readers", async () => {
+  const n = 2000;
+  const b = sample(n, 9);
+  // Like a dividend column: mostly 0, a few amounts, some nulls.
+  const p = b.columns.p as Float64Array;
+  for (let i = 0; i < n; i++) p[i] = i % 250 === 3 ? NaN : i % 63 === 0 ? [0.24, 0.5, 1.125][i % 3] : 0;
+  const bytes = writeParquet(packBatch(b), SPEC, { rowGroupSize: 1000 });
+  assertSameRows(await duckdbRows(bytes), b, "duckdb");
+  const back = await createWasmEngine().decode(bytes, SPEC);
+  assert.deepEqual(Array.from(back.columns.p as Float64Array), Array.from(p), "parquet-wasm");
+  const path = await Deno.makeTempFile({ suffix: ".parquet" });
+  await Deno.writeFile(path, bytes);
+  const c = await (await DuckDBInstance.create(":memory:")).connect();
+  try {
+    const encodings = (await c.runAndReadAll(
+      `SELECT path_in_schema AS col, string_agg(DISTINCT encodings) AS enc FROM parquet_metadata('${path}') GROUP BY 1`,
+    )).getRowObjectsJS();
+    const of = (col: string) => String(encodings.find((e) => e.col === col)?.enc);
+    assert.match(of("p"), /RLE_DICTIONARY/);
+    assert.match(of("v"), /DELTA_BINARY_PACKED/);
+    assert.doesNotMatch(of("v"), /DICTIONARY/);
+  } finally {
+    c.closeSync();
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("writeParquet(): row-group statistics give each group's min and max, so readers can prune", async () => {
   const b = sample(1000);
   const path = await Deno.makeTempFile({ suffix: ".parquet" });
