@@ -180,7 +180,9 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     if (q.end) params.push(q.end), where.push(`date <= $${params.length}::DATE`);
     const filter = where.join(" AND ");
     const lineage = form === "wire" ? WIRE_LINEAGE : "source, raw_ref";
-    const window = form === "wire" ? "WINDOW w AS (ORDER BY symbol, date)" : "";
+    // Partitioned by symbol, so DuckDB computes it in parallel (one symbol's first row always
+    // carries its strings).
+    const window = form === "wire" ? "WINDOW w AS (PARTITION BY symbol ORDER BY date)" : "";
     if (!q.adjusted) {
       return {
         text: `SELECT ${keys}, ${NUMBERS}, ${lineage} FROM daily_bars WHERE ${filter} ${window} ORDER BY symbol, date`,
@@ -215,7 +217,10 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     const spec: TableSpec = result.columnTypes()
       .map((t, k) => ({ name: names[k], type: t.typeId === DuckDBTypeId.VARCHAR ? "varchar" : "double" }));
     const chunks: Batch[] = [];
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    // The result is materialized: its chunks are read synchronously, not one awaited call each
+    // (which cost ~1 ms a chunk, a third of this call's time for 60k rows).
+    for (let c = 0; c < result.chunkCount; c++) {
+      const chunk = result.getChunk(c);
       const n = chunk.rowCount;
       const columns: Record<string, Column> = {};
       spec.forEach(({ name, type }, k) => {
