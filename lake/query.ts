@@ -92,17 +92,22 @@ function dictionaryVector({ dict, keys }: PackedStrings): arrow.Vector {
   return arrow.makeVector(arrow.makeData({ type, length: keys.length, nullBitmap, data: keys, dictionary }));
 }
 
-/** Convert DuckDB's JS values (bigint, decimals as numbers, Date) to plain JSON-friendly values. */
-function plain(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    out[k] = typeof v === "bigint"
-      ? Number(v)
-      : v instanceof Date
-      ? v.toISOString().slice(0, v.getUTCHours() || v.getUTCMinutes() ? 19 : 10)
-      : v;
-  }
-  return out;
+/**
+ * One column of DuckDB's JS values (bigint, decimals as numbers, Date) as plain JSON-friendly
+ * values. Dates repeat down a column, so each distinct one is formatted once.
+ */
+function plainColumn(values: unknown[]): unknown[] {
+  const iso = new Map<number, string>();
+  return values.map((v) => {
+    if (typeof v === "bigint") return Number(v);
+    if (!(v instanceof Date)) return v;
+    let text = iso.get(v.getTime());
+    if (text === undefined) {
+      text = v.toISOString().slice(0, v.getUTCHours() || v.getUTCMinutes() ? 19 : 10);
+      iso.set(v.getTime(), text);
+    }
+    return text;
+  });
 }
 
 /**
@@ -158,7 +163,17 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
 
   async function sql<T>(query: string, params: DuckDBValue[] = []): Promise<T[]> {
     const reader = await conn.runAndReadAll(query, params);
-    return reader.getRowObjectsJS().map(plain) as T[];
+    // Converted column by column, then one object per row (per-row conversion of each value
+    // was ~70 ms of a 60k-row query).
+    const names = reader.columnNames();
+    const columns = reader.getColumnsJS().map(plainColumn);
+    const rows = new Array<Record<string, unknown>>(reader.currentRowCount);
+    for (let i = 0; i < rows.length; i++) {
+      const row: Record<string, unknown> = {};
+      for (let k = 0; k < names.length; k++) row[names[k]] = columns[k][i];
+      rows[i] = row;
+    }
+    return rows as T[];
   }
 
   /** The query for `q`, and its canonical symbols (the wire form returns positions in that list). */
