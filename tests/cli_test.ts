@@ -134,3 +134,27 @@ Deno.test("getDailyBarsArrow() on an empty lake returns an empty table with the 
     lake.close();
   }
 });
+
+Deno.test("sql() returns plain values: numbers for BIGINT and DECIMAL, ISO text for DATE and TIMESTAMP", async () => {
+  const { openLake } = await import("../lake/query.ts");
+  const { createLocalStore } = await import("../lake/store_local.ts");
+  const lake = await openLake({
+    store: createLocalStore(await Deno.makeTempDir()),
+    cacheDir: await Deno.makeTempDir(),
+  });
+  try {
+    const rows = await lake.sql(
+      `SELECT * FROM (VALUES
+        (1::BIGINT, 1.25::DECIMAL(18,4), DATE '2024-01-02', TIMESTAMP '2024-01-02 03:04:05', 'é', [1, 2]),
+        (NULL, NULL, DATE '2024-01-02', TIMESTAMP '2024-01-03 00:00:00', NULL, NULL)
+      ) t(n, p, d, ts, s, l) WHERE n IS DISTINCT FROM ?`,
+      [7],
+    );
+    assert.deepEqual(rows, [
+      { n: 1, p: 1.25, d: "2024-01-02", ts: "2024-01-02T03:04:05", s: "é", l: [1, 2] },
+      { n: null, p: null, d: "2024-01-02", ts: "2024-01-03", s: null, l: null },
+    ]);
+  } finally {
+    lake.close();
+  }
+});
