@@ -46,7 +46,10 @@ export interface Lake {
   getDailyBars(q: DailyBarsQuery): Promise<DailyBarRow[]>;
   /** The same bars as an Apache Arrow table (numbers as Float64, strings dictionary-encoded). */
   getDailyBarsArrow(q: DailyBarsQuery): Promise<arrow.Table>;
-  /** Any read-only SQL over the views `daily_bars`, `indicators_daily` and `symbols`, with `?` parameters. */
+  /**
+   * Any read-only SQL over the views `daily_bars`, `indicators_daily`, `minute_bars` and `symbols`,
+   * with `?` parameters.
+   */
   sql<T = Record<string, unknown>>(query: string, params?: DuckDBValue[]): Promise<T[]>;
   /** Run a query and write its result to a local file. */
   exportQuery(query: string, params: DuckDBValue[], format: ExportFormat, outPath: string): Promise<number>;
@@ -151,6 +154,16 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       `SELECT NULL::VARCHAR AS symbol, NULL::DATE AS date, ${
         INDICATORS_DAILY.slice(2).map((c) => `NULL::DOUBLE AS ${c.name}`).join(", ")
       } WHERE false`,
+    );
+    const minutes = (await store.list(layout.curatedPrefix("minute_bars"))).map((o) => o.key)
+      .filter((k) => k.endsWith(".parquet"));
+    await view(
+      "minute_bars",
+      minutes,
+      `SELECT NULL::VARCHAR AS symbol, NULL::TIMESTAMP AS ts, NULL::VARCHAR AS session, NULL::DECIMAL(18,4) AS open,
+        NULL::DECIMAL(18,4) AS high, NULL::DECIMAL(18,4) AS low, NULL::DECIMAL(18,4) AS close, NULL::BIGINT AS volume,
+        NULL::BIGINT AS trades, NULL::DECIMAL(18,4) AS vwap, NULL::VARCHAR AS source, NULL::TIMESTAMP AS ingested_at,
+        NULL::VARCHAR AS raw_ref WHERE false`,
     );
     const hasSymbols = !!(await store.head(layout.symbols));
     await view(

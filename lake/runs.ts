@@ -27,6 +27,11 @@ export interface RunRecord {
   details?: Record<string, unknown>;
 }
 
+/** A run id: its UTC start to the second (so ids sort by time), then 8 random hex digits. */
+export function newRunId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}_${crypto.randomUUID().slice(0, 8)}`;
+}
+
 export function recordRun(store: ObjectStore, run: RunRecord): Promise<void> {
   return putJson(store, layout.run(run.run_id), run);
 }

@@ -14,6 +14,7 @@ import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { listRuns } from "../lake/runs.ts";
 import { DAILY_BARS } from "../lake/schemas/daily_bars.ts";
 import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
+import { MINUTE_BARS } from "../lake/schemas/minute_bars.ts";
 import { SYMBOLS } from "../lake/schemas/symbols.ts";
 import type { SymbolRow } from "../lake/schemas/symbols.ts";
 import type { ObjectStore } from "../lake/store.ts";
@@ -129,7 +130,7 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
       const files = (await store.list(layout.curatedPrefix(table))).filter((o) => o.key.endsWith(".parquet"));
       tables.push({
         name: table,
-        columns: table === "daily_bars" ? DAILY_BARS : INDICATORS_DAILY,
+        columns: { daily_bars: DAILY_BARS, indicators_daily: INDICATORS_DAILY, minute_bars: MINUTE_BARS }[table],
         files: files.map((f) => ({ key: f.key, url: `/lake/${f.key}`, size: f.size })),
       });
     }

@@ -19,7 +19,7 @@ import { parseRange } from "./dates.ts";
 import type { Clock } from "../net/clock.ts";
 import { RetriesExhausted, type RetryPolicy, withRetry } from "../net/retry.ts";
 import { NoProviderError, type Router } from "../net/router.ts";
-import { recordRun, type RunFailure } from "../../lake/runs.ts";
+import { newRunId, recordRun, type RunFailure } from "../../lake/runs.ts";
 
 /** Where daily bars come from: one provider's fetch and its pure parser. */
 export interface DailyBarSource {
@@ -183,10 +183,6 @@ async function fingerprint(symbols: string[], from: string, to: string, provider
   return (await sha256Hex(new TextEncoder().encode(text))).slice(0, 24);
 }
 
-function newId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}_${crypto.randomUUID().slice(0, 8)}`;
-}
-
 /** Run (or resume) one ingest. Per-symbol failures are recorded; the run goes on. */
 export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   const { store, engine } = opts;
@@ -202,8 +198,8 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   const previous = await getJson<Checkpoint>(store, cpKey);
   const startedAt = now();
   const cp: Checkpoint = previous ?? {
-    run_id: newId(startedAt),
-    load_id: newId(startedAt),
+    run_id: newRunId(startedAt),
+    load_id: newRunId(startedAt),
     started_at: startedAt.toISOString(),
     symbols,
     from: opts.from,

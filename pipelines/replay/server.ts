@@ -4,13 +4,14 @@
  * @module
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import { alpacaRoutes } from "./alpaca.ts";
 import { alphaVantageRoutes } from "./alphavantage.ts";
 import { staticFileRoutes } from "./static_files.ts";
 import { yahooRoutes } from "./yahoo.ts";
 
 export interface ReplayOptions {
   seed?: number;
-  /** Extra route registrars (Alpha Vantage, Alpaca, ...). */
+  /** Extra route registrars. */
   routes?: ((app: Hono) => void)[];
   /** Runs before every route (fault injection). */
   middleware?: MiddlewareHandler[];
@@ -24,7 +25,13 @@ export function createReplayApp(opts: ReplayOptions = {}): Hono {
   app.get("/health", (c) => c.json({ ok: true }));
   const market = { seed: opts.seed, now: opts.now };
   for (
-    const register of [yahooRoutes(market), alphaVantageRoutes(market), staticFileRoutes(), ...(opts.routes ?? [])]
+    const register of [
+      yahooRoutes(market),
+      alphaVantageRoutes(market),
+      alpacaRoutes(market),
+      staticFileRoutes(),
+      ...(opts.routes ?? []),
+    ]
   ) register(app);
   return app;
 }

@@ -6,16 +6,12 @@
  */
 import { type Batch, type Column, concatBatches, daysToIso, takeRows } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
+import { mergeByKey, type MergeKey, type MergeResult } from "./merge_bars.ts";
+
+export type { MergeResult };
 
 /** Columns whose values define a bar; lineage columns are left out of the comparison. */
 const VALUE_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividend", "split_ratio"] as const;
-
-export interface MergeResult {
-  batch: Batch;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-}
 
 /** Why a row was refused, for the run record. */
 export interface Rejection {
@@ -141,63 +137,6 @@ export function* incomingByYear(staged: (Batch | undefined)[]): Generator<[numbe
   }
 }
 
-function sameValues(cols: Record<string, Column>, a: number, b: number): boolean {
-  for (const k of VALUE_COLUMNS) {
-    const col = cols[k] as Float64Array;
-    if (col[a] !== col[b] && !(col[a] !== col[a] && col[b] !== col[b])) return false;
-  }
-  return true;
-}
-
-/** Both batches stacked, existing rows first, so a row's index says which side it came from. */
-function stack(existing: Batch, incoming: Batch): Batch {
-  const columns: Record<string, Column> = {};
-  for (const { name } of DAILY_BARS) {
-    const a = existing.columns[name], b = incoming.columns[name];
-    if (a instanceof Float64Array) {
-      const out = new Float64Array(existing.length + incoming.length);
-      out.set(a);
-      out.set(b as Float64Array, existing.length);
-      columns[name] = out;
-    } else columns[name] = (a as (string | null)[]).concat(b as (string | null)[]);
-  }
-  return { length: existing.length + incoming.length, columns };
-}
-
-/**
- * Order rows by (symbol, date, original position). Packs symbol rank, day and position into one
- * float so a native typed-array sort does the work; falls back to a comparator when it won't fit.
- */
-function sortedOrder(symbols: (string | null)[], days: Float64Array): Uint32Array {
-  const n = symbols.length;
-  const unique = [...new Set(symbols as string[])].sort();
-  const rank = new Map(unique.map((s, i) => [s, i]));
-  const order = new Uint32Array(n);
-  const fits = unique.length < 2 ** 15 && n < 2 ** 22 && days.every((d) => d >= 0 && d < 2 ** 16);
-  if (fits) {
-    const packed = new Float64Array(n);
-    for (let i = 0; i < n; i++) packed[i] = ((rank.get(symbols[i] as string)! * 2 ** 16) + days[i]) * 2 ** 22 + i;
-    packed.sort();
-    for (let i = 0; i < n; i++) order[i] = packed[i] % 2 ** 22;
-    return order;
-  }
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order.sort((a, b) =>
-    (rank.get(symbols[a] as string)! - rank.get(symbols[b] as string)!) || (days[a] - days[b]) || (a - b)
-  );
-}
-
-/** Whether rows are sorted by (symbol, date) with no repeated key. */
-function strictlyOrdered(b: Batch): boolean {
-  const symbols = b.columns.symbol as (string | null)[];
-  const days = b.columns.date as Float64Array;
-  for (let i = 1; i < b.length; i++) {
-    const a = symbols[i - 1]!, c = symbols[i]!;
-    if (a > c || (a === c && days[i - 1] >= days[i])) return false;
-  }
-  return true;
-}
-
 /**
  * Merge `incoming` bars into `existing` (one partition). Within `incoming`, later rows are newer.
  * The result is sorted by symbol, then date, with one row per key.
@@ -213,33 +152,7 @@ function strictlyOrdered(b: Batch): boolean {
  * ```
  */
 export function mergeDailyBars(existing: Batch, incoming: Batch): MergeResult {
-  // A fresh partition fed in key order (a first load, a rebuild) needs no sort and no copy.
-  if (existing.length === 0 && strictlyOrdered(incoming)) {
-    return { batch: incoming, inserted: incoming.length, updated: 0, unchanged: 0 };
-  }
-  const all = stack(existing, incoming);
-  const symbols = all.columns.symbol as (string | null)[];
-  const days = all.columns.date as Float64Array;
-  const order = sortedOrder(symbols, days);
-  const keep: number[] = [];
-  let inserted = 0, updated = 0, unchanged = 0;
-  for (let start = 0; start < order.length;) {
-    let end = start + 1;
-    const first = order[start];
-    while (end < order.length && days[order[end]] === days[first] && symbols[order[end]] === symbols[first]) end++;
-    const last = order[end - 1];
-    const old = first < existing.length ? first : -1;
-    if (old < 0) {
-      keep.push(last);
-      inserted++;
-    } else if (last === old || sameValues(all.columns, old, last)) {
-      keep.push(old);
-      if (last !== old) unchanged++;
-    } else {
-      keep.push(last);
-      updated++;
-    }
-    start = end;
-  }
-  return { batch: takeRows(all, keep), inserted, updated, unchanged };
+  return mergeByKey(DAILY_KEY, existing, incoming);
 }
+
+const DAILY_KEY: MergeKey = { spec: DAILY_BARS, time: "date", values: VALUE_COLUMNS };

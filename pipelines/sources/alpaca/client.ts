@@ -34,6 +34,8 @@ const PageSchema = z.object({
   bars: z.union([z.array(BarSchema), z.record(z.string(), z.array(BarSchema))]).nullable(),
   symbol: z.string().optional(),
   next_page_token: z.string().nullable().optional(),
+  /** Added only by Ticklake's offline replay server, whose bars are simulated. */
+  ticklake: z.object({ simulated: z.boolean() }).optional(),
 });
 
 export function createAlpacaClient(
@@ -87,7 +89,9 @@ export async function fetchAllPages(
 }
 
 /** Parse one page into bars per symbol; throws ProviderError for error replies. */
-export function parseBarsPage(reply: RawResponse): { bars: Record<string, AlpacaBar[]>; nextPageToken: string | null } {
+export function parseBarsPage(
+  reply: RawResponse,
+): { bars: Record<string, AlpacaBar[]>; nextPageToken: string | null; simulated: boolean } {
   const text = new TextDecoder().decode(reply.body);
   let json: unknown;
   try {
@@ -128,9 +132,9 @@ export function parseBarsPage(reply: RawResponse): { bars: Record<string, Alpaca
       reason: "malformed",
     });
   }
-  const { bars, symbol, next_page_token } = page.data;
+  const { bars, symbol, next_page_token, ticklake } = page.data;
   const bySymbol = Array.isArray(bars) ? { [symbol ?? ""]: bars } : bars ?? {};
-  return { bars: bySymbol, nextPageToken: next_page_token ?? null };
+  return { bars: bySymbol, nextPageToken: next_page_token ?? null, simulated: ticklake?.simulated === true };
 }
 
 /**

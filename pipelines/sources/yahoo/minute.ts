@@ -4,20 +4,7 @@
  * {pre, regular, post}; each bar is tagged with its session from those periods.
  * @module
  */
-import type { TableSpec } from "../../../lake/schemas/columns.ts";
 import type { YahooChart } from "./wire.ts";
-
-export const MINUTE_BARS: TableSpec = [
-  { name: "symbol", type: "varchar" },
-  { name: "ts", type: "timestamp" },
-  { name: "session", type: "varchar" },
-  { name: "open", type: "decimal(18,4)" },
-  { name: "high", type: "decimal(18,4)" },
-  { name: "low", type: "decimal(18,4)" },
-  { name: "close", type: "decimal(18,4)" },
-  { name: "volume", type: "bigint" },
-  { name: "source", type: "varchar" },
-];
 
 export interface MinuteBar {
   symbol: string;

@@ -1,0 +1,194 @@
+/**
+ * The minute-bars ingest (Alpaca, timeframe 1Min): every page of every symbol lands in raw first,
+ * then its bars are staged with lineage and merged into the curated month partitions. Merging is
+ * idempotent, so a rerun (after a crash, or to fill gaps) duplicates nothing; one symbol's
+ * failure is recorded and the run goes on.
+ * @module
+ */
+import { layout } from "../../lake/layout.ts";
+import type { ParquetEngine } from "../../lake/parquet/engine.ts";
+import { writeRaw } from "../../lake/raw.ts";
+import { newRunId, recordRun, type RunFailure } from "../../lake/runs.ts";
+import { type Batch, concatBatches, emptyBatch } from "../../lake/schemas/columns.ts";
+import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
+import type { ObjectStore } from "../../lake/store.ts";
+import { canonicalSymbol, providerSymbol } from "../../lake/symbol.ts";
+import { createProgress, type Logger, silentLogger } from "../log.ts";
+import type { Clock } from "../net/clock.ts";
+import { RetriesExhausted, type RetryPolicy, withRetry } from "../net/retry.ts";
+import { NoProviderError, type Router } from "../net/router.ts";
+import { createAlpacaClient, parseBarsPage } from "../sources/alpaca/client.ts";
+import { type Fetch, ProviderError, type RawResponse } from "../sources/http.ts";
+import type { Rejection } from "../stages/curate_daily_bars.ts";
+import { mergeMinuteBars, splitByMonth, stageMinuteBars } from "../stages/curate_minute_bars.ts";
+import { parseRange } from "./dates.ts";
+
+export interface MinuteIngestOptions {
+  store: ObjectStore;
+  engine: ParquetEngine;
+  alpaca: { baseUrl: string; keyId?: string; secret?: string; fetch?: Fetch; timeoutMs?: number };
+  /** IEX is free; SIP needs a paid subscription. */
+  feed?: "iex" | "sip";
+  symbols: string[];
+  /** Inclusive New York trading dates, `YYYY-MM-DD`. */
+  from: string;
+  to: string;
+  /** Bars per page (Alpaca allows up to 10,000). */
+  pageSize?: number;
+  /** Rate limit, breaker and retries for Alpaca; without it each page gets one attempt. */
+  net?: { router: Router; clock: Clock; retry?: RetryPolicy };
+  now?: () => Date;
+  log?: Logger;
+}
+
+export interface MinuteIngestSummary {
+  run_id: string;
+  symbols_total: number;
+  symbols_ok: number;
+  symbols_failed: number;
+  pages: number;
+  bars_fetched: number;
+  rows_rejected: number;
+  rows_inserted: number;
+  rows_updated: number;
+  rows_unchanged: number;
+  partitions_written: number;
+  failures: RunFailure[];
+  elapsed_s: number;
+}
+
+/** Pages of one symbol beyond this are refused: 200 pages of 10,000 bars is about 5 years. */
+const MAX_PAGES = 200;
+
+/** Run one minute-bars ingest. Hostile symbols and impossible ranges fail before any request. */
+export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<MinuteIngestSummary> {
+  const { store, engine } = opts;
+  const log = opts.log ?? silentLogger;
+  const now = opts.now ?? (() => new Date());
+  const started = performance.now();
+  const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))];
+  if (symbols.length === 0) throw new RangeError("Cannot ingest minute bars: no symbols given");
+  parseRange(opts.from, opts.to, now());
+  const startedAt = now();
+  const runId = newRunId(startedAt);
+  const client = createAlpacaClient(opts.alpaca);
+  const query = {
+    timeframe: "1Min" as const,
+    start: `${opts.from}T00:00:00Z`,
+    // The last New York day's post-market runs to 20:00 there, past midnight UTC.
+    end: new Date(Date.parse(`${opts.to}T00:00:00Z`) + 30 * 3_600_000).toISOString().replace(".000Z", "Z"),
+    limit: opts.pageSize ?? 10_000,
+    feed: opts.feed ?? "iex",
+    adjustment: "raw" as const,
+  };
+  log.info("minute.start", { run_id: runId, symbols: symbols.length, from: opts.from, to: opts.to, lake: store.url });
+
+  const fetchPage = (symbol: string, token?: string): Promise<RawResponse> => {
+    const once = () => client.bars(providerSymbol(symbol, "alpaca"), query, token);
+    if (!opts.net) return once();
+    const { router, clock, retry } = opts.net;
+    return router.run("minute", (provider) => {
+      if (provider !== "alpaca") throw new Error(`${provider} has no minute-bar source configured`);
+      return withRetry(async () => {
+        const reply = await once();
+        if (reply.status !== 200) parseBarsPage(reply); // throws: retriable or not, by status
+        return reply;
+      }, { clock, policy: retry });
+    }).then((r) => r.value);
+  };
+
+  const failures: RunFailure[] = [];
+  const rejections: Rejection[] = [];
+  const staged: Batch[] = [];
+  let pages = 0;
+  const progress = createProgress(log, "minute.progress", symbols.length);
+  for (const symbol of symbols) {
+    try {
+      const batches: Batch[] = [];
+      let token: string | null = null;
+      do {
+        const reply = await fetchPage(symbol, token ?? undefined);
+        pages++;
+        const rawKey = await writeRaw(store, reply, {
+          dataset: "bars_1min",
+          name: symbol,
+          request: { symbol, from: opts.from, to: opts.to, page_token: token },
+        });
+        const page = parseBarsPage(reply);
+        const bars = Object.values(page.bars).flat();
+        const source = page.simulated ? "simulated" : "alpaca";
+        const { batch, rejected } = stageMinuteBars(bars, {
+          symbol,
+          source,
+          ingestedAt: now().getTime(),
+          rawRef: rawKey,
+        });
+        batches.push(batch);
+        rejections.push(...rejected);
+        token = page.nextPageToken;
+        if (token && batches.length >= MAX_PAGES) {
+          throw new RangeError(`Cannot page past ${MAX_PAGES} pages for ${symbol}: ask for a shorter range`);
+        }
+      } while (token);
+      // Only a symbol fetched whole is curated; its raw pages stay either way.
+      staged.push(...batches);
+      progress.tick(1, { symbol });
+    } catch (e) {
+      const cause = e instanceof RetriesExhausted ? e.last : e;
+      const reason = cause instanceof ProviderError
+        ? cause.reason
+        : e instanceof NoProviderError
+        ? "no_provider"
+        : (e as Error).name;
+      failures.push({ symbol, provider: "alpaca", reason, message: (e as Error).message });
+      log.error("minute.symbol_failed", { symbol, reason, message: (e as Error).message });
+      progress.tick(1, { symbol, failed: true });
+    }
+  }
+
+  const totals = { inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
+  const incoming = concatBatches(MINUTE_BARS, staged);
+  for (const [month, rows] of splitByMonth(incoming)) {
+    const key = layout.minuteBarsPartition(month);
+    const bytes = await store.get(key);
+    const existing = bytes ? await engine.decode(bytes, MINUTE_BARS) : emptyBatch(MINUTE_BARS);
+    const merged = mergeMinuteBars(existing, rows);
+    totals.inserted += merged.inserted;
+    totals.updated += merged.updated;
+    totals.unchanged += merged.unchanged;
+    if (merged.inserted + merged.updated === 0) continue;
+    await store.put(key, await engine.encode(merged.batch, MINUTE_BARS));
+    totals.partitions_written++;
+  }
+
+  const summary: MinuteIngestSummary = {
+    run_id: runId,
+    symbols_total: symbols.length,
+    symbols_ok: symbols.length - failures.length,
+    symbols_failed: failures.length,
+    pages,
+    bars_fetched: incoming.length,
+    rows_rejected: rejections.length,
+    rows_inserted: totals.inserted,
+    rows_updated: totals.updated,
+    rows_unchanged: totals.unchanged,
+    partitions_written: totals.partitions_written,
+    failures,
+    elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
+  };
+  await recordRun(store, {
+    run_id: runId,
+    job: "ingest_minute",
+    started_at: startedAt.toISOString(),
+    finished_at: now().toISOString(),
+    status: failures.length === 0 ? "ok" : failures.length < symbols.length ? "partial" : "failed",
+    symbols_total: summary.symbols_total,
+    symbols_ok: summary.symbols_ok,
+    symbols_failed: summary.symbols_failed,
+    rows_landed: totals.inserted + totals.updated,
+    failures,
+    details: { from: opts.from, to: opts.to, pages, rejected: rejections.length },
+  });
+  log.info("minute.done", { ...summary, failures: failures.length });
+  return summary;
+}

@@ -1,0 +1,91 @@
+/**
+ * Pure transforms from provider minute bars to curated `minute_bars` partitions: rows with
+ * lineage, validated, split by calendar month, merged by (symbol, ts) like daily bars.
+ * @module
+ */
+import { newYorkOffsetHours } from "../../lake/calendar.ts";
+import { type Batch, emptyBatch, takeRows } from "../../lake/schemas/columns.ts";
+import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
+import type { AlpacaBar } from "../sources/alpaca/client.ts";
+import type { Rejection } from "./curate_daily_bars.ts";
+import { mergeByKey, type MergeResult } from "./merge_bars.ts";
+
+const DAY_MS = 86_400_000;
+const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/** The session of a bar starting at `ms`: before 09:30 New York is pre, from 16:00 post. */
+export function sessionOf(ms: number): "pre" | "regular" | "post" {
+  const local = ms + newYorkOffsetHours(Math.floor(ms / DAY_MS)) * 3_600_000;
+  const minute = (((local % DAY_MS) + DAY_MS) % DAY_MS) / 60_000;
+  return minute < 570 ? "pre" : minute < 960 ? "regular" : "post";
+}
+
+/**
+ * Alpaca bars of one symbol -> `minute_bars` rows with lineage; rows that break a rule are left
+ * out and reported.
+ *
+ * @example A regular-session bar
+ * ```ts
+ * import { stageMinuteBars } from "./curate_minute_bars.ts";
+ * const bar = { t: "2024-01-02T14:30:00Z", o: 10, h: 11, l: 9.5, c: 10.5, v: 1200, n: 10, vw: 10.2 };
+ * const { batch } = stageMinuteBars([bar], { symbol: "X", source: "alpaca", ingestedAt: 0, rawRef: "raw/x" });
+ * if (batch.columns.session[0] !== "regular") throw new Error();
+ * ```
+ */
+export function stageMinuteBars(
+  bars: AlpacaBar[],
+  lineage: { symbol: string; source: string; ingestedAt: number; rawRef: string },
+): { batch: Batch; rejected: Rejection[] } {
+  const all = emptyBatch(MINUTE_BARS, bars.length);
+  const c = all.columns as Record<string, Float64Array> & Record<"symbol" | "session" | "source" | "raw_ref", string[]>;
+  const good: number[] = [];
+  const rejected: Rejection[] = [];
+  bars.forEach((b, i) => {
+    const ts = Date.parse(b.t);
+    const [o, h, l, cl] = [r4(b.o), r4(b.h), r4(b.l), r4(b.c)];
+    const reason = !Number.isFinite(ts)
+      ? "timestamp missing"
+      : !(o > 0 && h > 0 && l > 0 && cl > 0)
+      ? "non-positive price"
+      : l > Math.min(o, cl) || h < Math.max(o, cl)
+      ? "low <= open, close <= high must hold"
+      : !Number.isInteger(b.v) || b.v < 0
+      ? "volume must be a non-negative integer"
+      : "";
+    if (reason) return void rejected.push({ symbol: lineage.symbol, date: b.t, reason });
+    c.symbol[i] = lineage.symbol;
+    c.ts[i] = ts;
+    c.session[i] = sessionOf(ts);
+    [c.open[i], c.high[i], c.low[i], c.close[i]] = [o, h, l, cl];
+    c.volume[i] = b.v;
+    c.trades[i] = b.n ?? NaN;
+    c.vwap[i] = b.vw === undefined ? NaN : r4(b.vw);
+    c.source[i] = lineage.source;
+    c.ingested_at[i] = lineage.ingestedAt;
+    c.raw_ref[i] = lineage.rawRef;
+    good.push(i);
+  });
+  return { batch: good.length === bars.length ? all : takeRows(all, good), rejected };
+}
+
+/** The UTC calendar month (`YYYY-MM`) of each row, grouped: one batch per month, in month order. */
+export function splitByMonth(b: Batch): Map<string, Batch> {
+  const ts = b.columns.ts as Float64Array;
+  const rows = new Map<string, number[]>();
+  for (let i = 0; i < b.length; i++) {
+    const month = new Date(ts[i]).toISOString().slice(0, 7);
+    (rows.get(month) ?? rows.set(month, []).get(month)!).push(i);
+  }
+  return new Map([...rows].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([m, idx]) => [m, takeRows(b, idx)]));
+}
+
+const MINUTE_KEY = {
+  spec: MINUTE_BARS,
+  time: "ts",
+  values: ["open", "high", "low", "close", "volume", "trades", "vwap"],
+};
+
+/** Merge incoming minute bars into a month partition: newest wins, identical reruns change nothing. */
+export function mergeMinuteBars(existing: Batch, incoming: Batch): MergeResult {
+  return mergeByKey(MINUTE_KEY, existing, incoming);
+}

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { num, str } from "../../lake/schemas/columns.ts";
+import type { RawResponse } from "../sources/http.ts";
+import { parseBarsPage } from "../sources/alpaca/client.ts";
+import { mergeMinuteBars, sessionOf, splitByMonth, stageMinuteBars } from "./curate_minute_bars.ts";
+
+const lineage = (rawRef: string) => ({ symbol: "AMZN", source: "alpaca", ingestedAt: 0, rawRef });
+
+Deno.test("stageMinuteBars() keeps Alpaca's real AMZN bars exactly, with lineage and sessions", async () => {
+  const reply: RawResponse = {
+    provider: "alpaca",
+    url: "x",
+    status: 200,
+    contentType: "application/json",
+    body: await Deno.readFile(
+      new URL("../sources/alpaca/testdata/go_GetBars_AMZN_15Min_2021-10-15_sip_split.json", import.meta.url),
+    ),
+    fetchedAt: new Date(0),
+    requestId: "r",
+    latencyMs: 0,
+  };
+  const page = parseBarsPage(reply);
+  assert.equal(page.simulated, false);
+  const { batch, rejected } = stageMinuteBars(page.bars.AMZN, lineage("raw/alpaca/page1.json"));
+  assert.deepEqual(rejected, []);
+  assert.equal(batch.length, 5);
+  assert.deepEqual(
+    [num(batch, "ts")[0], num(batch, "open")[0], num(batch, "high")[0], num(batch, "low")[0], num(batch, "volume")[0]],
+    [Date.parse("2021-10-15T16:00:00Z"), 3378.14, 3380.815, 3376.3001, 211689],
+  );
+  assert.deepEqual([num(batch, "trades")[0], num(batch, "vwap")[0]], [5435, 3379.0418]);
+  assert.deepEqual([...new Set(str(batch, "session"))], ["regular"]);
+  assert.deepEqual([...new Set(str(batch, "raw_ref"))], ["raw/alpaca/page1.json"]);
+});
+
+Deno.test("sessionOf() splits New York time at 09:30 and 16:00, in winter and in summer", () => {
+  const at = (iso: string) => sessionOf(Date.parse(iso));
+  // EST (UTC-5) in January, EDT (UTC-4) in July; 20:xx New York is already the next UTC day.
+  assert.deepEqual(
+    [at("2024-01-02T14:29:00Z"), at("2024-01-02T14:30:00Z"), at("2024-01-02T20:59:00Z"), at("2024-01-02T21:00:00Z")],
+    ["pre", "regular", "regular", "post"],
+  );
+  assert.deepEqual(
+    [at("2024-07-01T13:29:00Z"), at("2024-07-01T13:30:00Z"), at("2024-07-01T20:00:00Z"), at("2024-07-02T00:30:00Z")],
+    ["pre", "regular", "post", "post"],
+  );
+});
+
+Deno.test("stageMinuteBars() rejects impossible bars and keeps the rest", () => {
+  const ok = { t: "2024-01-02T14:30:00Z", o: 10, h: 11, l: 9, c: 10.5, v: 100 };
+  const { batch, rejected } = stageMinuteBars([
+    ok,
+    { ...ok, t: "2024-01-02T14:31:00Z", h: 10.2 },
+    { ...ok, t: "2024-01-02T14:32:00Z", o: 0 },
+    { ...ok, t: "2024-01-02T14:33:00Z", v: 1.5 },
+  ], lineage("raw/x"));
+  assert.equal(batch.length, 1);
+  assert.deepEqual(rejected.map((r) => r.reason), [
+    "low <= open, close <= high must hold",
+    "non-positive price",
+    "volume must be a non-negative integer",
+  ]);
+});
+
+Deno.test("mergeMinuteBars() lets a revised minute replace the old one and keeps identical reruns", () => {
+  const bar = { t: "2024-01-31T20:59:00Z", o: 10, h: 11, l: 9, c: 10.5, v: 100 };
+  const next = { ...bar, t: "2024-02-01T14:30:00Z" };
+  const first = mergeMinuteBars(
+    stageMinuteBars([], lineage("raw/0")).batch,
+    stageMinuteBars([bar, next], lineage("raw/1")).batch,
+  );
+  const same = mergeMinuteBars(first.batch, stageMinuteBars([bar], lineage("raw/2")).batch);
+  assert.deepEqual([same.inserted, same.updated, same.unchanged], [0, 0, 1]);
+  assert.deepEqual(str(same.batch, "raw_ref"), ["raw/1", "raw/1"]);
+  const revised = mergeMinuteBars(first.batch, stageMinuteBars([{ ...bar, c: 10.75 }], lineage("raw/3")).batch);
+  assert.deepEqual([revised.inserted, revised.updated], [0, 1]);
+  assert.deepEqual([num(revised.batch, "close")[0], str(revised.batch, "raw_ref")[0]], [10.75, "raw/3"]);
+  assert.deepEqual([...splitByMonth(revised.batch).keys()], ["2024-01", "2024-02"]);
+});
