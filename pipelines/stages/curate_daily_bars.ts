@@ -155,4 +155,4 @@ export function mergeDailyBars(existing: Batch, incoming: Batch): MergeResult {
   return mergeByKey(DAILY_KEY, existing, incoming);
 }
 
-const DAILY_KEY: MergeKey = { spec: DAILY_BARS, time: "date", values: VALUE_COLUMNS };
+const DAILY_KEY: MergeKey = { spec: DAILY_BARS, time: "date", step: 1, values: VALUE_COLUMNS };

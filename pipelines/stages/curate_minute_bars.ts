@@ -8,7 +8,7 @@ import { type Batch, emptyBatch, takeRows } from "../../lake/schemas/columns.ts"
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import type { AlpacaBar } from "../sources/alpaca/client.ts";
 import type { Rejection } from "./curate_daily_bars.ts";
-import { mergeByKey, type MergeResult } from "./merge_bars.ts";
+import { mergeByKey, type MergeKey, type MergeResult } from "./merge_bars.ts";
 
 const DAY_MS = 86_400_000;
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -79,9 +79,10 @@ export function splitByMonth(b: Batch): Map<string, Batch> {
   return new Map([...rows].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([m, idx]) => [m, takeRows(b, idx)]));
 }
 
-const MINUTE_KEY = {
+const MINUTE_KEY: MergeKey = {
   spec: MINUTE_BARS,
   time: "ts",
+  step: 60_000,
   values: ["open", "high", "low", "close", "volume", "trades", "vwap"],
 };
 

@@ -77,3 +77,23 @@ Deno.test("mergeMinuteBars() lets a revised minute replace the old one and keeps
   assert.deepEqual([num(revised.batch, "close")[0], str(revised.batch, "raw_ref")[0]], [10.75, "raw/3"]);
   assert.deepEqual([...splitByMonth(revised.batch).keys()], ["2024-01", "2024-02"]);
 });
+
+Deno.test("mergeMinuteBars() sorts shuffled minutes of several symbols by symbol, then time", () => {
+  const minutes = Array.from({ length: 300 }, (_, i) => ({
+    t: new Date(Date.UTC(2024, 0, 2, 14, 30) + ((i * 7919) % 100) * 60_000).toISOString(),
+    o: 10,
+    h: 11,
+    l: 9,
+    c: 10,
+    v: i,
+  }));
+  const staged = ["B", "A", "C"].map((symbol, k) =>
+    stageMinuteBars(minutes.slice(k * 100, k * 100 + 100), { ...lineage("raw/x"), symbol }).batch
+  );
+  const stacked = staged.reduce((acc, b) => mergeMinuteBars(acc, b).batch);
+  const symbols = str(stacked, "symbol"), ts = num(stacked, "ts");
+  assert.equal(stacked.length, 300);
+  for (let i = 1; i < stacked.length; i++) {
+    assert.ok(symbols[i - 1]! < symbols[i]! || (symbols[i - 1] === symbols[i] && ts[i - 1] < ts[i]), `row ${i}`);
+  }
+});

@@ -17,6 +17,8 @@ export interface MergeKey {
   spec: TableSpec;
   /** The time column of the key (days or epoch milliseconds); the other part is `symbol`. */
   time: string;
+  /** The time column's unit between rows: 1 (day) or 60,000 (a minute in milliseconds). */
+  step: number;
   /** Columns whose values define the row; lineage columns are left out of the comparison. */
   values: readonly string[];
 }
@@ -45,26 +47,28 @@ function stack(spec: TableSpec, existing: Batch, incoming: Batch): Batch {
 }
 
 /**
- * Order rows by (symbol, time, original position). Packs symbol rank, time and position into one
- * float so a native typed-array sort does the work (days fit); falls back to a comparator when
- * they won't (minute timestamps).
+ * Order rows by (symbol, time, original position). Packs symbol rank, time step and position into
+ * one float so a native typed-array sort does the work: times as steps from the earliest (days,
+ * or minutes within a month partition) fit in 16 bits. Falls back to a comparator when they won't.
  */
-function sortedOrder(symbols: (string | null)[], days: Float64Array): Uint32Array {
+function sortedOrder(symbols: (string | null)[], times: Float64Array, step: number): Uint32Array {
   const n = symbols.length;
   const unique = [...new Set(symbols as string[])].sort();
   const rank = new Map(unique.map((s, i) => [s, i]));
   const order = new Uint32Array(n);
-  const fits = unique.length < 2 ** 15 && n < 2 ** 22 && days.every((d) => d >= 0 && d < 2 ** 16);
+  const base = n ? times.reduce((a, b) => Math.min(a, b)) : 0;
+  const steps = times.map((t) => (t - base) / step);
+  const fits = unique.length < 2 ** 15 && n < 2 ** 22 && steps.every((d) => Number.isInteger(d) && d < 2 ** 16);
   if (fits) {
     const packed = new Float64Array(n);
-    for (let i = 0; i < n; i++) packed[i] = ((rank.get(symbols[i] as string)! * 2 ** 16) + days[i]) * 2 ** 22 + i;
+    for (let i = 0; i < n; i++) packed[i] = ((rank.get(symbols[i] as string)! * 2 ** 16) + steps[i]) * 2 ** 22 + i;
     packed.sort();
     for (let i = 0; i < n; i++) order[i] = packed[i] % 2 ** 22;
     return order;
   }
   for (let i = 0; i < n; i++) order[i] = i;
   return order.sort((a, b) =>
-    (rank.get(symbols[a] as string)! - rank.get(symbols[b] as string)!) || (days[a] - days[b]) || (a - b)
+    (rank.get(symbols[a] as string)! - rank.get(symbols[b] as string)!) || (times[a] - times[b]) || (a - b)
   );
 }
 
@@ -93,7 +97,7 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
   const all = stack(key.spec, existing, incoming);
   const symbols = all.columns.symbol as (string | null)[];
   const days = all.columns[key.time] as Float64Array;
-  const order = sortedOrder(symbols, days);
+  const order = sortedOrder(symbols, days, key.step);
   const keep: number[] = [];
   let inserted = 0, updated = 0, unchanged = 0;
   for (let start = 0; start < order.length;) {
