@@ -1,6 +1,7 @@
 /**
  * The offline demo: start the replay server, point every provider at it, refresh the symbol
- * master, ingest the demo universe and report what landed. The caller then serves the dashboard.
+ * master, ingest the demo universe's daily bars and a week of minute bars for a few of its
+ * symbols, and report what landed. The caller then serves the dashboard.
  * @module
  */
 import { type Config, loadConfig } from "../../config.ts";
@@ -11,6 +12,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { startReplayServer } from "../replay/server.ts";
 import { yahooDailySource } from "./daily_sources.ts";
 import { ingestDaily, type IngestSummary } from "./ingest_daily.ts";
+import { ingestMinuteBars, type MinuteIngestSummary } from "./ingest_minute.ts";
 import { refreshSymbols } from "./refresh_symbols.ts";
 import { DEMO_UNIVERSE } from "./universe.ts";
 import { createProviderNet } from "./provider_net.ts";
@@ -23,6 +25,8 @@ export interface DemoResult {
   config: Config;
   symbols: Awaited<ReturnType<typeof refreshSymbols>>;
   ingest: IngestSummary;
+  /** Minute bars of the first few symbols over the last week. */
+  minutes: MinuteIngestSummary;
   replayUrl: string;
   close(): Promise<void>;
 }
@@ -72,9 +76,21 @@ export async function runDemoPipeline(
       log,
       now,
     });
+    const today = now?.() ?? new Date();
+    const minutes = await ingestMinuteBars({
+      store,
+      engine,
+      alpaca: { baseUrl: replay.url, keyId: "demo", secret: "demo" },
+      net: { router: net.router, clock: net.clock },
+      symbols: symbols.slice(0, 4),
+      from: new Date(today.getTime() - 6 * 86_400_000).toISOString().slice(0, 10),
+      to: today.toISOString().slice(0, 10),
+      log,
+      now,
+    });
     await saveProviderHealth(store, await net.snapshot());
     await computeIndicatorTables({ store, engine, log });
-    return { store, config, symbols: symbolsResult, ingest, replayUrl: replay.url, close: replay.close };
+    return { store, config, symbols: symbolsResult, ingest, minutes, replayUrl: replay.url, close: replay.close };
   } catch (e) {
     await replay.close();
     throw e;
