@@ -9,7 +9,7 @@ import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { SymbolError } from "../lake/symbol.ts";
-import { ingestMinuteBars, type MinuteIngestOptions } from "../pipelines/jobs/ingest_minute.ts";
+import { ingestMinuteBars, type MinuteIngestOptions, monthWindows } from "../pipelines/jobs/ingest_minute.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { seriesFor } from "../pipelines/replay/yahoo.ts";
 
@@ -118,4 +118,12 @@ Deno.test("ingestMinuteBars() refuses hostile symbols and impossible ranges befo
     }
     assert.deepEqual(await createLocalStore(root).list(""), []);
   });
+});
+
+Deno.test("monthWindows() cuts a range at UTC month ends and runs the last day into its post-market", () => {
+  assert.deepEqual(monthWindows("2023-12-29", "2024-01-02"), [
+    { month: "2023-12", start: "2023-12-29T00:00:00Z", end: "2023-12-31T23:59:59Z" },
+    { month: "2024-01", start: "2024-01-01T00:00:00Z", end: "2024-01-03T06:00:00Z" },
+  ]);
+  assert.deepEqual(monthWindows("2024-03-04", "2024-03-04").map((w) => w.month), ["2024-03"]);
 });

@@ -1,8 +1,8 @@
 /**
- * The minute-bars ingest (Alpaca, timeframe 1Min): every page of every symbol lands in raw first,
- * then its bars are staged with lineage and merged into the curated month partitions. Merging is
- * idempotent, so a rerun (after a crash, or to fill gaps) duplicates nothing; one symbol's
- * failure is recorded and the run goes on.
+ * The minute-bars ingest (Alpaca, timeframe 1Min): every page lands in raw first, then its bars
+ * are staged with lineage and merged into the curated month partition. Merging is idempotent, so
+ * a rerun (after a crash, or to fill gaps) duplicates nothing; one symbol's failure is recorded
+ * and the run goes on.
  * @module
  */
 import { layout } from "../../lake/layout.ts";
@@ -20,7 +20,7 @@ import { NoProviderError, type Router } from "../net/router.ts";
 import { createAlpacaClient, parseBarsPage } from "../sources/alpaca/client.ts";
 import { type Fetch, ProviderError, type RawResponse } from "../sources/http.ts";
 import type { Rejection } from "../stages/curate_daily_bars.ts";
-import { mergeMinuteBars, splitByMonth, stageMinuteBars } from "../stages/curate_minute_bars.ts";
+import { mergeMinuteBars, stageMinuteBars } from "../stages/curate_minute_bars.ts";
 import { parseRange } from "./dates.ts";
 
 export interface MinuteIngestOptions {
@@ -57,10 +57,32 @@ export interface MinuteIngestSummary {
   elapsed_s: number;
 }
 
-/** Pages of one symbol beyond this are refused: 200 pages of 10,000 bars is about 5 years. */
-const MAX_PAGES = 200;
+/** Pages of one symbol and month beyond this are refused (a month is ~9,000 regular minutes). */
+const MAX_PAGES = 50;
 
-/** Run one minute-bars ingest. Hostile symbols and impossible ranges fail before any request. */
+/**
+ * The UTC calendar months that `[from, to]` (New York dates) touch, each as the window to request:
+ * the last day's post-market runs to 20:00 New York, past midnight UTC.
+ */
+export function monthWindows(from: string, to: string): { month: string; start: string; end: string }[] {
+  const first = Date.parse(`${from}T00:00:00Z`), last = Date.parse(`${to}T00:00:00Z`) + 30 * 3_600_000;
+  const out = [];
+  for (let t = first; t <= last;) {
+    const d = new Date(t);
+    const next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    const end = Math.min(last, next - 1000);
+    const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+    out.push({ month: iso(t).slice(0, 7), start: iso(t), end: iso(end) });
+    t = next;
+  }
+  return out;
+}
+
+/**
+ * Run one minute-bars ingest, month by month: every symbol's month is fetched, then that month's
+ * partition is merged and written, so memory holds one month and finished months stay written if
+ * the run dies. Hostile symbols and impossible ranges fail before any request.
+ */
 export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<MinuteIngestSummary> {
   const { store, engine } = opts;
   const log = opts.log ?? silentLogger;
@@ -72,18 +94,24 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   const startedAt = now();
   const runId = newRunId(startedAt);
   const client = createAlpacaClient(opts.alpaca);
-  const query = {
-    timeframe: "1Min" as const,
-    start: `${opts.from}T00:00:00Z`,
-    // The last New York day's post-market runs to 20:00 there, past midnight UTC.
-    end: new Date(Date.parse(`${opts.to}T00:00:00Z`) + 30 * 3_600_000).toISOString().replace(".000Z", "Z"),
-    limit: opts.pageSize ?? 10_000,
-    feed: opts.feed ?? "iex",
-    adjustment: "raw" as const,
-  };
-  log.info("minute.start", { run_id: runId, symbols: symbols.length, from: opts.from, to: opts.to, lake: store.url });
+  const months = monthWindows(opts.from, opts.to);
+  log.info("minute.start", {
+    run_id: runId,
+    symbols: symbols.length,
+    months: months.length,
+    from: opts.from,
+    to: opts.to,
+    lake: store.url,
+  });
 
-  const fetchPage = (symbol: string, token?: string): Promise<RawResponse> => {
+  const fetchPage = (symbol: string, window: { start: string; end: string }, token?: string) => {
+    const query = {
+      timeframe: "1Min" as const,
+      ...window,
+      limit: opts.pageSize ?? 10_000,
+      feed: opts.feed ?? "iex",
+      adjustment: "raw" as const,
+    };
     const once = () => client.bars(providerSymbol(symbol, "alpaca"), query, token);
     if (!opts.net) return once();
     const { router, clock, retry } = opts.net;
@@ -97,62 +125,68 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     }).then((r) => r.value);
   };
 
+  /** One symbol's month, every page stored raw first; throws if any page is unusable. */
+  const fetchMonth = async (symbol: string, window: { month: string; start: string; end: string }) => {
+    const batches: Batch[] = [];
+    const rejected: Rejection[] = [];
+    let token: string | null = null;
+    do {
+      const reply: RawResponse = await fetchPage(symbol, window, token ?? undefined);
+      const rawKey = await writeRaw(store, reply, {
+        dataset: "bars_1min",
+        name: symbol,
+        request: { symbol, start: window.start, end: window.end, page_token: token },
+      });
+      const page = parseBarsPage(reply);
+      const staged = stageMinuteBars(Object.values(page.bars).flat(), {
+        symbol,
+        source: page.simulated ? "simulated" : "alpaca",
+        ingestedAt: now().getTime(),
+        rawRef: rawKey,
+      }, { start: Date.parse(window.start), end: Date.parse(window.end) });
+      batches.push(staged.batch);
+      rejected.push(...staged.rejected);
+      token = page.nextPageToken;
+      if (token && batches.length >= MAX_PAGES) {
+        throw new RangeError(`Cannot page past ${MAX_PAGES} pages for ${symbol} in ${window.month}`);
+      }
+    } while (token);
+    return { batches, rejected };
+  };
+
   const failures: RunFailure[] = [];
   const rejections: Rejection[] = [];
-  const staged: Batch[] = [];
-  let pages = 0;
-  const progress = createProgress(log, "minute.progress", symbols.length);
-  for (const symbol of symbols) {
-    try {
-      const batches: Batch[] = [];
-      let token: string | null = null;
-      do {
-        const reply = await fetchPage(symbol, token ?? undefined);
-        pages++;
-        const rawKey = await writeRaw(store, reply, {
-          dataset: "bars_1min",
-          name: symbol,
-          request: { symbol, from: opts.from, to: opts.to, page_token: token },
-        });
-        const page = parseBarsPage(reply);
-        const bars = Object.values(page.bars).flat();
-        const source = page.simulated ? "simulated" : "alpaca";
-        const { batch, rejected } = stageMinuteBars(bars, {
-          symbol,
-          source,
-          ingestedAt: now().getTime(),
-          rawRef: rawKey,
-        });
-        batches.push(batch);
+  const totals = { pages: 0, bars: 0, inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
+  const progress = createProgress(log, "minute.progress", symbols.length * months.length);
+  for (const window of months) {
+    const staged: Batch[] = [];
+    for (const symbol of symbols) {
+      try {
+        const { batches, rejected } = await fetchMonth(symbol, window);
+        // Only a month fetched whole is curated; its raw pages stay either way.
+        staged.push(...batches);
         rejections.push(...rejected);
-        token = page.nextPageToken;
-        if (token && batches.length >= MAX_PAGES) {
-          throw new RangeError(`Cannot page past ${MAX_PAGES} pages for ${symbol}: ask for a shorter range`);
-        }
-      } while (token);
-      // Only a symbol fetched whole is curated; its raw pages stay either way.
-      staged.push(...batches);
-      progress.tick(1, { symbol });
-    } catch (e) {
-      const cause = e instanceof RetriesExhausted ? e.last : e;
-      const reason = cause instanceof ProviderError
-        ? cause.reason
-        : e instanceof NoProviderError
-        ? "no_provider"
-        : (e as Error).name;
-      failures.push({ symbol, provider: "alpaca", reason, message: (e as Error).message });
-      log.error("minute.symbol_failed", { symbol, reason, message: (e as Error).message });
-      progress.tick(1, { symbol, failed: true });
+        totals.pages += batches.length;
+        progress.tick(1, { symbol, month: window.month });
+      } catch (e) {
+        const cause = e instanceof RetriesExhausted ? e.last : e;
+        const reason = cause instanceof ProviderError
+          ? cause.reason
+          : e instanceof NoProviderError
+          ? "no_provider"
+          : (e as Error).name;
+        failures.push({ symbol, provider: "alpaca", reason, message: `${window.month}: ${(e as Error).message}` });
+        log.error("minute.symbol_failed", { symbol, month: window.month, reason, message: (e as Error).message });
+        progress.tick(1, { symbol, month: window.month, failed: true });
+      }
     }
-  }
-
-  const totals = { inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
-  const incoming = concatBatches(MINUTE_BARS, staged);
-  for (const [month, rows] of splitByMonth(incoming)) {
-    const key = layout.minuteBarsPartition(month);
+    const incoming = concatBatches(MINUTE_BARS, staged);
+    totals.bars += incoming.length;
+    if (incoming.length === 0) continue;
+    const key = layout.minuteBarsPartition(window.month);
     const bytes = await store.get(key);
     const existing = bytes ? await engine.decode(bytes, MINUTE_BARS) : emptyBatch(MINUTE_BARS);
-    const merged = mergeMinuteBars(existing, rows);
+    const merged = mergeMinuteBars(existing, incoming);
     totals.inserted += merged.inserted;
     totals.updated += merged.updated;
     totals.unchanged += merged.unchanged;
@@ -161,13 +195,14 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     totals.partitions_written++;
   }
 
+  const failedSymbols = new Set(failures.map((f) => f.symbol)).size;
   const summary: MinuteIngestSummary = {
     run_id: runId,
     symbols_total: symbols.length,
-    symbols_ok: symbols.length - failures.length,
-    symbols_failed: failures.length,
-    pages,
-    bars_fetched: incoming.length,
+    symbols_ok: symbols.length - failedSymbols,
+    symbols_failed: failedSymbols,
+    pages: totals.pages,
+    bars_fetched: totals.bars,
     rows_rejected: rejections.length,
     rows_inserted: totals.inserted,
     rows_updated: totals.updated,
@@ -181,13 +216,13 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     job: "ingest_minute",
     started_at: startedAt.toISOString(),
     finished_at: now().toISOString(),
-    status: failures.length === 0 ? "ok" : failures.length < symbols.length ? "partial" : "failed",
+    status: failures.length === 0 ? "ok" : failedSymbols < symbols.length ? "partial" : "failed",
     symbols_total: summary.symbols_total,
     symbols_ok: summary.symbols_ok,
     symbols_failed: summary.symbols_failed,
     rows_landed: totals.inserted + totals.updated,
     failures,
-    details: { from: opts.from, to: opts.to, pages, rejected: rejections.length },
+    details: { from: opts.from, to: opts.to, months: months.length, pages: totals.pages, rejected: rejections.length },
   });
   log.info("minute.done", { ...summary, failures: failures.length });
   return summary;

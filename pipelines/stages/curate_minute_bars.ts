@@ -1,6 +1,6 @@
 /**
  * Pure transforms from provider minute bars to curated `minute_bars` partitions: rows with
- * lineage, validated, split by calendar month, merged by (symbol, ts) like daily bars.
+ * lineage, validated, merged by (symbol, ts) like daily bars.
  * @module
  */
 import { newYorkOffsetHours } from "../../lake/calendar.ts";
@@ -35,6 +35,8 @@ export function sessionOf(ms: number): "pre" | "regular" | "post" {
 export function stageMinuteBars(
   bars: AlpacaBar[],
   lineage: { symbol: string; source: string; ingestedAt: number; rawRef: string },
+  /** The requested window (epoch ms, inclusive): a bar outside it is refused, not filed elsewhere. */
+  window = { start: -Infinity, end: Infinity },
 ): { batch: Batch; rejected: Rejection[] } {
   const all = emptyBatch(MINUTE_BARS, bars.length);
   const c = all.columns as Record<string, Float64Array> & Record<"symbol" | "session" | "source" | "raw_ref", string[]>;
@@ -45,6 +47,8 @@ export function stageMinuteBars(
     const [o, h, l, cl] = [r4(b.o), r4(b.h), r4(b.l), r4(b.c)];
     const reason = !Number.isFinite(ts)
       ? "timestamp missing"
+      : ts < window.start || ts > window.end
+      ? "outside the requested window"
       : !(o > 0 && h > 0 && l > 0 && cl > 0)
       ? "non-positive price"
       : l > Math.min(o, cl) || h < Math.max(o, cl)
@@ -66,17 +70,6 @@ export function stageMinuteBars(
     good.push(i);
   });
   return { batch: good.length === bars.length ? all : takeRows(all, good), rejected };
-}
-
-/** The UTC calendar month (`YYYY-MM`) of each row, grouped: one batch per month, in month order. */
-export function splitByMonth(b: Batch): Map<string, Batch> {
-  const ts = b.columns.ts as Float64Array;
-  const rows = new Map<string, number[]>();
-  for (let i = 0; i < b.length; i++) {
-    const month = new Date(ts[i]).toISOString().slice(0, 7);
-    (rows.get(month) ?? rows.set(month, []).get(month)!).push(i);
-  }
-  return new Map([...rows].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([m, idx]) => [m, takeRows(b, idx)]));
 }
 
 const MINUTE_KEY: MergeKey = {
