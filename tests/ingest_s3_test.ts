@@ -6,6 +6,7 @@ import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
 import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
+import { ingestMinuteBars } from "../pipelines/jobs/ingest_minute.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { startS3rver } from "./support/s3rver.ts";
 
@@ -44,6 +45,44 @@ Deno.test("ingestDaily() into an S3 lake is queryable through the local cache, a
     assert.ok(keys.includes("curated/daily_bars/year=2024/data.parquet"));
     assert.equal(keys.filter((k) => k.startsWith("state/runs/")).length, 2);
     assert.ok(keys.every((k) => !k.includes("apikey")));
+  } finally {
+    await replay.close();
+    await s3.close();
+  }
+});
+
+Deno.test("ingestMinuteBars() into an S3 lake lands each minute once, queryable through the cache", async () => {
+  const s3 = await startS3rver();
+  const now = () => new Date("2024-07-01T23:00:00Z");
+  const replay = await startReplayServer({ now });
+  try {
+    const store = openStore(loadConfig(s3.env("prod")).lake);
+    const opts = {
+      store,
+      engine: createWasmEngine(),
+      alpaca: { baseUrl: replay.url, keyId: "key-id", secret: "secret" },
+      symbols: ["NVDA"],
+      from: "2024-06-27",
+      to: "2024-07-01",
+      now,
+    };
+    const first = await ingestMinuteBars(opts);
+    // 06-27, 06-28 and 07-01: three sessions in two month partitions.
+    assert.deepEqual([first.rows_inserted, first.partitions_written], [3 * 390, 2]);
+    const again = await ingestMinuteBars(opts);
+    assert.deepEqual([again.rows_inserted, again.rows_unchanged, again.partitions_written], [0, 3 * 390, 0]);
+    const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+    const [n] = await lake.sql<{ n: number; keys: number }>(
+      "SELECT count(*) AS n, count(DISTINCT ts) AS keys FROM minute_bars WHERE symbol = ?",
+      ["NVDA"],
+    );
+    lake.close();
+    assert.deepEqual(n, { n: 3 * 390, keys: 3 * 390 });
+    // Alpaca's keys travel in headers: nothing stored in the lake carries them.
+    for (const o of await store.list("raw/alpaca/")) {
+      const text = new TextDecoder().decode((await store.get(o.key))!);
+      assert.ok(!text.includes("key-id") && !text.includes("secret"), o.key);
+    }
   } finally {
     await replay.close();
     await s3.close();
