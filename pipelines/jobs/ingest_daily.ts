@@ -13,12 +13,13 @@ import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
-import { ProviderError, type RawResponse } from "../sources/http.ts";
+import type { RawResponse } from "../sources/http.ts";
 import { incomingByYear, mergeDailyBars, type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
 import { parseRange } from "./dates.ts";
+import { failureReason } from "./failures.ts";
 import type { Clock } from "../net/clock.ts";
-import { RetriesExhausted, type RetryPolicy, withRetry } from "../net/retry.ts";
-import { NoProviderError, type Router } from "../net/router.ts";
+import { type RetryPolicy, withRetry } from "../net/retry.ts";
+import type { Router } from "../net/router.ts";
 import { newRunId, recordRun, type RunFailure } from "../../lake/runs.ts";
 
 /** Where daily bars come from: one provider's fetch and its pure parser. */
@@ -231,12 +232,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
         progress.tick(1, { symbol });
       } catch (e) {
         const err = e as Error;
-        const cause = e instanceof RetriesExhausted ? e.last : e;
-        const reason = cause instanceof ProviderError
-          ? cause.reason
-          : e instanceof NoProviderError
-          ? "no_provider"
-          : err.name;
+        const reason = failureReason(e);
         failures.push({ symbol, provider: source.provider, reason, message: err.message });
         log.error("ingest.symbol_failed", { symbol, reason, message: err.message });
         progress.tick(1, { symbol, failed: true });

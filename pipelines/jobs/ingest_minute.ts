@@ -15,13 +15,14 @@ import type { ObjectStore } from "../../lake/store.ts";
 import { canonicalSymbol, providerSymbol } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
-import { RetriesExhausted, type RetryPolicy, withRetry } from "../net/retry.ts";
-import { NoProviderError, type Router } from "../net/router.ts";
+import { type RetryPolicy, withRetry } from "../net/retry.ts";
+import type { Router } from "../net/router.ts";
 import { createAlpacaClient, parseBarsPage } from "../sources/alpaca/client.ts";
-import { type Fetch, ProviderError, type RawResponse } from "../sources/http.ts";
+import type { Fetch, RawResponse } from "../sources/http.ts";
 import type { Rejection } from "../stages/curate_daily_bars.ts";
 import { mergeMinuteBars, stageMinuteBars } from "../stages/curate_minute_bars.ts";
 import { parseRange } from "./dates.ts";
+import { failureReason } from "./failures.ts";
 
 export interface MinuteIngestOptions {
   store: ObjectStore;
@@ -169,12 +170,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
         totals.pages += batches.length;
         progress.tick(1, { symbol, month: window.month });
       } catch (e) {
-        const cause = e instanceof RetriesExhausted ? e.last : e;
-        const reason = cause instanceof ProviderError
-          ? cause.reason
-          : e instanceof NoProviderError
-          ? "no_provider"
-          : (e as Error).name;
+        const reason = failureReason(e);
         failures.push({ symbol, provider: "alpaca", reason, message: `${window.month}: ${(e as Error).message}` });
         log.error("minute.symbol_failed", { symbol, month: window.month, reason, message: (e as Error).message });
         progress.tick(1, { symbol, month: window.month, failed: true });
