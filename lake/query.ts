@@ -97,18 +97,16 @@ function dictionaryVector({ dict, keys }: PackedStrings): arrow.Vector {
 
 /**
  * One column of DuckDB's JS values (bigint, decimals as numbers, Date) as plain JSON-friendly
- * values. Dates repeat down a column, so each distinct one is formatted once.
+ * values: DATE as `YYYY-MM-DD`, TIMESTAMP as `YYYY-MM-DDTHH:MM:SS` (UTC). Values repeat down a
+ * column, so each distinct one is formatted once.
  */
-function plainColumn(values: unknown[]): unknown[] {
+function plainColumn(values: unknown[], isDate: boolean): unknown[] {
   const iso = new Map<number, string>();
   return values.map((v) => {
     if (typeof v === "bigint") return Number(v);
     if (!(v instanceof Date)) return v;
     let text = iso.get(v.getTime());
-    if (text === undefined) {
-      text = v.toISOString().slice(0, v.getUTCHours() || v.getUTCMinutes() ? 19 : 10);
-      iso.set(v.getTime(), text);
-    }
+    if (text === undefined) iso.set(v.getTime(), text = v.toISOString().slice(0, isDate ? 10 : 19));
     return text;
   });
 }
@@ -179,7 +177,8 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     // Converted column by column, then one object per row (per-row conversion of each value
     // was ~70 ms of a 60k-row query).
     const names = reader.columnNames();
-    const columns = reader.getColumnsJS().map(plainColumn);
+    const types = reader.columnTypes();
+    const columns = reader.getColumnsJS().map((c, k) => plainColumn(c, types[k].typeId === DuckDBTypeId.DATE));
     const rows = new Array<Record<string, unknown>>(reader.currentRowCount);
     for (let i = 0; i < rows.length; i++) {
       const row: Record<string, unknown> = {};

@@ -135,7 +135,7 @@ Deno.test("getDailyBarsArrow() on an empty lake returns an empty table with the 
   }
 });
 
-Deno.test("sql() returns plain values: numbers for BIGINT and DECIMAL, ISO text for DATE and TIMESTAMP", async () => {
+Deno.test("sql() returns plain values: numbers for BIGINT and DECIMAL, ISO text for DATE and TIMESTAMP (midnight too)", async () => {
   const { openLake } = await import("../lake/query.ts");
   const { createLocalStore } = await import("../lake/store_local.ts");
   const lake = await openLake({
@@ -152,7 +152,7 @@ Deno.test("sql() returns plain values: numbers for BIGINT and DECIMAL, ISO text 
     );
     assert.deepEqual(rows, [
       { n: 1, p: 1.25, d: "2024-01-02", ts: "2024-01-02T03:04:05", s: "é", l: [1, 2] },
-      { n: null, p: null, d: "2024-01-02", ts: "2024-01-03", s: null, l: null },
+      { n: null, p: null, d: "2024-01-02", ts: "2024-01-03T00:00:00", s: null, l: null },
     ]);
   } finally {
     lake.close();

@@ -36,7 +36,7 @@ export function sessionOpenMs(day: number): number {
 
 /**
  * One day's minute bars, deterministic per (symbol hash, day): a path from the day's open to its
- * close that touches its high and low once each, never leaving them; volume in a U shape.
+ * close that reaches its high and its low and never leaves them; volume in a U shape.
  */
 export function simulateMinutes(
   hash: number,
@@ -99,7 +99,7 @@ function parseBound(value: string | undefined): number | undefined {
 export function alpacaRoutes({ seed = 1, now = () => new Date() }: { seed?: number; now?: () => Date } = {}) {
   return (app: Hono) => {
     app.get("/v2/stocks/:symbol/bars", (c) => {
-      const json = (body: string, status: 200 | 400 | 422) =>
+      const json = (body: string, status: 200 | 422) =>
         c.body(body, status, { "content-type": "application/json; charset=UTF-8" });
       let symbol: string;
       try {
@@ -119,7 +119,7 @@ export function alpacaRoutes({ seed = 1, now = () => new Date() }: { seed?: numb
       }
       // The token is opaque to clients; here it is the time of the next bar to send.
       const token = c.req.query("page_token");
-      const from = token ? Number(atob(token)) : start;
+      const from = token === undefined ? start : decodeToken(token);
       if (!Number.isFinite(from)) return json(error(42210000, "invalid page_token"), 422);
 
       const today = Math.floor(nowMs / DAY_MS);
@@ -158,6 +158,14 @@ export function alpacaRoutes({ seed = 1, now = () => new Date() }: { seed?: numb
       );
     });
   };
+}
+
+function decodeToken(token: string): number {
+  try {
+    return Number(atob(token));
+  } catch {
+    return NaN;
+  }
 }
 
 function lowerBound(days: Int32Array, day: number): number {
