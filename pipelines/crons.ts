@@ -6,6 +6,7 @@
  */
 import { loadConfig } from "../config.ts";
 import { runDailyClose } from "./jobs/daily_close.ts";
+import { runMinuteClose } from "./jobs/minute_close.ts";
 import { refreshSymbols } from "./jobs/refresh_symbols.ts";
 import { openStore } from "../lake/open_store.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
@@ -15,6 +16,11 @@ const config = loadConfig();
 // 22:30 UTC is after the 16:00 New York close in both EST and EDT, once Yahoo has the final bar.
 Deno.cron("ticklake daily close", "30 22 * * 1-5", async () => {
   await runDailyClose(config);
+});
+
+// 01:30 UTC is after 20:00 New York, when the post-market minutes are complete (EST and EDT).
+Deno.cron("ticklake minute bars", "30 1 * * 2-6", async () => {
+  await runMinuteClose(config);
 });
 
 // The Nasdaq Trader directory is regenerated overnight; refresh before the US open.

@@ -5,11 +5,13 @@
  */
 import assert from "node:assert/strict";
 import type { MiddlewareHandler } from "hono";
+import { loadConfig } from "../config.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { SymbolError } from "../lake/symbol.ts";
 import { ingestMinuteBars, type MinuteIngestOptions, monthWindows } from "../pipelines/jobs/ingest_minute.ts";
+import { runMinuteClose } from "../pipelines/jobs/minute_close.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { seriesFor } from "../pipelines/replay/yahoo.ts";
 
@@ -126,4 +128,18 @@ Deno.test("monthWindows() cuts a range at UTC month ends and runs the last day i
     { month: "2024-01", start: "2024-01-01T00:00:00Z", end: "2024-01-03T06:00:00Z" },
   ]);
   assert.deepEqual(monthWindows("2024-03-04", "2024-03-04").map((w) => w.month), ["2024-03"]);
+});
+
+Deno.test("runMinuteClose() collects the watchlist's last sessions, and nothing without a watchlist", async () => {
+  await withReplay(async (url) => {
+    const root = await Deno.makeTempDir();
+    const watchlist = await Deno.makeTempFile();
+    await Deno.writeTextFile(watchlist, "AAPL\nBRK.B\n");
+    const env = { TICKLAKE_LAKE: root, TICKLAKE_ALPACA_DATA_URL: url };
+    // 2024-03-05 23:00Z: the last three days hold the sessions of 03-04 and 03-05 (03-03 is a Sunday).
+    const summary = await runMinuteClose(loadConfig({ ...env, TICKLAKE_WATCHLIST: watchlist }), { now: NOW });
+    assert.deepEqual([summary?.symbols_ok, summary?.rows_inserted], [2, 2 * 2 * 390]);
+    const skipped = await runMinuteClose(loadConfig(env), { now: NOW });
+    assert.equal(skipped, undefined);
+  });
 });
