@@ -74,6 +74,20 @@ Deno.test({
       await page.locator("#symbol").dispatchEvent("change");
       await page.waitForSelector('#app[data-rendered="2"]');
       assert.match(page.url(), /symbol=MSFT/);
+      assert.equal(await page.locator("#intraday-chart").count(), 0, "no minute bars before December");
+
+      // The demo lake holds a week of minute bars for its first symbols: the last session is drawn.
+      await rendered(page, `${base}/?page=symbol&symbol=AAPL&start=2024-10-01&end=2024-12-31`, "symbol_intraday");
+      const minutesApi = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
+      const [last] = await minutesApi.sql<{ day: string; n: number }>(
+        `SELECT ts::DATE::VARCHAR AS day, count(*)::INT AS n FROM minute_bars WHERE symbol = 'AAPL'
+         GROUP BY 1 ORDER BY 1 DESC LIMIT 1`,
+      );
+      minutesApi.close();
+      assert.deepEqual(last, { day: "2024-12-31", n: 390 });
+      assert.equal(await page.locator("#intraday-chart").getAttribute("data-minutes"), String(last.n));
+      assert.match((await page.locator("#intraday-chart").textContent())!, /2024-12-31/);
+      assert.ok(await page.locator("#intraday-chart svg path").count() >= 1, "the closes drawn as a line");
 
       await rendered(page, `${base}/?page=compare&symbols=AAPL,MSFT,NVDA&start=2023-01-03&end=2024-12-31`, "compare");
       assert.ok(await page.locator("#compare-chart svg path").count() >= 3, "one line per symbol");

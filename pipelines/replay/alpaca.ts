@@ -52,12 +52,16 @@ export function simulateMinutes(
     .sort((a, b) => a[0] - b[0]);
   const range = high - low;
   const closes = new Float64Array(SESSION_MINUTES);
+  // Between anchors, a random walk pinned at both ends (a Brownian bridge), reflected into the range.
+  const walk = new Float64Array(SESSION_MINUTES);
+  for (let m = 1; m < SESSION_MINUTES; m++) walk[m] = walk[m - 1] + (unit(hash, day, 1000 + m) - 0.5);
+  const step = range * 0.04;
   for (let k = 0; k + 1 < anchors.length; k++) {
     const [m0, p0] = anchors[k], [m1, p1] = anchors[k + 1];
     for (let m = m0; m <= m1; m++) {
       const along = m1 === m0 ? 1 : (m - m0) / (m1 - m0);
-      const wiggle = m === m0 || m === m1 ? 0 : (unit(hash, day, 1000 + m) - 0.5) * range * 0.1;
-      closes[m] = r4(Math.min(high, Math.max(low, p0 + (p1 - p0) * along + wiggle)));
+      const bridge = walk[m] - walk[m0] - along * (walk[m1] - walk[m0]);
+      closes[m] = r4(inside(p0 + (p1 - p0) * along + bridge * step, low, high));
     }
   }
   const out: SimulatedMinute[] = [];
@@ -158,6 +162,12 @@ export function alpacaRoutes({ seed = 1, now = () => new Date() }: { seed?: numb
       );
     });
   };
+}
+
+/** `x` reflected back into `[low, high]` at either edge (clamping would leave flat runs there). */
+function inside(x: number, low: number, high: number): number {
+  const reflected = x > high ? 2 * high - x : x < low ? 2 * low - x : x;
+  return Math.min(high, Math.max(low, reflected));
 }
 
 function decodeToken(token: string): number {

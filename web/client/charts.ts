@@ -96,6 +96,26 @@ export function volumePlot(rows: Bar[], { width, height = 120 }: Sized) {
   });
 }
 
+/** One session's minute closes, with each minute's high-low range behind them. */
+export function intradayPlot(
+  rows: { ts: string; high: number; low: number; close: number }[],
+  { width, height = 220, title }: Sized & { title?: string },
+) {
+  const t = (r: { ts: string }) => new Date(r.ts);
+  return Plot.plot({
+    width,
+    height,
+    title,
+    marginLeft: 56,
+    x: { type: "utc", label: "time (UTC)" },
+    y: { grid: true, label: "price (USD)" },
+    marks: [
+      Plot.ruleX(rows, { x: t, y1: "low", y2: "high", stroke: "#bbb" }),
+      Plot.lineY(rows, { x: t, y: "close", stroke: "#1f77b4" }),
+    ],
+  });
+}
+
 export function rsiPlot(rows: (Bar & IndicatorRow)[], { width, height = 120 }: Sized) {
   return Plot.plot({
     width,

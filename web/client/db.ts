@@ -16,6 +16,8 @@ interface Catalog {
 let ready: Promise<duckdb.AsyncDuckDBConnection> | undefined;
 /** Registered daily-bars partitions by year, so a query can name only the years it needs. */
 const dailyFiles = new Map<number, string>();
+/** Registered minute-bars partitions by month (`YYYY-MM`). */
+const minuteFiles = new Map<string, string>();
 
 const DAILY_VIEW = `SELECT symbol, date, open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low,
   close::DOUBLE AS close, adj_close::DOUBLE AS adj_close, volume::DOUBLE AS volume, dividend::DOUBLE AS dividend,
@@ -37,6 +39,8 @@ async function init(): Promise<duckdb.AsyncDuckDBConnection> {
       names.push(`'${name}'`);
       const year = /year=(\d{4})/.exec(f.key)?.[1];
       if (t.name === "daily_bars" && year) dailyFiles.set(Number(year), name);
+      const month = /month=(\d{4}-\d{2})/.exec(f.key)?.[1];
+      if (t.name === "minute_bars" && month) minuteFiles.set(month, name);
     }
     // Decimals reach JavaScript as 128-bit words; the views hand charts plain doubles instead.
     const select = t.name === "daily_bars" ? DAILY_VIEW : "SELECT *";
@@ -115,4 +119,20 @@ export async function lakeExtent(): Promise<{ symbol: string | null; last: strin
      FROM parquet_metadata('${dailyFiles.get(year)}')`,
   );
   return r as { symbol: string | null; last: string | null };
+}
+
+/**
+ * The minute bars of `symbol`'s last session on or before `day` in the month of `day`, or none:
+ * one month partition is read, and nothing at all when the lake holds no minute bars for it.
+ */
+export async function lastSessionMinutes(symbol: string, day: string): Promise<Row[]> {
+  await (ready ??= init());
+  const file = minuteFiles.get(day.slice(0, 7));
+  if (!file) return [];
+  return await query(
+    `WITH m AS (SELECT ts, open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close,
+         volume::DOUBLE AS volume, session FROM read_parquet('${file}') WHERE symbol = ? AND ts::DATE <= ?::DATE)
+     SELECT * FROM m WHERE ts::DATE = (SELECT max(ts)::DATE FROM m) ORDER BY ts`,
+    [symbol, day],
+  );
 }

@@ -1,11 +1,12 @@
 /// <reference lib="dom" />
 /**
  * Symbol view: candlesticks with SMA/Bollinger overlays, dividend and split markers, volume, RSI
- * and MACD panels, a summary, and the bars as a table with CSV download.
+ * and MACD panels, a summary, the last session's minute bars where the lake has them, and the bars
+ * as a table with CSV download.
  * @module
  */
-import { type Bar, dailyPlot, macdPlot, rsiPlot, volumePlot } from "../charts.ts";
-import { dailyBarsBetween, lakeExtent, query } from "../db.ts";
+import { type Bar, dailyPlot, intradayPlot, macdPlot, rsiPlot, volumePlot } from "../charts.ts";
+import { dailyBarsBetween, lakeExtent, lastSessionMinutes, query } from "../db.ts";
 import { indicators } from "../indicators.ts";
 import { downloadButton, getParam, h, loading, setParams, showError, table } from "../ui.ts";
 
@@ -166,6 +167,20 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
       );
       // How long this view took from the request to the charts in the DOM (read by the bench).
       root.dataset.renderMs = (performance.now() - started).toFixed(1);
+      // Minute bars are an extra, drawn after the daily view: a session is one more partition read.
+      const minutes = await lastSessionMinutes(symbol, rows[rows.length - 1].date);
+      if (minutes.length) {
+        const day = String(minutes[0].ts).slice(0, 10);
+        const figure = h(
+          "figure",
+          { class: "chart", id: "intraday-chart", "data-minutes": String(minutes.length) },
+          intradayPlot(minutes as { ts: string; high: number; low: number; close: number }[], {
+            width,
+            title: `${symbol} minute bars, ${day} (as traded)`,
+          }),
+        );
+        out.querySelector("#macd-chart")!.after(figure);
+      }
       root.dataset.rendered = String(++rendered);
     } catch (e) {
       showError(out, e);
