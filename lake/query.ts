@@ -7,9 +7,9 @@
 import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue } from "@duckdb/node-api";
 import * as arrow from "apache-arrow";
 import { cacheObjects } from "./cache.ts";
-import { layout } from "./layout.ts";
+import { CURATED_TABLES, layout } from "./layout.ts";
 import { type Batch, type Column, concatBatches, daysToIso, type TableSpec } from "./schemas/columns.ts";
-import { INDICATORS_DAILY } from "./schemas/indicators_daily.ts";
+import { CURATED_SPECS, emptyTableSql } from "./schemas/curated.ts";
 import { type PackedStrings, packStrings } from "./schemas/packed.ts";
 import type { ObjectStore } from "./store.ts";
 import { canonicalSymbol } from "./symbol.ts";
@@ -135,34 +135,12 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
   }
 
   async function refresh() {
-    const parts = (await store.list(layout.dailyBarsPrefix)).map((o) => o.key).filter((k) => k.endsWith(".parquet"));
-    await view(
-      "daily_bars",
-      parts,
-      `SELECT NULL::VARCHAR AS symbol, NULL::DATE AS date, NULL::DECIMAL(18,4) AS open, NULL::DECIMAL(18,4) AS high,
-        NULL::DECIMAL(18,4) AS low, NULL::DECIMAL(18,4) AS close, NULL::DECIMAL(18,4) AS adj_close, NULL::BIGINT AS volume,
-        NULL::DECIMAL(18,6) AS dividend, NULL::DOUBLE AS split_ratio, NULL::VARCHAR AS source,
-        NULL::TIMESTAMP AS ingested_at, NULL::VARCHAR AS raw_ref WHERE false`,
-    );
-    const indicators = (await store.list(layout.curatedPrefix("indicators_daily"))).map((o) => o.key)
-      .filter((k) => k.endsWith(".parquet"));
-    await view(
-      "indicators_daily",
-      indicators,
-      `SELECT NULL::VARCHAR AS symbol, NULL::DATE AS date, ${
-        INDICATORS_DAILY.slice(2).map((c) => `NULL::DOUBLE AS ${c.name}`).join(", ")
-      } WHERE false`,
-    );
-    const minutes = (await store.list(layout.curatedPrefix("minute_bars"))).map((o) => o.key)
-      .filter((k) => k.endsWith(".parquet"));
-    await view(
-      "minute_bars",
-      minutes,
-      `SELECT NULL::VARCHAR AS symbol, NULL::TIMESTAMP AS ts, NULL::VARCHAR AS session, NULL::DECIMAL(18,4) AS open,
-        NULL::DECIMAL(18,4) AS high, NULL::DECIMAL(18,4) AS low, NULL::DECIMAL(18,4) AS close, NULL::BIGINT AS volume,
-        NULL::BIGINT AS trades, NULL::DECIMAL(18,4) AS vwap, NULL::VARCHAR AS source, NULL::TIMESTAMP AS ingested_at,
-        NULL::VARCHAR AS raw_ref WHERE false`,
-    );
+    for (const table of CURATED_TABLES) {
+      const keys = (await store.list(layout.curatedPrefix(table))).map((o) => o.key).filter((k) =>
+        k.endsWith(".parquet")
+      );
+      await view(table, keys, emptyTableSql(CURATED_SPECS[table]));
+    }
     const hasSymbols = !!(await store.head(layout.symbols));
     await view(
       "symbols",

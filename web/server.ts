@@ -12,9 +12,7 @@ import { z } from "zod";
 import { CURATED_TABLES, layout } from "../lake/layout.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { listRuns } from "../lake/runs.ts";
-import { DAILY_BARS } from "../lake/schemas/daily_bars.ts";
-import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
-import { MINUTE_BARS } from "../lake/schemas/minute_bars.ts";
+import { CURATED_SPECS } from "../lake/schemas/curated.ts";
 import { SYMBOLS } from "../lake/schemas/symbols.ts";
 import type { SymbolRow } from "../lake/schemas/symbols.ts";
 import type { ObjectStore } from "../lake/store.ts";
@@ -130,7 +128,7 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
       const files = (await store.list(layout.curatedPrefix(table))).filter((o) => o.key.endsWith(".parquet"));
       tables.push({
         name: table,
-        columns: { daily_bars: DAILY_BARS, indicators_daily: INDICATORS_DAILY, minute_bars: MINUTE_BARS }[table],
+        columns: CURATED_SPECS[table],
         files: files.map((f) => ({ key: f.key, url: `/lake/${f.key}`, size: f.size })),
       });
     }
