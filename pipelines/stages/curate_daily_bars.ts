@@ -8,8 +8,6 @@ import { type Batch, type Column, concatBatches, daysToIso, takeRows } from "../
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { mergeByKey, type MergeKey, type MergeResult } from "./merge_bars.ts";
 
-export type { MergeResult };
-
 /** Columns whose values define a bar; lineage columns are left out of the comparison. */
 const VALUE_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividend", "split_ratio"] as const;
 
@@ -137,6 +135,8 @@ export function* incomingByYear(staged: (Batch | undefined)[]): Generator<[numbe
   }
 }
 
+const DAILY_KEY: MergeKey = { spec: DAILY_BARS, time: "date", step: 1, values: VALUE_COLUMNS };
+
 /**
  * Merge `incoming` bars into `existing` (one partition). Within `incoming`, later rows are newer.
  * The result is sorted by symbol, then date, with one row per key.
@@ -154,5 +154,3 @@ export function* incomingByYear(staged: (Batch | undefined)[]): Generator<[numbe
 export function mergeDailyBars(existing: Batch, incoming: Batch): MergeResult {
   return mergeByKey(DAILY_KEY, existing, incoming);
 }
-
-const DAILY_KEY: MergeKey = { spec: DAILY_BARS, time: "date", step: 1, values: VALUE_COLUMNS };
