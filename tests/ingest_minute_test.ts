@@ -143,3 +143,63 @@ Deno.test("runMinuteClose() collects the watchlist's last sessions, and nothing 
     assert.equal(skipped, undefined);
   });
 });
+
+Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole, a rerun completes without duplicates", async () => {
+  // The replay market's clock is after the range, so every minute of it exists.
+  const replay = await startReplayServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    now: () => new Date("2024-04-01T23:00:00Z"),
+  });
+  try {
+    const root = await Deno.makeTempDir();
+    const symbols = Array.from({ length: 12 }, (_, i) => `S${String(i).padStart(4, "0")}`);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("../main.ts", import.meta.url).pathname,
+        "ingest-minute",
+        "--symbols",
+        symbols.join(","),
+        "--from",
+        "2024-01-02",
+        "--to",
+        "2024-03-28",
+        "--lake",
+        root,
+      ],
+      env: { TICKLAKE_ALPACA_DATA_URL: replay.url },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const store = createLocalStore(root);
+    const january = "curated/minute_bars/month=2024-01/data.parquet";
+    for (let i = 0; i < 3000 && !(await store.head(january)); i++) await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGKILL");
+    const status = await child.status;
+    assert.equal(status.signal, "SIGKILL", "the child must be killed mid-run for this test to mean anything");
+    assert.ok(await store.head(january), "January was written before the kill");
+    assert.equal(await store.head("curated/minute_bars/month=2024-03/data.parquet"), undefined, "March was not");
+
+    const rerun = await ingestMinuteBars({
+      store,
+      engine: createWasmEngine(),
+      alpaca: { baseUrl: replay.url },
+      symbols,
+      from: "2024-01-02",
+      to: "2024-03-28",
+    });
+    assert.equal(rerun.symbols_ok, 12);
+    const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+    const [counts] = await lake.sql<{ n: number; keys: number }>(
+      "SELECT count(*) AS n, count(DISTINCT (symbol, ts)) AS keys FROM minute_bars",
+    );
+    lake.close();
+    // 2024-01-02 .. 2024-03-28: 61 NYSE sessions of 390 minutes for each of 12 symbols.
+    assert.deepEqual(counts, { n: 12 * 61 * 390, keys: 12 * 61 * 390 });
+    assert.ok((await store.list("")).every((o) => !o.key.includes(".tmp-")), "no temp file left visible");
+  } finally {
+    await replay.close();
+  }
+});
