@@ -139,6 +139,12 @@ Deno.test("runMinuteClose() collects the watchlist's last sessions, and nothing 
     // 2024-03-05 23:00Z: the last three days hold the sessions of 03-04 and 03-05 (03-03 is a Sunday).
     const summary = await runMinuteClose(loadConfig({ ...env, TICKLAKE_WATCHLIST: watchlist }), { now: NOW });
     assert.deepEqual([summary?.symbols_ok, summary?.rows_inserted], [2, 2 * 2 * 390]);
+    // Today only: one session, all of it already in the lake.
+    const today = await runMinuteClose(loadConfig({ ...env, TICKLAKE_WATCHLIST: watchlist }), {
+      now: NOW,
+      lookbackDays: 0,
+    });
+    assert.deepEqual([today?.bars_fetched, today?.rows_unchanged], [2 * 390, 2 * 390]);
     const skipped = await runMinuteClose(loadConfig(env), { now: NOW });
     assert.equal(skipped, undefined);
   });
