@@ -119,13 +119,15 @@ Deno.test("getDailyBars() rows equal its own export SQL, as traded and adjusted 
   }
 });
 
-Deno.test("getDailyBarsArrow() on an empty lake returns an empty table with the columns", async () => {
+/** The query API over a lake with nothing in it. */
+async function emptyLake() {
   const { openLake } = await import("../lake/query.ts");
   const { createLocalStore } = await import("../lake/store_local.ts");
-  const lake = await openLake({
-    store: createLocalStore(await Deno.makeTempDir()),
-    cacheDir: await Deno.makeTempDir(),
-  });
+  return await openLake({ store: createLocalStore(await Deno.makeTempDir()), cacheDir: await Deno.makeTempDir() });
+}
+
+Deno.test("getDailyBarsArrow() on an empty lake returns an empty table with the columns", async () => {
+  const lake = await emptyLake();
   try {
     const table = await lake.getDailyBarsArrow({ symbols: ["AAPL"] });
     assert.equal(table.numRows, 0);
@@ -136,12 +138,7 @@ Deno.test("getDailyBarsArrow() on an empty lake returns an empty table with the 
 });
 
 Deno.test("sql() returns plain values: numbers for BIGINT and DECIMAL, ISO text for DATE and TIMESTAMP (midnight too)", async () => {
-  const { openLake } = await import("../lake/query.ts");
-  const { createLocalStore } = await import("../lake/store_local.ts");
-  const lake = await openLake({
-    store: createLocalStore(await Deno.makeTempDir()),
-    cacheDir: await Deno.makeTempDir(),
-  });
+  const lake = await emptyLake();
   try {
     const rows = await lake.sql(
       `SELECT * FROM (VALUES
