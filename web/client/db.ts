@@ -130,8 +130,8 @@ export async function lastSessionMinutes(symbol: string, day: string): Promise<R
   const file = minuteFiles.get(day.slice(0, 7));
   if (!file) return [];
   return await query(
-    `WITH m AS (SELECT ts, open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close,
-         volume::DOUBLE AS volume, session FROM read_parquet('${file}') WHERE symbol = ? AND ts::DATE <= ?::DATE)
+    `WITH m AS (SELECT ts, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close
+         FROM read_parquet('${file}') WHERE symbol = ? AND ts::DATE <= ?::DATE)
      SELECT * FROM m WHERE ts::DATE = (SELECT max(ts)::DATE FROM m) ORDER BY ts`,
     [symbol, day],
   );
