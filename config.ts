@@ -4,6 +4,9 @@
  */
 import { z } from "zod";
 
+/** Alpaca's market data host, the default of `TICKLAKE_ALPACA_DATA_URL`. */
+export const ALPACA_DATA_URL = "https://data.alpaca.markets";
+
 const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
 
 const EnvSchema = z.object({
@@ -16,7 +19,7 @@ const EnvSchema = z.object({
   TICKLAKE_S3_PATH_STYLE: z.enum(["true", "false", "1", "0"]).optional(),
   TICKLAKE_YAHOO_URL: url.default("https://query1.finance.yahoo.com"),
   TICKLAKE_ALPHAVANTAGE_URL: url.default("https://www.alphavantage.co"),
-  TICKLAKE_ALPACA_DATA_URL: url.default("https://data.alpaca.markets"),
+  TICKLAKE_ALPACA_DATA_URL: url.default(ALPACA_DATA_URL),
   TICKLAKE_SEC_URL: url.default("https://www.sec.gov"),
   TICKLAKE_SEC_DATA_URL: url.default("https://data.sec.gov"),
   TICKLAKE_NASDAQTRADER_URL: url.default("https://www.nasdaqtrader.com"),

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { ALPACA_DATA_URL, type Config, ConfigError, loadConfig } from "./config.ts";
 import { type ExportFormat, openLake } from "./lake/query.ts";
 import { openStore } from "./lake/open_store.ts";
 import type { ObjectStore } from "./lake/store.ts";
@@ -344,6 +344,12 @@ commands["ingest-minute"] = {
     if (!flags.from) throw new RangeError("Cannot ingest minute bars: give --from");
     const feed = String(flags.feed ?? "iex");
     if (feed !== "iex" && feed !== "sip") throw new RangeError(`Cannot use --feed '${feed}': expected iex or sip`);
+    // The real Alpaca answers 401 to every request without keys; say so once, before any request.
+    if (config.providers.alpacaData === ALPACA_DATA_URL && !(config.keys.alpacaKeyId && config.keys.alpacaSecret)) {
+      throw new ConfigError(
+        "Cannot ingest minute bars from Alpaca without keys: set APCA_API_KEY_ID and APCA_API_SECRET_KEY (a free account has them)",
+      );
+    }
     const store = openStore(config.lake);
     const net = createProviderNet({ store });
     const summary = await ingestMinuteBars({

@@ -155,3 +155,21 @@ Deno.test("sql() returns plain values: numbers for BIGINT and DECIMAL, ISO text 
     lake.close();
   }
 });
+
+Deno.test("main(ingest-minute) against the real Alpaca without keys says which keys to set, and writes nothing", async () => {
+  const root = await Deno.makeTempDir();
+  const errors: string[] = [];
+  const error = console.error;
+  console.error = (...a: unknown[]) => errors.push(a.join(" "));
+  const saved = ["APCA_API_KEY_ID", "APCA_API_SECRET_KEY", "TICKLAKE_ALPACA_DATA_URL"].map((k) => [k, Deno.env.get(k)]);
+  try {
+    for (const [k] of saved) Deno.env.delete(k!);
+    const code = await main(["ingest-minute", "--symbols", "AAPL", "--from", "2024-01-02", "--lake", root]);
+    assert.equal(code, 2);
+  } finally {
+    console.error = error;
+    for (const [k, v] of saved) if (v !== undefined) Deno.env.set(k!, v);
+  }
+  assert.match(errors.join("\n"), /APCA_API_KEY_ID and APCA_API_SECRET_KEY/);
+  assert.deepEqual([...Deno.readDirSync(root)], []);
+});
