@@ -40,8 +40,10 @@ Deno.test("notebooks/daily_bars.ipynb runs in Jupyter and reports the lake's rea
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr).slice(-3000));
 
   const nb = JSON.parse(await Deno.readTextFile(join(outDir, "daily_bars.ipynb")));
-  const text = nb.cells.flatMap((c: { outputs?: { text?: string[] }[] }) => c.outputs ?? [])
-    .flatMap((o: { text?: string[] }) => o.text ?? []).join("");
+  // Printed text (streams) and displayed text alike.
+  type Output = { text?: string[]; data?: Record<string, string[]> };
+  const text = nb.cells.flatMap((c: { outputs?: Output[] }) => c.outputs ?? [])
+    .flatMap((o: Output) => [...(o.text ?? []), ...(o.data?.["text/plain"] ?? [])]).join("");
   const lake = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
   const [want] = await lake.sql<{ bars: number }>("SELECT count(*)::INT AS bars FROM daily_bars");
   lake.close();
