@@ -32,6 +32,11 @@ export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}_${crypto.randomUUID().slice(0, 8)}`;
 }
 
+/** A run's status from its symbols: all done, some done, or none. */
+export function runStatus(symbolsOk: number, symbolsTotal: number): RunRecord["status"] {
+  return symbolsOk === symbolsTotal ? "ok" : symbolsOk > 0 ? "partial" : "failed";
+}
+
 export function recordRun(store: ObjectStore, run: RunRecord): Promise<void> {
   return putJson(store, layout.run(run.run_id), run);
 }

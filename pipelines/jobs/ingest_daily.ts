@@ -20,7 +20,7 @@ import { failureReason } from "./failures.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
-import { newRunId, recordRun, type RunFailure } from "../../lake/runs.ts";
+import { newRunId, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
 
 /** Where daily bars come from: one provider's fetch and its pure parser. */
 export interface DailyBarSource {
@@ -269,7 +269,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     job: "ingest_daily",
     started_at: cp.started_at,
     finished_at: now().toISOString(),
-    status: failures.length === 0 ? "ok" : failures.length < symbols.length ? "partial" : "failed",
+    status: runStatus(summary.symbols_ok, summary.symbols_total),
     symbols_total: summary.symbols_total,
     symbols_ok: summary.symbols_ok,
     symbols_failed: summary.symbols_failed,

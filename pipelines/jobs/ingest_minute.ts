@@ -8,7 +8,7 @@
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
-import { newRunId, recordRun, type RunFailure } from "../../lake/runs.ts";
+import { newRunId, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
 import { type Batch, concatBatches, emptyBatch } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import type { ObjectStore } from "../../lake/store.ts";
@@ -212,7 +212,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     job: "ingest_minute",
     started_at: startedAt.toISOString(),
     finished_at: now().toISOString(),
-    status: failures.length === 0 ? "ok" : failedSymbols < symbols.length ? "partial" : "failed",
+    status: runStatus(summary.symbols_ok, summary.symbols_total),
     symbols_total: summary.symbols_total,
     symbols_ok: summary.symbols_ok,
     symbols_failed: summary.symbols_failed,
