@@ -69,6 +69,19 @@ Deno.test({
       assert.equal(Number(shown["high"]), Math.max(...bars.map((b) => b.high)));
       assert.equal(Number(shown["low"]), Math.min(...bars.map((b) => b.low)));
 
+      // A link without symbol or range: the page defaults to the newest year's first symbol and last day.
+      await rendered(page, `${base}/?page=symbol`, "symbol_defaults");
+      const extentApi = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
+      const [extent] = await extentApi.sql<{ symbol: string; last: string }>(
+        `SELECT min(symbol) AS symbol, max(date)::VARCHAR AS last FROM daily_bars
+         WHERE year(date) = (SELECT max(year(date)) FROM daily_bars)`,
+      );
+      extentApi.close();
+      assert.equal(await page.inputValue("#symbol"), extent.symbol);
+      assert.equal(await page.inputValue("#end"), extent.last);
+      assert.ok(await page.locator("#price-chart svg").count() >= 1, "the default view draws its chart");
+      await rendered(page, `${base}/?page=symbol&symbol=AAPL&start=2024-06-03&end=2024-09-30&adjusted=0`, "symbol");
+
       // Switching symbols re-renders from the URL state.
       await page.fill("#symbol", "MSFT");
       await page.locator("#symbol").dispatchEvent("change");

@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { etag } from "hono/etag";
 import { HTTPException } from "hono/http-exception";
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
@@ -102,13 +103,21 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
 
   app.get("/", (c) => c.html(indexHtml()));
   app.get("/favicon.ico", (c) => c.body(null, 204));
+  // The bundle is revalidated on each visit (a 304 while it is unchanged) rather than sent again.
+  const revalidate = { "cache-control": "no-cache" };
+  app.use("/app.*", etag());
   app.get(
     "/app.js",
-    async (c) => c.body((await appBundle()).js as Uint8Array<ArrayBuffer>, 200, { "content-type": "text/javascript" }),
+    async (c) =>
+      c.body((await appBundle()).js as Uint8Array<ArrayBuffer>, 200, {
+        "content-type": "text/javascript",
+        ...revalidate,
+      }),
   );
   app.get(
     "/app.css",
-    async (c) => c.body((await appBundle()).css as Uint8Array<ArrayBuffer>, 200, { "content-type": "text/css" }),
+    async (c) =>
+      c.body((await appBundle()).css as Uint8Array<ArrayBuffer>, 200, { "content-type": "text/css", ...revalidate }),
   );
   app.get("/duckdb/:file", async (c) => {
     const file = c.req.param("file");

@@ -103,6 +103,22 @@ Deno.test("createApp() serves DuckDB-WASM from its own origin and exposes metric
   assert.deepEqual(catalog.tables[0].files.map((f: { key: string }) => f.key), [layout.dailyBarsPartition(2024)]);
 });
 
+Deno.test("createApp() lets a browser revalidate the app bundle instead of downloading it again", async () => {
+  const app = createApp({ store: await lakeWithFile() });
+  for (const path of ["/app.js", "/app.css"]) {
+    const first = await app.request(path);
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get("cache-control"), "no-cache");
+    const tag = first.headers.get("etag");
+    assert.ok(tag, `${path} has an ETag`);
+    assert.ok((await first.arrayBuffer()).byteLength > 0);
+    const again = await app.request(path, { headers: { "if-none-match": tag } });
+    assert.equal(again.status, 304);
+    assert.equal((await again.arrayBuffer()).byteLength, 0);
+    assert.equal((await app.request(path, { headers: { "if-none-match": '"stale"' } })).status, 200);
+  }
+});
+
 Deno.test("the pinned DuckDB-WASM version constant matches the deno.json import", async () => {
   const { DUCKDB_WASM_VERSION } = await import("./client/duckdb_version.ts");
   const imports = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).imports;

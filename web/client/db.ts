@@ -14,6 +14,9 @@ interface Catalog {
 }
 
 let ready: Promise<duckdb.AsyncDuckDBConnection> | undefined;
+let views: Promise<void> | undefined;
+/** Registered file names by table, for the views. */
+const tableFiles = new Map<string, string[]>();
 /** Registered daily-bars partitions by year, so a query can name only the years it needs. */
 const dailyFiles = new Map<number, string>();
 /** Registered minute-bars partitions by month (`YYYY-MM`). */
@@ -24,14 +27,15 @@ const DAILY_VIEW = `SELECT symbol, date, open::DOUBLE AS open, high::DOUBLE AS h
   split_ratio, source, ingested_at, raw_ref`;
 
 async function init(): Promise<duckdb.AsyncDuckDBConnection> {
+  // The catalog arrives while the wasm compiles.
+  const catalog: Promise<Catalog> = fetch("/api/catalog").then((r) => r.json());
   const worker = new Worker("/duckdb/duckdb-browser-eh.worker.js");
   const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
   await db.instantiate("/duckdb/duckdb-eh.wasm");
   const conn = await db.connect();
   // Keep Parquet footers after the first read, so a symbol switch does not fetch them again.
   await conn.query("SET enable_object_cache = true");
-  const catalog: Catalog = await (await fetch("/api/catalog")).json();
-  for (const t of catalog.tables) {
+  for (const t of (await catalog).tables) {
     const names = [];
     for (const f of t.files) {
       const name = f.key.replaceAll("/", "__");
@@ -42,24 +46,34 @@ async function init(): Promise<duckdb.AsyncDuckDBConnection> {
       const month = /month=(\d{4}-\d{2})/.exec(f.key)?.[1];
       if (t.name === "minute_bars" && month) minuteFiles.set(month, name);
     }
+    tableFiles.set(t.name, names);
+  }
+  return conn;
+}
+
+/**
+ * A view per lake table. Binding a view reads a footer over HTTP, so views are made on the first
+ * query that may name them, not at start-up: the symbol view, which names its partitions, never waits.
+ */
+async function createViews(conn: duckdb.AsyncDuckDBConnection) {
+  for (const [table, names] of tableFiles) {
     // Decimals reach JavaScript as 128-bit words; the views hand charts plain doubles instead.
-    const select = t.name === "daily_bars" ? DAILY_VIEW : "SELECT *";
+    const select = table === "daily_bars" ? DAILY_VIEW : "SELECT *";
     if (names.length) {
-      await conn.query(`CREATE OR REPLACE VIEW ${t.name} AS ${select} FROM read_parquet([${names.join(",")}])`);
+      await conn.query(`CREATE OR REPLACE VIEW ${table} AS ${select} FROM read_parquet([${names.join(",")}])`);
     }
   }
-  if (!catalog.tables.some((t) => t.name === "daily_bars" && t.files.length)) {
+  if (!tableFiles.get("daily_bars")?.length) {
     await conn.query(`CREATE OR REPLACE VIEW daily_bars AS SELECT NULL::VARCHAR AS symbol, NULL::DATE AS date,
       NULL::DOUBLE AS open, NULL::DOUBLE AS high, NULL::DOUBLE AS low, NULL::DOUBLE AS close, NULL::DOUBLE AS adj_close,
       NULL::DOUBLE AS volume, NULL::DOUBLE AS dividend, NULL::DOUBLE AS split_ratio, NULL::VARCHAR AS source,
       NULL::TIMESTAMP AS ingested_at, NULL::VARCHAR AS raw_ref WHERE false`);
   }
-  if (!catalog.tables.some((t) => t.name === "symbols")) {
+  if (!tableFiles.has("symbols")) {
     await conn.query(
       `CREATE OR REPLACE VIEW symbols AS SELECT NULL::VARCHAR AS symbol, NULL::VARCHAR AS "name" WHERE false`,
     );
   }
-  return conn;
 }
 
 function plain(v: unknown): unknown {
@@ -67,9 +81,19 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-/** Run a query with parameters; rows as plain objects (BigInt -> number, DATE -> ISO string). */
+/** Run a query with parameters over the lake's views; rows as plain objects (BigInt -> number, DATE -> ISO string). */
 export async function query(sql: string, params: unknown[] = []): Promise<Row[]> {
   const conn = await (ready ??= init());
+  await (views ??= createViews(conn));
+  return await run(conn, sql, params);
+}
+
+/** Run a query that names its files itself (no views needed). */
+async function queryFiles(sql: string, params: unknown[] = []): Promise<Row[]> {
+  return await run(await (ready ??= init()), sql, params);
+}
+
+async function run(conn: duckdb.AsyncDuckDBConnection, sql: string, params: unknown[]): Promise<Row[]> {
   const stmt = await conn.prepare(sql);
   try {
     const table = await stmt.query(...params);
@@ -95,14 +119,26 @@ export async function query(sql: string, params: unknown[] = []): Promise<Row[]>
 }
 
 /**
- * A table expression over only the daily-bars partitions that can hold `[from, to]`: fewer
- * footers and row groups fetched than the all-years view. File names are ours, never user input.
+ * One symbol's daily bars in `[from, to]`, reading only the partitions that can hold them: fewer
+ * footers and row groups fetched than the all-years view. `columns` and file names are ours,
+ * never user input.
  */
-export async function dailyBarsBetween(from: string, to: string): Promise<string> {
+export async function symbolBars(symbol: string, from: string, to: string, columns: string[]): Promise<Row[]> {
   await (ready ??= init());
   const [a, b] = [Number(from.slice(0, 4)), Number(to.slice(0, 4))];
   const names = [...dailyFiles].filter(([y]) => y >= a && y <= b).map(([, n]) => `'${n}'`);
-  return names.length ? `(${DAILY_VIEW} FROM read_parquet([${names.join(",")}]))` : "daily_bars";
+  if (!names.length) return [];
+  return await queryFiles(
+    `SELECT ${columns.join(", ")} FROM (${DAILY_VIEW} FROM read_parquet([${names.join(",")}]))
+     WHERE symbol = ? AND date BETWEEN ?::DATE AND ?::DATE ORDER BY date`,
+    [symbol, from, to],
+  );
+}
+
+/** Whether the lake has any daily-bars partition. */
+export async function hasDailyBars(): Promise<boolean> {
+  await (ready ??= init());
+  return dailyFiles.size > 0;
 }
 
 /**
@@ -113,7 +149,7 @@ export async function lakeExtent(): Promise<{ symbol: string | null; last: strin
   await (ready ??= init());
   const year = Math.max(...dailyFiles.keys());
   if (!Number.isFinite(year)) return { symbol: null, last: null };
-  const [r] = await query(
+  const [r] = await queryFiles(
     `SELECT min(stats_min_value) FILTER (path_in_schema = 'symbol') AS symbol,
             max(stats_max_value) FILTER (path_in_schema = 'date') AS last
      FROM parquet_metadata('${dailyFiles.get(year)}')`,
@@ -129,7 +165,7 @@ export async function lastSessionMinutes(symbol: string, day: string): Promise<R
   await (ready ??= init());
   const file = minuteFiles.get(day.slice(0, 7));
   if (!file) return [];
-  return await query(
+  return await queryFiles(
     `WITH m AS (SELECT ts, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close
          FROM read_parquet('${file}') WHERE symbol = ? AND ts::DATE <= ?::DATE)
      SELECT * FROM m WHERE ts::DATE = (SELECT max(ts)::DATE FROM m) ORDER BY ts`,

@@ -6,7 +6,7 @@
  * @module
  */
 import { type Bar, dailyPlot, intradayPlot, macdPlot, rsiPlot, volumePlot } from "../charts.ts";
-import { dailyBarsBetween, lakeExtent, lastSessionMinutes, query } from "../db.ts";
+import { hasDailyBars, lakeExtent, lastSessionMinutes, symbolBars } from "../db.ts";
 import { indicators } from "../indicators.ts";
 import { downloadButton, getParam, h, loading, setParams, showError, table } from "../ui.ts";
 
@@ -14,7 +14,11 @@ import { downloadButton, getParam, h, loading, setParams, showError, table } fro
 const WARMUP_DAYS = 120;
 
 export async function symbolPage(root: HTMLElement, { width }: { width: number }) {
-  const { symbol: first, last } = await lakeExtent();
+  // A link that names symbol and range needs no defaults, so the footer read is skipped.
+  const linked = ["symbol", "start", "end"].every((k) => getParam(k));
+  const { symbol: first, last } = linked && await hasDailyBars()
+    ? { symbol: getParam("symbol"), last: getParam("end") }
+    : await lakeExtent();
   if (!first || !last) {
     root.replaceChildren(h("p", {}, "The lake has no daily bars yet. Run `deno task ingest` first."));
     return;
@@ -69,25 +73,27 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
     });
     loading(out, `Loading ${symbol}`);
     try {
-      const warm = new Date(Date.parse(`${startIn.value}T00:00:00Z`) - WARMUP_DAYS * 86_400_000).toISOString().slice(
-        0,
-        10,
-      );
+      const shift = (iso: string, offset: number) =>
+        new Date(Date.parse(`${iso}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
       const [warmRows, raw] = await Promise.all([
         // Indicators only need closes before the range: fetch just those columns for the warm-up.
-        query(
-          `SELECT date, close, adj_close FROM ${await dailyBarsBetween(warm, startIn.value)}
-           WHERE symbol = ? AND date >= ?::DATE AND date < ?::DATE ORDER BY date`,
-          [symbol, warm, startIn.value],
-        ),
-        query(
-          `SELECT date, open, high, low, close, adj_close, volume, dividend, split_ratio, source
-           FROM ${await dailyBarsBetween(
-            startIn.value,
-            endIn.value,
-          )} WHERE symbol = ? AND date BETWEEN ?::DATE AND ?::DATE ORDER BY date`,
-          [symbol, startIn.value, endIn.value],
-        ),
+        symbolBars(symbol, shift(startIn.value, -WARMUP_DAYS), shift(startIn.value, -1), [
+          "date",
+          "close",
+          "adj_close",
+        ]),
+        symbolBars(symbol, startIn.value, endIn.value, [
+          "date",
+          "open",
+          "high",
+          "low",
+          "close",
+          "adj_close",
+          "volume",
+          "dividend",
+          "split_ratio",
+          "source",
+        ]),
       ]);
       const bars = [...warmRows, ...raw].map((r) => {
         const f = adjustedIn.checked ? (r.adj_close as number) / (r.close as number) : 1;
