@@ -4,6 +4,7 @@
  * @module
  */
 import { layout } from "./layout.ts";
+import { sha256Hex } from "./raw.ts";
 import { getJson, type ObjectStore, putJson } from "./store.ts";
 
 export interface RunFailure {
@@ -25,6 +26,15 @@ export interface RunRecord {
   rows_landed: number;
   failures: RunFailure[];
   details?: Record<string, unknown>;
+}
+
+/**
+ * Where a job keeps its checkpoint for these parameters: a rerun with the same parameters finds
+ * it and resumes; other parameters make another run.
+ */
+export async function checkpointKey(job: string, params: Record<string, unknown>): Promise<string> {
+  const hash = await sha256Hex(new TextEncoder().encode(JSON.stringify({ job, ...params })));
+  return layout.checkpoint(job, hash.slice(0, 24));
 }
 
 /** A run id: its UTC start to the second (so ids sort by time), then 8 random hex digits. */

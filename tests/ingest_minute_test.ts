@@ -94,16 +94,37 @@ Deno.test("ingestMinuteBars() lands every minute once, paged, in month partition
   });
 });
 
-Deno.test("ingestMinuteBars() records a symbol the provider fails and lands the others", async () => {
+Deno.test("ingestMinuteBars() records a symbol the provider fails, lands the others, and a rerun fetches only what failed", async () => {
+  let failing = true;
+  const requested: string[] = [];
   const failMsft: MiddlewareHandler = async (c, next) => {
-    if (c.req.path.startsWith("/v2/stocks/MSFT/")) return c.json({ message: "internal error" }, 500);
+    requested.push(c.req.path);
+    if (failing && c.req.path.startsWith("/v2/stocks/MSFT/")) return c.json({ message: "internal error" }, 500);
     await next();
   };
   await withReplay(async (url) => {
     const root = await Deno.makeTempDir();
-    const summary = await ingestMinuteBars(options(url, root, { symbols: ["MSFT", "AAPL"], to: "2024-02-29" }));
+    const run = () => ingestMinuteBars(options(url, root, { symbols: ["MSFT", "AAPL"], to: "2024-02-29" }));
+    const summary = await run();
     assert.deepEqual([summary.symbols_ok, summary.symbols_failed, summary.rows_inserted], [1, 1, 780]);
     assert.deepEqual([summary.failures[0].symbol, summary.failures[0].reason], ["MSFT", "server_error"]);
+    assert.equal(summary.resumed, false);
+
+    // The provider recovers: the rerun resumes the run and asks for MSFT alone, in both months.
+    failing = false;
+    requested.length = 0;
+    const rerun = await run();
+    assert.equal(rerun.run_id, summary.run_id);
+    assert.deepEqual([rerun.resumed, rerun.symbol_months_skipped, rerun.symbols_ok], [true, 2, 2]);
+    assert.deepEqual([rerun.rows_inserted, rerun.rows_unchanged], [780, 0]);
+    assert.ok(requested.length >= 2 && requested.every((p) => p.startsWith("/v2/stocks/MSFT/")), requested.join());
+
+    // A clean run closes its checkpoint: the next run with the same parameters starts afresh.
+    const store = createLocalStore(root);
+    assert.deepEqual(await store.list("state/checkpoints/"), []);
+    const fresh = await run();
+    assert.deepEqual([fresh.resumed, fresh.symbol_months_skipped, fresh.rows_unchanged], [false, 0, 1560]);
+    assert.notEqual(fresh.run_id, summary.run_id);
   }, [failMsft]);
 });
 
@@ -181,7 +202,13 @@ Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole
     }).spawn();
     const store = createLocalStore(root);
     const january = "curated/minute_bars/month=2024-01/data.parquet";
-    for (let i = 0; i < 3000 && !(await store.head(january)); i++) await new Promise((r) => setTimeout(r, 10));
+    // Killed once the run's checkpoint says January is curated.
+    const januaryDone = async () => {
+      const [cp] = await store.list("state/checkpoints/ingest_minute/");
+      const text = cp && await store.get(cp.key).catch(() => undefined);
+      return text ? JSON.parse(new TextDecoder().decode(text)).done["2024-01"]?.length === 12 : false;
+    };
+    for (let i = 0; i < 3000 && !(await januaryDone()); i++) await new Promise((r) => setTimeout(r, 10));
     child.kill("SIGKILL");
     const status = await child.status;
     assert.equal(status.signal, "SIGKILL", "the child must be killed mid-run for this test to mean anything");
@@ -197,6 +224,10 @@ Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole
       to: "2024-03-28",
     });
     assert.equal(rerun.symbols_ok, 12);
+    // It resumed the killed run: January, curated before the kill, was not fetched again.
+    assert.equal(rerun.resumed, true);
+    assert.ok(rerun.symbol_months_skipped >= 12, `skipped ${rerun.symbol_months_skipped} symbol-months`);
+    assert.deepEqual(await store.list("state/checkpoints/"), [], "the completed run closed its checkpoint");
     const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
     const [counts] = await lake.sql<{ n: number; keys: number }>(
       "SELECT count(*) AS n, count(DISTINCT (symbol, ts)) AS keys FROM minute_bars",

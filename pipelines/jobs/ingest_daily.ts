@@ -7,7 +7,7 @@
  */
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
-import { sha256Hex, writeRaw } from "../../lake/raw.ts";
+import { writeRaw } from "../../lake/raw.ts";
 import { type Batch, emptyBatch } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
@@ -20,7 +20,7 @@ import { failureReason } from "./failures.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
-import { newRunId, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
+import { checkpointKey, newRunId, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
 
 /** Where daily bars come from: one provider's fetch and its pure parser. */
 export interface DailyBarSource {
@@ -179,11 +179,6 @@ export async function curateDailyBars(
   return totals;
 }
 
-async function fingerprint(symbols: string[], from: string, to: string, provider: string): Promise<string> {
-  const text = JSON.stringify({ job: "ingest_daily", provider, symbols: [...symbols].sort(), from, to });
-  return (await sha256Hex(new TextEncoder().encode(text))).slice(0, 24);
-}
-
 /** Run (or resume) one ingest. Per-symbol failures are recorded; the run goes on. */
 export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   const { store, engine } = opts;
@@ -195,7 +190,12 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   if (symbols.length === 0) throw new RangeError("Cannot ingest: no symbols given");
   const range = parseRange(opts.from, opts.to, now());
 
-  const cpKey = layout.checkpoint("ingest_daily", await fingerprint(symbols, opts.from, opts.to, source.provider));
+  const cpKey = await checkpointKey("ingest_daily", {
+    provider: source.provider,
+    symbols: [...symbols].sort(),
+    from: opts.from,
+    to: opts.to,
+  });
   const previous = await getJson<Checkpoint>(store, cpKey);
   const startedAt = now();
   const cp: Checkpoint = previous ?? {

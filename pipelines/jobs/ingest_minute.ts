@@ -1,17 +1,18 @@
 /**
  * The minute-bars ingest (Alpaca, timeframe 1Min): every page lands in raw first, then its bars
  * are staged with lineage and merged into the curated month partition. Merging is idempotent, so
- * a rerun (after a crash, or to fill gaps) duplicates nothing; one symbol's failure is recorded
- * and the run goes on.
+ * a rerun duplicates nothing; one symbol's failure is recorded and the run goes on. A run is keyed
+ * by its parameters: rerun after a crash or with failures, it skips the symbol-months it already
+ * curated.
  * @module
  */
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
-import { newRunId, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
+import { checkpointKey, newRunId, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
 import { type Batch, concatBatches, emptyBatch } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
-import type { ObjectStore } from "../../lake/store.ts";
+import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
 import { canonicalSymbol, providerSymbol } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
@@ -44,9 +45,12 @@ export interface MinuteIngestOptions {
 
 export interface MinuteIngestSummary {
   run_id: string;
+  resumed: boolean;
   symbols_total: number;
   symbols_ok: number;
   symbols_failed: number;
+  /** Symbol-months curated by an earlier attempt of this run, not fetched again. */
+  symbol_months_skipped: number;
   pages: number;
   bars_fetched: number;
   rows_rejected: number;
@@ -56,6 +60,13 @@ export interface MinuteIngestSummary {
   partitions_written: number;
   failures: RunFailure[];
   elapsed_s: number;
+}
+
+interface Checkpoint {
+  run_id: string;
+  started_at: string;
+  /** Per month, the symbols whose bars are already curated. */
+  done: Record<string, string[]>;
 }
 
 /** Pages of one symbol and month beyond this are refused (a month is ~9,000 regular minutes). */
@@ -92,14 +103,26 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))];
   if (symbols.length === 0) throw new RangeError("Cannot ingest minute bars: no symbols given");
   parseRange(opts.from, opts.to, now());
-  const startedAt = now();
-  const runId = newRunId(startedAt);
+  const feed = opts.feed ?? "iex";
   const client = createAlpacaClient(opts.alpaca);
   const months = monthWindows(opts.from, opts.to);
+  const cpKey = await checkpointKey("ingest_minute", {
+    feed,
+    symbols: [...symbols].sort(),
+    from: opts.from,
+    to: opts.to,
+  });
+  const previous = await getJson<Checkpoint>(store, cpKey);
+  const cp: Checkpoint = previous ?? { run_id: newRunId(now()), started_at: now().toISOString(), done: {} };
+  if (!previous) await putJson(store, cpKey, cp);
+  const pendingIn = (month: string) => symbols.filter((s) => !cp.done[month]?.includes(s));
+  const pending = months.reduce((n, m) => n + pendingIn(m.month).length, 0);
   log.info("minute.start", {
-    run_id: runId,
+    run_id: cp.run_id,
+    resumed: !!previous,
     symbols: symbols.length,
     months: months.length,
+    pending_symbol_months: pending,
     from: opts.from,
     to: opts.to,
     lake: store.url,
@@ -110,7 +133,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
       timeframe: "1Min" as const,
       ...window,
       limit: opts.pageSize ?? 10_000,
-      feed: opts.feed ?? "iex",
+      feed,
       adjustment: "raw" as const,
     };
     const once = () => client.bars(providerSymbol(symbol, "alpaca"), query, token);
@@ -158,14 +181,28 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   const failures: RunFailure[] = [];
   const rejections: Rejection[] = [];
   const totals = { pages: 0, bars: 0, inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
-  const progress = createProgress(log, "minute.progress", symbols.length * months.length);
+  const curateMonth = async (month: string, incoming: Batch) => {
+    const key = layout.minuteBarsPartition(month);
+    const bytes = await store.get(key);
+    const existing = bytes ? await engine.decode(bytes, MINUTE_BARS) : emptyBatch(MINUTE_BARS);
+    const merged = mergeMinuteBars(existing, incoming);
+    totals.inserted += merged.inserted;
+    totals.updated += merged.updated;
+    totals.unchanged += merged.unchanged;
+    if (merged.inserted + merged.updated === 0) return;
+    await store.put(key, await engine.encode(merged.batch, MINUTE_BARS));
+    totals.partitions_written++;
+  };
+  const progress = createProgress(log, "minute.progress", pending);
   for (const window of months) {
     const staged: Batch[] = [];
-    for (const symbol of symbols) {
+    const fetched: string[] = [];
+    for (const symbol of pendingIn(window.month)) {
       try {
         const { batches, rejected } = await fetchMonth(symbol, window);
         // Only a month fetched whole is curated; its raw pages stay either way.
         staged.push(...batches);
+        fetched.push(symbol);
         rejections.push(...rejected);
         totals.pages += batches.length;
         progress.tick(1, { symbol, month: window.month });
@@ -178,25 +215,22 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     }
     const incoming = concatBatches(MINUTE_BARS, staged);
     totals.bars += incoming.length;
-    if (incoming.length === 0) continue;
-    const key = layout.minuteBarsPartition(window.month);
-    const bytes = await store.get(key);
-    const existing = bytes ? await engine.decode(bytes, MINUTE_BARS) : emptyBatch(MINUTE_BARS);
-    const merged = mergeMinuteBars(existing, incoming);
-    totals.inserted += merged.inserted;
-    totals.updated += merged.updated;
-    totals.unchanged += merged.unchanged;
-    if (merged.inserted + merged.updated === 0) continue;
-    await store.put(key, await engine.encode(merged.batch, MINUTE_BARS));
-    totals.partitions_written++;
+    if (incoming.length) await curateMonth(window.month, incoming);
+    if (fetched.length) {
+      // Recorded only once the month's partition holds their bars.
+      cp.done[window.month] = [...(cp.done[window.month] ?? []), ...fetched];
+      await putJson(store, cpKey, cp);
+    }
   }
 
   const failedSymbols = new Set(failures.map((f) => f.symbol)).size;
   const summary: MinuteIngestSummary = {
-    run_id: runId,
+    run_id: cp.run_id,
+    resumed: !!previous,
     symbols_total: symbols.length,
     symbols_ok: symbols.length - failedSymbols,
     symbols_failed: failedSymbols,
+    symbol_months_skipped: symbols.length * months.length - pending,
     pages: totals.pages,
     bars_fetched: totals.bars,
     rows_rejected: rejections.length,
@@ -208,9 +242,9 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
   };
   await recordRun(store, {
-    run_id: runId,
+    run_id: cp.run_id,
     job: "ingest_minute",
-    started_at: startedAt.toISOString(),
+    started_at: cp.started_at,
     finished_at: now().toISOString(),
     status: runStatus(summary.symbols_ok, summary.symbols_total),
     symbols_total: summary.symbols_total,
@@ -218,8 +252,17 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     symbols_failed: summary.symbols_failed,
     rows_landed: totals.inserted + totals.updated,
     failures,
-    details: { from: opts.from, to: opts.to, months: months.length, pages: totals.pages, rejected: rejections.length },
+    details: {
+      from: opts.from,
+      to: opts.to,
+      months: months.length,
+      pages: totals.pages,
+      rejected: rejections.length,
+      resumed: summary.resumed,
+    },
   });
+  // A clean run closes its checkpoint; with failures it stays, so a rerun fetches only what is missing.
+  if (failures.length === 0) await store.delete(cpKey);
   log.info("minute.done", { ...summary, failures: failures.length });
   return summary;
 }
