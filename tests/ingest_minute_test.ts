@@ -128,6 +128,17 @@ Deno.test("ingestMinuteBars() records a symbol the provider fails, lands the oth
   }, [failMsft]);
 });
 
+Deno.test("ingestMinuteBars() without keys gets Alpaca's 403, names the variables to set and lands nothing", async () => {
+  await withReplay(async (url) => {
+    const root = await Deno.makeTempDir();
+    const summary = await ingestMinuteBars(options(url, root, { alpaca: { baseUrl: url } }));
+    assert.deepEqual([summary.symbols_ok, summary.rows_inserted, summary.partitions_written], [0, 0, 0]);
+    assert.ok(summary.failures.every((f) => f.reason === "unauthorized"), JSON.stringify(summary.failures));
+    assert.match(summary.failures[0].message, /forbidden.*APCA_API_KEY_ID and APCA_API_SECRET_KEY/);
+    assert.deepEqual(await createLocalStore(root).list("curated/"), []);
+  });
+});
+
 Deno.test("ingestMinuteBars() refuses hostile symbols and impossible ranges before any request or write", async () => {
   await withReplay(async (url) => {
     const root = await Deno.makeTempDir();
@@ -156,7 +167,7 @@ Deno.test("runMinuteClose() collects the watchlist's last sessions, and nothing 
     const root = await Deno.makeTempDir();
     const watchlist = await Deno.makeTempFile();
     await Deno.writeTextFile(watchlist, "AAPL\nBRK.B\n");
-    const env = { TICKLAKE_LAKE: root, TICKLAKE_ALPACA_DATA_URL: url };
+    const env = { TICKLAKE_LAKE: root, TICKLAKE_ALPACA_DATA_URL: url, APCA_API_KEY_ID: "k", APCA_API_SECRET_KEY: "s" };
     // 2024-03-05 23:00Z: the last three days hold the sessions of 03-04 and 03-05 (03-03 is a Sunday).
     const summary = await runMinuteClose(loadConfig({ ...env, TICKLAKE_WATCHLIST: watchlist }), { now: NOW });
     assert.deepEqual([summary?.symbols_ok, summary?.rows_inserted], [2, 2 * 2 * 390]);
@@ -196,7 +207,7 @@ Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole
         "--lake",
         root,
       ],
-      env: { TICKLAKE_ALPACA_DATA_URL: replay.url },
+      env: { TICKLAKE_ALPACA_DATA_URL: replay.url, APCA_API_KEY_ID: "k", APCA_API_SECRET_KEY: "s" },
       stdout: "null",
       stderr: "null",
     }).spawn();
@@ -218,7 +229,7 @@ Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole
     const rerun = await ingestMinuteBars({
       store,
       engine: createWasmEngine(),
-      alpaca: { baseUrl: replay.url },
+      alpaca: { baseUrl: replay.url, keyId: "k", secret: "s" },
       symbols,
       from: "2024-01-02",
       to: "2024-03-28",

@@ -103,8 +103,12 @@ function parseBound(value: string | undefined): number | undefined {
 export function alpacaRoutes({ seed = 1, now = () => new Date() }: { seed?: number; now?: () => Date } = {}) {
   return (app: Hono) => {
     app.get("/v2/stocks/:symbol/bars", (c) => {
-      const json = (body: string, status: 200 | 422) =>
+      const json = (body: string, status: 200 | 403 | 422) =>
         c.body(body, status, { "content-type": "application/json; charset=UTF-8" });
+      // As Alpaca's market data FAQ says: no credentials, 403 (the keys' values are not checked here).
+      if (!c.req.header("APCA-API-KEY-ID") || !c.req.header("APCA-API-SECRET-KEY")) {
+        return json(JSON.stringify({ message: "forbidden." }), 403);
+      }
       let symbol: string;
       try {
         symbol = canonicalSymbol(c.req.param("symbol"), { fromProvider: true });

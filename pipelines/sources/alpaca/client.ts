@@ -116,6 +116,12 @@ export function parseBarsPage(
         reason: "subscription",
       });
     }
+    if (reply.status === 401 || reply.status === 403) {
+      throw new ProviderError(
+        `Cannot fetch Alpaca bars: ${message} (HTTP ${reply.status}: check APCA_API_KEY_ID and APCA_API_SECRET_KEY)`,
+        { provider: "alpaca", status: reply.status, retriable: false, reason: "unauthorized" },
+      );
+    }
     throw new ProviderError(`Cannot fetch Alpaca bars: ${message}`, {
       provider: "alpaca",
       status: reply.status,
