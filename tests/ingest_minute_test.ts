@@ -13,7 +13,7 @@ import { SymbolError } from "../lake/symbol.ts";
 import { ingestMinuteBars, type MinuteIngestOptions, monthWindows } from "../pipelines/jobs/ingest_minute.ts";
 import { runMinuteClose } from "../pipelines/jobs/minute_close.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
-import { seriesFor } from "../pipelines/replay/yahoo.ts";
+import { seriesFor } from "../pipelines/replay/series.ts";
 
 const NOW = () => new Date("2024-03-05T23:00:00Z");
 

@@ -6,7 +6,7 @@
  */
 import type { Hono } from "hono";
 import { canonicalSymbol } from "../../lake/symbol.ts";
-import { seriesFor } from "./yahoo.ts";
+import { seriesFor } from "./series.ts";
 
 const DAY_S = 86_400;
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;

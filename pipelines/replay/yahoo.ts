@@ -7,8 +7,7 @@
 import type { Hono } from "hono";
 import { newYorkOffsetHours } from "../../lake/calendar.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
-import { type Series, simulateDailySeries } from "./market_sim.ts";
-import { recordedSeries, recordedSymbols } from "./recorded.ts";
+import { seriesFor } from "./series.ts";
 
 const DAY_S = 86_400;
 const MINUTE_RECORDING = {
@@ -20,21 +19,6 @@ const MINUTE_RECORDING = {
 /** Unix seconds of 09:30 New York on an epoch day: Yahoo stamps daily bars at the open. */
 function openTimestamp(day: number): number {
   return day * DAY_S + (9.5 - newYorkOffsetHours(day)) * 3600;
-}
-
-const seriesCache = new Map<string, Series & { realStart?: number; realEnd?: number }>();
-
-export function seriesFor(symbol: string, seed: number, toDay: number) {
-  const key = `${seed}:${symbol}:${toDay}`;
-  let s = seriesCache.get(key);
-  if (!s) {
-    s = recordedSymbols().includes(symbol)
-      ? recordedSeries(symbol, { seed, toDay })
-      : simulateDailySeries(symbol, { seed, toDay });
-    if (seriesCache.size > 2000) seriesCache.clear();
-    seriesCache.set(key, s);
-  }
-  return s;
 }
 
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;

@@ -1,0 +1,125 @@
+/**
+ * Simulated minute bars for the replay server's intraday endpoints (Alpaca 1Min, Yahoo 1m): each
+ * regular session is drawn inside that day's bar of the served daily series, deterministically,
+ * so both providers answer the same minutes.
+ * @module
+ */
+import { newYorkOffsetHours } from "../../lake/calendar.ts";
+import { profile, unit } from "./market_sim.ts";
+import { seriesFor } from "./series.ts";
+
+const DAY_MS = 86_400_000;
+/** Minutes of a regular session, 09:30 to 16:00 New York (early closes are not simulated). */
+export const SESSION_MINUTES = 390;
+
+export interface SimulatedMinute {
+  t: string;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+  n: number;
+  vw: number;
+}
+
+const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/** Epoch milliseconds of 09:30 New York on an epoch day. */
+export function sessionOpenMs(day: number): number {
+  return day * DAY_MS + (9.5 - newYorkOffsetHours(day)) * 3_600_000;
+}
+
+/**
+ * One day's minute bars, deterministic per (symbol hash, day): a path from the day's open to its
+ * close that reaches its high and its low and never leaves them; volume in a U shape.
+ */
+export function simulateMinutes(
+  hash: number,
+  day: number,
+  bar: { open: number; high: number; low: number; close: number; volume: number },
+): SimulatedMinute[] {
+  const { open, high, low, close } = bar;
+  const at = (k: number) => 1 + Math.floor(unit(hash, day, 100 + k) * (SESSION_MINUTES - 2));
+  const atHigh = at(1), drawn = at(2);
+  const atLow = drawn !== atHigh ? drawn : atHigh === 1 ? 2 : atHigh - 1;
+  // Anchors in time order: the open, the high and the low (either first), the close.
+  const anchors = [[0, open], [atHigh, high], [atLow, low], [SESSION_MINUTES - 1, close]]
+    .sort((a, b) => a[0] - b[0]);
+  const range = high - low;
+  const closes = new Float64Array(SESSION_MINUTES);
+  // Between anchors, a random walk pinned at both ends (a Brownian bridge), reflected into the range.
+  const walk = new Float64Array(SESSION_MINUTES);
+  for (let m = 1; m < SESSION_MINUTES; m++) walk[m] = walk[m - 1] + (unit(hash, day, 1000 + m) - 0.5);
+  const step = range * 0.04;
+  for (let k = 0; k + 1 < anchors.length; k++) {
+    const [m0, p0] = anchors[k], [m1, p1] = anchors[k + 1];
+    for (let m = m0; m <= m1; m++) {
+      const along = m1 === m0 ? 1 : (m - m0) / (m1 - m0);
+      const bridge = walk[m] - walk[m0] - along * (walk[m1] - walk[m0]);
+      closes[m] = r4(inside(p0 + (p1 - p0) * along + bridge * step, low, high));
+    }
+  }
+  const out: SimulatedMinute[] = [];
+  const weights = Array.from({ length: SESSION_MINUTES }, (_, m) => {
+    const x = (m - SESSION_MINUTES / 2) / (SESSION_MINUTES / 2);
+    return (1 + 2 * x * x) * (0.5 + unit(hash, day, 5000 + m));
+  });
+  const total = weights.reduce((a, b) => a + b, 0);
+  const start = sessionOpenMs(day);
+  for (let m = 0; m < SESSION_MINUTES; m++) {
+    // The path starts at the open, so the first minute opens and closes there.
+    const o = m === 0 ? open : closes[m - 1], c = closes[m];
+    const spread = range * 0.02 * unit(hash, day, 9000 + m);
+    const h = r4(Math.min(high, Math.max(o, c) + spread)), l = r4(Math.max(low, Math.min(o, c) - spread));
+    const v = Math.round((bar.volume * weights[m]) / total);
+    out.push({
+      t: new Date(start + m * 60_000).toISOString().replace(".000Z", "Z"),
+      o,
+      h,
+      l,
+      c,
+      v,
+      n: Math.max(1, Math.round(v / 120)),
+      vw: r4((o + h + l + c) / 4),
+    });
+  }
+  return out;
+}
+
+/**
+ * The simulated minutes of `symbol` starting in `[from, to]` (epoch ms) that have ended by `now`,
+ * in time order.
+ */
+export function* simulatedMinutes(
+  symbol: string,
+  { seed, now, from, to }: { seed: number; now: number; from: number; to: number },
+): Generator<SimulatedMinute & { ms: number }> {
+  const s = seriesFor(symbol, seed, Math.floor(now / DAY_MS));
+  const { hash } = profile(seed, symbol);
+  for (let i = lowerBound(s.days, Math.floor(from / DAY_MS)); i < s.days.length; i++) {
+    const day = s.days[i];
+    if (sessionOpenMs(day) > Math.min(to, now)) return;
+    const bar = { open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] };
+    for (const m of simulateMinutes(hash, day, bar)) {
+      const ms = Date.parse(m.t);
+      if (ms >= from && ms <= to && ms + 60_000 <= now) yield { ...m, ms };
+    }
+  }
+}
+
+/** `x` reflected back into `[low, high]` at either edge (clamping would leave flat runs there). */
+function inside(x: number, low: number, high: number): number {
+  const reflected = x > high ? 2 * high - x : x < low ? 2 * low - x : x;
+  return Math.min(high, Math.max(low, reflected));
+}
+
+function lowerBound(days: Int32Array, day: number): number {
+  let lo = 0, hi = days.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (days[mid] < day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
