@@ -4,13 +4,14 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ALPACA_DATA_URL, type Config, ConfigError, loadConfig } from "./config.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { type ExportFormat, openLake } from "./lake/query.ts";
 import { openStore } from "./lake/open_store.ts";
 import type { ObjectStore } from "./lake/store.ts";
 import { createLogger } from "./pipelines/log.ts";
 import { ingestDaily } from "./pipelines/jobs/ingest_daily.ts";
 import { ingestMinuteBars } from "./pipelines/jobs/ingest_minute.ts";
+import { minuteSources } from "./pipelines/jobs/minute_sources.ts";
 import { resolveUniverse } from "./pipelines/jobs/universe.ts";
 import { listRuns } from "./lake/runs.ts";
 import { createEngine } from "./pipelines/jobs/engine_choice.ts";
@@ -326,7 +327,8 @@ function dailySources(config: Config) {
 }
 
 commands["ingest-minute"] = {
-  summary: "Fetch minute bars (Alpaca market data, 1Min) into the lake's month partitions: raw -> curated",
+  summary:
+    "Fetch minute bars into the lake's month partitions: Alpaca 1Min, or Yahoo 1m (last 30 days) without Alpaca keys",
   usage: "ingest-minute --symbols AAPL,MSFT --from YYYY-MM-DD [--to YYYY-MM-DD] [--feed iex|sip]",
   options: {
     symbols: { type: "string", help: "comma-separated symbols" },
@@ -344,28 +346,24 @@ commands["ingest-minute"] = {
     if (!flags.from) throw new RangeError("Cannot ingest minute bars: give --from");
     const feed = String(flags.feed ?? "iex");
     if (feed !== "iex" && feed !== "sip") throw new RangeError(`Cannot use --feed '${feed}': expected iex or sip`);
-    // The real Alpaca answers 401 to every request without keys; say so once, before any request.
-    if (config.providers.alpacaData === ALPACA_DATA_URL && !(config.keys.alpacaKeyId && config.keys.alpacaSecret)) {
-      throw new ConfigError(
-        "Cannot ingest minute bars from Alpaca without keys: set APCA_API_KEY_ID and APCA_API_SECRET_KEY (a free account has them)",
-      );
+    const sources = minuteSources(config, feed);
+    const log = createLogger();
+    if (sources[0].provider !== "alpaca") {
+      log.warn("minute.yahoo_only", {
+        reason: "APCA_API_KEY_ID and APCA_API_SECRET_KEY are not set: minute bars come from Yahoo (last 30 days only)",
+      });
     }
     const store = openStore(config.lake);
     const net = createProviderNet({ store });
     const summary = await ingestMinuteBars({
       store,
       engine: await createEngine(String(flags.engine ?? "wasm")),
-      alpaca: {
-        baseUrl: config.providers.alpacaData,
-        keyId: config.keys.alpacaKeyId,
-        secret: config.keys.alpacaSecret,
-      },
-      feed,
+      source: sources,
       net: { router: net.router, clock: net.clock },
       symbols,
       from: String(flags.from),
       to: String(flags.to ?? today()),
-      log: createLogger(),
+      log,
     });
     await saveProviderHealth(store, await net.snapshot());
     if (flags.json) console.log(JSON.stringify(summary, null, 2));
@@ -375,7 +373,10 @@ commands["ingest-minute"] = {
           (summary.resumed ? `resumed (${summary.symbol_months_skipped} symbol-months already curated), ` : "") +
           `${summary.symbols_failed} failed; ${summary.pages} pages, ${summary.bars_fetched} bars, ` +
           `${summary.rows_inserted} inserted, ${summary.rows_updated} updated, ${summary.rows_unchanged} unchanged, ` +
-          `${summary.rows_rejected} rejected; ${summary.partitions_written} partitions written in ${summary.elapsed_s}s`,
+          `${summary.rows_rejected} rejected; ${summary.partitions_written} partitions written in ${summary.elapsed_s}s` +
+          `; symbol-months served by ${
+            Object.entries(summary.served_by).map(([p, n]) => `${p} ${n}`).join(", ") || "none"
+          }`,
       );
       for (const f of summary.failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
     }

@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { main } from "../main.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
+import { openLake } from "../lake/query.ts";
+import { createLocalStore } from "../lake/store_local.ts";
+import { startReplayServer } from "../pipelines/replay/server.ts";
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
@@ -78,7 +81,6 @@ Deno.test("main(runs) lists the demo's run and every command answers --help", as
 
 Deno.test("getDailyBarsArrow() returns the same bars as getDailyBars() as an Arrow table", async () => {
   const { store } = await makeDemoLake();
-  const { openLake } = await import("../lake/query.ts");
   const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
   try {
     const q = { symbols: ["MSFT", "NVDA"], start: "2024-06-03", end: "2024-06-14" };
@@ -99,7 +101,6 @@ Deno.test("getDailyBarsArrow() returns the same bars as getDailyBars() as an Arr
 
 Deno.test("getDailyBars() rows equal its own export SQL, as traded and adjusted (NVDA's 10:1 split on 2024-06-10)", async () => {
   const { store } = await makeDemoLake();
-  const { openLake } = await import("../lake/query.ts");
   const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
   try {
     for (const adjusted of [false, true]) {
@@ -121,8 +122,6 @@ Deno.test("getDailyBars() rows equal its own export SQL, as traded and adjusted 
 
 /** The query API over a lake with nothing in it. */
 async function emptyLake() {
-  const { openLake } = await import("../lake/query.ts");
-  const { createLocalStore } = await import("../lake/store_local.ts");
   return await openLake({ store: createLocalStore(await Deno.makeTempDir()), cacheDir: await Deno.makeTempDir() });
 }
 
@@ -156,20 +155,39 @@ Deno.test("sql() returns plain values: numbers for BIGINT and DECIMAL, ISO text 
   }
 });
 
-Deno.test("main(ingest-minute) against the real Alpaca without keys says which keys to set, and writes nothing", async () => {
+Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and says why", async () => {
+  const replay = await startReplayServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    now: () => new Date("2024-03-05T23:00:00Z"),
+  });
   const root = await Deno.makeTempDir();
   const errors: string[] = [];
   const error = console.error;
   console.error = (...a: unknown[]) => errors.push(a.join(" "));
-  const saved = ["APCA_API_KEY_ID", "APCA_API_SECRET_KEY", "TICKLAKE_ALPACA_DATA_URL"].map((k) => [k, Deno.env.get(k)]);
+  const names = ["APCA_API_KEY_ID", "APCA_API_SECRET_KEY", "TICKLAKE_ALPACA_DATA_URL", "TICKLAKE_YAHOO_URL"];
+  const saved = names.map((k) => [k, Deno.env.get(k)]);
   try {
     for (const [k] of saved) Deno.env.delete(k!);
-    const code = await main(["ingest-minute", "--symbols", "AAPL", "--from", "2024-01-02", "--lake", root]);
-    assert.equal(code, 2);
+    // Alpaca's URL stays the real one: without keys it must not be asked at all.
+    Deno.env.set("TICKLAKE_YAHOO_URL", replay.url);
+    const { code, out } = await capture(() =>
+      main(["ingest-minute", "--symbols", "MSFT", "--from", "2024-03-04", "--to", "2024-03-05", "--lake", root])
+    );
+    assert.equal(code, 0, out);
+    assert.match(out, /served by yahoo 1/);
   } finally {
     console.error = error;
-    for (const [k, v] of saved) if (v !== undefined) Deno.env.set(k!, v);
+    for (const [k, v] of saved) v === undefined ? Deno.env.delete(k!) : Deno.env.set(k!, v);
+    await replay.close();
   }
-  assert.match(errors.join("\n"), /APCA_API_KEY_ID and APCA_API_SECRET_KEY/);
-  assert.deepEqual([...Deno.readDirSync(root)], []);
+  assert.match(errors.join("\n"), /minute\.yahoo_only.*APCA_API_KEY_ID and APCA_API_SECRET_KEY/);
+  const lake = await openLake({ store: createLocalStore(root), cacheDir: await Deno.makeTempDir() });
+  const rows = await lake.sql<{ source: string; n: number; refs: string }>(
+    `SELECT source, count(*)::INT AS n, min(raw_ref) AS refs FROM minute_bars GROUP BY source`,
+  );
+  lake.close();
+  assert.equal(rows.length, 1);
+  assert.deepEqual([rows[0].source, rows[0].n], ["simulated", 2 * 390]);
+  assert.match(rows[0].refs, /^raw\/yahoo\/chart_1m\//);
 });

@@ -12,6 +12,7 @@ import { createLocalStore } from "../lake/store_local.ts";
 import { SymbolError } from "../lake/symbol.ts";
 import { ingestMinuteBars, type MinuteIngestOptions, monthWindows } from "../pipelines/jobs/ingest_minute.ts";
 import { runMinuteClose } from "../pipelines/jobs/minute_close.ts";
+import { alpacaMinuteSource, yahooMinuteSource } from "../pipelines/jobs/minute_sources.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { seriesFor } from "../pipelines/replay/series.ts";
 
@@ -30,12 +31,11 @@ function options(url: string, root: string, extra: Partial<MinuteIngestOptions> 
   return {
     store: createLocalStore(root),
     engine: createWasmEngine(),
-    alpaca: { baseUrl: url, keyId: "k", secret: "s" },
+    source: alpacaMinuteSource({ baseUrl: url, keyId: "k", secret: "s", pageSize: 500 }),
     symbols: ["AAPL", "BRK.B"],
     // 2024-02-28 .. 2024-03-04: four sessions across a month boundary.
     from: "2024-02-28",
     to: "2024-03-04",
-    pageSize: 500,
     now: NOW,
     ...extra,
   };
@@ -131,7 +131,7 @@ Deno.test("ingestMinuteBars() records a symbol the provider fails, lands the oth
 Deno.test("ingestMinuteBars() without keys gets Alpaca's 403, names the variables to set and lands nothing", async () => {
   await withReplay(async (url) => {
     const root = await Deno.makeTempDir();
-    const summary = await ingestMinuteBars(options(url, root, { alpaca: { baseUrl: url } }));
+    const summary = await ingestMinuteBars(options(url, root, { source: alpacaMinuteSource({ baseUrl: url }) }));
     assert.deepEqual([summary.symbols_ok, summary.rows_inserted, summary.partitions_written], [0, 0, 0]);
     assert.ok(summary.failures.every((f) => f.reason === "unauthorized"), JSON.stringify(summary.failures));
     assert.match(summary.failures[0].message, /forbidden.*APCA_API_KEY_ID and APCA_API_SECRET_KEY/);
@@ -229,7 +229,11 @@ Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole
     const rerun = await ingestMinuteBars({
       store,
       engine: createWasmEngine(),
-      alpaca: { baseUrl: replay.url, keyId: "k", secret: "s" },
+      // The CLI's sources with keys set: Alpaca, then Yahoo (the run's identity includes them).
+      source: [
+        alpacaMinuteSource({ baseUrl: replay.url, keyId: "k", secret: "s" }),
+        yahooMinuteSource({ baseUrl: "https://query2.finance.yahoo.com" }),
+      ],
       symbols,
       from: "2024-01-02",
       to: "2024-03-28",

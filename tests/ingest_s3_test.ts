@@ -7,6 +7,7 @@ import { openLake } from "../lake/query.ts";
 import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
 import { ingestMinuteBars } from "../pipelines/jobs/ingest_minute.ts";
+import { alpacaMinuteSource } from "../pipelines/jobs/minute_sources.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { startS3rver } from "./support/s3rver.ts";
 
@@ -60,7 +61,7 @@ Deno.test("ingestMinuteBars() into an S3 lake lands each minute once, queryable 
     const opts = {
       store,
       engine: createWasmEngine(),
-      alpaca: { baseUrl: replay.url, keyId: "key-id", secret: "secret" },
+      source: alpacaMinuteSource({ baseUrl: replay.url, keyId: "key-id", secret: "secret" }),
       symbols: ["NVDA"],
       from: "2024-06-27",
       to: "2024-07-01",

@@ -13,6 +13,7 @@ import { startReplayServer } from "../replay/server.ts";
 import { yahooDailySource } from "./daily_sources.ts";
 import { ingestDaily, type IngestSummary } from "./ingest_daily.ts";
 import { ingestMinuteBars, type MinuteIngestSummary } from "./ingest_minute.ts";
+import { alpacaMinuteSource, yahooMinuteSource } from "./minute_sources.ts";
 import { refreshSymbols } from "./refresh_symbols.ts";
 import { DEMO_UNIVERSE } from "./universe.ts";
 import { createProviderNet } from "./provider_net.ts";
@@ -80,7 +81,13 @@ export async function runDemoPipeline(
     const minutes = await ingestMinuteBars({
       store,
       engine,
-      alpaca: { baseUrl: replay.url, keyId: "demo", secret: "demo" },
+      // Alpaca first, Yahoo when it fails: the same failover order as with real keys.
+      source: [
+        alpacaMinuteSource({ baseUrl: replay.url, keyId: "demo", secret: "demo" }),
+        yahooMinuteSource({
+          baseUrl: replay.url,
+        }),
+      ],
       net: { router: net.router, clock: net.clock },
       symbols: symbols.slice(0, 4),
       from: new Date(today.getTime() - 6 * 86_400_000).toISOString().slice(0, 10),

@@ -1,6 +1,6 @@
 /**
- * The minute-bars ingest (Alpaca, timeframe 1Min): every page lands in raw first, then its bars
- * are staged with lineage and merged into the curated month partition. Merging is idempotent, so
+ * The minute-bars ingest (Alpaca 1Min, or Yahoo 1m for the last 30 days): every page lands in raw
+ * first, then its bars are staged with lineage and merged into the curated month partition. Merging is idempotent, so
  * a rerun duplicates nothing; one symbol's failure is recorded and the run goes on. A run is keyed
  * by its parameters: rerun after a crash or with failures, it skips the symbol-months it already
  * curated.
@@ -13,31 +13,27 @@ import { checkpointKey, newRunId, recordRun, type RunFailure, runStatus } from "
 import { type Batch, concatBatches, emptyBatch } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
-import { canonicalSymbol, providerSymbol } from "../../lake/symbol.ts";
+import { canonicalSymbol } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
-import { createAlpacaClient, parseBarsPage } from "../sources/alpaca/client.ts";
-import type { Fetch, RawResponse } from "../sources/http.ts";
 import type { Rejection } from "../stages/curate_daily_bars.ts";
 import { mergeMinuteBars, stageMinuteBars } from "../stages/curate_minute_bars.ts";
 import { parseRange } from "./dates.ts";
 import { failureReason } from "./failures.ts";
+import type { MinuteSource, MinuteWindow } from "./minute_sources.ts";
 
 export interface MinuteIngestOptions {
   store: ObjectStore;
   engine: ParquetEngine;
-  alpaca: { baseUrl: string; keyId?: string; secret?: string; fetch?: Fetch; timeoutMs?: number };
-  /** IEX is free; SIP needs a paid subscription. */
-  feed?: "iex" | "sip";
+  /** The provider to use, or several in failover order (then `net` routes between them). */
+  source: MinuteSource | MinuteSource[];
   symbols: string[];
   /** Inclusive New York trading dates, `YYYY-MM-DD`. */
   from: string;
   to: string;
-  /** Bars per page (Alpaca allows up to 10,000). */
-  pageSize?: number;
-  /** Rate limit, breaker and retries for Alpaca; without it each page gets one attempt. */
+  /** Rate limits, breakers and retries; without it each page gets one attempt from the first source. */
   net?: { router: Router; clock: Clock; retry?: RetryPolicy };
   now?: () => Date;
   log?: Logger;
@@ -51,6 +47,8 @@ export interface MinuteIngestSummary {
   symbols_failed: number;
   /** Symbol-months curated by an earlier attempt of this run, not fetched again. */
   symbol_months_skipped: number;
+  /** Symbol-months fetched, by the provider that served them. */
+  served_by: Record<string, number>;
   pages: number;
   bars_fetched: number;
   rows_rejected: number;
@@ -103,11 +101,12 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))];
   if (symbols.length === 0) throw new RangeError("Cannot ingest minute bars: no symbols given");
   parseRange(opts.from, opts.to, now());
-  const feed = opts.feed ?? "iex";
-  const client = createAlpacaClient(opts.alpaca);
+  const sources = Array.isArray(opts.source) ? opts.source : [opts.source];
+  if (sources.length === 0) throw new RangeError("Cannot ingest minute bars: no source configured");
+  const byName = new Map<string, MinuteSource>(sources.map((s) => [s.provider, s]));
   const months = monthWindows(opts.from, opts.to);
   const cpKey = await checkpointKey("ingest_minute", {
-    feed,
+    sources: sources.map((s) => s.key),
     symbols: [...symbols].sort(),
     from: opts.from,
     to: opts.to,
@@ -125,62 +124,73 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     pending_symbol_months: pending,
     from: opts.from,
     to: opts.to,
+    sources: sources.map((s) => s.key),
     lake: store.url,
   });
 
-  const fetchPage = (symbol: string, window: { start: string; end: string }, token?: string) => {
-    const query = {
-      timeframe: "1Min" as const,
-      ...window,
-      limit: opts.pageSize ?? 10_000,
-      feed,
-      adjustment: "raw" as const,
-    };
-    const once = () => client.bars(providerSymbol(symbol, "alpaca"), query, token);
-    if (!opts.net) return once();
-    const { router, clock, retry } = opts.net;
-    return router.run("minute", (provider) => {
-      if (provider !== "alpaca") throw new Error(`${provider} has no minute-bar source configured`);
-      return withRetry(async () => {
-        const reply = await once();
-        if (reply.status !== 200) parseBarsPage(reply); // throws: retriable or not, by status
-        return reply;
-      }, { clock, policy: retry });
-    }).then((r) => r.value);
+  /** One page from one source: the reply lands in raw first, usable or not, then is parsed. */
+  const fetchPage = async (source: MinuteSource, symbol: string, window: MinuteWindow, cursor: string | null) => {
+    const reply = await source.fetch(symbol, window, cursor);
+    const rawKey = await writeRaw(store, reply, {
+      dataset: source.dataset,
+      name: symbol,
+      request: { symbol, start: new Date(window.start).toISOString(), end: new Date(window.end).toISOString(), cursor },
+    });
+    return { ...source.parse(reply, symbol, window, cursor), rawKey, provider: source.provider };
   };
 
-  /** One symbol's month, every page stored raw first; throws if any page is unusable. */
-  const fetchMonth = async (symbol: string, window: { month: string; start: string; end: string }) => {
+  /** A page from the first source that can serve it; `pinned` keeps a month's later pages on its first page's source. */
+  const routedPage = (symbol: string, window: MinuteWindow, cursor: string | null, pinned?: string) => {
+    if (!opts.net) return fetchPage(byName.get(pinned ?? sources[0].provider)!, symbol, window, cursor);
+    const { router, clock, retry } = opts.net;
+    return router.run("minute", (provider) => {
+      const source = byName.get(provider);
+      if (!source) throw new Error(`${provider} has no minute-bar source configured`);
+      return withRetry(() => fetchPage(source, symbol, window, cursor), {
+        clock,
+        policy: retry,
+        onRetry: (r) =>
+          log.warn("minute.retry", {
+            symbol,
+            provider,
+            attempt: r.attempt,
+            delay_ms: r.delayMs,
+            reason: (r.error as Error).message,
+          }),
+      });
+    }, pinned ? [pinned] : [...byName.keys()]).then((r) => r.value);
+  };
+
+  /** One symbol's month from one provider, every page stored raw first; throws if any page is unusable. */
+  const fetchMonth = async (symbol: string, month: { month: string; start: string; end: string }) => {
+    const window = { start: Date.parse(month.start), end: Date.parse(month.end) };
     const batches: Batch[] = [];
     const rejected: Rejection[] = [];
-    let token: string | null = null;
+    let cursor: string | null = null;
+    let provider: string | undefined;
     do {
-      const reply: RawResponse = await fetchPage(symbol, window, token ?? undefined);
-      const rawKey = await writeRaw(store, reply, {
-        dataset: "bars_1min",
-        name: symbol,
-        request: { symbol, start: window.start, end: window.end, page_token: token },
-      });
-      const page = parseBarsPage(reply);
-      const staged = stageMinuteBars(Object.values(page.bars).flat(), {
+      const page: Awaited<ReturnType<typeof fetchPage>> = await routedPage(symbol, window, cursor, provider);
+      provider = page.provider;
+      const staged = stageMinuteBars(page.bars, {
         symbol,
-        source: page.simulated ? "simulated" : "alpaca",
+        source: page.simulated ? "simulated" : page.provider,
         ingestedAt: now().getTime(),
-        rawRef: rawKey,
-      }, { start: Date.parse(window.start), end: Date.parse(window.end) });
+        rawRef: page.rawKey,
+      }, window);
       batches.push(staged.batch);
       rejected.push(...staged.rejected);
-      token = page.nextPageToken;
-      if (token && batches.length >= MAX_PAGES) {
-        throw new RangeError(`Cannot page past ${MAX_PAGES} pages for ${symbol} in ${window.month}`);
+      cursor = page.next;
+      if (cursor && batches.length >= MAX_PAGES) {
+        throw new RangeError(`Cannot page past ${MAX_PAGES} pages for ${symbol} in ${month.month}`);
       }
-    } while (token);
-    return { batches, rejected };
+    } while (cursor);
+    return { batches, rejected, provider: provider! };
   };
 
   const failures: RunFailure[] = [];
   const rejections: Rejection[] = [];
   const totals = { pages: 0, bars: 0, inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
+  const servedBy: Record<string, number> = {};
   const curateMonth = async (month: string, incoming: Batch) => {
     const key = layout.minuteBarsPartition(month);
     const bytes = await store.get(key);
@@ -199,7 +209,8 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     const fetched: string[] = [];
     for (const symbol of pendingIn(window.month)) {
       try {
-        const { batches, rejected } = await fetchMonth(symbol, window);
+        const { batches, rejected, provider } = await fetchMonth(symbol, window);
+        servedBy[provider] = (servedBy[provider] ?? 0) + 1;
         // Only a month fetched whole is curated; its raw pages stay either way.
         staged.push(...batches);
         fetched.push(symbol);
@@ -208,7 +219,13 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
         progress.tick(1, { symbol, month: window.month });
       } catch (e) {
         const reason = failureReason(e);
-        failures.push({ symbol, provider: "alpaca", reason, message: `${window.month}: ${(e as Error).message}` });
+        // With several sources, every one was tried: the message says why each failed.
+        failures.push({
+          symbol,
+          provider: [...byName.keys()].join("/"),
+          reason,
+          message: `${window.month}: ${(e as Error).message}`,
+        });
         log.error("minute.symbol_failed", { symbol, month: window.month, reason, message: (e as Error).message });
         progress.tick(1, { symbol, month: window.month, failed: true });
       }
@@ -231,6 +248,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     symbols_ok: symbols.length - failedSymbols,
     symbols_failed: failedSymbols,
     symbol_months_skipped: symbols.length * months.length - pending,
+    served_by: servedBy,
     pages: totals.pages,
     bars_fetched: totals.bars,
     rows_rejected: rejections.length,

@@ -9,6 +9,7 @@ import { openStore } from "../../lake/open_store.ts";
 import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { ingestMinuteBars, type MinuteIngestSummary } from "./ingest_minute.ts";
+import { minuteSources } from "./minute_sources.ts";
 import { createProviderNet } from "./provider_net.ts";
 import { saveProviderHealth } from "./provider_state.ts";
 import { resolveUniverse } from "./universe.ts";
@@ -31,7 +32,7 @@ export async function runMinuteClose(
   const summary = await ingestMinuteBars({
     store,
     engine: createWasmEngine(),
-    alpaca: { baseUrl: config.providers.alpacaData, keyId: config.keys.alpacaKeyId, secret: config.keys.alpacaSecret },
+    source: minuteSources(config),
     net: { router: net.router, clock: net.clock },
     symbols: await resolveUniverse(`file:${config.watchlist}`),
     from: new Date(now().getTime() - lookbackDays * 86_400_000).toISOString().slice(0, 10),

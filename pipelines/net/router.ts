@@ -47,12 +47,15 @@ export function createRouter(
   },
 ) {
   return {
+    /** Run `call` on the first provider that can take it; `only` narrows the policy's list. */
     async run<T>(
       capability: Capability,
       call: (provider: string) => Promise<T>,
+      only?: string[],
     ): Promise<{ provider: string; value: T }> {
       const reasons: Record<string, string> = {};
       for (const name of policy[capability] ?? DEFAULT_POLICY[capability]) {
+        if (only && !only.includes(name)) continue;
         const g = providers[name];
         if (!g) {
           reasons[name] = "not configured";

@@ -8,13 +8,9 @@ import type { Hono } from "hono";
 import { newYorkOffsetHours } from "../../lake/calendar.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { seriesFor } from "./series.ts";
+import { yahooMinuteReply } from "./yahoo_minute.ts";
 
 const DAY_S = 86_400;
-const MINUTE_RECORDING = {
-  symbol: "AAPL",
-  day: 19998,
-  file: "chart-AAPL-2024-10-02-to-2024-10-03-includePrePost-false-interval-1m.body.json",
-};
 
 /** Unix seconds of 09:30 New York on an epoch day: Yahoo stamps daily bars at the open. */
 function openTimestamp(day: number): number {
@@ -134,7 +130,7 @@ const badRequest = (description: string) =>
 export function yahooRoutes({ seed = 1, now = () => new Date() }: { seed?: number; now?: () => Date } = {}) {
   return (app: Hono) => {
     app.get("/v8/finance/chart/:symbol", async (c) => {
-      const json = (body: string, status: 200 | 400 | 404) =>
+      const json = (body: string, status: 200 | 400 | 404 | 422) =>
         c.body(body, status, { "content-type": "application/json;charset=utf-8" });
       let symbol: string;
       try {
@@ -149,23 +145,13 @@ export function yahooRoutes({ seed = 1, now = () => new Date() }: { seed?: numbe
       }
       const interval = c.req.query("interval") ?? "1d";
       if (interval === "1m") {
-        const covers = symbol === MINUTE_RECORDING.symbol && p1 <= (MINUTE_RECORDING.day + 1) * DAY_S &&
-          p2 >= MINUTE_RECORDING.day * DAY_S;
-        if (!covers) {
-          return json(
-            JSON.stringify({
-              chart: {
-                result: [{ meta: { symbol, dataGranularity: "1m" }, indicators: { quote: [{}] } }],
-                error: null,
-              },
-            }),
-            200,
-          );
-        }
-        return json(
-          await Deno.readTextFile(new URL(`./recordings/yahoo/${MINUTE_RECORDING.file}`, import.meta.url)),
-          200,
-        );
+        const reply = await yahooMinuteReply(symbol, c.req.param("symbol"), {
+          period1: p1,
+          period2: p2,
+          now: now(),
+          seed,
+        });
+        return json(reply.body, reply.status);
       }
       if (interval !== "1d") {
         return json(badRequest(`Invalid input - interval=${interval} is not supported by the replay server`), 400);

@@ -85,3 +85,37 @@ Deno.test("replay answers unknown symbols and bad periods the way Yahoo does", a
     await Deno.readTextFile(new URL("./recordings/nasdaqtrader/nasdaqlisted_2025-07-21.txt", import.meta.url)),
   );
 });
+
+Deno.test("replay Yahoo 1m keeps Yahoo's limits and the recorded reply's shape", async () => {
+  const minutes = (p1: string, p2: string) =>
+    app.request(`/v8/finance/chart/MSFT?period1=${Date.parse(p1) / 1000}&period2=${Date.parse(p2) / 1000}&interval=1m`);
+  const tooLong = await minutes("2024-12-20T00:00:00Z", "2024-12-28T00:00:00Z");
+  assert.equal(tooLong.status, 422);
+  assert.match((await tooLong.json()).chart.error.description, /Only 7 days worth of 1m granularity data/);
+  const tooOld = await minutes("2024-11-20T00:00:00Z", "2024-11-21T00:00:00Z");
+  assert.equal(tooOld.status, 422);
+  assert.match((await tooOld.json()).chart.error.description, /within the last 30 days/);
+
+  const reply = await minutes("2024-12-30T00:00:00Z", "2024-12-31T00:00:00Z");
+  assert.equal(reply.status, 200);
+  const result = (await reply.json()).chart.result[0];
+  const recorded = JSON.parse(
+    await Deno.readTextFile(
+      new URL(
+        "./recordings/yahoo/chart-AAPL-2024-10-02-to-2024-10-03-includePrePost-false-interval-1m.body.json",
+        import.meta.url,
+      ),
+    ),
+  ).chart.result[0];
+  assert.deepEqual(Object.keys(result.indicators.quote[0]).sort(), Object.keys(recorded.indicators.quote[0]).sort());
+  assert.deepEqual(result.meta.tradingPeriods, [[{
+    timezone: "EST",
+    gmtoffset: -18000,
+    start: 1735569000,
+    end: 1735592400,
+  }]]);
+  // One regular session, 09:30 to 16:00 New York, a bar a minute.
+  assert.equal(result.timestamp.length, 390);
+  assert.equal(result.timestamp[0], 1735569000);
+  assert.ok(result.meta.ticklake, "simulated minutes are tagged");
+});

@@ -37,10 +37,16 @@ export function createYahooClient(
   };
 }
 
+const TERMINAL_ERRORS: Record<string, string> = {
+  "Not Found": "not_found",
+  "Bad Request": "bad_request",
+  "Unprocessable Entity": "unprocessable",
+};
+
 /**
  * Parse and validate a chart reply. Throws {@linkcode ProviderError}: `malformed` for anything
  * that is not the chart shape (HTML pages, truncated JSON), `not_found` for Yahoo's "No data
- * found", and a retriable error for other `chart.error`s.
+ * found", `bad_request` and `unprocessable` (terminal), and a retriable error for other `chart.error`s.
  */
 export function parseChartBody(body: Uint8Array, symbol: string): YahooChart {
   const text = new TextDecoder().decode(body);
@@ -70,12 +76,13 @@ export function parseChartBody(body: Uint8Array, symbol: string): YahooChart {
   }
   const err = parsed.data.chart.error;
   if (err) {
-    const notFound = err.code === "Not Found";
+    // These say the request cannot be served (1m bars past 30 days, say): asking again will not help.
+    const terminal = TERMINAL_ERRORS[err.code];
     throw new ProviderError(`Cannot fetch Yahoo chart for '${symbol}': ${err.code}: ${err.description ?? ""}`, {
       provider: "yahoo",
-      status: notFound ? 404 : 200,
-      retriable: !notFound && err.code !== "Bad Request",
-      reason: notFound ? "not_found" : err.code === "Bad Request" ? "bad_request" : "provider_error",
+      status: err.code === "Not Found" ? 404 : err.code === "Unprocessable Entity" ? 422 : 200,
+      retriable: !terminal,
+      reason: terminal ?? "provider_error",
     });
   }
   if (!parsed.data.chart.result?.length) {

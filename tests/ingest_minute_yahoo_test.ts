@@ -1,0 +1,119 @@
+/**
+ * Minute bars from Yahoo over real HTTP against the replay server: 7-day slices, Yahoo's 30-day
+ * limit, agreement with Alpaca's bars for the same minutes, and failover from Alpaca to Yahoo
+ * through the router.
+ */
+import assert from "node:assert/strict";
+import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
+import { openLake } from "../lake/query.ts";
+import { createLocalStore } from "../lake/store_local.ts";
+import { ingestMinuteBars, type MinuteIngestOptions } from "../pipelines/jobs/ingest_minute.ts";
+import { alpacaMinuteSource, yahooMinuteSource } from "../pipelines/jobs/minute_sources.ts";
+import { createProviderNet } from "../pipelines/jobs/provider_net.ts";
+import { startReplayServer } from "../pipelines/replay/server.ts";
+
+const NOW = () => new Date("2024-03-05T23:00:00Z");
+
+async function withReplay(fn: (url: string, requests: string[]) => Promise<void>) {
+  const requests: string[] = [];
+  const replay = await startReplayServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    now: NOW,
+    middleware: [async (c, next) => {
+      requests.push(c.req.url);
+      await next();
+    }],
+  });
+  try {
+    await fn(replay.url, requests);
+  } finally {
+    await replay.close();
+  }
+}
+
+async function minuteRows(root: string) {
+  const lake = await openLake({ store: createLocalStore(root), cacheDir: await Deno.makeTempDir() });
+  try {
+    return await lake.sql<Record<string, string | number>>(
+      `SELECT symbol, ts, session, open, high, low, close, volume, source, raw_ref FROM minute_bars ORDER BY symbol, ts`,
+    );
+  } finally {
+    lake.close();
+  }
+}
+
+const base = (root: string, extra: Partial<MinuteIngestOptions>): MinuteIngestOptions => ({
+  store: createLocalStore(root),
+  engine: createWasmEngine(),
+  source: [],
+  symbols: ["MSFT", "BRK.B"],
+  // Ten sessions: 02-20..02-23 (02-19 was Presidents Day), 02-26..02-29, 03-01 and 03-04.
+  from: "2024-02-20",
+  to: "2024-03-04",
+  now: NOW,
+  ...extra,
+});
+
+Deno.test("Yahoo minute bars land in 7-day slices and equal Alpaca's bars for the same minutes", async () => {
+  await withReplay(async (url, requests) => {
+    const viaYahoo = await Deno.makeTempDir(), viaAlpaca = await Deno.makeTempDir();
+    const yahoo = await ingestMinuteBars(base(viaYahoo, { source: yahooMinuteSource({ baseUrl: url }) }));
+    assert.deepEqual([yahoo.symbols_ok, yahoo.rows_inserted, yahoo.served_by], [2, 2 * 10 * 390, { yahoo: 4 }]);
+    const slices = requests.filter((r) => r.includes("/v8/finance/chart/"));
+    // February's window (02-20..02-29) takes two slices, March's one; BRK.B in Yahoo's spelling.
+    assert.equal(slices.length, 2 * 3);
+    assert.ok(slices.some((r) => r.includes("/chart/BRK-B?")) && slices.every((r) => r.includes("interval=1m")));
+    for (const r of slices) {
+      const q = new URL(r).searchParams;
+      assert.ok(Number(q.get("period2")) - Number(q.get("period1")) <= 7 * 86_400, r);
+    }
+
+    await ingestMinuteBars(
+      base(viaAlpaca, { source: alpacaMinuteSource({ baseUrl: url, keyId: "k", secret: "s", pageSize: 1000 }) }),
+    );
+    const [a, y] = [await minuteRows(viaAlpaca), await minuteRows(viaYahoo)];
+    assert.equal(y.length, a.length);
+    // Row by row (a deep diff of 7,800 rows would take minutes to print on failure).
+    const values = ({ raw_ref: _, ...rest }: Record<string, unknown>) => JSON.stringify(rest);
+    const differ = y.findIndex((r, i) => values(r) !== values(a[i]));
+    assert.equal(differ, -1, `row ${differ}: yahoo ${values(y[differ] ?? {})} vs alpaca ${values(a[differ] ?? {})}`);
+    assert.ok(y.every((r) => String(r.raw_ref).startsWith("raw/yahoo/chart_1m/") && r.source === "simulated"));
+  });
+});
+
+Deno.test("Yahoo refuses 1m bars older than 30 days: a terminal failure that says so, and nothing lands", async () => {
+  await withReplay(async (url, requests) => {
+    const root = await Deno.makeTempDir();
+    const summary = await ingestMinuteBars(
+      base(root, { source: yahooMinuteSource({ baseUrl: url }), from: "2024-01-02", to: "2024-01-03" }),
+    );
+    assert.deepEqual([summary.symbols_ok, summary.rows_inserted], [0, 0]);
+    assert.ok(summary.failures.every((f) => f.reason === "unprocessable"), JSON.stringify(summary.failures));
+    assert.match(summary.failures[0].message, /within the last 30 days/);
+    // One request per symbol: the error is terminal, not retried.
+    assert.equal(requests.length, 2);
+    assert.deepEqual(await createLocalStore(root).list("curated/"), []);
+    assert.equal((await createLocalStore(root).list("raw/yahoo/chart_1m/")).length, 2 * 2, "each reply kept in raw");
+  });
+});
+
+Deno.test("with the router, a month Alpaca refuses (no keys) comes from Yahoo, and a month stays with one provider", async () => {
+  await withReplay(async (url, requests) => {
+    const root = await Deno.makeTempDir();
+    const store = createLocalStore(root);
+    const net = createProviderNet({ store });
+    const summary = await ingestMinuteBars(base(root, {
+      source: [alpacaMinuteSource({ baseUrl: url, pageSize: 500 }), yahooMinuteSource({ baseUrl: url })],
+      net: { router: net.router, clock: net.clock },
+      symbols: ["MSFT"],
+    }));
+    assert.deepEqual([summary.symbols_ok, summary.rows_inserted, summary.served_by], [1, 10 * 390, { yahoo: 2 }]);
+    // Each month: Alpaca's first page refused (403, not retried), then every slice from Yahoo.
+    const alpaca = requests.filter((r) => r.includes("/v2/stocks/"));
+    assert.equal(alpaca.length, 2);
+    assert.equal((await store.list("raw/alpaca/bars_1min/")).length, 2 * 2, "the 403 replies are kept in raw");
+    const rows = await minuteRows(root);
+    assert.ok(rows.every((r) => String(r.raw_ref).startsWith("raw/yahoo/chart_1m/")));
+  });
+});
