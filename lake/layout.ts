@@ -52,6 +52,7 @@ export const layout = {
   runsPrefix: "state/runs/",
   /** Checkpoint of an unfinished run, keyed by the fingerprint of its parameters. */
   checkpoint: (job: string, fingerprint: string) => key("state", "checkpoints", job, `${fingerprint}.json`),
+  checkpointPrefix: (job: string) => key("state", "checkpoints", job) + "/",
   /** A small persisted JSON state (quota counters, cursors). */
   state: (name: string) => key("state", `${name}.json`),
 };

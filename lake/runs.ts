@@ -28,13 +28,33 @@ export interface RunRecord {
   details?: Record<string, unknown>;
 }
 
+/** How long a checkpoint waits for a rerun to resume it; older ones (a cron window long past) are dropped. */
+const CHECKPOINT_TTL_MS = 7 * 86_400_000;
+
 /**
- * Where a job keeps its checkpoint for these parameters: a rerun with the same parameters finds
- * it and resumes; other parameters make another run.
+ * A job's checkpoint for these parameters: the one an earlier, unfinished run left (`resumed`),
+ * else a new one, written before any work. A rerun with the same parameters resumes; other
+ * parameters make another run. Checkpoints of the job untouched for a week are deleted here.
  */
-export async function checkpointKey(job: string, params: Record<string, unknown>): Promise<string> {
+export async function openCheckpoint<T>(
+  store: ObjectStore,
+  job: string,
+  params: Record<string, unknown>,
+  create: () => T,
+  now: Date,
+): Promise<{ key: string; checkpoint: T; resumed: boolean }> {
   const hash = await sha256Hex(new TextEncoder().encode(JSON.stringify({ job, ...params })));
-  return layout.checkpoint(job, hash.slice(0, 24));
+  const key = layout.checkpoint(job, hash.slice(0, 24));
+  for (const o of await store.list(layout.checkpointPrefix(job))) {
+    if (o.key !== key && o.modified && now.getTime() - o.modified.getTime() > CHECKPOINT_TTL_MS) {
+      await store.delete(o.key);
+    }
+  }
+  const previous = await getJson<T>(store, key);
+  if (previous) return { key, checkpoint: previous, resumed: true };
+  const checkpoint = create();
+  await putJson(store, key, checkpoint);
+  return { key, checkpoint, resumed: false };
 }
 
 /** A run id: its UTC start to the second (so ids sort by time), then 8 random hex digits. */

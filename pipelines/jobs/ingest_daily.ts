@@ -10,7 +10,7 @@ import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
 import { type Batch, emptyBatch } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
-import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
+import type { ObjectStore } from "../../lake/store.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { RawResponse } from "../sources/http.ts";
@@ -20,7 +20,7 @@ import { failureReason } from "./failures.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
-import { checkpointKey, newRunId, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
+import { newRunId, openCheckpoint, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
 
 /** Where daily bars come from: one provider's fetch and its pure parser. */
 export interface DailyBarSource {
@@ -190,28 +190,26 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   if (symbols.length === 0) throw new RangeError("Cannot ingest: no symbols given");
   const range = parseRange(opts.from, opts.to, now());
 
-  const cpKey = await checkpointKey("ingest_daily", {
-    provider: source.provider,
-    symbols: [...symbols].sort(),
-    from: opts.from,
-    to: opts.to,
-  });
-  const previous = await getJson<Checkpoint>(store, cpKey);
   const startedAt = now();
-  const cp: Checkpoint = previous ?? {
-    run_id: newRunId(startedAt),
-    load_id: newRunId(startedAt),
-    started_at: startedAt.toISOString(),
-    symbols,
-    from: opts.from,
-    to: opts.to,
-  };
-  if (!previous) await putJson(store, cpKey, cp);
+  const { key: cpKey, checkpoint: cp, resumed } = await openCheckpoint<Checkpoint>(
+    store,
+    "ingest_daily",
+    { provider: source.provider, symbols: [...symbols].sort(), from: opts.from, to: opts.to },
+    () => ({
+      run_id: newRunId(startedAt),
+      load_id: newRunId(startedAt),
+      started_at: startedAt.toISOString(),
+      symbols,
+      from: opts.from,
+      to: opts.to,
+    }),
+    startedAt,
+  );
   const stagedKeys = new Set((await store.list(layout.stagingLoadPrefix("daily_bars", cp.load_id))).map((o) => o.key));
   const pending = symbols.filter((s) => !stagedKeys.has(layout.staging("daily_bars", cp.load_id, s)));
   log.info("ingest.start", {
     run_id: cp.run_id,
-    resumed: !!previous,
+    resumed,
     symbols: symbols.length,
     pending: pending.length,
     from: opts.from,
@@ -249,7 +247,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   const summary: IngestSummary = {
     run_id: cp.run_id,
     load_id: cp.load_id,
-    resumed: !!previous,
+    resumed,
     symbols_total: symbols.length,
     symbols_ok: symbols.length - failures.length,
     symbols_skipped: symbols.length - pending.length,

@@ -9,10 +9,10 @@
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
-import { checkpointKey, newRunId, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
+import { newRunId, openCheckpoint, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
 import { type Batch, concatBatches, emptyBatch } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
-import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
+import { type ObjectStore, putJson } from "../../lake/store.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
@@ -105,20 +105,18 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   if (sources.length === 0) throw new RangeError("Cannot ingest minute bars: no source configured");
   const byName = new Map<string, MinuteSource>(sources.map((s) => [s.provider, s]));
   const months = monthWindows(opts.from, opts.to);
-  const cpKey = await checkpointKey("ingest_minute", {
-    sources: sources.map((s) => s.key),
-    symbols: [...symbols].sort(),
-    from: opts.from,
-    to: opts.to,
-  });
-  const previous = await getJson<Checkpoint>(store, cpKey);
-  const cp: Checkpoint = previous ?? { run_id: newRunId(now()), started_at: now().toISOString(), done: {} };
-  if (!previous) await putJson(store, cpKey, cp);
+  const { key: cpKey, checkpoint: cp, resumed } = await openCheckpoint<Checkpoint>(
+    store,
+    "ingest_minute",
+    { sources: sources.map((s) => s.key), symbols: [...symbols].sort(), from: opts.from, to: opts.to },
+    () => ({ run_id: newRunId(now()), started_at: now().toISOString(), done: {} }),
+    now(),
+  );
   const pendingIn = (month: string) => symbols.filter((s) => !cp.done[month]?.includes(s));
   const pending = months.reduce((n, m) => n + pendingIn(m.month).length, 0);
   log.info("minute.start", {
     run_id: cp.run_id,
-    resumed: !!previous,
+    resumed,
     symbols: symbols.length,
     months: months.length,
     pending_symbol_months: pending,
@@ -243,7 +241,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   const failedSymbols = new Set(failures.map((f) => f.symbol)).size;
   const summary: MinuteIngestSummary = {
     run_id: cp.run_id,
-    resumed: !!previous,
+    resumed,
     symbols_total: symbols.length,
     symbols_ok: symbols.length - failedSymbols,
     symbols_failed: failedSymbols,
