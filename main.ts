@@ -142,15 +142,16 @@ const commands: Record<string, Command> = {
     },
   },
   query: {
-    summary: "Query daily bars (or any read-only SQL) and print or export the result",
+    summary: "Query daily or minute bars (or any read-only SQL) and print or export the result",
     usage:
-      "query --symbols AAPL [--from ..] [--to ..] [--adjusted] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
+      "query --symbols AAPL [--from ..] [--to ..] [--adjusted | --minute] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
     options: {
       symbols: { type: "string", help: "comma-separated symbols" },
-      from: { type: "string", help: "first date, inclusive" },
+      from: { type: "string", help: "first date, inclusive (New York trading date)" },
       to: { type: "string", help: "last date, inclusive" },
       adjusted: { type: "boolean", help: "split- and dividend-adjusted prices" },
-      sql: { type: "string", help: "SQL over the views daily_bars and symbols" },
+      minute: { type: "boolean", help: "minute bars instead of daily bars" },
+      sql: { type: "string", help: "SQL over the views daily_bars, minute_bars, indicators_daily and symbols" },
       format: { type: "string", help: "csv (default), parquet or json" },
       out: { type: "string", help: "write to this file instead of printing" },
       lake: lakeOption,
@@ -165,12 +166,17 @@ const commands: Record<string, Command> = {
       const lake = await openLake({ store: openStore(config.lake), cacheDir: config.cacheDir });
       try {
         if (!flags.sql && !flags.symbols) throw new RangeError("Cannot query: give --symbols or --sql");
-        const { text, params } = flags.sql ? { text: String(flags.sql), params: [] } : lake.dailyBarsSql({
+        if (flags.minute && flags.adjusted) throw new RangeError("Cannot adjust minute bars: they are as traded");
+        const bars = {
           symbols: String(flags.symbols).split(","),
           start: flags.from as string | undefined,
           end: flags.to as string | undefined,
-          adjusted: !!flags.adjusted,
-        });
+        };
+        const { text, params } = flags.sql
+          ? { text: String(flags.sql), params: [] }
+          : flags.minute
+          ? lake.minuteBarsSql(bars)
+          : lake.dailyBarsSql({ ...bars, adjusted: !!flags.adjusted });
         if (flags.out) {
           const n = await lake.exportQuery(text, params, format as ExportFormat, String(flags.out));
           console.error(`wrote ${n} rows to ${flags.out}`);

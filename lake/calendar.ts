@@ -5,6 +5,7 @@
  * @module
  */
 import holidaysCsv from "./reference_data/nyse_holidays_2009-2026.csv" with { type: "text" };
+import { isoToDays } from "./schemas/columns.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -56,4 +57,14 @@ export function newYorkOffsetHours(day: number): number {
   };
   const [start, end] = y >= 2007 ? [nthSunday(2, 2), nthSunday(10, 1)] : [nthSunday(3, 1), lastSunday(9)];
   return day >= start && day < end ? -4 : -5;
+}
+
+/** Parse a `YYYY-MM-DD` that names a real calendar day, or throw a `RangeError` naming `what`. */
+export function parseIsoDay(value: string, what: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new RangeError(`Cannot use ${what} '${value}': expected YYYY-MM-DD`);
+  const days = isoToDays(value);
+  if (!Number.isFinite(days) || new Date(days * 86_400_000).toISOString().slice(0, 10) !== value) {
+    throw new RangeError(`Cannot use ${what} '${value}': no such calendar day`);
+  }
+  return days;
 }

@@ -2,7 +2,15 @@
  * Ticklake's lake: stores, layout, schemas and the query API that notebooks, CLI and server use.
  * @module
  */
-export { type DailyBarRow, type DailyBarsQuery, type ExportFormat, type Lake, openLake } from "./query.ts";
+export {
+  type DailyBarRow,
+  type DailyBarsQuery,
+  type ExportFormat,
+  type Lake,
+  type MinuteBarRow,
+  type MinuteBarsQuery,
+  openLake,
+} from "./query.ts";
 export { type ObjectInfo, type ObjectStore } from "./store.ts";
 export { createLocalStore } from "./store_local.ts";
 export { openStore } from "./open_store.ts";

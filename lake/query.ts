@@ -7,6 +7,7 @@
 import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue } from "@duckdb/node-api";
 import * as arrow from "apache-arrow";
 import { cacheObjects } from "./cache.ts";
+import { newYorkOffsetHours, parseIsoDay } from "./calendar.ts";
 import { CURATED_TABLES, layout } from "./layout.ts";
 import { type Batch, type Column, concatBatches, daysToIso, type TableSpec } from "./schemas/columns.ts";
 import { CURATED_SPECS, emptyTableSql } from "./schemas/curated.ts";
@@ -39,6 +40,32 @@ export interface DailyBarsQuery {
   adjusted?: boolean;
 }
 
+/** One minute bar as returned to callers; `ts` is the minute's start in UTC (`...Z`). */
+export interface MinuteBarRow {
+  symbol: string;
+  ts: string;
+  session: "pre" | "regular" | "post";
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  /** Null where the provider gives none (Yahoo). */
+  trades: number | null;
+  vwap: number | null;
+  source: string;
+  raw_ref: string;
+}
+
+export interface MinuteBarsQuery {
+  symbols: string[];
+  /** Inclusive New York trading dates, `YYYY-MM-DD`; both optional. */
+  start?: string;
+  end?: string;
+  /** Only these sessions (default: all). */
+  sessions?: MinuteBarRow["session"][];
+}
+
 export type ExportFormat = "csv" | "parquet" | "json";
 
 export interface Lake {
@@ -55,6 +82,10 @@ export interface Lake {
   exportQuery(query: string, params: DuckDBValue[], format: ExportFormat, outPath: string): Promise<number>;
   /** The SQL and parameters `getDailyBars` runs, for exports. */
   dailyBarsSql(q: DailyBarsQuery): { text: string; params: DuckDBValue[] };
+  /** Minute bars sorted by symbol then minute. */
+  getMinuteBars(q: MinuteBarsQuery): Promise<MinuteBarRow[]>;
+  /** The SQL and parameters `getMinuteBars` runs, for exports. */
+  minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[] };
   /** Re-read the lake's file list (after an ingest). */
   refresh(): Promise<void>;
   close(): void;
@@ -76,6 +107,38 @@ const wireKeys = (symbolList: string) =>
 /** Lineage strings (never null in curated rows) only where they change; the reader fills them forward. */
 const WIRE_LINEAGE = ["source", "raw_ref"]
   .map((c) => `CASE WHEN ${c} IS DISTINCT FROM lag(${c}) OVER w THEN ${c} END AS ${c}`).join(", ");
+
+const SESSIONS = new Set(["pre", "regular", "post"]);
+
+/**
+ * The query for minute bars: New York dates become the UTC instants of their midnights, so a day
+ * holds its pre-market, session and post-market bars whatever the season.
+ */
+function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[] } {
+  const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
+  if (symbols.length === 0) throw new RangeError("Cannot query minute bars: no symbols given");
+  const midnight = (day: number) =>
+    new Date((day - newYorkOffsetHours(day) / 24) * 86_400_000).toISOString().slice(0, 19).replace("T", " ");
+  const from = q.start === undefined ? undefined : parseIsoDay(q.start, "start");
+  const to = q.end === undefined ? undefined : parseIsoDay(q.end, "end");
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new RangeError(`Cannot query ${q.start}..${q.end}: start is after end`);
+  }
+  const bad = q.sessions?.find((s) => !SESSIONS.has(s));
+  if (bad !== undefined) throw new RangeError(`Cannot query session '${bad}': expected pre, regular or post`);
+  const params: DuckDBValue[] = [...symbols];
+  const where = [`symbol IN (${symbols.map(() => "?").join(", ")})`];
+  if (from !== undefined) params.push(midnight(from)), where.push("ts >= ?::TIMESTAMP");
+  if (to !== undefined) params.push(midnight(to + 1)), where.push("ts < ?::TIMESTAMP");
+  if (q.sessions) params.push(...q.sessions), where.push(`session IN (${q.sessions.map(() => "?").join(", ")})`);
+  return {
+    text: `SELECT symbol, strftime(ts, '%Y-%m-%dT%H:%M:%SZ') AS ts, session, open::DOUBLE AS open,
+        high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, volume::DOUBLE AS volume,
+        trades::DOUBLE AS trades, vwap::DOUBLE AS vwap, source, raw_ref
+      FROM minute_bars WHERE ${where.join(" AND ")} ORDER BY symbol, minute_bars.ts`,
+    params,
+  };
+}
 
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
@@ -304,6 +367,11 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       const { text, params } = dailyBarsSql(q);
       return { text, params };
     },
+    async getMinuteBars(q) {
+      const { text, params } = minuteBarsSql(q);
+      return await sql<MinuteBarRow>(text, params);
+    },
+    minuteBarsSql,
     async exportQuery(query, params, format, outPath) {
       // COPY takes no parameters, so the bound query lands in a temp table first.
       await conn.run(`CREATE OR REPLACE TEMP TABLE export_result AS ${query}`, params);

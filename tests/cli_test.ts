@@ -176,6 +176,11 @@ Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and
     );
     assert.equal(code, 0, out);
     assert.match(out, /served by yahoo 1/);
+    const file = join(root, "minutes.json");
+    const args = ["query", "--symbols", "MSFT", "--from", "2024-03-05", "--to", "2024-03-05", "--minute"];
+    assert.equal(await main([...args, "--format", "json", "--out", file, "--lake", root]), 0);
+    const exported = JSON.parse(await Deno.readTextFile(file));
+    assert.deepEqual([exported.length, exported[0].ts, exported[0].trades], [390, "2024-03-05T14:30:00Z", null]);
   } finally {
     console.error = error;
     for (const [k, v] of saved) v === undefined ? Deno.env.delete(k!) : Deno.env.set(k!, v);

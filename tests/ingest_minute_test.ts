@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { MiddlewareHandler } from "hono";
 import { loadConfig } from "../config.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
-import { openLake } from "../lake/query.ts";
+import { type MinuteBarsQuery, openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { SymbolError } from "../lake/symbol.ts";
 import { ingestMinuteBars, type MinuteIngestOptions, monthWindows } from "../pipelines/jobs/ingest_minute.ts";
@@ -88,6 +88,30 @@ Deno.test("ingestMinuteBars() lands every minute once, paged, in month partition
         const i = s.days.indexOf(Date.parse(`${d.day}T00:00:00Z`) / 86_400_000);
         assert.deepEqual([d.o, d.h, d.l, d.c], [s.open[i], s.high[i], s.low[i], s.close[i]], `${d.symbol} ${d.day}`);
       }
+
+      // The typed accessor: New York days, any spelling of a symbol, UTC minutes with a Z.
+      const leap = await lake.getMinuteBars({ symbols: ["brk-b"], start: "2024-02-29", end: "2024-02-29" });
+      assert.equal(leap.length, 390);
+      assert.deepEqual([leap[0].symbol, leap[0].ts, leap.at(-1)!.ts], [
+        "BRK.B",
+        "2024-02-29T14:30:00Z",
+        "2024-02-29T20:59:00Z",
+      ]);
+      assert.equal(typeof leap[0].trades, "number");
+      const both = await lake.getMinuteBars({ symbols: ["AAPL", "BRK.B"], start: "2024-03-01" });
+      assert.deepEqual([both.length, both[0].symbol, both.at(-1)!.symbol], [4 * 390, "AAPL", "BRK.B"]);
+      assert.equal((await lake.getMinuteBars({ symbols: ["AAPL"], sessions: ["pre", "post"] })).length, 0);
+      // A day runs midnight to midnight in New York (the UTC bounds move with daylight saving on 03-10),
+      // so a day's post-market minutes after 00:00 UTC stay in it.
+      const { params } = lake.minuteBarsSql({ symbols: ["AAPL"], start: "2024-03-08", end: "2024-03-11" });
+      assert.deepEqual(params, ["AAPL", "2024-03-08 05:00:00", "2024-03-12 04:00:00"]);
+      const refused: [MinuteBarsQuery, RegExp][] = [
+        [{ symbols: ["AAPL"], start: "2024-03-04", end: "2024-02-28" }, /start is after end/],
+        [{ symbols: ["AAPL"], start: "2024-02-30" }, /no such calendar day/],
+        [{ symbols: ["AAPL"], sessions: ["lunch" as "pre"] }, /session 'lunch'/],
+        [{ symbols: ["../x"] }, /looks like a path/],
+      ];
+      for (const [q, message] of refused) await assert.rejects(() => lake.getMinuteBars(q), message);
     } finally {
       lake.close();
     }

@@ -3,17 +3,7 @@
  * range fails before any request is made.
  * @module
  */
-import { isoToDays } from "../../lake/schemas/columns.ts";
-
-/** Parse a `YYYY-MM-DD` that names a real calendar day, or throw a `RangeError` naming `what`. */
-export function parseIsoDay(value: string, what: string): number {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new RangeError(`Cannot use ${what} '${value}': expected YYYY-MM-DD`);
-  const days = isoToDays(value);
-  if (!Number.isFinite(days) || new Date(days * 86_400_000).toISOString().slice(0, 10) !== value) {
-    throw new RangeError(`Cannot use ${what} '${value}': no such calendar day`);
-  }
-  return days;
-}
+import { parseIsoDay } from "../../lake/calendar.ts";
 
 /**
  * Check a `[from, to]` range: both real days, from <= to, not before 1970 and not after today.

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseIsoDay, parseRange } from "./dates.ts";
+import { parseIsoDay } from "../../lake/calendar.ts";
+import { parseRange } from "./dates.ts";
 
 const today = new Date("2026-11-24T12:00:00Z");
 
