@@ -12,6 +12,7 @@ import { createLocalStore } from "../lake/store_local.ts";
 import { SymbolError } from "../lake/symbol.ts";
 import { ingestMinuteBars, type MinuteIngestOptions, monthWindows } from "../pipelines/jobs/ingest_minute.ts";
 import { runMinuteClose } from "../pipelines/jobs/minute_close.ts";
+import { silentLogger } from "../pipelines/log.ts";
 import { alpacaMinuteSource, yahooMinuteSource } from "../pipelines/jobs/minute_sources.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { seriesFor } from "../pipelines/replay/series.ts";
@@ -193,15 +194,16 @@ Deno.test("runMinuteClose() collects the watchlist's last sessions, and nothing 
     await Deno.writeTextFile(watchlist, "AAPL\nBRK.B\n");
     const env = { TICKLAKE_LAKE: root, TICKLAKE_ALPACA_DATA_URL: url, APCA_API_KEY_ID: "k", APCA_API_SECRET_KEY: "s" };
     // 2024-03-05 23:00Z: the last three days hold the sessions of 03-04 and 03-05 (03-03 is a Sunday).
-    const summary = await runMinuteClose(loadConfig({ ...env, TICKLAKE_WATCHLIST: watchlist }), { now: NOW });
+    const quiet = { now: NOW, log: silentLogger };
+    const summary = await runMinuteClose(loadConfig({ ...env, TICKLAKE_WATCHLIST: watchlist }), quiet);
     assert.deepEqual([summary?.symbols_ok, summary?.rows_inserted], [2, 2 * 2 * 390]);
     // Today only: one session, all of it already in the lake.
     const today = await runMinuteClose(loadConfig({ ...env, TICKLAKE_WATCHLIST: watchlist }), {
-      now: NOW,
+      ...quiet,
       lookbackDays: 0,
     });
     assert.deepEqual([today?.bars_fetched, today?.rows_unchanged], [2 * 390, 2 * 390]);
-    const skipped = await runMinuteClose(loadConfig(env), { now: NOW });
+    const skipped = await runMinuteClose(loadConfig(env), quiet);
     assert.equal(skipped, undefined);
   });
 });
