@@ -1,9 +1,9 @@
 /**
  * The minute-bars ingest (Alpaca 1Min, or Yahoo 1m for the last 30 days): every page lands in raw
- * first, then its bars are staged with lineage and merged into the curated month partition. Merging is idempotent, so
- * a rerun duplicates nothing; one symbol's failure is recorded and the run goes on. A run is keyed
- * by its parameters: rerun after a crash or with failures, it skips the symbol-months it already
- * curated.
+ * first, then its bars are staged with lineage and merged into the curated month partition.
+ * Merging is idempotent, so a rerun duplicates nothing; one symbol's failure is recorded and the
+ * run goes on. A run is keyed by its parameters: rerun after a crash or with failures, it skips
+ * the symbol-months it already curated.
  * @module
  */
 import { layout } from "../../lake/layout.ts";
