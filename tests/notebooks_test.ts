@@ -6,21 +6,28 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
+import type { ObjectStore } from "../lake/store.ts";
 import { runDemoPipeline } from "../pipelines/jobs/demo.ts";
 
-const NOTEBOOK = new URL("../notebooks/daily_bars.ipynb", import.meta.url).pathname;
+/** One demo lake for both notebooks: daily bars for 2024, and minute bars for its last week. */
+let demoLake: Promise<{ root: string; store: ObjectStore }> | undefined;
+function demo() {
+  return demoLake ??= (async () => {
+    const root = await Deno.makeTempDir();
+    const run = await runDemoPipeline({
+      env: { TICKLAKE_LAKE: root },
+      engine: createWasmEngine(),
+      symbols: ["AAPL", "MSFT"],
+      from: "2024-01-02",
+      now: () => new Date("2024-12-31T23:00:00Z"),
+    });
+    await run.close();
+    return { root, store: run.store };
+  })();
+}
 
-Deno.test("notebooks/daily_bars.ipynb runs in Jupyter and reports the lake's real counts", async () => {
-  const root = await Deno.makeTempDir();
-  const demo = await runDemoPipeline({
-    env: { TICKLAKE_LAKE: root },
-    engine: createWasmEngine(),
-    symbols: ["AAPL", "MSFT"],
-    from: "2024-01-02",
-    now: () => new Date("2024-12-31T23:00:00Z"),
-  });
-  await demo.close();
-
+/** Run a notebook; what it printed or displayed as text, and its HTML outputs. */
+async function execute(name: string, root: string): Promise<{ text: string; html: string }> {
   const outDir = await Deno.makeTempDir();
   const out = await new Deno.Command("jupyter", {
     args: [
@@ -29,7 +36,7 @@ Deno.test("notebooks/daily_bars.ipynb runs in Jupyter and reports the lake's rea
       "notebook",
       "--execute",
       "--ExecutePreprocessor.timeout=300",
-      NOTEBOOK,
+      new URL(`../notebooks/${name}`, import.meta.url).pathname,
       "--output-dir",
       outDir,
     ],
@@ -38,19 +45,50 @@ Deno.test("notebooks/daily_bars.ipynb runs in Jupyter and reports the lake's rea
     stderr: "piped",
   }).output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr).slice(-3000));
-
-  const nb = JSON.parse(await Deno.readTextFile(join(outDir, "daily_bars.ipynb")));
-  // Printed text (streams) and displayed text alike.
   type Output = { text?: string[]; data?: Record<string, string[]> };
-  const text = nb.cells.flatMap((c: { outputs?: Output[] }) => c.outputs ?? [])
-    .flatMap((o: Output) => [...(o.text ?? []), ...(o.data?.["text/plain"] ?? [])]).join("");
-  const lake = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
-  const [want] = await lake.sql<{ bars: number }>("SELECT count(*)::INT AS bars FROM daily_bars");
-  lake.close();
+  const nb = JSON.parse(await Deno.readTextFile(join(outDir, name)));
+  const outputs: Output[] = nb.cells.flatMap((c: { outputs?: Output[] }) => c.outputs ?? []);
+  return {
+    // Printed text (streams) and displayed text alike.
+    text: outputs.flatMap((o) => [...(o.text ?? []), ...(o.data?.["text/plain"] ?? [])]).join(""),
+    html: outputs.map((o) => (o.data?.["text/html"] ?? []).join("")).join(""),
+  };
+}
+
+async function lakeSql<T>(store: ObjectStore, query: string): Promise<T[]> {
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  try {
+    return await lake.sql<T>(query);
+  } finally {
+    lake.close();
+  }
+}
+
+Deno.test("notebooks/daily_bars.ipynb runs in Jupyter and reports the lake's real counts", async () => {
+  const { root, store } = await demo();
+  const { text, html } = await execute("daily_bars.ipynb", root);
+  const [want] = await lakeSql<{ bars: number }>(store, "SELECT count(*)::INT AS bars FROM daily_bars");
   assert.ok(want.bars > 400, `demo lake has ${want.bars} bars`);
   assert.match(text, new RegExp(`"symbols":2,"bars":${want.bars}`));
   assert.match(text, /plotted \d+ bars/);
-  const html = nb.cells.flatMap((c: { outputs?: { data?: Record<string, string[]> }[] }) => c.outputs ?? [])
-    .map((o: { data?: Record<string, string[]> }) => (o.data?.["text/html"] ?? []).join("")).join("");
   assert.match(html, /<svg[^>]*>.*<path/s, "the chart renders as SVG with a line path");
+});
+
+Deno.test("notebooks/minute_bars.ipynb runs in Jupyter and reports the lake's minute bars", async () => {
+  const { root, store } = await demo();
+  const { text, html } = await execute("minute_bars.ipynb", root);
+  const held = await lakeSql<{ symbol: string; minutes: number; sessions: number }>(
+    store,
+    `SELECT symbol, count(*)::INT AS minutes, count(DISTINCT ts::DATE)::INT AS sessions
+     FROM minute_bars GROUP BY symbol ORDER BY symbol`,
+  );
+  // 2024-12-26, 27, 30 and 31: four sessions of 390 minutes for each symbol.
+  assert.deepEqual(held, [
+    { symbol: "AAPL", minutes: 4 * 390, sessions: 4 },
+    { symbol: "MSFT", minutes: 4 * 390, sessions: 4 },
+  ]);
+  assert.ok(text.includes(JSON.stringify(held)), text.slice(0, 500));
+  assert.match(text, /realized volatility of AAPL over 4 sessions/);
+  assert.match(text, /plotted 390 minutes/);
+  assert.match(html, /<svg[^>]*>.*<path/s, "the session renders as SVG with a line path");
 });
