@@ -59,6 +59,11 @@ export function newYorkOffsetHours(day: number): number {
   return day >= start && day < end ? -4 : -5;
 }
 
+/** Epoch milliseconds of 00:00 New York on an epoch day: where a New York day begins in UTC. */
+export function newYorkMidnightMs(day: number): number {
+  return (day - newYorkOffsetHours(day) / 24) * DAY_MS;
+}
+
 /** Parse a `YYYY-MM-DD` that names a real calendar day, or throw a `RangeError` naming `what`. */
 export function parseIsoDay(value: string, what: string): number {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new RangeError(`Cannot use ${what} '${value}': expected YYYY-MM-DD`);

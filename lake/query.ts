@@ -7,7 +7,7 @@
 import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue } from "@duckdb/node-api";
 import * as arrow from "apache-arrow";
 import { cacheObjects } from "./cache.ts";
-import { newYorkOffsetHours, parseIsoDay } from "./calendar.ts";
+import { newYorkMidnightMs, parseIsoDay } from "./calendar.ts";
 import { CURATED_TABLES, layout } from "./layout.ts";
 import { type Batch, type Column, concatBatches, daysToIso, type TableSpec } from "./schemas/columns.ts";
 import { CURATED_SPECS, emptyTableSql } from "./schemas/curated.ts";
@@ -117,8 +117,7 @@ const SESSIONS = new Set(["pre", "regular", "post"]);
 function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[] } {
   const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
   if (symbols.length === 0) throw new RangeError("Cannot query minute bars: no symbols given");
-  const midnight = (day: number) =>
-    new Date((day - newYorkOffsetHours(day) / 24) * 86_400_000).toISOString().slice(0, 19).replace("T", " ");
+  const midnight = (day: number) => new Date(newYorkMidnightMs(day)).toISOString().slice(0, 19).replace("T", " ");
   const from = q.start === undefined ? undefined : parseIsoDay(q.start, "start");
   const to = q.end === undefined ? undefined : parseIsoDay(q.end, "end");
   if (from !== undefined && to !== undefined && from > to) {

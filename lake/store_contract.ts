@@ -17,11 +17,14 @@ export function defineStoreContract(
   name: string,
   open: () => Promise<StoreFixture>,
   options: Partial<Deno.TestDefinition> = {},
+  /** Cases the backend behind this fixture cannot show, by name, with the reason (reported as ignored). */
+  notApplicable: Record<string, string> = {},
 ) {
   const test = (what: string, fn: (s: ObjectStore) => Promise<void>) =>
     Deno.test({
       ...options,
-      name: `${name}: ${what}`,
+      ignore: what in notApplicable,
+      name: what in notApplicable ? `${name}: ${what} (not applicable: ${notApplicable[what]})` : `${name}: ${what}`,
       async fn() {
         const f = await open();
         try {

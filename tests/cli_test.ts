@@ -7,6 +7,7 @@ import { makeDemoLake } from "./support/demo_lake.ts";
 import { openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
+import { minutesOnDays } from "./support/simulated_minutes.ts";
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
@@ -156,11 +157,8 @@ Deno.test("sql() returns plain values: numbers for BIGINT and DECIMAL, ISO text 
 });
 
 Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and says why", async () => {
-  const replay = await startReplayServer({
-    port: 0,
-    hostname: "127.0.0.1",
-    now: () => new Date("2024-03-05T23:00:00Z"),
-  });
+  const replayNow = new Date("2024-03-05T23:00:00Z");
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now: () => replayNow });
   const root = await Deno.makeTempDir();
   const errors: string[] = [];
   const error = console.error;
@@ -179,8 +177,12 @@ Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and
     const file = join(root, "minutes.json");
     const args = ["query", "--symbols", "MSFT", "--from", "2024-03-05", "--to", "2024-03-05", "--minute"];
     assert.equal(await main([...args, "--format", "json", "--out", file, "--lake", root]), 0);
-    const exported = JSON.parse(await Deno.readTextFile(file));
-    assert.deepEqual([exported.length, exported[0].ts, exported[0].trades], [390, "2024-03-05T14:30:00Z", null]);
+    const exported: { ts: string; session: string; trades: number | null }[] = JSON.parse(
+      await Deno.readTextFile(file),
+    );
+    const regular = exported.filter((b) => b.session === "regular");
+    assert.deepEqual([regular.length, regular[0].ts, regular[0].trades], [390, "2024-03-05T14:30:00Z", null]);
+    assert.equal(exported.length, minutesOnDays("MSFT", "2024-03-05", "2024-03-05", replayNow));
   } finally {
     console.error = error;
     for (const [k, v] of saved) v === undefined ? Deno.env.delete(k!) : Deno.env.set(k!, v);
@@ -193,6 +195,9 @@ Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and
   );
   lake.close();
   assert.equal(rows.length, 1);
-  assert.deepEqual([rows[0].source, rows[0].n], ["simulated", 2 * 390]);
+  assert.deepEqual([rows[0].source, rows[0].n], [
+    "simulated",
+    minutesOnDays("MSFT", "2024-03-04", "2024-03-05", replayNow),
+  ]);
   assert.match(rows[0].refs, /^raw\/yahoo\/chart_1m\//);
 });

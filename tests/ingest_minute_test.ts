@@ -16,6 +16,7 @@ import { silentLogger } from "../pipelines/log.ts";
 import { alpacaMinuteSource, yahooMinuteSource } from "../pipelines/jobs/minute_sources.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { seriesFor } from "../pipelines/replay/series.ts";
+import { minutesBetween, minutesOnDays } from "./support/simulated_minutes.ts";
 
 const NOW = () => new Date("2024-03-05T23:00:00Z");
 
@@ -46,10 +47,18 @@ Deno.test("ingestMinuteBars() lands every minute once, paged, in month partition
   await withReplay(async (url) => {
     const root = await Deno.makeTempDir();
     const first = await ingestMinuteBars(options(url, root));
-    // 4 sessions x 390 minutes for each of 2 symbols; 1,560 bars a symbol in pages of 500.
+    // 4 sessions of 390 regular minutes for each of 2 symbols, with their thin pre- and post-market,
+    // in pages of 500 per symbol and month.
+    const symbols = ["AAPL", "BRK.B"];
+    const perWindow = monthWindows("2024-02-28", "2024-03-04").flatMap((w) =>
+      symbols.map((s) => minutesBetween(s, Date.parse(w.start), Date.parse(w.end), NOW()))
+    );
+    const total = perWindow.reduce((a, b) => a + b, 0);
+    const pages = perWindow.reduce((n, bars) => n + Math.max(1, Math.ceil(bars / 500)), 0);
+    assert.ok(total > 3120 && total < 3120 * 1.5, `${total} minutes`);
     assert.deepEqual(
       [first.symbols_ok, first.pages, first.bars_fetched, first.rows_inserted, first.partitions_written],
-      [2, 8, 3120, 3120, 2],
+      [2, pages, total, total, 2],
     );
     const store = createLocalStore(root);
     assert.deepEqual(
@@ -61,7 +70,7 @@ Deno.test("ingestMinuteBars() lands every minute once, paged, in month partition
     assert.deepEqual([again.rows_inserted, again.rows_updated, again.rows_unchanged, again.partitions_written], [
       0,
       0,
-      3120,
+      total,
       0,
     ]);
 
@@ -73,15 +82,16 @@ Deno.test("ingestMinuteBars() lands every minute once, paged, in month partition
           count(*) FILTER (WHERE low > least(open, close) OR high < greatest(open, close)) AS inconsistent
          FROM minute_bars`,
       );
-      assert.deepEqual(counts, { n: 3120, keys: 3120, regular: 3120, simulated: 3120, inconsistent: 0 });
+      assert.deepEqual(counts, { n: total, keys: total, regular: 3120, simulated: total, inconsistent: 0 });
       // Every row points at a raw page that exists.
       const refs = await lake.sql<{ raw_ref: string }>("SELECT DISTINCT raw_ref FROM minute_bars");
-      assert.equal(refs.length, 8);
+      assert.equal(refs.length, pages);
       for (const { raw_ref } of refs) assert.ok(await store.head(raw_ref), raw_ref);
       // Each session's minutes span exactly that day's simulated daily bar.
       const days = await lake.sql<{ symbol: string; day: string; o: number; h: number; l: number; c: number }>(
         `SELECT symbol, (ts::DATE)::VARCHAR AS day, first(open ORDER BY ts)::DOUBLE AS o, max(high)::DOUBLE AS h,
-          min(low)::DOUBLE AS l, last(close ORDER BY ts)::DOUBLE AS c FROM minute_bars GROUP BY ALL ORDER BY ALL`,
+          min(low)::DOUBLE AS l, last(close ORDER BY ts)::DOUBLE AS c FROM minute_bars WHERE session = 'regular'
+         GROUP BY ALL ORDER BY ALL`,
       );
       assert.equal(days.length, 8);
       for (const d of days) {
@@ -91,17 +101,23 @@ Deno.test("ingestMinuteBars() lands every minute once, paged, in month partition
       }
 
       // The typed accessor: New York days, any spelling of a symbol, UTC minutes with a Z.
+      // A New York day: its pre-market, its session, and its post-market past midnight UTC.
       const leap = await lake.getMinuteBars({ symbols: ["brk-b"], start: "2024-02-29", end: "2024-02-29" });
-      assert.equal(leap.length, 390);
-      assert.deepEqual([leap[0].symbol, leap[0].ts, leap.at(-1)!.ts], [
-        "BRK.B",
+      assert.equal(leap.length, minutesOnDays("BRK.B", "2024-02-29", "2024-02-29", NOW()));
+      assert.deepEqual([leap[0].symbol, leap[0].session, leap.at(-1)!.session], ["BRK.B", "pre", "post"]);
+      const lastTs = leap.at(-1)!.ts;
+      assert.ok(lastTs > "2024-03-01T00:00:00Z" && lastTs < "2024-03-01T01:00:00Z", lastTs);
+      const regular = leap.filter((b) => b.session === "regular");
+      assert.deepEqual([regular.length, regular[0].ts, regular.at(-1)!.ts], [
+        390,
         "2024-02-29T14:30:00Z",
         "2024-02-29T20:59:00Z",
       ]);
       assert.equal(typeof leap[0].trades, "number");
-      const both = await lake.getMinuteBars({ symbols: ["AAPL", "BRK.B"], start: "2024-03-01" });
+      const both = await lake.getMinuteBars({ symbols: ["AAPL", "BRK.B"], start: "2024-03-01", sessions: ["regular"] });
       assert.deepEqual([both.length, both[0].symbol, both.at(-1)!.symbol], [4 * 390, "AAPL", "BRK.B"]);
-      assert.equal((await lake.getMinuteBars({ symbols: ["AAPL"], sessions: ["pre", "post"] })).length, 0);
+      const extended = await lake.getMinuteBars({ symbols: ["AAPL"], sessions: ["pre", "post"] });
+      assert.equal(extended.length, minutesOnDays("AAPL", "2024-02-28", "2024-03-04", NOW()) - 4 * 390);
       // A day runs midnight to midnight in New York (the UTC bounds move with daylight saving on 03-10),
       // so a day's post-market minutes after 00:00 UTC stay in it.
       const { params } = lake.minuteBarsSql({ symbols: ["AAPL"], start: "2024-03-08", end: "2024-03-11" });
@@ -131,7 +147,8 @@ Deno.test("ingestMinuteBars() records a symbol the provider fails, lands the oth
     const root = await Deno.makeTempDir();
     const run = () => ingestMinuteBars(options(url, root, { symbols: ["MSFT", "AAPL"], to: "2024-02-29" }));
     const summary = await run();
-    assert.deepEqual([summary.symbols_ok, summary.symbols_failed, summary.rows_inserted], [1, 1, 780]);
+    const [aapl, msft] = ["AAPL", "MSFT"].map((s) => minutesOnDays(s, "2024-02-28", "2024-02-29", NOW()));
+    assert.deepEqual([summary.symbols_ok, summary.symbols_failed, summary.rows_inserted], [1, 1, aapl]);
     assert.deepEqual([summary.failures[0].symbol, summary.failures[0].reason], ["MSFT", "server_error"]);
     assert.equal(summary.resumed, false);
 
@@ -141,14 +158,14 @@ Deno.test("ingestMinuteBars() records a symbol the provider fails, lands the oth
     const rerun = await run();
     assert.equal(rerun.run_id, summary.run_id);
     assert.deepEqual([rerun.resumed, rerun.symbol_months_skipped, rerun.symbols_ok], [true, 2, 2]);
-    assert.deepEqual([rerun.rows_inserted, rerun.rows_unchanged], [780, 0]);
+    assert.deepEqual([rerun.rows_inserted, rerun.rows_unchanged], [msft, 0]);
     assert.ok(requested.length >= 2 && requested.every((p) => p.startsWith("/v2/stocks/MSFT/")), requested.join());
 
     // A clean run closes its checkpoint: the next run with the same parameters starts afresh.
     const store = createLocalStore(root);
     assert.deepEqual(await store.list("state/checkpoints/"), []);
     const fresh = await run();
-    assert.deepEqual([fresh.resumed, fresh.symbol_months_skipped, fresh.rows_unchanged], [false, 0, 1560]);
+    assert.deepEqual([fresh.resumed, fresh.symbol_months_skipped, fresh.rows_unchanged], [false, 0, aapl + msft]);
     assert.notEqual(fresh.run_id, summary.run_id);
   }, [failMsft]);
 });
@@ -179,12 +196,17 @@ Deno.test("ingestMinuteBars() refuses hostile symbols and impossible ranges befo
   });
 });
 
-Deno.test("monthWindows() cuts a range at UTC month ends and runs the last day into its post-market", () => {
+Deno.test("monthWindows() runs New York midnight to midnight, cut at UTC month ends", () => {
+  // The first day starts at 00:00 New York (the day before's post-market is not in range); the
+  // last day's post-market runs past midnight UTC.
   assert.deepEqual(monthWindows("2023-12-29", "2024-01-02"), [
-    { month: "2023-12", start: "2023-12-29T00:00:00Z", end: "2023-12-31T23:59:59Z" },
-    { month: "2024-01", start: "2024-01-01T00:00:00Z", end: "2024-01-03T06:00:00Z" },
+    { month: "2023-12", start: "2023-12-29T05:00:00Z", end: "2023-12-31T23:59:59Z" },
+    { month: "2024-01", start: "2024-01-01T00:00:00Z", end: "2024-01-03T04:59:59Z" },
   ]);
-  assert.deepEqual(monthWindows("2024-03-04", "2024-03-04").map((w) => w.month), ["2024-03"]);
+  assert.deepEqual(monthWindows("2024-07-31", "2024-07-31"), [
+    { month: "2024-07", start: "2024-07-31T04:00:00Z", end: "2024-07-31T23:59:59Z" },
+    { month: "2024-08", start: "2024-08-01T00:00:00Z", end: "2024-08-01T03:59:59Z" },
+  ]);
 });
 
 Deno.test("runMinuteClose() collects the watchlist's last sessions, and nothing without a watchlist", async () => {
@@ -193,27 +215,31 @@ Deno.test("runMinuteClose() collects the watchlist's last sessions, and nothing 
     const watchlist = await Deno.makeTempFile();
     await Deno.writeTextFile(watchlist, "AAPL\nBRK.B\n");
     const env = { TICKLAKE_LAKE: root, TICKLAKE_ALPACA_DATA_URL: url, APCA_API_KEY_ID: "k", APCA_API_SECRET_KEY: "s" };
-    // 2024-03-05 23:00Z: the last three days hold the sessions of 03-04 and 03-05 (03-03 is a Sunday).
+    // 2024-03-05 23:00Z: the last three days hold the sessions of 03-04 and 03-05 (03-03 is a Sunday),
+    // the last one's post-market only up to now.
+    const minutes = (from: string) =>
+      ["AAPL", "BRK.B"].reduce((n, s) => n + minutesOnDays(s, from, "2024-03-05", NOW()), 0);
     const quiet = { now: NOW, log: silentLogger };
     const summary = await runMinuteClose(loadConfig({ ...env, TICKLAKE_WATCHLIST: watchlist }), quiet);
-    assert.deepEqual([summary?.symbols_ok, summary?.rows_inserted], [2, 2 * 2 * 390]);
+    assert.deepEqual([summary?.symbols_ok, summary?.rows_inserted], [2, minutes("2024-03-02")]);
     // Today only: one session, all of it already in the lake.
     const today = await runMinuteClose(loadConfig({ ...env, TICKLAKE_WATCHLIST: watchlist }), {
       ...quiet,
       lookbackDays: 0,
     });
-    assert.deepEqual([today?.bars_fetched, today?.rows_unchanged], [2 * 390, 2 * 390]);
+    assert.deepEqual([today?.bars_fetched, today?.rows_unchanged], [minutes("2024-03-05"), minutes("2024-03-05")]);
     const skipped = await runMinuteClose(loadConfig(env), quiet);
     assert.equal(skipped, undefined);
   });
 });
 
 Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole, a rerun completes without duplicates", async () => {
+  const replayNow = new Date("2024-04-01T23:00:00Z");
   // The replay market's clock is after the range, so every minute of it exists.
   const replay = await startReplayServer({
     port: 0,
     hostname: "127.0.0.1",
-    now: () => new Date("2024-04-01T23:00:00Z"),
+    now: () => replayNow,
   });
   try {
     const root = await Deno.makeTempDir();
@@ -270,12 +296,15 @@ Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole
     assert.ok(rerun.symbol_months_skipped >= 12, `skipped ${rerun.symbol_months_skipped} symbol-months`);
     assert.deepEqual(await store.list("state/checkpoints/"), [], "the completed run closed its checkpoint");
     const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
-    const [counts] = await lake.sql<{ n: number; keys: number }>(
-      "SELECT count(*) AS n, count(DISTINCT (symbol, ts)) AS keys FROM minute_bars",
+    const [counts] = await lake.sql<{ n: number; keys: number; regular: number }>(
+      `SELECT count(*) AS n, count(DISTINCT (symbol, ts)) AS keys, count(*) FILTER (WHERE session = 'regular') AS regular
+       FROM minute_bars`,
     );
     lake.close();
-    // 2024-01-02 .. 2024-03-28: 61 NYSE sessions of 390 minutes for each of 12 symbols.
-    assert.deepEqual(counts, { n: 12 * 61 * 390, keys: 12 * 61 * 390 });
+    // 2024-01-02 .. 2024-03-28: 61 NYSE sessions of 390 minutes for each of 12 symbols, and the
+    // pre- and post-market around them.
+    const all = symbols.reduce((n, s) => n + minutesOnDays(s, "2024-01-02", "2024-03-28", replayNow), 0);
+    assert.deepEqual(counts, { n: all, keys: all, regular: 12 * 61 * 390 });
     assert.ok((await store.list("")).every((o) => !o.key.includes(".tmp-")), "no temp file left visible");
   } finally {
     await replay.close();

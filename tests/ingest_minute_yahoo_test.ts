@@ -11,6 +11,7 @@ import { ingestMinuteBars, type MinuteIngestOptions } from "../pipelines/jobs/in
 import { alpacaMinuteSource, yahooMinuteSource } from "../pipelines/jobs/minute_sources.ts";
 import { createProviderNet } from "../pipelines/jobs/provider_net.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
+import { minutesOnDays } from "./support/simulated_minutes.ts";
 
 const NOW = () => new Date("2024-03-05T23:00:00Z");
 
@@ -59,7 +60,10 @@ Deno.test("Yahoo minute bars land in 7-day slices and equal Alpaca's bars for th
   await withReplay(async (url, requests) => {
     const viaYahoo = await Deno.makeTempDir(), viaAlpaca = await Deno.makeTempDir();
     const yahoo = await ingestMinuteBars(base(viaYahoo, { source: yahooMinuteSource({ baseUrl: url }) }));
-    assert.deepEqual([yahoo.symbols_ok, yahoo.rows_inserted, yahoo.served_by], [2, 2 * 10 * 390, { yahoo: 4 }]);
+    const all = (symbol: string) => minutesOnDays(symbol, "2024-02-20", "2024-03-04", NOW());
+    assert.deepEqual([yahoo.symbols_ok, yahoo.rows_inserted, yahoo.served_by], [2, all("MSFT") + all("BRK.B"), {
+      yahoo: 4,
+    }]);
     const slices = requests.filter((r) => r.includes("/v8/finance/chart/"));
     // February's window (02-20..02-29) takes two slices, March's one; BRK.B in Yahoo's spelling.
     assert.equal(slices.length, 2 * 3);
@@ -108,7 +112,8 @@ Deno.test("with the router, a month Alpaca refuses (no keys) comes from Yahoo, a
       net: { router: net.router, clock: net.clock },
       symbols: ["MSFT"],
     }));
-    assert.deepEqual([summary.symbols_ok, summary.rows_inserted, summary.served_by], [1, 10 * 390, { yahoo: 2 }]);
+    const all = minutesOnDays("MSFT", "2024-02-20", "2024-03-04", NOW());
+    assert.deepEqual([summary.symbols_ok, summary.rows_inserted, summary.served_by], [1, all, { yahoo: 2 }]);
     // Each month: Alpaca's first page refused (403, not retried), then every slice from Yahoo.
     const alpaca = requests.filter((r) => r.includes("/v2/stocks/"));
     assert.equal(alpaca.length, 2);

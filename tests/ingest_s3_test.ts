@@ -8,6 +8,7 @@ import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
 import { ingestMinuteBars } from "../pipelines/jobs/ingest_minute.ts";
 import { alpacaMinuteSource } from "../pipelines/jobs/minute_sources.ts";
+import { minutesOnDays } from "./support/simulated_minutes.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { startS3rver } from "./support/s3rver.ts";
 
@@ -68,17 +69,18 @@ Deno.test("ingestMinuteBars() into an S3 lake lands each minute once, queryable 
       now,
     };
     const first = await ingestMinuteBars(opts);
-    // 06-27, 06-28 and 07-01: three sessions in two month partitions.
-    assert.deepEqual([first.rows_inserted, first.partitions_written], [3 * 390, 2]);
+    // 06-27, 06-28 and 07-01: three sessions (and their pre- and post-market) in two month partitions.
+    const all = minutesOnDays("NVDA", "2024-06-27", "2024-07-01", now());
+    assert.deepEqual([first.rows_inserted, first.partitions_written], [all, 2]);
     const again = await ingestMinuteBars(opts);
-    assert.deepEqual([again.rows_inserted, again.rows_unchanged, again.partitions_written], [0, 3 * 390, 0]);
+    assert.deepEqual([again.rows_inserted, again.rows_unchanged, again.partitions_written], [0, all, 0]);
     const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
     const [n] = await lake.sql<{ n: number; keys: number }>(
       "SELECT count(*) AS n, count(DISTINCT ts) AS keys FROM minute_bars WHERE symbol = ?",
       ["NVDA"],
     );
     lake.close();
-    assert.deepEqual(n, { n: 3 * 390, keys: 3 * 390 });
+    assert.deepEqual(n, { n: all, keys: all });
     // Alpaca's keys travel in headers: nothing stored in the lake carries them.
     for (const o of await store.list("raw/alpaca/")) {
       const text = new TextDecoder().decode((await store.get(o.key))!);

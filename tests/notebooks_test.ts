@@ -77,16 +77,18 @@ Deno.test("notebooks/daily_bars.ipynb runs in Jupyter and reports the lake's rea
 Deno.test("notebooks/minute_bars.ipynb runs in Jupyter and reports the lake's minute bars", async () => {
   const { root, store } = await demo();
   const { text, html } = await execute("minute_bars.ipynb", root);
-  const held = await lakeSql<{ symbol: string; minutes: number; sessions: number }>(
+  const held = await lakeSql<{ symbol: string; minutes: number; regular: number; sessions: number }>(
     store,
-    `SELECT symbol, count(*)::INT AS minutes, count(DISTINCT ts::DATE)::INT AS sessions
+    `SELECT symbol, count(*)::INT AS minutes, count(*) FILTER (WHERE session = 'regular')::INT AS regular,
+       count(DISTINCT ts::DATE) FILTER (WHERE session = 'regular')::INT AS sessions
      FROM minute_bars GROUP BY symbol ORDER BY symbol`,
   );
-  // 2024-12-26, 27, 30 and 31: four sessions of 390 minutes for each symbol.
-  assert.deepEqual(held, [
-    { symbol: "AAPL", minutes: 4 * 390, sessions: 4 },
-    { symbol: "MSFT", minutes: 4 * 390, sessions: 4 },
+  // 2024-12-26, 27, 30 and 31: four sessions of 390 minutes for each symbol, and thin extended hours.
+  assert.deepEqual(held.map(({ symbol, regular, sessions }) => ({ symbol, regular, sessions })), [
+    { symbol: "AAPL", regular: 4 * 390, sessions: 4 },
+    { symbol: "MSFT", regular: 4 * 390, sessions: 4 },
   ]);
+  assert.ok(held.every((h) => h.minutes > h.regular), JSON.stringify(held));
   assert.ok(text.includes(JSON.stringify(held)), text.slice(0, 500));
   assert.match(text, /realized volatility of AAPL over 4 sessions/);
   assert.match(text, /plotted 390 minutes/);

@@ -6,11 +6,12 @@
  * the symbol-months it already curated.
  * @module
  */
+import { newYorkMidnightMs } from "../../lake/calendar.ts";
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
 import { newRunId, openCheckpoint, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
-import { type Batch, concatBatches, emptyBatch } from "../../lake/schemas/columns.ts";
+import { type Batch, concatBatches, emptyBatch, isoToDays } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import { type ObjectStore, putJson } from "../../lake/store.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
@@ -71,11 +72,11 @@ interface Checkpoint {
 const MAX_PAGES = 50;
 
 /**
- * The UTC calendar months that `[from, to]` (New York dates) touch, each as the window to request:
- * the last day's post-market runs to 20:00 New York, past midnight UTC.
+ * The UTC calendar months that `[from, to]` (New York dates, midnight to midnight there) touch,
+ * each as the window to request: a day's post-market runs to 20:00 New York, past midnight UTC.
  */
 export function monthWindows(from: string, to: string): { month: string; start: string; end: string }[] {
-  const first = Date.parse(`${from}T00:00:00Z`), last = Date.parse(`${to}T00:00:00Z`) + 30 * 3_600_000;
+  const first = newYorkMidnightMs(isoToDays(from)), last = newYorkMidnightMs(isoToDays(to) + 1) - 1000;
   const out = [];
   for (let t = first; t <= last;) {
     const d = new Date(t);

@@ -93,7 +93,12 @@ export function yahooMinuteSource({ baseUrl, fetch, timeoutMs }: {
     dataset: "chart_1m",
     key: "yahoo",
     fetch: (symbol, window, cursor) =>
-      yahoo.fetchChart(providerSymbol(symbol, "yahoo"), { ...yahooSlice(window, cursor), interval: "1m" }),
+      yahoo.fetchChart(providerSymbol(symbol, "yahoo"), {
+        ...yahooSlice(window, cursor),
+        interval: "1m",
+        // Pre- and post-market bars too, as Alpaca's feeds carry them.
+        includePrePost: true,
+      }),
     parse(reply, symbol, window, cursor) {
       // Yahoo's 4xx replies carry a chart.error worth reading (the 30-day and 7-day limits).
       if (reply.status >= 500 || reply.status === 429) {

@@ -51,7 +51,8 @@ export function alpacaRoutes({ seed = 1, now = () => new Date() }: { seed?: numb
 
       const bars: SimulatedMinute[] = [];
       let next: number | null = null;
-      for (const { ms, ...bar } of simulatedMinutes(symbol, { seed, now: nowMs, from, to: end })) {
+      // Alpaca's bars include the pre- and post-market wherever trades happened.
+      for (const { ms, ...bar } of simulatedMinutes(symbol, { seed, now: nowMs, from, to: end, extended: true })) {
         if (bars.length === limit) {
           next = ms;
           break;

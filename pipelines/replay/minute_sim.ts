@@ -1,7 +1,8 @@
 /**
  * Simulated minute bars for the replay server's intraday endpoints (Alpaca 1Min, Yahoo 1m): each
- * regular session is drawn inside that day's bar of the served daily series, deterministically,
- * so both providers answer the same minutes.
+ * regular session is drawn inside that day's bar of the served daily series, with thin pre-market
+ * (04:00-09:30 New York) and post-market (16:00-20:00) trading around it, deterministically, so
+ * both providers answer the same minutes.
  * @module
  */
 import { newYorkOffsetHours } from "../../lake/calendar.ts";
@@ -87,21 +88,81 @@ export function simulateMinutes(
   return out;
 }
 
+/** Minutes of the pre-market (04:00-09:30 New York) and the post-market (16:00-20:00). */
+export const PRE_MINUTES = 330, POST_MINUTES = 240;
+/** Extended hours trade thinly: the share of their minutes that have a bar at all. */
+const ACTIVE_SHARE = 0.25;
+
+/**
+ * One day's pre-market bars, drifting from the previous close to the open, and its post-market
+ * bars, wandering from the close; sparse, small and allowed outside the day's (regular) range.
+ */
+export function simulateExtendedMinutes(
+  hash: number,
+  day: number,
+  bar: { open: number; close: number; volume: number },
+  previousClose: number,
+): { pre: SimulatedMinute[]; post: SimulatedMinute[] } {
+  const open = sessionOpenMs(day);
+  const session = (first: number, minutes: number, from: number, to: number | undefined, salt: number) => {
+    const out: SimulatedMinute[] = [];
+    const step = from * 0.0004;
+    let walk = 0, last = from;
+    for (let m = 0; m < minutes; m++) {
+      walk += (unit(hash, day, salt + m) - 0.5) * step;
+      // Pinned to `to` at the end (a bridge) when there is one; else a free walk.
+      const price = r4(to === undefined ? from + walk : from + (to - from) * ((m + 1) / minutes) + walk * 0.5);
+      if (unit(hash, day, salt + 5000 + m) >= ACTIVE_SHARE) continue;
+      const o = last, c = price > 0 ? price : last;
+      const spread = from * 0.0003 * unit(hash, day, salt + 9000 + m);
+      const v = Math.max(1, Math.round(bar.volume * 0.0002 * (0.2 + unit(hash, day, salt + 7000 + m))));
+      const h = r4(Math.max(o, c) + spread), l = r4(Math.max(0.0001, Math.min(o, c) - spread));
+      out.push({
+        t: new Date(first + m * 60_000).toISOString().replace(".000Z", "Z"),
+        o,
+        h,
+        l,
+        c,
+        v,
+        n: Math.max(1, Math.round(v / 100)),
+        vw: r4((o + h + l + c) / 4),
+      });
+      last = c;
+    }
+    return out;
+  };
+  return {
+    pre: session(open - PRE_MINUTES * 60_000, PRE_MINUTES, previousClose, bar.open, 20_000),
+    post: session(open + SESSION_MINUTES * 60_000, POST_MINUTES, bar.close, undefined, 40_000),
+  };
+}
+
 /**
  * The simulated minutes of `symbol` starting in `[from, to]` (epoch ms) that have ended by `now`,
- * in time order.
+ * in time order; with `extended`, the pre- and post-market minutes too.
  */
 export function* simulatedMinutes(
   symbol: string,
-  { seed, now, from, to }: { seed: number; now: number; from: number; to: number },
+  { seed, now, from, to, extended = false }: {
+    seed: number;
+    now: number;
+    from: number;
+    to: number;
+    extended?: boolean;
+  },
 ): Generator<SimulatedMinute & { ms: number }> {
   const s = seriesFor(symbol, seed, Math.floor(now / DAY_MS));
   const { hash } = profile(seed, symbol);
-  for (let i = lowerBound(s.days, Math.floor(from / DAY_MS)); i < s.days.length; i++) {
+  // A day's post-market runs past midnight UTC, so the day before `from` may have minutes in range.
+  for (let i = Math.max(0, lowerBound(s.days, Math.floor(from / DAY_MS)) - 1); i < s.days.length; i++) {
     const day = s.days[i];
-    if (sessionOpenMs(day) > Math.min(to, now)) return;
+    if (sessionOpenMs(day) - PRE_MINUTES * 60_000 > Math.min(to, now)) return;
     const bar = { open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] };
-    for (const m of simulateMinutes(hash, day, bar)) {
+    const regular = simulateMinutes(hash, day, bar);
+    const { pre, post } = extended
+      ? simulateExtendedMinutes(hash, day, bar, i > 0 ? s.close[i - 1] / splitOn(s, day) : bar.open)
+      : { pre: [], post: [] };
+    for (const m of [...pre, ...regular, ...post]) {
       const ms = Date.parse(m.t);
       if (ms >= from && ms <= to && ms + 60_000 <= now) yield { ...m, ms };
     }
@@ -112,6 +173,11 @@ export function* simulatedMinutes(
 function inside(x: number, low: number, high: number): number {
   const reflected = x > high ? 2 * high - x : x < low ? 2 * low - x : x;
   return Math.min(high, Math.max(low, reflected));
+}
+
+/** The ratio of a split taking effect on `day` (1 when none): the day before traded at the old price. */
+function splitOn(s: { splits: { day: number; ratio: number }[] }, day: number): number {
+  return s.splits.find((sp) => sp.day === day)?.ratio ?? 1;
 }
 
 function lowerBound(days: Int32Array, day: number): number {

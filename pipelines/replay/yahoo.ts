@@ -150,6 +150,7 @@ export function yahooRoutes({ seed = 1, now = () => new Date() }: { seed?: numbe
           period2: p2,
           now: now(),
           seed,
+          includePrePost: c.req.query("includePrePost") === "true",
         });
         return json(reply.body, reply.status);
       }

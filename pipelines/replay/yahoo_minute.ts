@@ -6,7 +6,7 @@
  * @module
  */
 import { newYorkOffsetHours } from "../../lake/calendar.ts";
-import { SESSION_MINUTES, sessionOpenMs, simulatedMinutes } from "./minute_sim.ts";
+import { POST_MINUTES, PRE_MINUTES, SESSION_MINUTES, sessionOpenMs, simulatedMinutes } from "./minute_sim.ts";
 
 const DAY_S = 86_400;
 const RECORDING = {
@@ -30,7 +30,13 @@ const unprocessable = (period1: number, period2: number, why: string) =>
 export async function yahooMinuteReply(
   symbol: string,
   requested: string,
-  { period1, period2, now, seed }: { period1: number; period2: number; now: Date; seed: number },
+  { period1, period2, now, seed, includePrePost = false }: {
+    period1: number;
+    period2: number;
+    now: Date;
+    seed: number;
+    includePrePost?: boolean;
+  },
 ): Promise<{ status: 200 | 422; body: string }> {
   const nowS = Math.floor(now.getTime() / 1000);
   if (period2 - period1 > 7 * DAY_S) {
@@ -57,17 +63,23 @@ export async function yahooMinuteReply(
   const q = { open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[] };
   const volume: number[] = [], timestamp: number[] = [];
   const days = new Set<number>();
-  const range = { seed, now: now.getTime(), from: period1 * 1000, to: period2 * 1000 - 1 };
+  const range = { seed, now: now.getTime(), from: period1 * 1000, to: period2 * 1000 - 1, extended: includePrePost };
   for (const m of simulatedMinutes(symbol, range)) {
     timestamp.push(m.ms / 1000);
     q.open.push(m.o), q.high.push(m.h), q.low.push(m.l), q.close.push(m.c), volume.push(m.v);
-    days.add(Math.floor(m.ms / 1000 / DAY_S));
+    days.add(Math.floor((m.ms / 1000 + newYorkOffsetHours(Math.floor(m.ms / 1000 / DAY_S)) * 3600) / DAY_S));
   }
   const zone = (day: number) => {
     const offset = newYorkOffsetHours(day);
     return { timezone: offset === -4 ? "EDT" : "EST", gmtoffset: offset * 3600 };
   };
   const today = Math.floor(nowS / DAY_S);
+  /** One period a day, starting `offset` minutes after 09:30 New York and lasting `minutes`. */
+  const periods = (offset: number, minutes: number) =>
+    [...days].map((day) => {
+      const start = sessionOpenMs(day) / 1000 + offset * 60;
+      return [{ ...zone(day), start, end: start + minutes * 60 }];
+    });
   const meta = {
     currency: "USD",
     symbol: requested,
@@ -77,11 +89,15 @@ export async function yahooMinuteReply(
     exchangeTimezoneName: "America/New_York",
     dataGranularity: "1m",
     range: "",
-    // One regular session per day with bars, in Yahoo's nested-array form.
-    tradingPeriods: [...days].map((day) => {
-      const start = sessionOpenMs(day) / 1000;
-      return [{ ...zone(day), start, end: start + SESSION_MINUTES * 60 }];
-    }),
+    // Per day with bars: its regular session in Yahoo's nested-array form, or with includePrePost,
+    // an object of pre, regular and post periods.
+    tradingPeriods: includePrePost
+      ? {
+        pre: periods(-PRE_MINUTES, PRE_MINUTES),
+        regular: periods(0, SESSION_MINUTES),
+        post: periods(SESSION_MINUTES, POST_MINUTES),
+      }
+      : periods(0, SESSION_MINUTES),
     ticklake: { realFrom: null, realTo: null },
   };
   const result = timestamp.length

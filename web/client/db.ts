@@ -158,17 +158,23 @@ export async function lakeExtent(): Promise<{ symbol: string | null; last: strin
 }
 
 /**
- * The minute bars of `symbol`'s last session on or before `day` in the month of `day`, or none:
- * one month partition is read, and nothing at all when the lake holds no minute bars for it.
+ * The minute bars of `symbol`'s last New York day with a session on or before `day`: pre-market,
+ * session and post-market. Only the month of `day` is read, and the next month's partition if it
+ * exists (a post-market runs past midnight UTC); nothing when the lake holds no minute bars for it.
  */
 export async function lastSessionMinutes(symbol: string, day: string): Promise<Row[]> {
   await (ready ??= init());
-  const file = minuteFiles.get(day.slice(0, 7));
-  if (!file) return [];
+  const month = day.slice(0, 7);
+  const next = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1)).toISOString().slice(0, 7);
+  if (!minuteFiles.has(month)) return [];
+  const files = [month, next].flatMap((m) => minuteFiles.has(m) ? [`'${minuteFiles.get(m)}'`] : []);
+  // The day runs from 00:00 New York, 9.5 hours before its 09:30 open whatever the season, for 24 hours.
   return await queryFiles(
-    `WITH m AS (SELECT ts, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close
-         FROM read_parquet('${file}') WHERE symbol = ? AND ts::DATE <= ?::DATE)
-     SELECT * FROM m WHERE ts::DATE = (SELECT max(ts)::DATE FROM m) ORDER BY ts`,
+    `WITH m AS (SELECT ts, session, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close
+         FROM read_parquet([${files.join(",")}]) WHERE symbol = ?),
+       opened AS (SELECT min(ts) AS t FROM m WHERE session = 'regular' AND ts::DATE =
+         (SELECT max(ts::DATE) FROM m WHERE session = 'regular' AND ts::DATE <= ?::DATE))
+     SELECT m.* FROM m, opened WHERE ts >= t - INTERVAL 570 MINUTE AND ts < t + INTERVAL 870 MINUTE ORDER BY ts`,
     [symbol, day],
   );
 }

@@ -182,7 +182,7 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
           { class: "chart", id: "intraday-chart", "data-minutes": String(minutes.length) },
           intradayPlot(minutes as { ts: string; high: number; low: number; close: number }[], {
             width,
-            title: `${symbol} minute bars, ${day} (as traded)`,
+            title: `${symbol} minute bars, ${day} (as traded, with pre- and post-market)`,
           }),
         );
         out.querySelector("#macd-chart")!.after(figure);
