@@ -110,7 +110,7 @@ export function simulateExtendedMinutes(
     let walk = 0, last = from;
     for (let m = 0; m < minutes; m++) {
       walk += (unit(hash, day, salt + m) - 0.5) * step;
-      // Pinned to `to` at the end (a bridge) when there is one; else a free walk.
+      // Drifting to `to` (the open) by the end when there is one; else wandering from `from`.
       const price = r4(to === undefined ? from + walk : from + (to - from) * ((m + 1) / minutes) + walk * 0.5);
       if (unit(hash, day, salt + 5000 + m) >= ACTIVE_SHARE) continue;
       const o = last, c = price > 0 ? price : last;

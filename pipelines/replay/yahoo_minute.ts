@@ -67,6 +67,7 @@ export async function yahooMinuteReply(
   for (const m of simulatedMinutes(symbol, range)) {
     timestamp.push(m.ms / 1000);
     q.open.push(m.o), q.high.push(m.h), q.low.push(m.l), q.close.push(m.c), volume.push(m.v);
+    // The minute's New York day: a post-market runs past midnight UTC.
     days.add(Math.floor((m.ms / 1000 + newYorkOffsetHours(Math.floor(m.ms / 1000 / DAY_S)) * 3600) / DAY_S));
   }
   const zone = (day: number) => {
