@@ -10,12 +10,29 @@ import { isoToDays } from "./schemas/columns.ts";
 const DAY_MS = 86_400_000;
 
 const closed = new Set<number>();
+/** Days the session closes early, with the close in minutes after midnight New York. */
+const earlyClose = new Map<number, number>();
 for (const line of holidaysCsv.split(/\r?\n/).slice(1)) {
-  const [date, , type] = line.split(",");
+  const [date, , type, time] = line.split(",");
   if (!date) continue;
   const day = Date.parse(`${date}T00:00:00Z`) / DAY_MS;
-  // Early closes still trade, so only full closures matter here.
   if (type === "closed") closed.add(day);
+  if (type === "early_close") earlyClose.set(day, Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5)));
+}
+
+/**
+ * Minutes of a day's regular session, 09:30 New York to its close: 390, or fewer on an early
+ * close (13:00 on the day after Thanksgiving, say).
+ *
+ * @example
+ * ```ts
+ * import { regularSessionMinutes } from "./calendar.ts";
+ * const d = (iso: string) => Date.parse(iso) / 86_400_000;
+ * if (regularSessionMinutes(d("2024-11-29")) !== 210 || regularSessionMinutes(d("2024-11-27")) !== 390) throw new Error();
+ * ```
+ */
+export function regularSessionMinutes(day: number): number {
+  return (earlyClose.get(day) ?? 16 * 60) - (9 * 60 + 30);
 }
 
 /**

@@ -181,6 +181,28 @@ Deno.test("ingestMinuteBars() without keys gets Alpaca's 403, names the variable
   });
 });
 
+Deno.test("ingestMinuteBars() on an early close: a 13:00 session, and a post-market from 13:00", async () => {
+  const now = new Date("2024-12-02T23:00:00Z");
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now: () => now });
+  try {
+    const root = await Deno.makeTempDir();
+    // The day after Thanksgiving 2024 closed at 13:00 New York (18:00 UTC).
+    await ingestMinuteBars(
+      options(replay.url, root, { symbols: ["MSFT"], from: "2024-11-29", to: "2024-11-29", now: () => now }),
+    );
+    const lake = await openLake({ store: createLocalStore(root), cacheDir: await Deno.makeTempDir() });
+    const day = await lake.getMinuteBars({ symbols: ["MSFT"], start: "2024-11-29", end: "2024-11-29" });
+    lake.close();
+    const regular = day.filter((b) => b.session === "regular");
+    assert.deepEqual([regular.length, regular.at(-1)!.ts], [210, "2024-11-29T17:59:00Z"]);
+    const post = day.filter((b) => b.session === "post");
+    assert.ok(post.length > 0 && post[0].ts >= "2024-11-29T18:00:00Z" && post.at(-1)!.ts < "2024-11-29T22:00:00Z");
+    assert.equal(day.length, minutesOnDays("MSFT", "2024-11-29", "2024-11-29", now));
+  } finally {
+    await replay.close();
+  }
+});
+
 Deno.test("ingestMinuteBars() refuses hostile symbols and impossible ranges before any request or write", async () => {
   await withReplay(async (url) => {
     const root = await Deno.makeTempDir();

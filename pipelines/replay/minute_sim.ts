@@ -5,13 +5,11 @@
  * both providers answer the same minutes.
  * @module
  */
-import { newYorkOffsetHours } from "../../lake/calendar.ts";
+import { newYorkOffsetHours, regularSessionMinutes } from "../../lake/calendar.ts";
 import { profile, unit } from "./market_sim.ts";
 import { seriesFor } from "./series.ts";
 
 const DAY_MS = 86_400_000;
-/** Minutes of a regular session, 09:30 to 16:00 New York (early closes are not simulated). */
-export const SESSION_MINUTES = 390;
 
 export interface SimulatedMinute {
   t: string;
@@ -41,17 +39,19 @@ export function simulateMinutes(
   bar: { open: number; high: number; low: number; close: number; volume: number },
 ): SimulatedMinute[] {
   const { open, high, low, close } = bar;
-  const at = (k: number) => 1 + Math.floor(unit(hash, day, 100 + k) * (SESSION_MINUTES - 2));
+  // 09:30 to 16:00 New York, or to an early close.
+  const minutes = regularSessionMinutes(day);
+  const at = (k: number) => 1 + Math.floor(unit(hash, day, 100 + k) * (minutes - 2));
   const atHigh = at(1), drawn = at(2);
   const atLow = drawn !== atHigh ? drawn : atHigh === 1 ? 2 : atHigh - 1;
   // Anchors in time order: the open, the high and the low (either first), the close.
-  const anchors = [[0, open], [atHigh, high], [atLow, low], [SESSION_MINUTES - 1, close]]
+  const anchors = [[0, open], [atHigh, high], [atLow, low], [minutes - 1, close]]
     .sort((a, b) => a[0] - b[0]);
   const range = high - low;
-  const closes = new Float64Array(SESSION_MINUTES);
+  const closes = new Float64Array(minutes);
   // Between anchors, a random walk pinned at both ends (a Brownian bridge), reflected into the range.
-  const walk = new Float64Array(SESSION_MINUTES);
-  for (let m = 1; m < SESSION_MINUTES; m++) walk[m] = walk[m - 1] + (unit(hash, day, 1000 + m) - 0.5);
+  const walk = new Float64Array(minutes);
+  for (let m = 1; m < minutes; m++) walk[m] = walk[m - 1] + (unit(hash, day, 1000 + m) - 0.5);
   const step = range * 0.04;
   for (let k = 0; k + 1 < anchors.length; k++) {
     const [m0, p0] = anchors[k], [m1, p1] = anchors[k + 1];
@@ -62,13 +62,13 @@ export function simulateMinutes(
     }
   }
   const out: SimulatedMinute[] = [];
-  const weights = Array.from({ length: SESSION_MINUTES }, (_, m) => {
-    const x = (m - SESSION_MINUTES / 2) / (SESSION_MINUTES / 2);
+  const weights = Array.from({ length: minutes }, (_, m) => {
+    const x = (m - minutes / 2) / (minutes / 2);
     return (1 + 2 * x * x) * (0.5 + unit(hash, day, 5000 + m));
   });
   const total = weights.reduce((a, b) => a + b, 0);
   const start = sessionOpenMs(day);
-  for (let m = 0; m < SESSION_MINUTES; m++) {
+  for (let m = 0; m < minutes; m++) {
     // The path starts at the open, so the first minute opens and closes there.
     const o = m === 0 ? open : closes[m - 1], c = closes[m];
     const spread = range * 0.02 * unit(hash, day, 9000 + m);
@@ -88,7 +88,7 @@ export function simulateMinutes(
   return out;
 }
 
-/** Minutes of the pre-market (04:00-09:30 New York) and the post-market (16:00-20:00). */
+/** Minutes of the pre-market (04:00-09:30 New York) and the post-market (from the close, 16:00-20:00 mostly). */
 export const PRE_MINUTES = 330, POST_MINUTES = 240;
 /** Extended hours trade thinly: the share of their minutes that have a bar at all. */
 const ACTIVE_SHARE = 0.25;
@@ -133,7 +133,7 @@ export function simulateExtendedMinutes(
   };
   return {
     pre: session(open - PRE_MINUTES * 60_000, PRE_MINUTES, previousClose, bar.open, 20_000),
-    post: session(open + SESSION_MINUTES * 60_000, POST_MINUTES, bar.close, undefined, 40_000),
+    post: session(open + regularSessionMinutes(day) * 60_000, POST_MINUTES, bar.close, undefined, 40_000),
   };
 }
 

@@ -5,8 +5,8 @@
  * ones Alpaca's route serves too, tagged `meta.ticklake`.
  * @module
  */
-import { newYorkOffsetHours } from "../../lake/calendar.ts";
-import { POST_MINUTES, PRE_MINUTES, SESSION_MINUTES, sessionOpenMs, simulatedMinutes } from "./minute_sim.ts";
+import { newYorkOffsetHours, regularSessionMinutes } from "../../lake/calendar.ts";
+import { POST_MINUTES, PRE_MINUTES, sessionOpenMs, simulatedMinutes } from "./minute_sim.ts";
 
 const DAY_S = 86_400;
 const RECORDING = {
@@ -75,12 +75,14 @@ export async function yahooMinuteReply(
     return { timezone: offset === -4 ? "EDT" : "EST", gmtoffset: offset * 3600 };
   };
   const today = Math.floor(nowS / DAY_S);
-  /** One period a day, starting `offset` minutes after 09:30 New York and lasting `minutes`. */
-  const periods = (offset: number, minutes: number) =>
+  /** One period a day: `span(day)` gives its start in minutes after 09:30 New York, and its length. */
+  const periods = (span: (day: number) => [number, number]) =>
     [...days].map((day) => {
+      const [offset, minutes] = span(day);
       const start = sessionOpenMs(day) / 1000 + offset * 60;
       return [{ ...zone(day), start, end: start + minutes * 60 }];
     });
+  const regular = (day: number): [number, number] => [0, regularSessionMinutes(day)];
   const meta = {
     currency: "USD",
     symbol: requested,
@@ -94,11 +96,11 @@ export async function yahooMinuteReply(
     // an object of pre, regular and post periods.
     tradingPeriods: includePrePost
       ? {
-        pre: periods(-PRE_MINUTES, PRE_MINUTES),
-        regular: periods(0, SESSION_MINUTES),
-        post: periods(SESSION_MINUTES, POST_MINUTES),
+        pre: periods(() => [-PRE_MINUTES, PRE_MINUTES]),
+        regular: periods(regular),
+        post: periods((day) => [regularSessionMinutes(day), POST_MINUTES]),
       }
-      : periods(0, SESSION_MINUTES),
+      : periods(regular),
     ticklake: { realFrom: null, realTo: null },
   };
   const result = timestamp.length

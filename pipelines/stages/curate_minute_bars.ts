@@ -3,7 +3,7 @@
  * lineage, validated, merged by (symbol, ts) like daily bars.
  * @module
  */
-import { newYorkOffsetHours } from "../../lake/calendar.ts";
+import { newYorkOffsetHours, regularSessionMinutes } from "../../lake/calendar.ts";
 import { type Batch, emptyBatch, takeRows } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import type { AlpacaBar } from "../sources/alpaca/client.ts";
@@ -13,11 +13,11 @@ import { mergeByKey, type MergeKey, type MergeResult } from "./merge_bars.ts";
 const DAY_MS = 86_400_000;
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
-/** The session of a bar starting at `ms`: before 09:30 New York is pre, from 16:00 post. */
+/** The session of a bar starting at `ms`: before 09:30 New York is pre, from the close (16:00, or an early close) post. */
 export function sessionOf(ms: number): "pre" | "regular" | "post" {
   const local = ms + newYorkOffsetHours(Math.floor(ms / DAY_MS)) * 3_600_000;
   const minute = (((local % DAY_MS) + DAY_MS) % DAY_MS) / 60_000;
-  return minute < 570 ? "pre" : minute < 960 ? "regular" : "post";
+  return minute < 570 ? "pre" : minute < 570 + regularSessionMinutes(Math.floor(local / DAY_MS)) ? "regular" : "post";
 }
 
 /**

@@ -33,7 +33,7 @@ Deno.test("stageMinuteBars() keeps Alpaca's real AMZN bars exactly, with lineage
   assert.deepEqual([...new Set(str(batch, "raw_ref"))], ["raw/alpaca/page1.json"]);
 });
 
-Deno.test("sessionOf() splits New York time at 09:30 and 16:00, in winter and in summer", () => {
+Deno.test("sessionOf() splits New York time at 09:30 and 16:00 (or an early close), in winter and in summer", () => {
   const at = (iso: string) => sessionOf(Date.parse(iso));
   // EST (UTC-5) in January, EDT (UTC-4) in July; 20:xx New York is already the next UTC day.
   assert.deepEqual(
@@ -43,6 +43,11 @@ Deno.test("sessionOf() splits New York time at 09:30 and 16:00, in winter and in
   assert.deepEqual(
     [at("2024-07-01T13:29:00Z"), at("2024-07-01T13:30:00Z"), at("2024-07-01T20:00:00Z"), at("2024-07-02T00:30:00Z")],
     ["pre", "regular", "post", "post"],
+  );
+  // The day after Thanksgiving closes at 13:00 New York: 13:00 is already post-market.
+  assert.deepEqual(
+    [at("2024-11-29T17:59:00Z"), at("2024-11-29T18:00:00Z"), at("2024-11-27T18:00:00Z")],
+    ["regular", "post", "regular"],
   );
 });
 
