@@ -98,7 +98,7 @@ export function volumePlot(rows: Bar[], { width, height = 120 }: Sized) {
 
 /** One session's minute closes, with each minute's high-low range behind them. */
 export function intradayPlot(
-  rows: { ts: string; high: number; low: number; close: number }[],
+  rows: { ts: string; session: string; high: number; low: number; close: number }[],
   { width, height = 220, title }: Sized & { title?: string },
 ) {
   const t = (r: { ts: string }) => new Date(r.ts);
@@ -109,9 +109,11 @@ export function intradayPlot(
     marginLeft: 56,
     x: { type: "utc", label: "time (UTC)" },
     y: { grid: true, label: "price (USD)" },
+    // The thin pre- and post-market trading in grey, apart from the session's line.
+    color: { domain: ["pre", "regular", "post"], range: ["#999", "#1f77b4", "#999"], legend: true },
     marks: [
-      Plot.ruleX(rows, { x: t, y1: "low", y2: "high", stroke: "#bbb" }),
-      Plot.lineY(rows, { x: t, y: "close", stroke: "#1f77b4" }),
+      Plot.ruleX(rows, { x: t, y1: "low", y2: "high", stroke: "#ddd" }),
+      Plot.lineY(rows, { x: t, y: "close", z: "session", stroke: "session" }),
     ],
   });
 }

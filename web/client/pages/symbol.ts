@@ -180,7 +180,7 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
         const figure = h(
           "figure",
           { class: "chart", id: "intraday-chart", "data-minutes": String(minutes.length) },
-          intradayPlot(minutes as { ts: string; high: number; low: number; close: number }[], {
+          intradayPlot(minutes as { ts: string; session: string; high: number; low: number; close: number }[], {
             width,
             title: `${symbol} minute bars, ${day} (as traded, with pre- and post-market)`,
           }),
