@@ -63,12 +63,47 @@ export function newRunId(now: Date): string {
 }
 
 /** A run's status from its symbols: all done, some done, or none. */
-export function runStatus(symbolsOk: number, symbolsTotal: number): RunRecord["status"] {
+function runStatus(symbolsOk: number, symbolsTotal: number): RunRecord["status"] {
   return symbolsOk === symbolsTotal ? "ok" : symbolsOk > 0 ? "partial" : "failed";
 }
 
-export function recordRun(store: ObjectStore, run: RunRecord): Promise<void> {
-  return putJson(store, layout.run(run.run_id), run);
+/** What every ingest summary reports, from which its run record is built. */
+export interface RunSummary {
+  symbols_total: number;
+  symbols_ok: number;
+  symbols_failed: number;
+  rows_inserted: number;
+  rows_updated: number;
+  failures: RunFailure[];
+}
+
+/**
+ * End a run opened with {@linkcode openCheckpoint}: write its record (status from its symbols,
+ * rows landed = inserted + updated), then close the checkpoint if nothing failed. With failures it
+ * stays, so the same command again fetches only what is still missing.
+ */
+export async function finishRun(
+  store: ObjectStore,
+  job: string,
+  run: { checkpointKey: string; run_id: string; started_at: string; finished_at: string },
+  summary: RunSummary,
+  details: Record<string, unknown>,
+): Promise<void> {
+  const record: RunRecord = {
+    run_id: run.run_id,
+    job,
+    started_at: run.started_at,
+    finished_at: run.finished_at,
+    status: runStatus(summary.symbols_ok, summary.symbols_total),
+    symbols_total: summary.symbols_total,
+    symbols_ok: summary.symbols_ok,
+    symbols_failed: summary.symbols_failed,
+    rows_landed: summary.rows_inserted + summary.rows_updated,
+    failures: summary.failures,
+    details,
+  };
+  await putJson(store, layout.run(run.run_id), record);
+  if (summary.failures.length === 0) await store.delete(run.checkpointKey);
 }
 
 /** The most recent runs, newest first (run ids start with a UTC timestamp). */

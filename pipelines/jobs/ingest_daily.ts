@@ -20,7 +20,7 @@ import { failureReason } from "./failures.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
-import { newRunId, openCheckpoint, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
+import { finishRun, newRunId, openCheckpoint, type RunFailure } from "../../lake/runs.ts";
 
 /** Where daily bars come from: one provider's fetch and its pure parser. */
 export interface DailyBarSource {
@@ -262,28 +262,14 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     rejections: rejections.slice(0, 100),
     elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
   };
-  await recordRun(store, {
-    run_id: cp.run_id,
-    job: "ingest_daily",
-    started_at: cp.started_at,
-    finished_at: now().toISOString(),
-    status: runStatus(summary.symbols_ok, summary.symbols_total),
-    symbols_total: summary.symbols_total,
-    symbols_ok: summary.symbols_ok,
-    symbols_failed: summary.symbols_failed,
-    rows_landed: curated.inserted + curated.updated,
-    failures,
-    details: {
-      load_id: cp.load_id,
-      resumed: summary.resumed,
-      from: opts.from,
-      to: opts.to,
-      rejected: rejections.length,
-    },
+  const run = { checkpointKey: cpKey, run_id: cp.run_id, started_at: cp.started_at, finished_at: now().toISOString() };
+  await finishRun(store, "ingest_daily", run, summary, {
+    load_id: cp.load_id,
+    resumed: summary.resumed,
+    from: opts.from,
+    to: opts.to,
+    rejected: rejections.length,
   });
-  // With failures the checkpoint stays, so a rerun with the same parameters fetches only the
-  // symbols that are still missing; a clean run closes it.
-  if (failures.length === 0) await store.delete(cpKey);
   log.info("ingest.done", { ...summary, failures: failures.length, rejections: rejections.length });
   return summary;
 }

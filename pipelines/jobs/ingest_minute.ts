@@ -10,7 +10,7 @@ import { newYorkMidnightMs } from "../../lake/calendar.ts";
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
-import { newRunId, openCheckpoint, recordRun, type RunFailure, runStatus } from "../../lake/runs.ts";
+import { finishRun, newRunId, openCheckpoint, type RunFailure } from "../../lake/runs.ts";
 import { type Batch, concatBatches, emptyBatch, isoToDays } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import { type ObjectStore, putJson } from "../../lake/store.ts";
@@ -258,28 +258,15 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     failures,
     elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
   };
-  await recordRun(store, {
-    run_id: cp.run_id,
-    job: "ingest_minute",
-    started_at: cp.started_at,
-    finished_at: now().toISOString(),
-    status: runStatus(summary.symbols_ok, summary.symbols_total),
-    symbols_total: summary.symbols_total,
-    symbols_ok: summary.symbols_ok,
-    symbols_failed: summary.symbols_failed,
-    rows_landed: totals.inserted + totals.updated,
-    failures,
-    details: {
-      from: opts.from,
-      to: opts.to,
-      months: months.length,
-      pages: totals.pages,
-      rejected: rejections.length,
-      resumed: summary.resumed,
-    },
+  const run = { checkpointKey: cpKey, run_id: cp.run_id, started_at: cp.started_at, finished_at: now().toISOString() };
+  await finishRun(store, "ingest_minute", run, summary, {
+    from: opts.from,
+    to: opts.to,
+    months: months.length,
+    pages: totals.pages,
+    rejected: rejections.length,
+    resumed: summary.resumed,
   });
-  // A clean run closes its checkpoint; with failures it stays, so a rerun fetches only what is missing.
-  if (failures.length === 0) await store.delete(cpKey);
   log.info("minute.done", { ...summary, failures: failures.length });
   return summary;
 }
