@@ -5,7 +5,7 @@
  * both providers answer the same minutes.
  * @module
  */
-import { newYorkOffsetHours, regularSessionMinutes } from "../../lake/calendar.ts";
+import { newYorkMidnightMs, regularSessionMinutes } from "../../lake/calendar.ts";
 import { profile, unit } from "./market_sim.ts";
 import { seriesFor } from "./series.ts";
 
@@ -26,7 +26,7 @@ const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 /** Epoch milliseconds of 09:30 New York on an epoch day. */
 export function sessionOpenMs(day: number): number {
-  return day * DAY_MS + (9.5 - newYorkOffsetHours(day)) * 3_600_000;
+  return newYorkMidnightMs(day) + 570 * 60_000;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { Hono } from "hono";
 import { newYorkOffsetHours } from "../../lake/calendar.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
+import { sessionOpenMs } from "./minute_sim.ts";
 import { seriesFor } from "./series.ts";
 import { yahooMinuteReply } from "./yahoo_minute.ts";
 
@@ -14,7 +15,7 @@ const DAY_S = 86_400;
 
 /** Unix seconds of 09:30 New York on an epoch day: Yahoo stamps daily bars at the open. */
 function openTimestamp(day: number): number {
-  return day * DAY_S + (9.5 - newYorkOffsetHours(day)) * 3600;
+  return sessionOpenMs(day) / 1000;
 }
 
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
