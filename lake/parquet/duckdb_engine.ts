@@ -14,8 +14,8 @@ import {
   VARCHAR,
 } from "@duckdb/node-api";
 import { join } from "node:path";
-import { type Column, decimalOf } from "../schemas/columns.ts";
-import { DEFAULT_ROW_GROUP, type ParquetEngine } from "./engine.ts";
+import { type Batch, type Column, decimalOf, type TableSpec } from "../schemas/columns.ts";
+import { DEFAULT_ROW_GROUP, type EncodeOptions, type EngineSink, type ParquetEngine } from "./engine.ts";
 import { DuckDBDateValue } from "@duckdb/node-api";
 
 const CHUNK = 2048;
@@ -51,6 +51,17 @@ function chunkValues(col: Column, type: string, off: number, n: number) {
   return out;
 }
 
+/** Columns as DuckDB returns them (doubles and strings, see `sqlIn`) -> a batch. */
+function toBatch(spec: TableSpec, values: unknown[][], length: number): Batch {
+  const columns: Record<string, Column> = {};
+  spec.forEach((s, i) => {
+    columns[s.name] = s.type === "varchar"
+      ? values[i] as (string | null)[]
+      : Float64Array.from(values[i], (v) => v === null ? NaN : Number(v));
+  });
+  return { length, columns };
+}
+
 /**
  * Create the DuckDB engine over one in-memory database (created lazily, reused).
  *
@@ -68,18 +79,18 @@ export function createDuckDbEngine(): ParquetEngine {
   const connect = () => conn ??= DuckDBInstance.create(":memory:").then((i) => i.connect());
   let seq = 0;
 
-  return {
-    name: "duckdb",
-    async encode(batch, spec, options = {}) {
-      const c = await connect();
-      const dir = await Deno.makeTempDir({ prefix: "ticklake-duck-" });
-      const table = `enc_${++seq}`;
-      try {
-        await c.run(
-          `CREATE TABLE ${table} (${spec.map((s) => `"${s.name}" ${appendType(s.type).toString()}`).join(", ")})`,
-        );
-        const appender = await c.createAppender(table);
-        const types = spec.map((s) => appendType(s.type));
+  /** A temp table that rows are appended to, copied to Parquet at the end: DuckDB holds the rows, JS does not. */
+  const sink = (spec: TableSpec, options: EncodeOptions = {}): EngineSink => {
+    const table = `enc_${++seq}`;
+    const types = spec.map((s) => appendType(s.type));
+    const ready = connect().then(async (c) => {
+      await c.run(`CREATE TABLE ${table} (${spec.map((s, i) => `"${s.name}" ${types[i].toString()}`).join(", ")})`);
+      return c;
+    });
+    const drop = async () => void await (await ready).run(`DROP TABLE IF EXISTS ${table}`);
+    return {
+      async append(batch) {
+        const appender = await (await ready).createAppender(table);
         for (let off = 0; off < batch.length; off += CHUNK) {
           const n = Math.min(CHUNK, batch.length - off);
           const chunk = DuckDBDataChunk.create(types, n);
@@ -87,40 +98,76 @@ export function createDuckDbEngine(): ParquetEngine {
           appender.appendDataChunk(chunk);
         }
         appender.closeSync();
-        const file = join(dir, "out.parquet");
-        await c.run(
-          `COPY (SELECT ${spec.map((s) => sqlOut(s.name, s.type)).join(", ")} FROM ${table}) TO '${file}'
-           (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2, ROW_GROUP_SIZE ${
-            options.rowGroupSize ?? DEFAULT_ROW_GROUP
-          })`,
-        );
-        return await Deno.readFile(file);
-      } finally {
-        await c.run(`DROP TABLE IF EXISTS ${table}`);
-        await Deno.remove(dir, { recursive: true });
+      },
+      async finish() {
+        const c = await ready;
+        const dir = await Deno.makeTempDir({ prefix: "ticklake-duck-" });
+        try {
+          const file = join(dir, "out.parquet");
+          await c.run(
+            `COPY (SELECT ${spec.map((s) => sqlOut(s.name, s.type)).join(", ")} FROM ${table}) TO '${file}'
+             (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2, ROW_GROUP_SIZE ${
+              options.rowGroupSize ?? DEFAULT_ROW_GROUP
+            })`,
+          );
+          return await Deno.readFile(file);
+        } finally {
+          await drop();
+          await Deno.remove(dir, { recursive: true });
+        }
+      },
+      discard: drop,
+    };
+  };
+
+  /** `bytes` as a temp file for DuckDB to read, removed after `use`. */
+  const withFile = async <T>(bytes: Uint8Array, use: (file: string) => Promise<T>): Promise<T> => {
+    const dir = await Deno.makeTempDir({ prefix: "ticklake-duck-" });
+    try {
+      const file = join(dir, "in.parquet");
+      await Deno.writeFile(file, bytes);
+      return await use(file);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  };
+  const selectAll = (spec: TableSpec, file: string) =>
+    `SELECT ${spec.map((s) => sqlIn(s.name, s.type)).join(", ")} FROM read_parquet('${file}')`;
+
+  return {
+    name: "duckdb",
+    async encode(batch, spec, options = {}) {
+      const out = sink(spec, options);
+      try {
+        await out.append(batch);
+      } catch (e) {
+        await out.discard();
+        throw e;
       }
+      return out.finish();
     },
     async decode(bytes, spec) {
+      const c = await connect();
+      return withFile(bytes, async (file) => {
+        const reader = await c.runAndReadAll(selectAll(spec, file));
+        return toBatch(spec, reader.getColumnsJS() as unknown[][], reader.currentRowCount);
+      });
+    },
+    async *decodePieces(bytes, spec) {
       const c = await connect();
       const dir = await Deno.makeTempDir({ prefix: "ticklake-duck-" });
       try {
         const file = join(dir, "in.parquet");
         await Deno.writeFile(file, bytes);
-        const reader = await c.runAndReadAll(
-          `SELECT ${spec.map((s) => sqlIn(s.name, s.type)).join(", ")} FROM read_parquet('${file}')`,
-        );
-        const columns: Record<string, Column> = {};
-        spec.forEach((s, i) => {
-          const values = reader.getColumnsJS()[i] as unknown[];
-          columns[s.name] = s.type === "varchar"
-            ? values as (string | null)[]
-            : Float64Array.from(values, (v) => v === null ? NaN : Number(v));
-        });
-        return { length: reader.currentRowCount, columns };
+        // A streaming result keeps the file's row order (DuckDB preserves insertion order).
+        for await (const chunk of await c.stream(selectAll(spec, file))) {
+          yield toBatch(spec, chunk.getColumns() as unknown[][], chunk.rowCount);
+        }
       } finally {
         await Deno.remove(dir, { recursive: true });
       }
     },
+    sink,
     close() {
       conn?.then((c) => c.closeSync());
       conn = undefined;

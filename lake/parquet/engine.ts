@@ -11,6 +11,13 @@ export interface ParquetEngine {
   encode(batch: Batch, spec: TableSpec, options?: EncodeOptions): Promise<Uint8Array>;
   /** Decode a Parquet file written for `spec` back into a batch. */
   decode(bytes: Uint8Array, spec: TableSpec): Promise<Batch>;
+  /**
+   * Decode a Parquet file a piece at a time, in file order: memory holds one piece (a row group,
+   * or a chunk of the engine's reader), not the file's rows.
+   */
+  decodePieces(bytes: Uint8Array, spec: TableSpec): AsyncIterable<Batch>;
+  /** Write one Parquet file from rows appended in order, holding as few of them as the engine can. */
+  sink(spec: TableSpec, options?: EncodeOptions): EngineSink;
   /** Release workers or connections the engine holds. */
   close(): void;
 }
@@ -22,3 +29,10 @@ export interface EncodeOptions {
 
 /** Rows per row group unless told otherwise (~100 KB of daily bars per group). */
 export const DEFAULT_ROW_GROUP = 8_192;
+
+/** A Parquet file written a piece at a time; `discard()` drops it when the job gives up. */
+export interface EngineSink {
+  append(batch: Batch): Promise<void>;
+  finish(): Promise<Uint8Array>;
+  discard(): Promise<void>;
+}

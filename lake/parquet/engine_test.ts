@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-explicit-any
 import assert from "node:assert/strict";
 import { DAILY_BARS } from "../schemas/daily_bars.ts";
-import { emptyBatch } from "../schemas/columns.ts";
+import { type Batch, concatBatches, emptyBatch, sliceBatch } from "../schemas/columns.ts";
 import { createDuckDbEngine } from "./duckdb_engine.ts";
 import { createWasmEngine } from "./wasm_engine.ts";
 
@@ -49,6 +49,32 @@ for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
     assert.deepEqual(back.columns.s, ["a", null]);
     assert.deepEqual(list(back.columns.d), [NaN, 1]);
     assert.deepEqual(list(back.columns.x), [NaN, -2.5]);
+  });
+
+  Deno.test(`${engine.name} engine: sink() takes pieces of any size, decodePieces() gives the rows back in order`, async () => {
+    const b = sampleBars(5000);
+    const sink = engine.sink(DAILY_BARS, { rowGroupSize: 64 });
+    for (const [from, to] of [[0, 0], [0, 3], [3, 3], [3, 200], [200, 201], [201, 5000]]) {
+      await sink.append(sliceBatch(b, from, to));
+    }
+    const bytes = await sink.finish();
+    const pieces: Batch[] = [];
+    for await (const p of engine.decodePieces(bytes, DAILY_BARS)) pieces.push(p);
+    assert.ok(pieces.length > 1, `${pieces.length} pieces`);
+    assert.ok(pieces.every((p) => p.length <= 2048), "one row group, or one reader chunk, a piece");
+    const back = concatBatches(DAILY_BARS, pieces);
+    assert.equal(back.length, 5000);
+    for (const { name } of DAILY_BARS) assert.deepEqual(list(back.columns[name]), list(b.columns[name]), name);
+    assert.deepEqual(list((await engine.decode(bytes, DAILY_BARS)).columns.date), list(b.columns.date));
+  });
+
+  Deno.test(`${engine.name} engine: a discarded sink leaves nothing behind for the next one`, async () => {
+    const dropped = engine.sink(DAILY_BARS);
+    await dropped.append(sampleBars(5));
+    await dropped.discard();
+    const kept = engine.sink(DAILY_BARS);
+    await kept.append(sampleBars(2));
+    assert.equal((await engine.decode(await kept.finish(), DAILY_BARS)).length, 2);
   });
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { TableSpec } from "../schemas/columns.ts";
-import type { PackedBatch } from "../schemas/packed.ts";
+import { type PackedBatch, slicePacked } from "../schemas/packed.ts";
 import { ByteWriter } from "./bytes.ts";
 import { type ChunkStats, type ColumnState, planColumn, writeChunk } from "./column_chunk.ts";
 import { DEFAULT_ROW_GROUP, type EncodeOptions } from "./engine.ts";
@@ -183,4 +183,46 @@ export function assembleParquet(spec: TableSpec, parts: EncodedRowGroups[]): Uin
  */
 export function writeParquet(p: PackedBatch, spec: TableSpec, options: EncodeOptions = {}): Uint8Array {
   return assembleParquet(spec, [encodeRowGroups(p, spec, options)]);
+}
+
+/** A Parquet file built a piece at a time. */
+export interface ParquetSink {
+  /** Append rows after those appended before. */
+  append(p: PackedBatch): void;
+  /** The whole file, footer included. */
+  finish(): Uint8Array;
+}
+
+/**
+ * A streaming {@linkcode writeParquet}: each full row group is encoded as soon as its rows have
+ * arrived, so the sink holds encoded bytes and less than one row group of rows, however many
+ * rows pass through it.
+ */
+export function createParquetSink(spec: TableSpec, options: EncodeOptions = {}): ParquetSink {
+  const size = Math.max(1, options.rowGroupSize ?? DEFAULT_ROW_GROUP);
+  const encoded: EncodedRowGroups[] = [];
+  const pending: PackedBatch[] = [];
+  let rows = 0;
+  const encodeFirst = (n: number) => {
+    const take: PackedBatch[] = [];
+    for (let left = n; left > 0;) {
+      const p = pending[0];
+      if (p.length <= left) take.push(pending.shift()!), left -= p.length;
+      else take.push(slicePacked(p, 0, left)), pending[0] = slicePacked(p, left, p.length), left = 0;
+    }
+    rows -= n;
+    encoded.push(encodeRowGroups(take, spec, options));
+  };
+  return {
+    append(p) {
+      if (p.length === 0) return;
+      pending.push(p);
+      rows += p.length;
+      if (rows >= size) encodeFirst(rows - rows % size);
+    },
+    finish() {
+      if (rows) encodeFirst(rows);
+      return assembleParquet(spec, encoded);
+    },
+  };
 }

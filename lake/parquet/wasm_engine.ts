@@ -6,11 +6,11 @@
  */
 import * as arrow from "apache-arrow";
 import * as pq from "parquet-wasm";
-import { type Column, decimalOf } from "../schemas/columns.ts";
+import { type Batch, type Column, decimalOf, type TableSpec } from "../schemas/columns.ts";
 import { packBatch } from "../schemas/packed.ts";
 import { createWorkerPool, type WorkerPool, workersAvailable } from "../worker_pool.ts";
 import type { ParquetEngine } from "./engine.ts";
-import { writeParquet } from "./parquet_writer.ts";
+import { createParquetSink, writeParquet } from "./parquet_writer.ts";
 import type { EncodeTask } from "./wasm_worker.ts";
 
 const MS_PER_DAY = 86_400_000;
@@ -52,6 +52,16 @@ function fromArrow(vec: arrow.Vector, type: string): Column {
   return out;
 }
 
+function fromTable(table: arrow.Table, spec: TableSpec): Batch {
+  const columns: Record<string, Column> = {};
+  for (const c of spec) {
+    const vec = table.getChild(c.name);
+    if (!vec) throw new TypeError(`Cannot decode Parquet: column '${c.name}' is missing`);
+    columns[c.name] = fromArrow(vec, c.type);
+  }
+  return { length: table.numRows, columns };
+}
+
 /**
  * Create the wasm engine. With `workers` > 0 (and a runtime that has workers), encodes run on a
  * pool of that many workers, so a bulk job encodes partitions in parallel; call `close()` after.
@@ -82,14 +92,28 @@ export function createWasmEngine({ workers = 0 }: { workers?: number } = {}): Pa
         : Promise.resolve(writeParquet(packed, spec, options));
     },
     decode(bytes, spec) {
-      const table = arrow.tableFromIPC(pq.readParquet(bytes).intoIPCStream());
-      const columns: Record<string, Column> = {};
-      for (const c of spec) {
-        const vec = table.getChild(c.name);
-        if (!vec) throw new TypeError(`Cannot decode Parquet: column '${c.name}' is missing`);
-        columns[c.name] = fromArrow(vec, c.type);
+      return Promise.resolve(fromTable(arrow.tableFromIPC(pq.readParquet(bytes).intoIPCStream()), spec));
+    },
+    async *decodePieces(bytes, spec) {
+      // A Blob-backed file reads only each row group's byte range; readParquet() would copy the
+      // whole file into wasm memory once per row group.
+      const file = await pq.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+      try {
+        const groups = file.metadata().numRowGroups();
+        for (let i = 0; i < groups; i++) {
+          yield fromTable(arrow.tableFromIPC((await file.read({ rowGroups: [i] })).intoIPCStream()), spec);
+        }
+      } finally {
+        file.free();
       }
-      return Promise.resolve({ length: table.numRows, columns });
+    },
+    sink(spec, options = {}) {
+      const sink = createParquetSink(spec, options);
+      return {
+        append: (batch) => Promise.resolve(sink.append(packBatch(batch))),
+        finish: () => Promise.resolve(sink.finish()),
+        discard: () => Promise.resolve(),
+      };
     },
     close() {
       pool?.close();

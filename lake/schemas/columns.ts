@@ -64,6 +64,15 @@ export function takeRows(b: Batch, index: ArrayLike<number>): Batch {
   return { length: index.length, columns };
 }
 
+/** Rows `[start, end)` of `b`: numbers as views, strings copied. */
+export function sliceBatch(b: Batch, start: number, end: number): Batch {
+  const columns: Record<string, Column> = {};
+  for (const [name, col] of Object.entries(b.columns)) {
+    columns[name] = col instanceof Float64Array ? col.subarray(start, end) : col.slice(start, end);
+  }
+  return { length: end - start, columns };
+}
+
 /** Concatenate batches that share a column set. */
 export function concatBatches(spec: TableSpec, batches: Batch[]): Batch {
   const length = batches.reduce((n, b) => n + b.length, 0);

@@ -53,6 +53,17 @@ export function packBatch(b: Batch): PackedBatch {
   return { length: b.length, columns };
 }
 
+/** Rows `[start, end)` of `p`, as views: nothing is copied. */
+export function slicePacked(p: PackedBatch, start: number, end: number): PackedBatch {
+  const columns: PackedBatch["columns"] = {};
+  for (const [name, col] of Object.entries(p.columns)) {
+    columns[name] = col instanceof Float64Array
+      ? col.subarray(start, end)
+      : { dict: col.dict, keys: col.keys.subarray(start, end) };
+  }
+  return { length: end - start, columns };
+}
+
 export function unpackBatch(p: PackedBatch): Batch {
   const columns: Record<string, Column> = {};
   for (const [name, col] of Object.entries(p.columns)) {

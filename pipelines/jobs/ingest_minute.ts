@@ -11,7 +11,7 @@ import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
 import { finishRun, newRunId, openCheckpoint, type RunFailure } from "../../lake/runs.ts";
-import { type Batch, concatBatches, emptyBatch, isoToDays } from "../../lake/schemas/columns.ts";
+import { type Batch, concatBatches, isoToDays } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import { type ObjectStore, putJson } from "../../lake/store.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
@@ -20,7 +20,7 @@ import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
 import type { Rejection } from "../stages/curate_daily_bars.ts";
-import { mergeMinuteBars, stageMinuteBars } from "../stages/curate_minute_bars.ts";
+import { mergeMinuteStream, stageMinuteBars } from "../stages/curate_minute_bars.ts";
 import { parseRange } from "./dates.ts";
 import { failureReason } from "./failures.ts";
 import type { MinuteSource, MinuteWindow } from "./minute_sources.ts";
@@ -90,9 +90,10 @@ export function monthWindows(from: string, to: string): { month: string; start: 
 }
 
 /**
- * Run one minute-bars ingest, month by month: every symbol's month is fetched, then that month's
- * partition is merged and written, so memory holds one month and finished months stay written if
- * the run dies. Hostile symbols and impossible ranges fail before any request.
+ * Run one minute-bars ingest, month by month: each symbol's month is fetched and merged into
+ * that month's partition as a stream, and the partition is written once its symbols are done, so
+ * memory holds one symbol's month (plus the encoded partition) and finished months stay written
+ * if the run dies. Hostile symbols and impossible ranges fail before any request.
  */
 export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<MinuteIngestSummary> {
   const { store, engine } = opts;
@@ -190,32 +191,23 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   const rejections: Rejection[] = [];
   const totals = { pages: 0, bars: 0, inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
   const servedBy: Record<string, number> = {};
-  const curateMonth = async (month: string, incoming: Batch) => {
-    const key = layout.minuteBarsPartition(month);
-    const bytes = await store.get(key);
-    const existing = bytes ? await engine.decode(bytes, MINUTE_BARS) : emptyBatch(MINUTE_BARS);
-    const merged = mergeMinuteBars(existing, incoming);
-    totals.inserted += merged.inserted;
-    totals.updated += merged.updated;
-    totals.unchanged += merged.unchanged;
-    if (merged.inserted + merged.updated === 0) return;
-    await store.put(key, await engine.encode(merged.batch, MINUTE_BARS));
-    totals.partitions_written++;
-  };
-  const progress = createProgress(log, "minute.progress", pending);
-  for (const window of months) {
-    const staged: Batch[] = [];
-    const fetched: string[] = [];
-    for (const symbol of pendingIn(window.month)) {
+  /**
+   * The month's symbols fetched one by one, in ascending order, for the streaming merge. A symbol
+   * that fails is recorded and left out: only a month fetched whole is curated, and its raw pages
+   * stay either way.
+   */
+  async function* fetchedSymbols(window: { month: string; start: string; end: string }, fetched: string[]) {
+    for (const symbol of pendingIn(window.month).sort()) {
       try {
         const { batches, rejected, provider } = await fetchMonth(symbol, window);
         servedBy[provider] = (servedBy[provider] ?? 0) + 1;
-        // Only a month fetched whole is curated; its raw pages stay either way.
-        staged.push(...batches);
         fetched.push(symbol);
         rejections.push(...rejected);
         totals.pages += batches.length;
         progress.tick(1, { symbol, month: window.month });
+        const batch = concatBatches(MINUTE_BARS, batches);
+        totals.bars += batch.length;
+        if (batch.length) yield { symbol, batch };
       } catch (e) {
         const reason = failureReason(e);
         // With several sources, every one was tried: the message says why each failed.
@@ -229,9 +221,33 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
         progress.tick(1, { symbol, month: window.month, failed: true });
       }
     }
-    const incoming = concatBatches(MINUTE_BARS, staged);
-    totals.bars += incoming.length;
-    if (incoming.length) await curateMonth(window.month, incoming);
+  }
+
+  /** The existing partition, read only once the merge first asks for it. */
+  async function* existingRows(key: string) {
+    const bytes = await store.get(key);
+    if (bytes) yield* engine.decodePieces(bytes, MINUTE_BARS);
+  }
+
+  const progress = createProgress(log, "minute.progress", pending);
+  for (const window of months) {
+    const fetched: string[] = [];
+    const key = layout.minuteBarsPartition(window.month);
+    // Streamed: memory holds one symbol's month and the encoded partition, not the month's rows.
+    const sink = engine.sink(MINUTE_BARS);
+    try {
+      const merged = await mergeMinuteStream(existingRows(key), fetchedSymbols(window, fetched), (b) => sink.append(b));
+      totals.inserted += merged.inserted;
+      totals.updated += merged.updated;
+      totals.unchanged += merged.unchanged;
+      if (merged.inserted + merged.updated > 0) {
+        await store.put(key, await sink.finish());
+        totals.partitions_written++;
+      } else await sink.discard();
+    } catch (e) {
+      await sink.discard();
+      throw e;
+    }
     if (fetched.length) {
       // Recorded only once the month's partition holds their bars.
       cp.done[window.month] = [...(cp.done[window.month] ?? []), ...fetched];

@@ -8,7 +8,7 @@ import { type Batch, emptyBatch, takeRows } from "../../lake/schemas/columns.ts"
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import type { AlpacaBar } from "../sources/alpaca/client.ts";
 import type { Rejection } from "./curate_daily_bars.ts";
-import { mergeByKey, type MergeKey, type MergeResult } from "./merge_bars.ts";
+import { mergeByKey, type MergeKey, type MergeResult, mergeSortedStream, type SymbolRows } from "./merge_bars.ts";
 
 const DAY_MS = 86_400_000;
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -82,4 +82,13 @@ const MINUTE_KEY: MergeKey = {
 /** Merge incoming minute bars into a month partition: newest wins, identical reruns change nothing. */
 export function mergeMinuteBars(existing: Batch, incoming: Batch): MergeResult {
   return mergeByKey(MINUTE_KEY, existing, incoming);
+}
+
+/** {@linkcode mergeMinuteBars} for a whole month partition, streamed: see `mergeSortedStream`. */
+export function mergeMinuteStream(
+  existing: AsyncIterable<Batch>,
+  incoming: AsyncIterable<SymbolRows>,
+  emit: (b: Batch) => Promise<void>,
+) {
+  return mergeSortedStream(MINUTE_KEY, existing, incoming, emit);
 }

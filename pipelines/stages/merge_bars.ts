@@ -3,7 +3,14 @@
  * by timestamp.
  * @module
  */
-import { type Batch, type Column, type TableSpec, takeRows } from "../../lake/schemas/columns.ts";
+import {
+  type Batch,
+  type Column,
+  concatBatches,
+  sliceBatch,
+  type TableSpec,
+  takeRows,
+} from "../../lake/schemas/columns.ts";
 
 export interface MergeResult {
   batch: Batch;
@@ -119,4 +126,74 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
     start = end;
   }
   return { batch: takeRows(all, keep), inserted, updated, unchanged };
+}
+
+/** One symbol's incoming rows, for {@linkcode mergeSortedStream}. */
+export interface SymbolRows {
+  symbol: string;
+  batch: Batch;
+}
+
+/** Pulls rows from a partition read in pieces, sorted by symbol, and checks that order. */
+function sortedCursor(pieces: AsyncIterable<Batch>) {
+  const it = pieces[Symbol.asyncIterator]();
+  let piece: Batch | undefined, at = 0, done = false, previous = "";
+  const current = async () => {
+    while (!done && (!piece || at >= piece.length)) {
+      const r = await it.next();
+      if (r.done) done = true, piece = undefined;
+      else piece = r.value, at = 0;
+    }
+    return piece;
+  };
+  return {
+    /** Hand rows to `out` while `keep(symbol)` holds, a slice at a time. */
+    async takeWhile(keep: (symbol: string) => boolean, out: (b: Batch) => unknown) {
+      for (let p = await current(); p; p = await current()) {
+        const symbols = p.columns.symbol as string[];
+        let end = at;
+        for (; end < p.length && keep(symbols[end]); end++) {
+          if (symbols[end] < previous) throw new RangeError("Cannot merge: the partition is not sorted by symbol");
+          previous = symbols[end];
+        }
+        if (end > at) await out(sliceBatch(p, at, end)), at = end;
+        if (end < p.length) return;
+      }
+    },
+  };
+}
+
+/**
+ * {@linkcode mergeByKey} over a whole partition without holding it. `existing` yields the
+ * partition's rows in (symbol, time) order, in pieces; `incoming` yields each symbol's new rows,
+ * symbols ascending. Rows go to `emit` in the partition's order, and the rows of symbols with
+ * nothing incoming pass through untouched, so memory holds one piece and one symbol's rows. With
+ * nothing incoming, `existing` is not read at all.
+ */
+export async function mergeSortedStream(
+  key: MergeKey,
+  existing: AsyncIterable<Batch>,
+  incoming: AsyncIterable<SymbolRows>,
+  emit: (b: Batch) => Promise<void>,
+): Promise<Omit<MergeResult, "batch"> & { rows: number }> {
+  const cursor = sortedCursor(existing);
+  const counts = { inserted: 0, updated: 0, unchanged: 0, rows: 0 };
+  const pass = (b: Batch) => (counts.rows += b.length, emit(b));
+  let last: string | undefined;
+  for await (const { symbol, batch } of incoming) {
+    if (last !== undefined && symbol <= last) {
+      throw new RangeError(`Cannot merge: '${symbol}' arrived after '${last}'; symbols must ascend`);
+    }
+    last = symbol;
+    await cursor.takeWhile((s) => s < symbol, pass);
+    const own: Batch[] = [];
+    await cursor.takeWhile((s) => s === symbol, (b) => own.push(b));
+    const merged = mergeByKey(key, concatBatches(key.spec, own), batch);
+    counts.inserted += merged.inserted;
+    counts.updated += merged.updated;
+    counts.unchanged += merged.unchanged;
+    if (merged.batch.length) await pass(merged.batch);
+  }
+  if (last !== undefined) await cursor.takeWhile(() => true, pass);
+  return counts;
 }
