@@ -336,10 +336,48 @@ async function main() {
   await Deno.remove(root, { recursive: true });
 }
 
-/** Benchmarks of the other parts: provider budgets and the dashboard in a browser. */
+const MINUTE_SYMBOLS = Number(Deno.env.get("BENCH_MINUTE_SYMBOLS") ?? 100);
+
+/** Merging a revised day into a month of minute bars: the ingest's stream against a whole-partition merge. */
+async function minuteMergeFigures(root: string): Promise<Figure[]> {
+  const run = async (mode: string) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./minute_merge_child.ts", import.meta.url).pathname, root, mode, `${MINUTE_SYMBOLS}`],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    if (out.code !== 0) throw new Error(`minute merge child (${mode}) failed with code ${out.code}`);
+    return JSON.parse(new TextDecoder().decode(out.stdout)) as { ms: number; rows: number; peakRssBytes: number };
+  };
+  const month = await run("prepare");
+  const stream = await run("stream"), whole = await run("whole");
+  const name = `1 revised day into a month of ${MINUTE_SYMBOLS} symbols (${(month.rows / 1e6).toFixed(2)} M minutes)`;
+  return [
+    {
+      name: `minute merge peak RSS: ${name}`,
+      value: stream.peakRssBytes / 2 ** 20,
+      unit: "MiB",
+      baseline: { name: "whole-partition merge", value: whole.peakRssBytes / 2 ** 20 },
+      ratio: stream.peakRssBytes / whole.peakRssBytes,
+      target: "(no target: memory held by the streaming merge, against decoding the month whole)",
+    },
+    {
+      name: `minute merge time: ${name}`,
+      value: stream.ms,
+      unit: "ms",
+      baseline: { name: "whole-partition merge", value: whole.ms },
+      ratio: stream.ms / whole.ms,
+      target: "(no target: for context)",
+    },
+  ];
+}
+
+/** Benchmarks of the other parts: minute merges, provider budgets and the dashboard in a browser. */
 async function extraBenches(lakeRoot: string): Promise<Figure[]> {
+  log(`minute bars: merging a revised day into a month of ${MINUTE_SYMBOLS} symbols, streamed and whole`);
+  const figures = await minuteMergeFigures(join(lakeRoot, "..", "minute"));
   log("budgets: backfill utilisation and 429-free completion");
-  const figures = await budgetFigures();
+  figures.push(...await budgetFigures());
   log("browser: first chart, symbol switch, bytes fetched");
   figures.push(...await webFigures(lakeRoot));
   return figures;
