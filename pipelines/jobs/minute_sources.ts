@@ -106,7 +106,7 @@ export function yahooMinuteSource({ baseUrl, fetch, timeoutMs }: {
       }
       const chart = parseChartBody(reply.body, symbol);
       const slice = yahooSlice(window, cursor);
-      const { bars } = toMinuteBars(chart, { symbol, ...slice });
+      const { bars } = toMinuteBars(chart, slice);
       return {
         bars: bars.map((b) => ({ t: iso(b.ts), o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume })),
         simulated: chart.chart.result?.[0]?.meta.ticklake !== undefined,
