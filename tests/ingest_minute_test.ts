@@ -8,6 +8,7 @@ import type { MiddlewareHandler } from "hono";
 import { loadConfig } from "../config.ts";
 import type { ParquetEngine } from "../lake/parquet/engine.ts";
 import { sliceBatch } from "../lake/schemas/columns.ts";
+import { createDuckDbEngine } from "../lake/parquet/duckdb_engine.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { type MinuteBarsQuery, openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
@@ -137,59 +138,61 @@ Deno.test("ingestMinuteBars() lands every minute once, paged, in month partition
   });
 });
 
-Deno.test("ingestMinuteBars() merges into a month as a stream: symbols land between existing ones, no partition is decoded whole", async () => {
-  await withReplay(async (url) => {
-    const root = await Deno.makeTempDir();
-    // The wasm engine, watched: a whole-partition decode fails the test, the partition is read in
-    // pieces of 100 rows, and the largest batch the partition's sink takes is recorded.
-    const wasm = createWasmEngine();
-    let largest = 0;
-    const engine: ParquetEngine = {
-      ...wasm,
-      decode: () => Promise.reject(new Error("a minute partition was decoded whole")),
-      async *decodePieces(bytes, spec) {
-        for await (const p of wasm.decodePieces(bytes, spec)) {
-          for (let at = 0; at < p.length; at += 100) yield sliceBatch(p, at, Math.min(p.length, at + 100));
-        }
-      },
-      sink(spec, options) {
-        const inner = wasm.sink(spec, options);
-        return { ...inner, append: (b) => (largest = Math.max(largest, b.length), inner.append(b)) };
-      },
-    };
-    await ingestMinuteBars(options(url, root, { engine, symbols: ["AAPL", "MSFT"] }));
-    // AMZN and BRK.B sort between the two symbols already there; AAPL comes again, unchanged.
-    const second = await ingestMinuteBars(options(url, root, { engine, symbols: ["BRK.B", "AAPL", "AMZN"] }));
-    const all = ["AAPL", "AMZN", "BRK.B", "MSFT"];
-    const symbolMonths = monthWindows("2024-02-28", "2024-03-04").flatMap((w) =>
-      all.map((s) => minutesBetween(s, Date.parse(w.start), Date.parse(w.end), NOW()))
-    );
-    assert.ok(
-      largest > 0 && largest <= Math.max(...symbolMonths),
-      `${largest} rows at once`,
-    );
-    const total = all.reduce((n, s) => n + minutesOnDays(s, "2024-02-28", "2024-03-04", NOW()), 0);
-    const aapl = minutesOnDays("AAPL", "2024-02-28", "2024-03-04", NOW());
-    assert.deepEqual([second.rows_unchanged, second.rows_updated, second.partitions_written], [aapl, 0, 2]);
+for (const make of [createWasmEngine, createDuckDbEngine]) {
+  Deno.test(`ingestMinuteBars() merges into a month as a stream (${make().name} engine): symbols land between existing ones, no partition is decoded whole`, async () => {
+    await withReplay(async (url) => {
+      const root = await Deno.makeTempDir();
+      // The engine, watched: a whole-partition decode fails the test, the partition is read in
+      // pieces of 100 rows, and the largest batch the partition's sink takes is recorded.
+      const base = make();
+      let largest = 0;
+      const engine: ParquetEngine = {
+        ...base,
+        decode: () => Promise.reject(new Error("a minute partition was decoded whole")),
+        async *decodePieces(bytes, spec) {
+          for await (const p of base.decodePieces(bytes, spec)) {
+            for (let at = 0; at < p.length; at += 100) yield sliceBatch(p, at, Math.min(p.length, at + 100));
+          }
+        },
+        sink(spec, options) {
+          const inner = base.sink(spec, options);
+          return { ...inner, append: (b) => (largest = Math.max(largest, b.length), inner.append(b)) };
+        },
+      };
+      await ingestMinuteBars(options(url, root, { engine, symbols: ["AAPL", "MSFT"] }));
+      // AMZN and BRK.B sort between the two symbols already there; AAPL comes again, unchanged.
+      const second = await ingestMinuteBars(options(url, root, { engine, symbols: ["BRK.B", "AAPL", "AMZN"] }));
+      const all = ["AAPL", "AMZN", "BRK.B", "MSFT"];
+      const symbolMonths = monthWindows("2024-02-28", "2024-03-04").flatMap((w) =>
+        all.map((s) => minutesBetween(s, Date.parse(w.start), Date.parse(w.end), NOW()))
+      );
+      assert.ok(
+        largest > 0 && largest <= Math.max(...symbolMonths),
+        `${largest} rows at once`,
+      );
+      const total = all.reduce((n, s) => n + minutesOnDays(s, "2024-02-28", "2024-03-04", NOW()), 0);
+      const aapl = minutesOnDays("AAPL", "2024-02-28", "2024-03-04", NOW());
+      assert.deepEqual([second.rows_unchanged, second.rows_updated, second.partitions_written], [aapl, 0, 2]);
 
-    const store = createLocalStore(root);
-    const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
-    try {
-      // In file order, each partition is sorted by (symbol, ts) with one row per key.
-      const [order] = await lake.sql<Record<string, number>>(
-        `SELECT count(*) AS n, count(DISTINCT (symbol, ts)) AS keys,
+      const store = createLocalStore(root);
+      const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+      try {
+        // In file order, each partition is sorted by (symbol, ts) with one row per key.
+        const [order] = await lake.sql<Record<string, number>>(
+          `SELECT count(*) AS n, count(DISTINCT (symbol, ts)) AS keys,
           count(*) FILTER (WHERE prev_symbol > symbol OR (prev_symbol = symbol AND prev_ts >= ts)) AS out_of_order
          FROM (SELECT symbol, ts, lag(symbol) OVER w AS prev_symbol, lag(ts) OVER w AS prev_ts
                FROM read_parquet('${root}/curated/minute_bars/*/data.parquet', filename = true,
                  file_row_number = true)
                WINDOW w AS (PARTITION BY filename ORDER BY file_row_number))`,
-      );
-      assert.deepEqual(order, { n: total, keys: total, out_of_order: 0 });
-    } finally {
-      lake.close();
-    }
+        );
+        assert.deepEqual(order, { n: total, keys: total, out_of_order: 0 });
+      } finally {
+        lake.close();
+      }
+    });
   });
-});
+}
 
 Deno.test("ingestMinuteBars() records a symbol the provider fails, lands the others, and a rerun fetches only what failed", async () => {
   let failing = true;

@@ -75,8 +75,10 @@ function toBatch(spec: TableSpec, values: unknown[][], length: number): Batch {
  * ```
  */
 export function createDuckDbEngine(): ParquetEngine {
+  let instance: Promise<DuckDBInstance> | undefined;
   let conn: Promise<DuckDBConnection> | undefined;
-  const connect = () => conn ??= DuckDBInstance.create(":memory:").then((i) => i.connect());
+  const open = () => instance ??= DuckDBInstance.create(":memory:");
+  const connect = () => conn ??= open().then((i) => i.connect());
   let seq = 0;
 
   /** A temp table that rows are appended to, copied to Parquet at the end: DuckDB holds the rows, JS does not. */
@@ -154,16 +156,24 @@ export function createDuckDbEngine(): ParquetEngine {
       });
     },
     async *decodePieces(bytes, spec) {
-      const c = await connect();
+      // Its own connection: any other statement on a connection ends that connection's pending
+      // streaming result, and the caller runs statements (a sink's appends) between pieces.
+      const c = await (await open()).connect();
       const dir = await Deno.makeTempDir({ prefix: "ticklake-duck-" });
       try {
         const file = join(dir, "in.parquet");
         await Deno.writeFile(file, bytes);
+        const [[total]] = (await c.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata('${file}')`)).getRowsJS();
+        let rows = 0;
         // A streaming result keeps the file's row order (DuckDB preserves insertion order).
         for await (const chunk of await c.stream(selectAll(spec, file))) {
+          rows += chunk.rowCount;
           yield toBatch(spec, chunk.getColumns() as unknown[][], chunk.rowCount);
         }
+        // A stream cut short must not pass for the whole file: a merge would drop the rest.
+        if (rows !== Number(total)) throw new Error(`Cannot decode Parquet: read ${rows} of ${total} rows`);
       } finally {
+        c.closeSync();
         await Deno.remove(dir, { recursive: true });
       }
     },
@@ -171,6 +181,7 @@ export function createDuckDbEngine(): ParquetEngine {
     close() {
       conn?.then((c) => c.closeSync());
       conn = undefined;
+      instance = undefined;
     },
   };
 }

@@ -68,6 +68,20 @@ for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
     assert.deepEqual(list((await engine.decode(bytes, DAILY_BARS)).columns.date), list(b.columns.date));
   });
 
+  Deno.test(`${engine.name} engine: decodePieces() reads to the end while a sink is written between its pieces`, async () => {
+    // The ingest's pattern: one partition read piece by piece while the new one is written.
+    const b = sampleBars(5000);
+    const bytes = await engine.encode(b, DAILY_BARS, { rowGroupSize: 1000 });
+    const sink = engine.sink(DAILY_BARS);
+    let rows = 0;
+    for await (const p of engine.decodePieces(bytes, DAILY_BARS)) {
+      rows += p.length;
+      await sink.append(p);
+    }
+    assert.equal(rows, 5000);
+    assert.equal((await engine.decode(await sink.finish(), DAILY_BARS)).length, 5000);
+  });
+
   Deno.test(`${engine.name} engine: a discarded sink leaves nothing behind for the next one`, async () => {
     const dropped = engine.sink(DAILY_BARS);
     await dropped.append(sampleBars(5));
