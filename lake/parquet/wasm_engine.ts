@@ -99,10 +99,16 @@ export function createWasmEngine({ workers = 0 }: { workers?: number } = {}): Pa
       // whole file into wasm memory once per row group.
       const file = await pq.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
       try {
-        const groups = file.metadata().numRowGroups();
-        for (let i = 0; i < groups; i++) {
-          yield fromTable(arrow.tableFromIPC((await file.read({ rowGroups: [i] })).intoIPCStream()), spec);
+        const meta = file.metadata();
+        const total = meta.fileMetadata().numRows();
+        let rows = 0;
+        for (let i = 0; i < meta.numRowGroups(); i++) {
+          const piece = fromTable(arrow.tableFromIPC((await file.read({ rowGroups: [i] })).intoIPCStream()), spec);
+          rows += piece.length;
+          yield piece;
         }
+        // As in the DuckDB engine: a merge must never take a partial read for the whole file.
+        if (rows !== total) throw new Error(`Cannot decode Parquet: read ${rows} of ${total} rows`);
       } finally {
         file.free();
       }
