@@ -122,17 +122,6 @@ export function createDuckDbEngine(): ParquetEngine {
     };
   };
 
-  /** `bytes` as a temp file for DuckDB to read, removed after `use`. */
-  const withFile = async <T>(bytes: Uint8Array, use: (file: string) => Promise<T>): Promise<T> => {
-    const dir = await Deno.makeTempDir({ prefix: "ticklake-duck-" });
-    try {
-      const file = join(dir, "in.parquet");
-      await Deno.writeFile(file, bytes);
-      return await use(file);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  };
   const selectAll = (spec: TableSpec, file: string) =>
     `SELECT ${spec.map((s) => sqlIn(s.name, s.type)).join(", ")} FROM read_parquet('${file}')`;
 
@@ -150,10 +139,15 @@ export function createDuckDbEngine(): ParquetEngine {
     },
     async decode(bytes, spec) {
       const c = await connect();
-      return withFile(bytes, async (file) => {
+      const dir = await Deno.makeTempDir({ prefix: "ticklake-duck-" });
+      try {
+        const file = join(dir, "in.parquet");
+        await Deno.writeFile(file, bytes);
         const reader = await c.runAndReadAll(selectAll(spec, file));
         return toBatch(spec, reader.getColumnsJS() as unknown[][], reader.currentRowCount);
-      });
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
     },
     async *decodePieces(bytes, spec) {
       // Its own connection: any other statement on a connection ends that connection's pending
