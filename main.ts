@@ -182,7 +182,10 @@ const commands: Record<string, Command> = {
           console.error(`wrote ${n} rows to ${flags.out}`);
         } else {
           const rows = await lake.sql(text, params);
-          console.log(format === "json" ? JSON.stringify(rows, null, 2) : toCsv(rows));
+          // Said on stderr, so that stdout stays data: JSON prints `[]`, CSV prints nothing.
+          if (rows.length === 0) console.error("0 rows");
+          if (format === "json") console.log(JSON.stringify(rows, null, 2));
+          else if (rows.length) console.log(toCsv(rows));
         }
       } finally {
         lake.close();

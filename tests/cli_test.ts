@@ -53,6 +53,22 @@ Deno.test("main(query) exports the same rows as CSV, JSON and Parquet", async ()
   assert.deepEqual(JSON.parse(sql.out), [{ n: 5 }]);
 });
 
+Deno.test("main(query) with no matching rows prints no data, says so on stderr, and succeeds", async () => {
+  const { root } = await makeDemoLake();
+  const said: string[] = [];
+  const error = console.error;
+  console.error = (...a: unknown[]) => said.push(a.join(" "));
+  try {
+    const args = ["query", "--symbols", "ZZZZ", "--from", "2024-01-02", "--lake", root];
+    assert.deepEqual(await capture(() => main(args)), { code: 0, out: "" });
+    assert.deepEqual(await capture(() => main([...args, "--format", "json"])), { code: 0, out: "[]" });
+    assert.deepEqual(await capture(() => main([...args, "--minute"])), { code: 0, out: "" });
+  } finally {
+    console.error = error;
+  }
+  assert.deepEqual(said, ["0 rows", "0 rows", "0 rows"]);
+});
+
 Deno.test("main(runs) lists the demo's run and every command answers --help", async () => {
   const { root } = await makeDemoLake();
   const runs = await capture(() => main(["runs", "--lake", root]));
@@ -60,6 +76,8 @@ Deno.test("main(runs) lists the demo's run and every command answers --help", as
   for (
     const cmd of [
       "ingest",
+      "ingest-minute",
+      "rebuild",
       "query",
       "runs",
       "symbols",
