@@ -246,3 +246,46 @@ Deno.test("ingestDaily() on a disk that fills up fails with a clear error, loses
     assert.equal(new Set(rows.map((r) => `${r.symbol} ${r.date}`)).size, rows.length);
   });
 });
+
+Deno.test("ingestDaily() curating in passes of a bounded size lands what one pass lands, and a failed pass ends the run", async () => {
+  await withReplay(async (url) => {
+    const opts = {
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: url, now: NOW }),
+      symbols: ["AAPL", "MSFT", "S0001", "S0002", "S0003"],
+      // Across a year end: two partitions, each rewritten by several passes.
+      from: "2023-12-01",
+      to: "2024-01-31",
+      now: NOW,
+    };
+    const onePass = await Deno.makeTempDir(), inPasses = await Deno.makeTempDir();
+    const a = await ingestDaily({ ...opts, store: createLocalStore(onePass) });
+    // A pass every 30 bars: about one per symbol.
+    const b = await ingestDaily({ ...opts, store: createLocalStore(inPasses), curateEveryBars: 30 });
+    const counts = (
+      x: typeof a,
+    ) => [x.symbols_ok, x.bars_fetched, x.rows_inserted, x.rows_updated, x.partitions_written];
+    assert.deepEqual(counts(b), counts(a));
+    assert.equal(a.partitions_written, 2);
+    const values = async (root: string) => (await curatedRows(root)).map(({ raw_ref: _, ...r }) => JSON.stringify(r));
+    assert.deepEqual(await values(inPasses), await values(onePass));
+
+    // A pass that cannot write its partitions fails the run, not a symbol; the rerun finishes it.
+    const root = await Deno.makeTempDir();
+    const local = createLocalStore(root);
+    const failing = {
+      ...local,
+      put(key: string, body: Uint8Array | string) {
+        return key.startsWith("curated/")
+          ? Promise.reject(new Deno.errors.WriteZero(`No space left on device (os error 28) writing ${key}`))
+          : local.put(key, body);
+      },
+    };
+    // One symbol at a time, so that the first symbol's pass is the one that fails.
+    const serial = { ...opts, concurrency: 1, curateEveryBars: 30 };
+    await assert.rejects(ingestDaily({ ...serial, store: failing }), /No space left on device/);
+    const rerun = await ingestDaily({ ...serial, store: local });
+    assert.deepEqual([rerun.resumed, rerun.symbols_skipped, rerun.symbols_ok, rerun.symbols_failed], [true, 1, 5, 0]);
+    assert.deepEqual(await values(root), await values(onePass));
+  });
+});
