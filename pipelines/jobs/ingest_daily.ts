@@ -1,9 +1,8 @@
 /**
  * The daily-bars ingest: fetch each symbol (raw), stage it (typed Parquet per fetch), then merge
- * the load into the curated year partitions, in passes of a bounded number of bars so that a large
- * universe never sits in memory whole. A run is keyed by its parameters: rerun after a crash, it
- * finds its checkpoint, skips every symbol already staged, and curates again (merging is
- * idempotent, so nothing is duplicated).
+ * the whole load into the curated year partitions. A run is keyed by its parameters: rerun after
+ * a crash, it finds its checkpoint, skips every symbol already staged, and curates again
+ * (merging is idempotent, so nothing is duplicated).
  * @module
  */
 import { layout } from "../../lake/layout.ts";
@@ -51,12 +50,7 @@ export interface IngestOptions {
   now?: () => Date;
   log?: Logger;
   concurrency?: number;
-  /** Staged bars held before they are merged into the curated partitions (default 2 M). */
-  curateEveryBars?: number;
 }
-
-/** About 500 symbols of 17 years: one pass for the usual universe, bounded memory for a larger one. */
-const CURATE_EVERY_BARS = 2_000_000;
 
 export interface IngestSummary {
   run_id: string;
@@ -157,8 +151,8 @@ export async function curateDailyBars(
   store: ObjectStore,
   engine: ParquetEngine,
   staged: (Batch | undefined)[],
-): Promise<{ inserted: number; updated: number; unchanged: number; partitions_written: number; years: number[] }> {
-  const totals = { inserted: 0, updated: 0, unchanged: 0, partitions_written: 0, years: [] as number[] };
+): Promise<{ inserted: number; updated: number; unchanged: number; partitions_written: number }> {
+  const totals = { inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
   // Up to two partitions are encoded and written at once: with a pooled engine the encodes run
   // on other cores while the next partition is merged here.
   const writing = new Set<Promise<void>>();
@@ -174,7 +168,7 @@ export async function curateDailyBars(
     if (merged.inserted + merged.updated === 0) continue;
     const write: Promise<void> = engine.encode(merged.batch, DAILY_BARS)
       .then((b) => store.put(key, b))
-      .then(() => void (totals.partitions_written++, totals.years.push(year)), (e) => void (failure ??= e))
+      .then(() => void totals.partitions_written++, (e) => void (failure ??= e))
       .finally(() => writing.delete(write));
     writing.add(write);
     if (writing.size >= 2) await Promise.race(writing);
@@ -226,42 +220,13 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
 
   const failures: RunFailure[] = [];
   const rejections: Rejection[] = [];
-  // Staged batches wait here until a curate pass takes them; passes run one after another.
-  let batches: Batch[] = [];
-  let held = 0, barsStaged = 0;
-  const curated = { inserted: 0, updated: 0, unchanged: 0, years: new Set<number>() };
-  let passes = Promise.resolve();
-  const curatePass = () => {
-    const take = batches;
-    batches = [];
-    held = 0;
-    passes = passes.then(async () => {
-      const r = await curateDailyBars(store, engine, take);
-      curated.inserted += r.inserted;
-      curated.updated += r.updated;
-      curated.unchanged += r.unchanged;
-      for (const y of r.years) curated.years.add(y);
-      log.info("ingest.curated", { run_id: cp.run_id, inserted: r.inserted, updated: r.updated, years: r.years });
-    });
-    return passes;
-  };
-  const hold = async (b: Batch) => {
-    batches.push(b);
-    held += b.length;
-    barsStaged += b.length;
-    // The fetches that arrive meanwhile wait for this pass: it bounds what is held.
-    if (held >= (opts.curateEveryBars ?? CURATE_EVERY_BARS)) await curatePass();
-  };
+  const batches: Batch[] = [];
   const progress = createProgress(log, "ingest.progress", pending.length);
   const queue = [...pending];
-  // A failed curate pass (a full disk) ends the run, unlike one symbol's failure: no worker takes
-  // another symbol, and the checkpoint stays for a rerun, which curates the staged load again.
-  let passFailed = false;
   const worker = async () => {
-    for (let symbol = queue.shift(); symbol !== undefined && !passFailed; symbol = queue.shift()) {
-      let staged: Batch;
+    for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
       try {
-        staged = await stageSymbol(opts, cp, symbol, range, rejections);
+        batches.push(await stageSymbol(opts, cp, symbol, range, rejections));
         progress.tick(1, { symbol });
       } catch (e) {
         const err = e as Error;
@@ -269,19 +234,15 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
         failures.push({ symbol, provider: source.provider, reason, message: err.message });
         log.error("ingest.symbol_failed", { symbol, reason, message: err.message });
         progress.tick(1, { symbol, failed: true });
-        continue;
       }
-      await hold(staged).catch((e) => {
-        passFailed = true;
-        throw e;
-      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, pending.length) }, worker));
 
   // Symbols staged by an earlier, interrupted attempt of this run are read back from staging.
-  for (const key of stagedKeys) await hold(await engine.decode((await store.get(key))!, DAILY_BARS));
-  await curatePass();
+  for (const key of stagedKeys) batches.push(await engine.decode((await store.get(key))!, DAILY_BARS));
+  const barsStaged = batches.reduce((n, b) => n + b.length, 0);
+  const curated = await curateDailyBars(store, engine, batches);
 
   const summary: IngestSummary = {
     run_id: cp.run_id,
@@ -296,7 +257,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     rows_inserted: curated.inserted,
     rows_updated: curated.updated,
     rows_unchanged: curated.unchanged,
-    partitions_written: curated.years.size,
+    partitions_written: curated.partitions_written,
     failures,
     rejections: rejections.slice(0, 100),
     elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
