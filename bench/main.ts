@@ -342,7 +342,14 @@ const MINUTE_SYMBOLS = Number(Deno.env.get("BENCH_MINUTE_SYMBOLS") ?? 100);
 async function minuteMergeFigures(root: string): Promise<Figure[]> {
   const run = async (mode: string) => {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("./minute_merge_child.ts", import.meta.url).pathname, root, mode, `${MINUTE_SYMBOLS}`],
+      args: [
+        "run",
+        "-A",
+        new URL("./minute_merge_child.ts", import.meta.url).pathname,
+        root,
+        mode,
+        `${MINUTE_SYMBOLS}`,
+      ],
       stdout: "piped",
       stderr: "inherit",
     }).output();

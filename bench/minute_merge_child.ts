@@ -23,7 +23,9 @@ const NOW = Date.parse("2024-11-15T00:00:00Z");
 
 /** One symbol's simulated minutes in `[from, to]`; another seed gives a revision of the same minutes' values. */
 function minutes(symbol: string, from: string, to: string, seed: number): Batch {
-  const bars = [...simulatedMinutes(symbol, { seed, now: NOW, from: Date.parse(from), to: Date.parse(to), extended: true })]
+  const bars = [
+    ...simulatedMinutes(symbol, { seed, now: NOW, from: Date.parse(from), to: Date.parse(to), extended: true }),
+  ]
     .map(({ ms: _, ...bar }) => bar);
   return stageMinuteBars(bars, { symbol, source: "simulated", ingestedAt: NOW, rawRef: `raw/bench/${symbol}` }).batch;
 }
@@ -45,13 +47,10 @@ if (mode === "prepare") {
   const bytes = (await store.get(key))!;
   if (mode === "stream") {
     const sink = engine.sink(MINUTE_BARS);
-    async function* incoming() {
+    const incoming = (async function* () {
       for (const symbol of symbols) yield { symbol, batch: day(symbol) };
-    }
-    async function* existing() {
-      yield* engine.decodePieces(bytes, MINUTE_BARS);
-    }
-    rows = (await mergeMinuteStream(existing(), incoming(), (b) => sink.append(b))).rows;
+    })();
+    rows = (await mergeMinuteStream(engine.decodePieces(bytes, MINUTE_BARS), incoming, (b) => sink.append(b))).rows;
     await store.put(key, await sink.finish());
   } else {
     const merged = mergeMinuteBars(
