@@ -4,7 +4,7 @@
  * same values keeps the existing row untouched, a revised bar replaces it (newest wins).
  * @module
  */
-import { type Batch, type Column, concatBatches, daysToIso, takeRows } from "../../lake/schemas/columns.ts";
+import { type Batch, concatBatches, daysToIso, sliceBatch, takeRows } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { mergeByKey, type MergeKey, type MergeResult } from "./merge_bars.ts";
 
@@ -60,15 +60,6 @@ export function stageBars(b: Batch, ingestedAt: number, rawRef: string): { batch
   return { batch: rejected.length ? takeRows(lineaged, good) : lineaged, rejected };
 }
 
-/** Rows `[start, end)` of `b`; numeric columns are views sharing `b`'s memory. */
-function sliceRows(b: Batch, start: number, end: number): Batch {
-  const columns: Record<string, Column> = {};
-  for (const [name, col] of Object.entries(b.columns)) {
-    columns[name] = col instanceof Float64Array ? col.subarray(start, end) : col.slice(start, end);
-  }
-  return { length: end - start, columns };
-}
-
 const yearOf = (d: number) => new Date(d * 86_400_000).getUTCFullYear();
 
 /** Ascending dates as runs of one calendar year: `[year, start, end)`; undefined if not ascending. */
@@ -96,7 +87,7 @@ export function splitByYear(b: Batch): Map<number, Batch> {
   const out = new Map<number, Batch>();
   const runs = yearRuns(dates);
   if (runs) {
-    for (const [y, start, end] of runs) out.set(y, sliceRows(b, start, end));
+    for (const [y, start, end] of runs) out.set(y, sliceBatch(b, start, end));
     return out;
   }
   const groups = new Map<number, number[]>();
