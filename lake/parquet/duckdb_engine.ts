@@ -81,15 +81,26 @@ export function createDuckDbEngine(): ParquetEngine {
   const connect = () => conn ??= open().then((i) => i.connect());
   let seq = 0;
 
-  /** A temp table that rows are appended to, copied to Parquet at the end: DuckDB holds the rows, JS does not. */
+  /**
+   * A temp table that rows are appended to, copied to Parquet at the end: DuckDB holds the rows,
+   * JS does not. Each sink has its own connection, since several may be filled at once and a
+   * DuckDB connection runs one statement at a time.
+   */
   const sink = (spec: TableSpec, options: EncodeOptions = {}): EngineSink => {
     const table = `enc_${++seq}`;
     const types = spec.map((s) => appendType(s.type));
-    const ready = connect().then(async (c) => {
+    const ready = open().then(async (i) => {
+      const c = await i.connect();
       await c.run(`CREATE TABLE ${table} (${spec.map((s, i) => `"${s.name}" ${types[i].toString()}`).join(", ")})`);
       return c;
     });
-    const drop = async () => void await (await ready).run(`DROP TABLE IF EXISTS ${table}`);
+    // Once only: a failed finish() has dropped the table already when its caller discards.
+    let dropped: Promise<void> | undefined;
+    const drop = () =>
+      dropped ??= ready.then(async (c) => {
+        await c.run(`DROP TABLE IF EXISTS ${table}`);
+        c.closeSync();
+      });
     return {
       async append(batch) {
         const appender = await (await ready).createAppender(table);

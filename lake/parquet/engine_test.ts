@@ -82,9 +82,10 @@ for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
     assert.equal((await engine.decode(await sink.finish(), DAILY_BARS)).length, 5000);
   });
 
-  Deno.test(`${engine.name} engine: a discarded sink leaves nothing behind for the next one`, async () => {
+  Deno.test(`${engine.name} engine: a discarded sink (discarded twice) leaves nothing behind for the next one`, async () => {
     const dropped = engine.sink(DAILY_BARS);
     await dropped.append(sampleBars(5));
+    await dropped.discard();
     await dropped.discard();
     const kept = engine.sink(DAILY_BARS);
     await kept.append(sampleBars(2));

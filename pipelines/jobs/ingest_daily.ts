@@ -1,8 +1,9 @@
 /**
  * The daily-bars ingest: fetch each symbol (raw), stage it (typed Parquet per fetch), then merge
- * the whole load into the curated year partitions. A run is keyed by its parameters: rerun after
- * a crash, it finds its checkpoint, skips every symbol already staged, and curates again
- * (merging is idempotent, so nothing is duplicated).
+ * the load into the curated year partitions, read back from staging one symbol at a time
+ * (./curate_staged.ts), so memory does not grow with the universe. A run is keyed by its
+ * parameters: rerun after a crash, it finds its checkpoint, skips every symbol already staged, and
+ * curates again (merging is idempotent, so nothing is duplicated).
  * @module
  */
 import { layout } from "../../lake/layout.ts";
@@ -16,6 +17,7 @@ import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { RawResponse } from "../sources/http.ts";
 import { incomingByYear, mergeDailyBars, type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
 import { parseRange } from "./dates.ts";
+import { curateStaged } from "./curate_staged.ts";
 import { failureReason } from "./failures.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
@@ -117,14 +119,14 @@ function loadSymbol(opts: IngestOptions, symbol: string, range: DayRange, reques
   }).then((r) => r.value);
 }
 
-/** Fetch, store raw, parse, validate and stage one symbol. Returns its staged batch. */
+/** Fetch, store raw, parse, validate and stage one symbol. */
 async function stageSymbol(
   opts: IngestOptions,
   cp: Checkpoint,
   symbol: string,
   range: DayRange,
   rejections: Rejection[],
-): Promise<Batch> {
+): Promise<void> {
   const { store, engine } = opts;
   const now = opts.now ?? (() => new Date());
   const request = {
@@ -140,7 +142,6 @@ async function stageSymbol(
   const { batch: staged, rejected } = stageBars(batch, now().getTime(), rawKey);
   rejections.push(...rejected);
   await store.put(layout.staging("daily_bars", cp.load_id, symbol), await engine.encode(staged, DAILY_BARS));
-  return staged;
 }
 
 /**
@@ -220,13 +221,12 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
 
   const failures: RunFailure[] = [];
   const rejections: Rejection[] = [];
-  const batches: Batch[] = [];
   const progress = createProgress(log, "ingest.progress", pending.length);
   const queue = [...pending];
   const worker = async () => {
     for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
       try {
-        batches.push(await stageSymbol(opts, cp, symbol, range, rejections));
+        await stageSymbol(opts, cp, symbol, range, rejections);
         progress.tick(1, { symbol });
       } catch (e) {
         const err = e as Error;
@@ -239,10 +239,9 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, pending.length) }, worker));
 
-  // Symbols staged by an earlier, interrupted attempt of this run are read back from staging.
-  for (const key of stagedKeys) batches.push(await engine.decode((await store.get(key))!, DAILY_BARS));
-  const barsStaged = batches.reduce((n, b) => n + b.length, 0);
-  const curated = await curateDailyBars(store, engine, batches);
+  // Every symbol of the load, staged now or by an earlier, interrupted attempt, is read back from staging.
+  const loadKeys = (await store.list(layout.stagingLoadPrefix("daily_bars", cp.load_id))).map((o) => o.key);
+  const curated = await curateStaged(store, engine, loadKeys);
 
   const summary: IngestSummary = {
     run_id: cp.run_id,
@@ -252,7 +251,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     symbols_ok: symbols.length - failures.length,
     symbols_skipped: symbols.length - pending.length,
     symbols_failed: failures.length,
-    bars_fetched: barsStaged,
+    bars_fetched: curated.bars,
     rows_rejected: rejections.length,
     rows_inserted: curated.inserted,
     rows_updated: curated.updated,

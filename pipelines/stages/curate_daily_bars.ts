@@ -6,7 +6,7 @@
  */
 import { type Batch, concatBatches, daysToIso, sliceBatch, takeRows } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
-import { mergeByKey, type MergeKey, type MergeResult } from "./merge_bars.ts";
+import { mergeByKey, type MergeKey, type MergeResult, mergeSortedStream, type SymbolRows } from "./merge_bars.ts";
 
 /** Columns whose values define a bar; lineage columns are left out of the comparison. */
 const VALUE_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividend", "split_ratio"] as const;
@@ -144,4 +144,13 @@ const DAILY_KEY: MergeKey = { spec: DAILY_BARS, time: "date", step: 1, values: V
  */
 export function mergeDailyBars(existing: Batch, incoming: Batch): MergeResult {
   return mergeByKey(DAILY_KEY, existing, incoming);
+}
+
+/** {@linkcode mergeDailyBars} for a whole year partition, streamed: see `mergeSortedStream`. */
+export function mergeDailyStream(
+  existing: AsyncIterable<Batch>,
+  incoming: AsyncIterable<SymbolRows>,
+  emit: (b: Batch) => Promise<void>,
+) {
+  return mergeSortedStream(DAILY_KEY, existing, incoming, emit);
 }

@@ -1,0 +1,94 @@
+/**
+ * Curating a daily load from its staged files: one pass over them in symbol order feeds one
+ * streaming merge per year partition, so memory holds one staged symbol and, per year, a piece
+ * of the partition and its encoded output, however large the load.
+ * @module
+ */
+import { layout } from "../../lake/layout.ts";
+import type { ParquetEngine } from "../../lake/parquet/engine.ts";
+import type { Batch } from "../../lake/schemas/columns.ts";
+import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
+import type { ObjectStore } from "../../lake/store.ts";
+import { mergeDailyStream, splitByYear } from "../stages/curate_daily_bars.ts";
+import type { SymbolRows } from "../stages/merge_bars.ts";
+import { type Channel, channel } from "./channel.ts";
+
+export interface CurateSummary {
+  bars: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  partitions_written: number;
+}
+
+/** The symbol a staged key holds (`.../<symbol>.parquet`). */
+const symbolOf = (key: string) => key.slice(key.lastIndexOf("/") + 1, -".parquet".length);
+
+/** Merge one year's incoming symbols into its partition; the partition is rewritten only if it changes. */
+async function mergeYear(store: ObjectStore, engine: ParquetEngine, year: number, incoming: AsyncIterable<SymbolRows>) {
+  const key = layout.dailyBarsPartition(year);
+  const existing = (async function* () {
+    const bytes = await store.get(key);
+    if (bytes) yield* engine.decodePieces(bytes, DAILY_BARS);
+  })();
+  const sink = engine.sink(DAILY_BARS);
+  try {
+    const merged = await mergeDailyStream(existing, incoming, (b) => sink.append(b));
+    const changed = merged.inserted + merged.updated > 0;
+    if (changed) await store.put(key, await sink.finish());
+    else await sink.discard();
+    return { ...merged, written: changed };
+  } catch (e) {
+    await sink.discard();
+    throw e;
+  }
+}
+
+/**
+ * Merge the staged files `keys` (one symbol each, any order) into the curated year partitions.
+ * Each partition is written with one atomic put once its merge is done. If a merge or the pass
+ * fails, the merges still running stop without writing and the error is thrown; a rerun curates
+ * the load again (merging is idempotent).
+ */
+export async function curateStaged(store: ObjectStore, engine: ParquetEngine, keys: string[]): Promise<CurateSummary> {
+  const ordered = [...keys].sort((a, b) => (symbolOf(a) < symbolOf(b) ? -1 : symbolOf(a) > symbolOf(b) ? 1 : 0));
+  const years = new Map<number, { feed: Channel<SymbolRows>; done: ReturnType<typeof mergeYear> }>();
+  const yearFeed = (year: number) => {
+    let y = years.get(year);
+    if (!y) {
+      const feed = channel<SymbolRows>();
+      const done = mergeYear(store, engine, year, feed);
+      // A failed merge fails every feed: the pass stops at its next push, the other merges at
+      // their next read.
+      done.catch((e) => {
+        for (const other of years.values()) other.feed.fail(e);
+      });
+      years.set(year, y = { feed, done });
+    }
+    return y.feed;
+  };
+  let bars = 0;
+  try {
+    for (const key of ordered) {
+      const bytes = await store.get(key);
+      if (!bytes) throw new Error(`Cannot curate: staged file ${key} is missing`);
+      const batch: Batch = await engine.decode(bytes, DAILY_BARS);
+      bars += batch.length;
+      for (const [year, part] of splitByYear(batch)) await yearFeed(year).push({ symbol: symbolOf(key), batch: part });
+    }
+    for (const { feed } of years.values()) feed.close();
+  } catch (e) {
+    // Nothing is written from a pass that did not finish: the other merges end without their put.
+    for (const { feed } of years.values()) feed.fail(e);
+    await Promise.allSettled([...years.values()].map((y) => y.done));
+    throw e;
+  }
+  const results = await Promise.all([...years.values()].map((y) => y.done));
+  return {
+    bars,
+    inserted: results.reduce((n, r) => n + r.inserted, 0),
+    updated: results.reduce((n, r) => n + r.updated, 0),
+    unchanged: results.reduce((n, r) => n + r.unchanged, 0),
+    partitions_written: results.filter((r) => r.written).length,
+  };
+}

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { layout } from "../../lake/layout.ts";
+import { createDuckDbEngine } from "../../lake/parquet/duckdb_engine.ts";
+import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
+import { type Batch, emptyBatch, isoToDays } from "../../lake/schemas/columns.ts";
+import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
+import { createLocalStore } from "../../lake/store_local.ts";
+import { curateStaged } from "./curate_staged.ts";
+import { curateDailyBars } from "./ingest_daily.ts";
+
+/** One symbol's staged bars on every weekday of [from, to]; `bump` revises the prices of some days. */
+function staged(symbol: string, from: string, to: string, ref: string, bump = (_day: number) => 0): Batch {
+  const days: number[] = [];
+  for (let d = isoToDays(from); d <= isoToDays(to); d++) if (new Date(d * 86_400_000).getUTCDay() % 6) days.push(d);
+  const b = emptyBatch(DAILY_BARS, days.length);
+  const c = b.columns as Record<string, Float64Array> & Record<"symbol" | "source" | "raw_ref", string[]>;
+  days.forEach((d, i) => {
+    const p = 100 + (d % 17) + bump(d);
+    [c.symbol[i], c.date[i], c.open[i], c.high[i], c.low[i], c.close[i], c.adj_close[i]] = [
+      symbol,
+      d,
+      p,
+      p + 1,
+      p - 1,
+      p,
+      p,
+    ];
+    [c.volume[i], c.dividend[i], c.split_ratio[i], c.source[i], c.raw_ref[i]] = [1000 + d, 0, 1, "simulated", ref];
+    c.ingested_at[i] = 0;
+  });
+  return b;
+}
+
+for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
+  Deno.test(`curateStaged() (${engine.name} engine) gives the partitions and counts that curateDailyBars() gives`, async () => {
+    // The lake before: two symbols over a year end. The load: one of them revised on some days,
+    // two new symbols sorting before, between and after them, and one with nothing new.
+    const before = [
+      staged("BBB", "2023-12-01", "2024-01-31", "raw/1"),
+      staged("DDD", "2023-12-01", "2024-01-31", "raw/1"),
+    ];
+    const load = [
+      staged("ZZZ", "2024-01-02", "2024-02-15", "raw/2"),
+      staged("BBB", "2024-01-10", "2024-02-15", "raw/2", (d) => (d % 3 === 0 ? 0.5 : 0)),
+      staged("AAA", "2023-12-20", "2024-01-05", "raw/2"),
+      staged("CCC", "2023-11-01", "2023-12-29", "raw/2"),
+      staged("DDD", "2024-01-02", "2024-01-31", "raw/2"),
+    ];
+    const lakes = await Promise.all([Deno.makeTempDir(), Deno.makeTempDir()]);
+    for (const root of lakes) await curateDailyBars(createLocalStore(root), engine, [...before]);
+
+    const whole = await curateDailyBars(createLocalStore(lakes[0]), engine, [...load]);
+    const store = createLocalStore(lakes[1]);
+    const keys: string[] = [];
+    for (const b of load) {
+      const key = layout.staging("daily_bars", "L", String(b.columns.symbol[0]));
+      await store.put(key, await engine.encode(b, DAILY_BARS));
+      keys.push(key);
+    }
+    const streamed = await curateStaged(store, engine, keys);
+    assert.deepEqual(streamed, { ...whole, bars: load.reduce((n, b) => n + b.length, 0) });
+    assert.ok(whole.updated > 0 && whole.unchanged > 0 && whole.inserted > 0, JSON.stringify(whole));
+    for (const year of [2023, 2024]) {
+      const [a, b] = await Promise.all(
+        lakes.map(async (root) =>
+          engine.decode((await createLocalStore(root).get(layout.dailyBarsPartition(year)))!, DAILY_BARS)
+        ),
+      );
+      assert.equal(b.length, a.length, `${year}: rows`);
+      for (const { name } of DAILY_BARS) {
+        for (let i = 0; i < a.length; i++) {
+          assert.equal(b.columns[name][i], a.columns[name][i], `${year} ${name} row ${i}`);
+        }
+      }
+    }
+  });
+}
+
+Deno.test("curateStaged() fails when a partition cannot be written, leaves only whole files, and a rerun completes", async () => {
+  const root = await Deno.makeTempDir();
+  const local = createLocalStore(root);
+  const engine = createWasmEngine();
+  const keys: string[] = [];
+  for (const s of ["AAA", "BBB"]) {
+    const key = layout.staging("daily_bars", "L", s);
+    await local.put(key, await engine.encode(staged(s, "2023-12-01", "2024-01-31", "raw/1"), DAILY_BARS));
+    keys.push(key);
+  }
+  const full = {
+    ...local,
+    put: (key: string, body: Uint8Array | string) =>
+      key === layout.dailyBarsPartition(2023)
+        ? Promise.reject(new Deno.errors.WriteZero("No space left on device (os error 28)"))
+        : local.put(key, body),
+  };
+  await assert.rejects(curateStaged(full, engine, keys), /No space left on device/);
+  for (const o of await local.list("curated/")) {
+    const bytes = (await local.get(o.key))!;
+    assert.deepEqual([...bytes.slice(0, 4)], [...bytes.slice(-4)], `${o.key} is a whole Parquet file`);
+  }
+  const again = await curateStaged(local, engine, keys);
+  assert.equal(again.inserted, 2 * 44, "a rerun curates the whole load");
+});
