@@ -337,42 +337,47 @@ async function main() {
 }
 
 const MINUTE_SYMBOLS = Number(Deno.env.get("BENCH_MINUTE_SYMBOLS") ?? 100);
+const CURATE_SYMBOLS = Number(Deno.env.get("BENCH_CURATE_SYMBOLS") ?? 1000);
 
-/** Merging a revised day into a month of minute bars: the ingest's stream against a whole-partition merge. */
-async function minuteMergeFigures(root: string): Promise<Figure[]> {
+/**
+ * A streaming merge (the way the ingests merge) against the same merge done whole in memory, each
+ * in its own child process so that its peak RSS is its own. `script` takes: root, mode, symbols.
+ */
+async function streamedVersusWhole(
+  script: string,
+  root: string,
+  symbols: number,
+  what: (rows: number) => string,
+): Promise<Figure[]> {
   const run = async (mode: string) => {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("./minute_merge_child.ts", import.meta.url).pathname,
-        root,
-        mode,
-        `${MINUTE_SYMBOLS}`,
-      ],
+      args: ["run", "-A", new URL(script, import.meta.url).pathname, root, mode, `${symbols}`],
       stdout: "piped",
       stderr: "inherit",
     }).output();
-    if (out.code !== 0) throw new Error(`minute merge child (${mode}) failed with code ${out.code}`);
+    if (out.code !== 0) throw new Error(`${script} ${mode} failed with code ${out.code}`);
     return JSON.parse(new TextDecoder().decode(out.stdout)) as { ms: number; rows: number; peakRssBytes: number };
   };
-  const month = await run("prepare");
-  const stream = await run("stream"), whole = await run("whole");
-  const name = `1 revised day into a month of ${MINUTE_SYMBOLS} symbols (${(month.rows / 1e6).toFixed(2)} M minutes)`;
+  const prepared = await run("prepare");
+  const stream = await run("stream");
+  // The daily curate starts both runs from no curated table; the minute merge keeps its month.
+  await Deno.remove(join(root, "curated", "daily_bars"), { recursive: true }).catch(() => {});
+  const whole = await run("whole");
+  const name = what(prepared.rows);
   return [
     {
-      name: `minute merge peak RSS: ${name}`,
+      name: `${name}: peak RSS`,
       value: stream.peakRssBytes / 2 ** 20,
       unit: "MiB",
-      baseline: { name: "whole-partition merge", value: whole.peakRssBytes / 2 ** 20 },
+      baseline: { name: "the same merge held whole", value: whole.peakRssBytes / 2 ** 20 },
       ratio: stream.peakRssBytes / whole.peakRssBytes,
-      target: "(no target: memory held by the streaming merge, against decoding the month whole)",
+      target: "(no target: what streaming the merge holds)",
     },
     {
-      name: `minute merge time: ${name}`,
+      name: `${name}: time`,
       value: stream.ms,
       unit: "ms",
-      baseline: { name: "whole-partition merge", value: whole.ms },
+      baseline: { name: "the same merge held whole", value: whole.ms },
       ratio: stream.ms / whole.ms,
       target: "(no target: for context)",
     },
@@ -382,7 +387,22 @@ async function minuteMergeFigures(root: string): Promise<Figure[]> {
 /** Benchmarks of the other parts: minute merges, provider budgets and the dashboard in a browser. */
 async function extraBenches(lakeRoot: string): Promise<Figure[]> {
   log(`minute bars: merging a revised day into a month of ${MINUTE_SYMBOLS} symbols, streamed and whole`);
-  const figures = await minuteMergeFigures(join(lakeRoot, "..", "minute"));
+  const figures = await streamedVersusWhole(
+    "./minute_merge_child.ts",
+    join(lakeRoot, "..", "minute"),
+    MINUTE_SYMBOLS,
+    (rows) =>
+      `minute merge, 1 revised day into a month of ${MINUTE_SYMBOLS} symbols (${(rows / 1e6).toFixed(2)} M minutes)`,
+  );
+  log(`daily bars: curating a staged load of ${CURATE_SYMBOLS} symbols x 17 years, streamed and whole`);
+  figures.push(
+    ...await streamedVersusWhole(
+      "./daily_curate_child.ts",
+      join(lakeRoot, "..", "staged"),
+      CURATE_SYMBOLS,
+      (rows) => `daily curate from staging, ${CURATE_SYMBOLS} symbols (${(rows / 1e6).toFixed(2)} M bars)`,
+    ),
+  );
   log("budgets: backfill utilisation and 429-free completion");
   figures.push(...await budgetFigures());
   log("browser: first chart, symbol switch, bytes fetched");
