@@ -1,7 +1,7 @@
 /**
  * The daily-bars ingest: fetch each symbol (raw), stage it (typed Parquet per fetch), then merge
  * the load into the curated year partitions, read back from staging one symbol at a time
- * (./curate_staged.ts), so memory does not grow with the universe. A run is keyed by its
+ * (./curate_daily.ts), so memory does not grow with the universe. A run is keyed by its
  * parameters: rerun after a crash, it finds its checkpoint, skips every symbol already staged, and
  * curates again (merging is idempotent, so nothing is duplicated).
  * @module
@@ -9,15 +9,15 @@
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
-import { type Batch, emptyBatch } from "../../lake/schemas/columns.ts";
+import type { Batch } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import type { ObjectStore } from "../../lake/store.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { RawResponse } from "../sources/http.ts";
-import { incomingByYear, mergeDailyBars, type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
+import { type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
 import { parseRange } from "./dates.ts";
-import { curateStaged } from "./curate_staged.ts";
+import { curateStaged } from "./curate_daily.ts";
 import { failureReason } from "./failures.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
@@ -142,42 +142,6 @@ async function stageSymbol(
   const { batch: staged, rejected } = stageBars(batch, now().getTime(), rawKey);
   rejections.push(...rejected);
   await store.put(layout.staging("daily_bars", cp.load_id, symbol), await engine.encode(staged, DAILY_BARS));
-}
-
-/**
- * Merge staged batches into the curated year partitions (draining `staged`). Only partitions
- * whose content changes are rewritten, each with one atomic put.
- */
-export async function curateDailyBars(
-  store: ObjectStore,
-  engine: ParquetEngine,
-  staged: (Batch | undefined)[],
-): Promise<{ inserted: number; updated: number; unchanged: number; partitions_written: number }> {
-  const totals = { inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
-  // Up to two partitions are encoded and written at once: with a pooled engine the encodes run
-  // on other cores while the next partition is merged here.
-  const writing = new Set<Promise<void>>();
-  let failure: unknown;
-  for (const [year, incoming] of incomingByYear(staged)) {
-    const key = layout.dailyBarsPartition(year);
-    const bytes = await store.get(key);
-    const existing = bytes ? await engine.decode(bytes, DAILY_BARS) : emptyBatch(DAILY_BARS);
-    const merged = mergeDailyBars(existing, incoming);
-    totals.inserted += merged.inserted;
-    totals.updated += merged.updated;
-    totals.unchanged += merged.unchanged;
-    if (merged.inserted + merged.updated === 0) continue;
-    const write: Promise<void> = engine.encode(merged.batch, DAILY_BARS)
-      .then((b) => store.put(key, b))
-      .then(() => void totals.partitions_written++, (e) => void (failure ??= e))
-      .finally(() => writing.delete(write));
-    writing.add(write);
-    if (writing.size >= 2) await Promise.race(writing);
-    if (failure) break;
-  }
-  await Promise.all(writing);
-  if (failure) throw failure;
-  return totals;
 }
 
 /** Run (or resume) one ingest. Per-symbol failures are recorded; the run goes on. */

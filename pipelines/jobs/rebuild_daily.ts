@@ -21,7 +21,7 @@ import type { ObjectStore } from "../../lake/store.ts";
 import { createWorkerPool, workersAvailable } from "../../lake/worker_pool.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import { DAILY_PARSERS } from "./daily_sources.ts";
-import { curateDailyBars } from "./ingest_daily.ts";
+import { curateDailyBars } from "./curate_daily.ts";
 import { createShard, encodesYear, type EncodeYears, type ShardResult } from "./rebuild_shard.ts";
 import type { ShardMessage } from "./rebuild_worker.ts";
 

@@ -1,15 +1,17 @@
 /**
- * Curating a daily load from its staged files: one pass over them in symbol order feeds one
- * streaming merge per year partition, so memory holds one staged symbol and, per year, a piece
- * of the partition and its encoded output, however large the load.
+ * Merging daily bars into the curated year partitions. An ingest curates its load from the staged
+ * files ({@linkcode curateStaged}): one pass over them in symbol order feeds one streaming merge
+ * per year partition, so memory holds one staged symbol and, per year, a piece of the partition
+ * and its encoded output, however large the load. A rebuild merges rows it already holds
+ * ({@linkcode curateDailyBars}).
  * @module
  */
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
-import type { Batch } from "../../lake/schemas/columns.ts";
+import { type Batch, emptyBatch } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import type { ObjectStore } from "../../lake/store.ts";
-import { mergeDailyStream, splitByYear } from "../stages/curate_daily_bars.ts";
+import { incomingByYear, mergeDailyBars, mergeDailyStream, splitByYear } from "../stages/curate_daily_bars.ts";
 import type { SymbolRows } from "../stages/merge_bars.ts";
 import { type Channel, channel } from "./channel.ts";
 
@@ -91,4 +93,40 @@ export async function curateStaged(store: ObjectStore, engine: ParquetEngine, ke
     unchanged: results.reduce((n, r) => n + r.unchanged, 0),
     partitions_written: results.filter((r) => r.written).length,
   };
+}
+
+/**
+ * Merge staged batches into the curated year partitions (draining `staged`). Only partitions
+ * whose content changes are rewritten, each with one atomic put.
+ */
+export async function curateDailyBars(
+  store: ObjectStore,
+  engine: ParquetEngine,
+  staged: (Batch | undefined)[],
+): Promise<{ inserted: number; updated: number; unchanged: number; partitions_written: number }> {
+  const totals = { inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
+  // Up to two partitions are encoded and written at once: with a pooled engine the encodes run
+  // on other cores while the next partition is merged here.
+  const writing = new Set<Promise<void>>();
+  let failure: unknown;
+  for (const [year, incoming] of incomingByYear(staged)) {
+    const key = layout.dailyBarsPartition(year);
+    const bytes = await store.get(key);
+    const existing = bytes ? await engine.decode(bytes, DAILY_BARS) : emptyBatch(DAILY_BARS);
+    const merged = mergeDailyBars(existing, incoming);
+    totals.inserted += merged.inserted;
+    totals.updated += merged.updated;
+    totals.unchanged += merged.unchanged;
+    if (merged.inserted + merged.updated === 0) continue;
+    const write: Promise<void> = engine.encode(merged.batch, DAILY_BARS)
+      .then((b) => store.put(key, b))
+      .then(() => void totals.partitions_written++, (e) => void (failure ??= e))
+      .finally(() => writing.delete(write));
+    writing.add(write);
+    if (writing.size >= 2) await Promise.race(writing);
+    if (failure) break;
+  }
+  await Promise.all(writing);
+  if (failure) throw failure;
+  return totals;
 }

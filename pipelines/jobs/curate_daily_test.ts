@@ -5,8 +5,7 @@ import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
 import { type Batch, emptyBatch, isoToDays } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { createLocalStore } from "../../lake/store_local.ts";
-import { curateStaged } from "./curate_staged.ts";
-import { curateDailyBars } from "./ingest_daily.ts";
+import { curateDailyBars, curateStaged } from "./curate_daily.ts";
 
 /** One symbol's staged bars on every weekday of [from, to]; `bump` revises the prices of some days. */
 function staged(symbol: string, from: string, to: string, ref: string, bump = (_day: number) => 0): Batch {
