@@ -14,6 +14,7 @@ import type { ObjectStore } from "../../lake/store.ts";
 import { incomingByYear, mergeDailyBars, mergeDailyStream, splitByYear } from "../stages/curate_daily_bars.ts";
 import type { SymbolRows } from "../stages/merge_bars.ts";
 import { type Channel, channel } from "./channel.ts";
+import { mergeIntoPartition } from "./merge_partition.ts";
 
 export interface CurateSummary {
   bars: number;
@@ -26,26 +27,6 @@ export interface CurateSummary {
 /** The symbol a staged key holds (`.../<symbol>.parquet`). */
 const symbolOf = (key: string) => key.slice(key.lastIndexOf("/") + 1, -".parquet".length);
 
-/** Merge one year's incoming symbols into its partition; the partition is rewritten only if it changes. */
-async function mergeYear(store: ObjectStore, engine: ParquetEngine, year: number, incoming: AsyncIterable<SymbolRows>) {
-  const key = layout.dailyBarsPartition(year);
-  const existing = (async function* () {
-    const bytes = await store.get(key);
-    if (bytes) yield* engine.decodePieces(bytes, DAILY_BARS);
-  })();
-  const sink = engine.sink(DAILY_BARS);
-  try {
-    const merged = await mergeDailyStream(existing, incoming, (b) => sink.append(b));
-    const changed = merged.inserted + merged.updated > 0;
-    if (changed) await store.put(key, await sink.finish());
-    else await sink.discard();
-    return { ...merged, written: changed };
-  } catch (e) {
-    await sink.discard();
-    throw e;
-  }
-}
-
 /**
  * Merge the staged files `keys` (one symbol each, any order) into the curated year partitions.
  * Each partition is written with one atomic put once its merge is done. If a merge or the pass
@@ -54,12 +35,18 @@ async function mergeYear(store: ObjectStore, engine: ParquetEngine, year: number
  */
 export async function curateStaged(store: ObjectStore, engine: ParquetEngine, keys: string[]): Promise<CurateSummary> {
   const ordered = [...keys].sort((a, b) => (symbolOf(a) < symbolOf(b) ? -1 : symbolOf(a) > symbolOf(b) ? 1 : 0));
-  const years = new Map<number, { feed: Channel<SymbolRows>; done: ReturnType<typeof mergeYear> }>();
+  const years = new Map<number, { feed: Channel<SymbolRows>; done: ReturnType<typeof mergeIntoPartition> }>();
   const yearFeed = (year: number) => {
     let y = years.get(year);
     if (!y) {
       const feed = channel<SymbolRows>();
-      const done = mergeYear(store, engine, year, feed);
+      const done = mergeIntoPartition(
+        { store, engine },
+        layout.dailyBarsPartition(year),
+        DAILY_BARS,
+        mergeDailyStream,
+        feed,
+      );
       // A failed merge fails every feed: the pass stops at its next push, the other merges at
       // their next read.
       done.catch((e) => {

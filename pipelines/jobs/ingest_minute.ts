@@ -23,6 +23,7 @@ import type { Rejection } from "../stages/curate_daily_bars.ts";
 import { mergeMinuteStream, stageMinuteBars } from "../stages/curate_minute_bars.ts";
 import { parseRange } from "./dates.ts";
 import { failureReason } from "./failures.ts";
+import { mergeIntoPartition } from "./merge_partition.ts";
 import type { MinuteSource, MinuteWindow } from "./minute_sources.ts";
 
 export interface MinuteIngestOptions {
@@ -223,31 +224,21 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     }
   }
 
-  /** The existing partition, read only once the merge first asks for it. */
-  async function* existingRows(key: string) {
-    const bytes = await store.get(key);
-    if (bytes) yield* engine.decodePieces(bytes, MINUTE_BARS);
-  }
-
   const progress = createProgress(log, "minute.progress", pending);
   for (const window of months) {
     const fetched: string[] = [];
-    const key = layout.minuteBarsPartition(window.month);
     // Streamed: memory holds one symbol's month and the encoded partition, not the month's rows.
-    const sink = engine.sink(MINUTE_BARS);
-    try {
-      const merged = await mergeMinuteStream(existingRows(key), fetchedSymbols(window, fetched), (b) => sink.append(b));
-      totals.inserted += merged.inserted;
-      totals.updated += merged.updated;
-      totals.unchanged += merged.unchanged;
-      if (merged.inserted + merged.updated > 0) {
-        await store.put(key, await sink.finish());
-        totals.partitions_written++;
-      } else await sink.discard();
-    } catch (e) {
-      await sink.discard();
-      throw e;
-    }
+    const merged = await mergeIntoPartition(
+      { store, engine },
+      layout.minuteBarsPartition(window.month),
+      MINUTE_BARS,
+      mergeMinuteStream,
+      fetchedSymbols(window, fetched),
+    );
+    totals.inserted += merged.inserted;
+    totals.updated += merged.updated;
+    totals.unchanged += merged.unchanged;
+    if (merged.written) totals.partitions_written++;
     if (fetched.length) {
       // Recorded only once the month's partition holds their bars.
       cp.done[window.month] = [...(cp.done[window.month] ?? []), ...fetched];

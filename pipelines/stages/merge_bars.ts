@@ -128,6 +128,9 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
   return { batch: takeRows(all, keep), inserted, updated, unchanged };
 }
 
+/** What a streaming merge did: the counts of {@linkcode MergeResult}, and the rows it emitted. */
+export type MergeCounts = Omit<MergeResult, "batch"> & { rows: number };
+
 /** One symbol's incoming rows, for {@linkcode mergeSortedStream}. */
 export interface SymbolRows {
   symbol: string;
@@ -175,7 +178,7 @@ export async function mergeSortedStream(
   existing: AsyncIterable<Batch>,
   incoming: AsyncIterable<SymbolRows>,
   emit: (b: Batch) => Promise<void>,
-): Promise<Omit<MergeResult, "batch"> & { rows: number }> {
+): Promise<MergeCounts> {
   const cursor = sortedCursor(existing);
   const counts = { inserted: 0, updated: 0, unchanged: 0, rows: 0 };
   const pass = (b: Batch) => (counts.rows += b.length, emit(b));
