@@ -2,7 +2,8 @@
  * One merge of a revised day into a month partition of minute bars, in its own process so that
  * the parent reads this process's peak RSS (VmHWM) alone. `prepare` writes the month first.
  * Usage: deno run -A bench/minute_merge_child.ts <lake dir> prepare|stream|whole <symbols>
- *   stream: the ingest's way (partition read in row groups, merged symbol by symbol, streamed out);
+ *   stream: the ingest's way (partition read in row groups, merged symbol by symbol, streamed out
+ *           to the store: mergeIntoPartition);
  *   whole:  the baseline (partition decoded whole, merged in one batch, encoded whole).
  * @module
  */
@@ -13,6 +14,7 @@ import { MINUTE_BARS } from "../lake/schemas/minute_bars.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { simulatedSymbols } from "../pipelines/jobs/universe.ts";
 import { simulatedMinutes } from "../pipelines/replay/minute_sim.ts";
+import { mergeIntoPartition } from "../pipelines/jobs/merge_partition.ts";
 import { mergeMinuteBars, mergeMinuteStream, stageMinuteBars } from "../pipelines/stages/curate_minute_bars.ts";
 
 const [root, mode, count] = Deno.args;
@@ -34,27 +36,26 @@ const symbols = simulatedSymbols(Number(count));
 const started = performance.now();
 let rows = 0;
 if (mode === "prepare") {
-  const sink = engine.sink(MINUTE_BARS);
+  const out = store.openWrite(key);
+  const sink = engine.sink(MINUTE_BARS, out);
   for (const s of symbols) {
     const b = minutes(s, "2024-10-01T00:00:00Z", "2024-10-31T23:59:00Z", 1);
     rows += b.length;
     await sink.append(b);
   }
-  await store.put(key, await sink.finish());
+  await sink.finish();
+  await out.commit();
 } else {
   // The revised day, 2024-10-15 New York, one symbol at a time as the ingest fetches it.
   const day = (s: string) => minutes(s, "2024-10-15T04:00:00Z", "2024-10-16T03:59:00Z", 2);
-  const bytes = (await store.get(key))!;
   if (mode === "stream") {
-    const sink = engine.sink(MINUTE_BARS);
     const incoming = (async function* () {
       for (const symbol of symbols) yield { symbol, batch: day(symbol) };
     })();
-    rows = (await mergeMinuteStream(engine.decodePieces(bytes, MINUTE_BARS), incoming, (b) => sink.append(b))).rows;
-    await store.put(key, await sink.finish());
+    rows = (await mergeIntoPartition({ store, engine }, key, MINUTE_BARS, mergeMinuteStream, incoming)).rows;
   } else {
     const merged = mergeMinuteBars(
-      await engine.decode(bytes, MINUTE_BARS),
+      await engine.decode((await store.get(key))!, MINUTE_BARS),
       concatBatches(MINUTE_BARS, [emptyBatch(MINUTE_BARS), ...symbols.map(day)]),
     );
     rows = merged.batch.length;

@@ -23,10 +23,65 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Write atomically: temp + rename locally, a single PUT on S3. */
   put(key: string, body: Uint8Array | string): Promise<void>;
+  /**
+   * Read an object in ranges without holding it whole, or `undefined` when it does not exist.
+   * The reader serves the version it opened, or throws: it never mixes two versions.
+   */
+  openRead(key: string): Promise<ObjectReader | undefined>;
+  /**
+   * Write an object a chunk at a time without holding it whole. Nothing is visible before
+   * `commit()`, which is as atomic as `put()`: temp + rename locally, a multipart upload on S3.
+   */
+  openWrite(key: string): ObjectWriter;
   /** Every object whose key starts with `prefix`, sorted by key. */
   list(prefix: string): Promise<ObjectInfo[]>;
   /** Remove an object; removing a missing object is not an error. */
   delete(key: string): Promise<void>;
+}
+
+/** An object opened for ranged reads. */
+export interface ObjectReader {
+  readonly size: number;
+  /** Bytes `start` (inclusive) to `end` (exclusive), as `Blob.slice` counts them. */
+  read(start: number, end: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Where bytes are written in order; an {@linkcode ObjectWriter} is one. */
+export interface ByteSink {
+  write(chunk: Uint8Array): Promise<void>;
+}
+
+/** An object being written; `abort()` (idempotent) leaves the previous version, if any, in place. */
+export interface ObjectWriter extends ByteSink {
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** An {@linkcode ObjectReader} over bytes already in memory. */
+export function bytesReader(bytes: Uint8Array): ObjectReader {
+  return {
+    size: bytes.length,
+    read: (start, end) => Promise.resolve(bytes.subarray(start, end)),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** A {@linkcode ByteSink} that keeps what it is given; `bytes()` joins it. */
+export function bytesCollector(): ByteSink & { bytes(): Uint8Array } {
+  const chunks: Uint8Array[] = [];
+  return {
+    write(chunk) {
+      chunks.push(chunk.slice());
+      return Promise.resolve();
+    },
+    bytes() {
+      const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of chunks) out.set(c, at), at += c.length;
+      return out;
+    },
+  };
 }
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.=+-]*$/;

@@ -9,6 +9,8 @@ import type { ObjectStore } from "./store.ts";
 export interface StoreFixture {
   store: ObjectStore;
   close(): Promise<void>;
+  /** What an open reader does once its object is replaced: keep serving the old bytes, or refuse. */
+  replacedWhileReading: "serves the old version" | "refuses";
 }
 
 const text = (b: Uint8Array | undefined) => b && new TextDecoder().decode(b);
@@ -20,7 +22,7 @@ export function defineStoreContract(
   /** Cases the backend behind this fixture cannot show, by name, with the reason (reported as ignored). */
   notApplicable: Record<string, string> = {},
 ) {
-  const test = (what: string, fn: (s: ObjectStore) => Promise<void>) =>
+  const test = (what: string, fn: (s: ObjectStore, f: StoreFixture) => Promise<void>) =>
     Deno.test({
       ...options,
       ignore: what in notApplicable,
@@ -28,7 +30,7 @@ export function defineStoreContract(
       async fn() {
         const f = await open();
         try {
-          await fn(f.store);
+          await fn(f.store, f);
         } finally {
           await f.close();
         }
@@ -95,5 +97,65 @@ export function defineStoreContract(
     const got = (await s.get("race"))!;
     assert.equal(got.length, 256 * 1024);
     assert.ok(got.every((b) => b === got[0]), "bytes from more than one writer");
+  });
+
+  const pattern = (bytes: number, seed: number) =>
+    new Uint8Array(bytes).map((_, i) => (i * 7 + seed + (i >> 12)) & 255);
+
+  test("openWrite() shows nothing before commit(), then the whole object (17 MiB in 1 MiB chunks)", async (s) => {
+    await s.put("w/obj", "old");
+    const whole = pattern(17 * 2 ** 20, 3);
+    const w = s.openWrite("w/obj");
+    for (let at = 0; at < whole.length; at += 2 ** 20) await w.write(whole.slice(at, at + 2 ** 20));
+    assert.equal(text(await s.get("w/obj")), "old");
+    assert.deepEqual((await s.list("w/")).map((o) => o.key), ["w/obj"]);
+    await w.commit();
+    assert.deepEqual(await s.get("w/obj"), whole);
+    assert.equal((await s.head("w/obj"))?.size, whole.length);
+  });
+
+  test("openWrite() then abort() leaves the previous version and nothing else", async (s) => {
+    await s.put("w/obj", "old");
+    const w = s.openWrite("w/obj");
+    await w.write(pattern(9 * 2 ** 20, 1));
+    await w.abort();
+    await w.abort();
+    await s.openWrite("w/never").abort();
+    assert.equal(text(await s.get("w/obj")), "old");
+    assert.deepEqual((await s.list("")).map((o) => o.key), ["w/obj"]);
+  });
+
+  test("openRead() serves ranges of the version it opened, or refuses", async (s, f) => {
+    assert.equal(await s.openRead("r/missing"), undefined);
+    const first = pattern(10 * 2 ** 20, 5);
+    await s.put("r/obj", first);
+    const r = (await s.openRead("r/obj"))!;
+    try {
+      assert.equal(r.size, first.length);
+      const at = 8 * 2 ** 20 - 100; // across a block boundary, if the adapter reads in blocks
+      assert.deepEqual(await r.read(at, at + 300), first.subarray(at, at + 300));
+      assert.deepEqual(await r.read(first.length - 8, first.length + 50), first.subarray(-8));
+      const [a, b] = await Promise.all([r.read(10, 20), r.read(5_000_000, 5_000_100)]);
+      assert.deepEqual([a, b], [first.subarray(10, 20), first.subarray(5_000_000, 5_000_100)]);
+    } finally {
+      await r.close();
+    }
+    // Opened, then replaced before the first read.
+    const pinned = (await s.openRead("r/obj"))!;
+    try {
+      await s.put("r/obj", pattern(first.length, 9));
+      const later = pinned.read(2 ** 20, 2 ** 20 + 64);
+      if (f.replacedWhileReading === "refuses") await assert.rejects(later, /changed while being read/);
+      else assert.deepEqual(await later, first.subarray(2 ** 20, 2 ** 20 + 64));
+    } finally {
+      await pinned.close();
+    }
+  });
+
+  test("openWrite() and openRead() refuse hostile keys", async (s) => {
+    for (const bad of ["../x", "/abs", "a//b", ".hidden"]) {
+      assert.throws(() => s.openWrite(bad), TypeError, bad);
+      await assert.rejects(s.openRead(bad), TypeError, bad);
+    }
   });
 }

@@ -4,9 +4,31 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { assertKey, type ObjectInfo, type ObjectStore } from "./store.ts";
+import { assertKey, type ObjectInfo, type ObjectStore, type ObjectWriter } from "./store.ts";
 
 const TEMP_MARK = ".tmp-";
+
+async function openFile(path: string): Promise<Deno.FsFile | undefined> {
+  try {
+    return await Deno.open(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** Bytes `start..end` (exclusive) of an open file, fewer if it ends first. */
+async function readAt(file: Deno.FsFile, start: number, end: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(Math.max(0, end - start));
+  await file.seek(start, Deno.SeekMode.Start);
+  let off = 0;
+  while (off < buf.length) {
+    const n = await file.read(buf.subarray(off));
+    if (n === null) break;
+    off += n;
+  }
+  return buf.subarray(0, off);
+}
 
 /**
  * Open a lake rooted at a local directory (created on first write).
@@ -58,6 +80,36 @@ export function createLocalStore(root: string): ObjectStore & { root: string; pa
     }
   }
 
+  function openWrite(key: string): ObjectWriter {
+    const target = pathOf(key);
+    const tmp = `${target}${TEMP_MARK}${crypto.randomUUID()}`;
+    let file: Promise<Deno.FsFile> | undefined;
+    let closed = false;
+    const open = () =>
+      file ??= Deno.mkdir(dirname(target), { recursive: true })
+        .then(() => Deno.open(tmp, { write: true, createNew: true }));
+    const close = async () => {
+      if (!file || closed) return;
+      closed = true;
+      (await file.catch(() => undefined))?.close();
+    };
+    return {
+      async write(chunk) {
+        const f = await open();
+        for (let off = 0; off < chunk.length;) off += await f.write(chunk.subarray(off));
+      },
+      async commit() {
+        await (await open()).sync();
+        await close();
+        await Deno.rename(tmp, target);
+      },
+      async abort() {
+        await close();
+        if (file) await Deno.remove(tmp).catch(() => {});
+      },
+    };
+  }
+
   return {
     url: `file://${base}`,
     root: base,
@@ -71,50 +123,43 @@ export function createLocalStore(root: string): ObjectStore & { root: string; pa
       }
     },
     async getRange(key, start, end) {
-      let file: Deno.FsFile;
+      const file = await openFile(pathOf(key));
+      if (!file) return undefined;
       try {
-        file = await Deno.open(pathOf(key));
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound) return undefined;
-        throw e;
-      }
-      try {
-        const size = (await file.stat()).size;
-        const last = Math.min(end, size - 1);
-        const buf = new Uint8Array(Math.max(0, last - start + 1));
-        await file.seek(start, Deno.SeekMode.Start);
-        let off = 0;
-        while (off < buf.length) {
-          const n = await file.read(buf.subarray(off));
-          if (n === null) break;
-          off += n;
-        }
-        return buf.subarray(0, off);
+        return await readAt(file, start, Math.min(end + 1, (await file.stat()).size));
       } finally {
         file.close();
       }
     },
+    async openRead(key) {
+      // The open handle keeps reading the version it opened, even after a rename replaces it.
+      const file = await openFile(pathOf(key));
+      if (!file) return undefined;
+      const size = (await file.stat()).size;
+      // One seek-then-read at a time: callers may ask for several ranges at once.
+      let turn = Promise.resolve();
+      return {
+        size,
+        read(start, end) {
+          const bytes = turn.then(() => readAt(file, start, Math.min(end, size)));
+          turn = bytes.then(() => {}, () => {});
+          return bytes;
+        },
+        close: () => Promise.resolve(file.close()),
+      };
+    },
     head: statInfo,
     async put(key, body) {
-      const target = pathOf(key);
-      await Deno.mkdir(dirname(target), { recursive: true });
-      const tmp = `${target}${TEMP_MARK}${crypto.randomUUID()}`;
-      const data = typeof body === "string" ? new TextEncoder().encode(body) : body;
+      const w = openWrite(key);
       try {
-        const f = await Deno.open(tmp, { write: true, createNew: true });
-        try {
-          let off = 0;
-          while (off < data.length) off += await f.write(data.subarray(off));
-          await f.sync();
-        } finally {
-          f.close();
-        }
-        await Deno.rename(tmp, target);
+        await w.write(typeof body === "string" ? new TextEncoder().encode(body) : body);
+        await w.commit();
       } catch (e) {
-        await Deno.remove(tmp).catch(() => {});
+        await w.abort();
         throw e;
       }
     },
+    openWrite,
     async list(prefix) {
       assertKey(prefix, { allowPrefix: true });
       // Walk only the deepest directory the prefix names, then filter by the remainder.

@@ -5,7 +5,11 @@ import { createLocalStore } from "./store_local.ts";
 
 defineStoreContract("local store", async () => {
   const root = await Deno.makeTempDir();
-  return { store: createLocalStore(root), close: () => Deno.remove(root, { recursive: true }) };
+  return {
+    store: createLocalStore(root),
+    close: () => Deno.remove(root, { recursive: true }),
+    replacedWhileReading: "serves the old version",
+  };
 });
 
 Deno.test("local store: a writer killed mid-write leaves the previous object whole and no visible temp file", async () => {

@@ -4,17 +4,34 @@
  * @module
  */
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { LakeLocation } from "../config.ts";
-import { assertKey, type ObjectInfo, type ObjectStore } from "./store.ts";
+import { assertKey, type ObjectInfo, type ObjectReader, type ObjectStore, type ObjectWriter } from "./store.ts";
 
 type S3Location = Extract<LakeLocation, { kind: "s3" }>;
+
+/** Multipart part size: S3 takes parts of 5 MiB or more, bar the last. */
+const PART_BYTES = 8 * 2 ** 20;
+/** A reader fetches this much at a time, since a Parquet reader asks for many small ranges. */
+const BLOCK_BYTES = 8 * 2 ** 20;
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) out.set(c, at), at += c.length;
+  return out;
+}
 
 function isMissing(e: unknown): boolean {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -50,6 +67,134 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
     }
   }
 
+  async function openRead(key: string): Promise<ObjectReader | undefined> {
+    let etag: string | undefined, size: number;
+    try {
+      const res = await s3.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: full(key) }));
+      etag = res.ETag;
+      size = res.ContentLength ?? 0;
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      if (e instanceof TypeError) throw e;
+      throw wrap("stat", key, e);
+    }
+    // Every range must come from the version opened: S3 refuses a changed object (If-Match), and
+    // the ETag check catches servers that ignore the header.
+    const fetch = async (start: number, end: number) => {
+      let res;
+      try {
+        res = await s3.send(
+          new GetObjectCommand({
+            Bucket: loc.bucket,
+            Key: full(key),
+            Range: `bytes=${start}-${end - 1}`,
+            IfMatch: etag,
+          }),
+        );
+      } catch (e) {
+        throw wrap("read", key, e);
+      }
+      if (res.ETag !== etag) {
+        throw new Error(`Cannot read s3://${loc.bucket}/${base}${key}: it changed while being read`);
+      }
+      return await res.Body!.transformToByteArray();
+    };
+    // The two most recent blocks: the footer's and the one being read through.
+    const blocks = new Map<number, Promise<Uint8Array>>();
+    const block = (i: number) => {
+      let b = blocks.get(i);
+      if (!b) {
+        b = fetch(i * BLOCK_BYTES, Math.min(size, (i + 1) * BLOCK_BYTES));
+        blocks.set(i, b);
+        b.catch(() => blocks.delete(i));
+      } else blocks.delete(i), blocks.set(i, b);
+      if (blocks.size > 2) blocks.delete(blocks.keys().next().value!);
+      return b;
+    };
+    return {
+      size,
+      async read(start, end) {
+        end = Math.min(end, size);
+        if (end <= start) return new Uint8Array(0);
+        if (end - start > BLOCK_BYTES) return fetch(start, end);
+        const first = Math.floor(start / BLOCK_BYTES), last = Math.floor((end - 1) / BLOCK_BYTES);
+        const parts = [];
+        for (let i = first; i <= last; i++) {
+          const b = await block(i);
+          const from = Math.max(start - i * BLOCK_BYTES, 0), to = Math.min(end - i * BLOCK_BYTES, b.length);
+          parts.push(b.subarray(from, to));
+        }
+        return concat(parts);
+      },
+      close: () => Promise.resolve(blocks.clear()),
+    };
+  }
+
+  /** Small objects go up in one PUT at commit; larger ones as a multipart upload, completed at commit. */
+  function openWrite(key: string): ObjectWriter {
+    const k = full(key);
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    let uploadId: string | undefined;
+    const parts: { ETag?: string; PartNumber: number }[] = [];
+    const flushPart = async () => {
+      const body = concat(pending);
+      pending = [], pendingBytes = 0;
+      uploadId ??= (await s3.send(new CreateMultipartUploadCommand({ Bucket: loc.bucket, Key: k }))).UploadId!;
+      const PartNumber = parts.length + 1;
+      const res = await s3.send(
+        new UploadPartCommand({
+          Bucket: loc.bucket,
+          Key: k,
+          UploadId: uploadId,
+          PartNumber,
+          Body: body,
+          ContentLength: body.length,
+        }),
+      );
+      parts.push({ ETag: res.ETag, PartNumber });
+    };
+    return {
+      async write(chunk) {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        try {
+          if (pendingBytes >= PART_BYTES) await flushPart();
+        } catch (e) {
+          throw wrap("write", key, e);
+        }
+      },
+      async commit() {
+        try {
+          if (uploadId === undefined) {
+            const body = concat(pending);
+            await s3.send(new PutObjectCommand({ Bucket: loc.bucket, Key: k, Body: body, ContentLength: body.length }));
+            return;
+          }
+          if (pendingBytes) await flushPart();
+          await s3.send(
+            new CompleteMultipartUploadCommand({
+              Bucket: loc.bucket,
+              Key: k,
+              UploadId: uploadId,
+              MultipartUpload: { Parts: parts },
+            }),
+          );
+        } catch (e) {
+          throw wrap("write", key, e);
+        }
+      },
+      async abort() {
+        pending = [];
+        const id = uploadId;
+        uploadId = undefined;
+        if (id) {
+          await s3.send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: k, UploadId: id })).catch(() => {});
+        }
+      },
+    };
+  }
+
   return {
     url: `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ""}`,
     client: s3,
@@ -74,6 +219,8 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
         throw wrap("write", key, e);
       }
     },
+    openRead,
+    openWrite,
     async list(prefix) {
       assertKey(prefix, { allowPrefix: true });
       const out: ObjectInfo[] = [];

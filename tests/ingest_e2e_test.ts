@@ -214,11 +214,20 @@ Deno.test("ingestDaily() on a disk that fills up fails with a clear error, loses
     const local = createLocalStore(root);
     let writesLeft = 12;
     // The same store, except that it runs out of space after a few writes, as a full disk does.
+    const noSpace = (key: string) => new Deno.errors.WriteZero(`No space left on device (os error 28) writing ${key}`);
     const filling = {
       ...local,
       async put(key: string, body: Uint8Array | string) {
-        if (--writesLeft < 0) throw new Deno.errors.WriteZero(`No space left on device (os error 28) writing ${key}`);
+        if (--writesLeft < 0) throw noSpace(key);
         await local.put(key, body);
+      },
+      openWrite(key: string) {
+        const w = local.openWrite(key);
+        return {
+          ...w,
+          write: (chunk: Uint8Array) => writesLeft < 0 ? Promise.reject(noSpace(key)) : w.write(chunk),
+          commit: () => --writesLeft < 0 ? Promise.reject(noSpace(key)) : w.commit(),
+        };
       },
     };
     const opts = {

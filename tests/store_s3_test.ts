@@ -13,6 +13,7 @@ defineStoreContract(
     const store = createS3Store(loc);
     return {
       store,
+      replacedWhileReading: "refuses",
       async close() {
         store.client.destroy();
         await s3.close();

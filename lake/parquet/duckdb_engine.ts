@@ -15,6 +15,7 @@ import {
 } from "@duckdb/node-api";
 import { join } from "node:path";
 import { type Batch, type Column, decimalOf, type TableSpec } from "../schemas/columns.ts";
+import { bytesCollector, type ByteSink, type ObjectReader } from "../store.ts";
 import { DEFAULT_ROW_GROUP, type EncodeOptions, type EngineSink, type ParquetEngine } from "./engine.ts";
 import { DuckDBDateValue } from "@duckdb/node-api";
 
@@ -62,6 +63,28 @@ function toBatch(spec: TableSpec, values: unknown[][], length: number): Batch {
   return { length, columns };
 }
 
+/** Files cross between DuckDB's temp files and the lake in pieces this big. */
+const COPY_BYTES = 8 * 2 ** 20;
+
+async function copyReaderTo(source: ObjectReader, path: string): Promise<void> {
+  using f = await Deno.open(path, { write: true, createNew: true });
+  for (let at = 0; at < source.size; at += COPY_BYTES) {
+    const bytes = await source.read(at, at + COPY_BYTES);
+    for (let off = 0; off < bytes.length;) off += await f.write(bytes.subarray(off));
+  }
+}
+
+async function copyFileTo(path: string, out: ByteSink): Promise<void> {
+  using f = await Deno.open(path);
+  for (;;) {
+    const buf = new Uint8Array(COPY_BYTES);
+    let n = 0;
+    for (let r; n < buf.length && (r = await f.read(buf.subarray(n))) !== null;) n += r;
+    if (n > 0) await out.write(buf.subarray(0, n));
+    if (n < buf.length) return;
+  }
+}
+
 /**
  * Create the DuckDB engine over one in-memory database (created lazily, reused).
  *
@@ -86,7 +109,7 @@ export function createDuckDbEngine(): ParquetEngine {
    * JS does not. Each sink has its own connection, since several may be filled at once and a
    * DuckDB connection runs one statement at a time.
    */
-  const sink = (spec: TableSpec, options: EncodeOptions = {}): EngineSink => {
+  const sink = (spec: TableSpec, out: ByteSink, options: EncodeOptions = {}): EngineSink => {
     const table = `enc_${++seq}`;
     const types = spec.map((s) => appendType(s.type));
     const ready = open().then(async (i) => {
@@ -123,7 +146,7 @@ export function createDuckDbEngine(): ParquetEngine {
               options.rowGroupSize ?? DEFAULT_ROW_GROUP
             })`,
           );
-          return await Deno.readFile(file);
+          await copyFileTo(file, out);
         } finally {
           await drop();
           await Deno.remove(dir, { recursive: true });
@@ -139,14 +162,16 @@ export function createDuckDbEngine(): ParquetEngine {
   return {
     name: "duckdb",
     async encode(batch, spec, options = {}) {
-      const out = sink(spec, options);
+      const bytes = bytesCollector();
+      const out = sink(spec, bytes, options);
       try {
         await out.append(batch);
       } catch (e) {
         await out.discard();
         throw e;
       }
-      return out.finish();
+      await out.finish();
+      return bytes.bytes();
     },
     async decode(bytes, spec) {
       const c = await connect();
@@ -160,14 +185,14 @@ export function createDuckDbEngine(): ParquetEngine {
         await Deno.remove(dir, { recursive: true });
       }
     },
-    async *decodePieces(bytes, spec) {
+    async *decodePieces(source, spec) {
       // Its own connection: any other statement on a connection ends that connection's pending
       // streaming result, and the caller runs statements (a sink's appends) between pieces.
       const c = await (await open()).connect();
       const dir = await Deno.makeTempDir({ prefix: "ticklake-duck-" });
       try {
         const file = join(dir, "in.parquet");
-        await Deno.writeFile(file, bytes);
+        await copyReaderTo(source, file);
         const [[total]] = (await c.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata('${file}')`)).getRowsJS();
         let rows = 0;
         // A streaming result keeps the file's row order (DuckDB preserves insertion order).

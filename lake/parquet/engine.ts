@@ -4,6 +4,7 @@
  * @module
  */
 import type { Batch, TableSpec } from "../schemas/columns.ts";
+import type { ByteSink, ObjectReader } from "../store.ts";
 
 export interface ParquetEngine {
   readonly name: "wasm" | "duckdb";
@@ -12,12 +13,15 @@ export interface ParquetEngine {
   /** Decode a Parquet file written for `spec` back into a batch. */
   decode(bytes: Uint8Array, spec: TableSpec): Promise<Batch>;
   /**
-   * Decode a Parquet file a piece at a time, in file order: memory holds one piece (a row group,
-   * or a chunk of the engine's reader), not the file's rows.
+   * Decode a Parquet file a piece at a time, in file order, reading it in ranges: memory holds
+   * one piece (a row group, or a chunk of the engine's reader), not the file or its rows.
    */
-  decodePieces(bytes: Uint8Array, spec: TableSpec): AsyncIterable<Batch>;
-  /** Write one Parquet file from rows appended in order, holding as few of them as the engine can. */
-  sink(spec: TableSpec, options?: EncodeOptions): EngineSink;
+  decodePieces(file: ObjectReader, spec: TableSpec): AsyncIterable<Batch>;
+  /**
+   * Write one Parquet file to `out` from rows appended in order, holding as few of them as the
+   * engine can. Committing `out` is the caller's business.
+   */
+  sink(spec: TableSpec, out: ByteSink, options?: EncodeOptions): EngineSink;
   /** Release workers or connections the engine holds. */
   close(): void;
 }
@@ -33,6 +37,7 @@ export const DEFAULT_ROW_GROUP = 8_192;
 /** A Parquet file written a piece at a time; `discard()` drops it when the job gives up. */
 export interface EngineSink {
   append(batch: Batch): Promise<void>;
-  finish(): Promise<Uint8Array>;
+  /** Write the rest of the file, footer included. */
+  finish(): Promise<void>;
   discard(): Promise<void>;
 }

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { DAILY_BARS } from "../schemas/daily_bars.ts";
 import { type Batch, concatBatches, emptyBatch, sliceBatch } from "../schemas/columns.ts";
+import { bytesCollector, bytesReader, type ObjectReader } from "../store.ts";
 import { createDuckDbEngine } from "./duckdb_engine.ts";
 import { createWasmEngine } from "./wasm_engine.ts";
 
@@ -53,13 +54,15 @@ for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
 
   Deno.test(`${engine.name} engine: sink() takes pieces of any size, decodePieces() gives the rows back in order`, async () => {
     const b = sampleBars(5000);
-    const sink = engine.sink(DAILY_BARS, { rowGroupSize: 64 });
+    const out = bytesCollector();
+    const sink = engine.sink(DAILY_BARS, out, { rowGroupSize: 64 });
     for (const [from, to] of [[0, 0], [0, 3], [3, 3], [3, 200], [200, 201], [201, 5000]]) {
       await sink.append(sliceBatch(b, from, to));
     }
-    const bytes = await sink.finish();
+    await sink.finish();
+    const bytes = out.bytes();
     const pieces: Batch[] = [];
-    for await (const p of engine.decodePieces(bytes, DAILY_BARS)) pieces.push(p);
+    for await (const p of engine.decodePieces(bytesReader(bytes), DAILY_BARS)) pieces.push(p);
     assert.ok(pieces.length > 1, `${pieces.length} pieces`);
     assert.ok(pieces.every((p) => p.length <= 2048), "one row group, or one reader chunk, a piece");
     const back = concatBatches(DAILY_BARS, pieces);
@@ -72,26 +75,64 @@ for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
     // The ingest's pattern: one partition read piece by piece while the new one is written.
     const b = sampleBars(5000);
     const bytes = await engine.encode(b, DAILY_BARS, { rowGroupSize: 1000 });
-    const sink = engine.sink(DAILY_BARS);
+    const out = bytesCollector();
+    const sink = engine.sink(DAILY_BARS, out);
     let rows = 0;
-    for await (const p of engine.decodePieces(bytes, DAILY_BARS)) {
+    for await (const p of engine.decodePieces(bytesReader(bytes), DAILY_BARS)) {
       rows += p.length;
       await sink.append(p);
     }
     assert.equal(rows, 5000);
-    assert.equal((await engine.decode(await sink.finish(), DAILY_BARS)).length, 5000);
+    await sink.finish();
+    assert.equal((await engine.decode(out.bytes(), DAILY_BARS)).length, 5000);
   });
 
   Deno.test(`${engine.name} engine: a discarded sink (discarded twice) leaves nothing behind for the next one`, async () => {
-    const dropped = engine.sink(DAILY_BARS);
+    const dropped = engine.sink(DAILY_BARS, bytesCollector());
     await dropped.append(sampleBars(5));
     await dropped.discard();
     await dropped.discard();
-    const kept = engine.sink(DAILY_BARS);
+    const out = bytesCollector();
+    const kept = engine.sink(DAILY_BARS, out);
     await kept.append(sampleBars(2));
-    assert.equal((await engine.decode(await kept.finish(), DAILY_BARS)).length, 2);
+    await kept.finish();
+    assert.equal((await engine.decode(out.bytes(), DAILY_BARS)).length, 2);
   });
 }
+
+/** A reader that remembers the largest range asked of it. */
+function watchedReader(bytes: Uint8Array): ObjectReader & { largest: number } {
+  const inner = bytesReader(bytes);
+  const r = {
+    ...inner,
+    largest: 0,
+    read: (a: number, b: number) => (r.largest = Math.max(r.largest, b - a), inner.read(a, b)),
+  };
+  return r;
+}
+
+Deno.test("wasm engine: decodePieces() reads a file in ranges, not whole, and its sink writes row groups as they fill", async () => {
+  const engine = createWasmEngine();
+  const b = sampleBars(20_000);
+  const out = bytesCollector();
+  let beforeFinish = 0;
+  const sink = engine.sink(DAILY_BARS, { write: (c) => (beforeFinish += c.length, out.write(c)) }, {
+    rowGroupSize: 500,
+  });
+  for (let at = 0; at < b.length; at += 1000) await sink.append(sliceBatch(b, at, at + 1000));
+  const written = beforeFinish;
+  await sink.finish();
+  const bytes = out.bytes();
+  const footer = new DataView(bytes.buffer).getUint32(bytes.length - 8, true) + 8;
+  assert.equal(written, bytes.length - footer, "every row group out before finish(); the footer after");
+  const reader = watchedReader(bytes);
+  let rows = 0;
+  for await (const p of engine.decodePieces(reader, DAILY_BARS)) rows += p.length;
+  assert.equal(rows, 20_000);
+  // 40 row groups: no read may be larger than the footer or about one group.
+  const bound = Math.max(footer, bytes.length / 20);
+  assert.ok(reader.largest <= bound, `largest read ${reader.largest} of ${bytes.length} bytes`);
+});
 
 Deno.test("wasm and duckdb engines read each other's files", async () => {
   const b = sampleBars(6);

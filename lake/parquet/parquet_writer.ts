@@ -121,8 +121,11 @@ export function encodeRowGroups(
   return { rows: total, bytes, rowGroups };
 }
 
-/** One Parquet file from parts encoded for the same spec, their rows in the given order. */
-export function assembleParquet(spec: TableSpec, parts: EncodedRowGroups[]): Uint8Array {
+/** Where encoded parts sit in a file, after the leading magic: what a footer needs of them. */
+type PlacedPart = Pick<EncodedRowGroups, "rows" | "rowGroups"> & { size: number };
+
+/** The footer (metadata, its length, magic) of a file that holds `parts` in order after "PAR1". */
+function parquetFooter(spec: TableSpec, parts: PlacedPart[]): Uint8Array {
   const plans = spec.map(planColumn);
   const rowGroups: Field[][] = [];
   let base = MAGIC.length;
@@ -148,7 +151,7 @@ export function assembleParquet(spec: TableSpec, parts: EncodedRowGroups[]): Uin
         [6, "i64", g.compressed],
       ]);
     }
-    base += part.bytes.length;
+    base += part.size;
   }
   const footer = new ByteWriter(4096);
   writeStruct(footer, [
@@ -163,11 +166,23 @@ export function assembleParquet(spec: TableSpec, parts: EncodedRowGroups[]): Uin
   const footerLength = footer.length;
   footer.int32LE(footerLength);
   footer.bytes(MAGIC);
-  const out = new Uint8Array(base + footer.length);
+  return footer.view();
+}
+
+const placed = (part: EncodedRowGroups): PlacedPart => ({
+  rows: part.rows,
+  rowGroups: part.rowGroups,
+  size: part.bytes.length,
+});
+
+/** One Parquet file from parts encoded for the same spec, their rows in the given order. */
+export function assembleParquet(spec: TableSpec, parts: EncodedRowGroups[]): Uint8Array {
+  const footer = parquetFooter(spec, parts.map(placed));
+  const out = new Uint8Array(MAGIC.length + parts.reduce((n, p) => n + p.bytes.length, 0) + footer.length);
   out.set(MAGIC);
   let at = MAGIC.length;
   for (const part of parts) out.set(part.bytes, at), at += part.bytes.length;
-  out.set(footer.view(), at);
+  out.set(footer, at);
   return out;
 }
 
@@ -185,25 +200,25 @@ export function writeParquet(p: PackedBatch, spec: TableSpec, options: EncodeOpt
   return assembleParquet(spec, [encodeRowGroups(p, spec, options)]);
 }
 
-/** A Parquet file built a piece at a time. */
+/** A Parquet file built a piece at a time and handed out as soon as its bytes are final. */
 export interface ParquetSink {
-  /** Append rows after those appended before. */
-  append(p: PackedBatch): void;
-  /** The whole file, footer included. */
-  finish(): Uint8Array;
+  /** Append rows after those appended before; returns the bytes this made final, if any. */
+  append(p: PackedBatch): Uint8Array[];
+  /** The rest of the file, footer included. */
+  finish(): Uint8Array[];
 }
 
 /**
  * A streaming {@linkcode writeParquet}: each full row group is encoded as soon as its rows have
- * arrived, so the sink holds encoded bytes and less than one row group of rows, however many
- * rows pass through it.
+ * arrived and handed back, so the sink holds less than one row group of rows and, of what it
+ * wrote, only the row groups' metadata, however many rows pass through it.
  */
 export function createParquetSink(spec: TableSpec, options: EncodeOptions = {}): ParquetSink {
   const size = Math.max(1, options.rowGroupSize ?? DEFAULT_ROW_GROUP);
-  const encoded: EncodedRowGroups[] = [];
+  const written: PlacedPart[] = [];
   const pending: PackedBatch[] = [];
   let rows = 0;
-  const encodeFirst = (n: number) => {
+  const encodeFirst = (n: number): Uint8Array[] => {
     const take: PackedBatch[] = [];
     for (let left = n; left > 0;) {
       const p = pending[0];
@@ -211,18 +226,21 @@ export function createParquetSink(spec: TableSpec, options: EncodeOptions = {}):
       else take.push(slicePacked(p, 0, left)), pending[0] = slicePacked(p, left, p.length), left = 0;
     }
     rows -= n;
-    encoded.push(encodeRowGroups(take, spec, options));
+    const part = encodeRowGroups(take, spec, options);
+    const out = written.length ? [part.bytes] : [MAGIC, part.bytes];
+    written.push(placed(part));
+    return out;
   };
   return {
     append(p) {
-      if (p.length === 0) return;
+      if (p.length === 0) return [];
       pending.push(p);
       rows += p.length;
-      if (rows >= size) encodeFirst(rows - rows % size);
+      return rows >= size ? encodeFirst(rows - rows % size) : [];
     },
     finish() {
-      if (rows) encodeFirst(rows);
-      return assembleParquet(spec, encoded);
+      const head = rows ? encodeFirst(rows) : written.length ? [] : [MAGIC];
+      return [...head, parquetFooter(spec, written)];
     },
   };
 }

@@ -8,6 +8,7 @@ import * as arrow from "apache-arrow";
 import * as pq from "parquet-wasm";
 import { type Batch, type Column, decimalOf, type TableSpec } from "../schemas/columns.ts";
 import { packBatch } from "../schemas/packed.ts";
+import type { ObjectReader } from "../store.ts";
 import { createWorkerPool, type WorkerPool, workersAvailable } from "../worker_pool.ts";
 import type { ParquetEngine } from "./engine.ts";
 import { createParquetSink, writeParquet } from "./parquet_writer.ts";
@@ -62,6 +63,29 @@ function fromTable(table: arrow.Table, spec: TableSpec): Batch {
   return { length: table.numRows, columns };
 }
 
+/** The part of `Blob` that parquet-wasm's `ParquetFile.fromFile` uses, over a ranged reader. */
+interface RangeBlob {
+  size: number;
+  slice(start?: number, end?: number): RangeBlob;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+function blobOver(source: ObjectReader, from = 0, to = source.size): RangeBlob {
+  const at = (i: number | undefined, fallback: number) =>
+    i === undefined ? fallback : Math.min(Math.max(i < 0 ? to - from + i : i, 0), to - from);
+  return {
+    size: to - from,
+    slice(start, end) {
+      const a = from + at(start, 0);
+      return blobOver(source, a, Math.max(a, from + at(end, to - from)));
+    },
+    async arrayBuffer() {
+      const bytes = await source.read(from, to);
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    },
+  };
+}
+
 /**
  * Create the wasm engine. With `workers` > 0 (and a runtime that has workers), encodes run on a
  * pool of that many workers, so a bulk job encodes partitions in parallel; call `close()` after.
@@ -94,10 +118,10 @@ export function createWasmEngine({ workers = 0 }: { workers?: number } = {}): Pa
     decode(bytes, spec) {
       return Promise.resolve(fromTable(arrow.tableFromIPC(pq.readParquet(bytes).intoIPCStream()), spec));
     },
-    async *decodePieces(bytes, spec) {
-      // A Blob-backed file reads only each row group's byte range; readParquet() would copy the
-      // whole file into wasm memory once per row group.
-      const file = await pq.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    async *decodePieces(source, spec) {
+      // parquet-wasm reads a "Blob" through its size, slice() and arrayBuffer() alone, so one over
+      // the reader fetches just the footer and each row group's ranges.
+      const file = await pq.ParquetFile.fromFile(blobOver(source) as unknown as Blob);
       try {
         const meta = file.metadata();
         const total = meta.fileMetadata().numRows();
@@ -113,11 +137,14 @@ export function createWasmEngine({ workers = 0 }: { workers?: number } = {}): Pa
         file.free();
       }
     },
-    sink(spec, options = {}) {
+    sink(spec, out, options = {}) {
       const sink = createParquetSink(spec, options);
+      const write = async (chunks: Uint8Array[]) => {
+        for (const c of chunks) await out.write(c);
+      };
       return {
-        append: (batch) => Promise.resolve(sink.append(packBatch(batch))),
-        finish: () => Promise.resolve(sink.finish()),
+        append: (batch) => write(sink.append(packBatch(batch))),
+        finish: () => write(sink.finish()),
         discard: () => Promise.resolve(),
       };
     },

@@ -85,12 +85,14 @@ Deno.test("curateStaged() fails when a partition cannot be written, leaves only 
     await local.put(key, await engine.encode(staged(s, "2023-12-01", "2024-01-31", "raw/1"), DAILY_BARS));
     keys.push(key);
   }
+  // The 2023 partition's writer runs out of space as its bytes stream in.
   const full = {
     ...local,
-    put: (key: string, body: Uint8Array | string) =>
-      key === layout.dailyBarsPartition(2023)
-        ? Promise.reject(new Deno.errors.WriteZero("No space left on device (os error 28)"))
-        : local.put(key, body),
+    openWrite(key: string) {
+      const w = local.openWrite(key);
+      if (key !== layout.dailyBarsPartition(2023)) return w;
+      return { ...w, write: () => Promise.reject(new Deno.errors.WriteZero("No space left on device (os error 28)")) };
+    },
   };
   await assert.rejects(curateStaged(full, engine, keys), /No space left on device/);
   for (const o of await local.list("curated/")) {

@@ -1,12 +1,13 @@
 /**
  * One curated partition merged as a stream: its rows are read a piece at a time, merged with the
- * incoming symbols, and written through an engine sink with one atomic put, only if it changed.
+ * incoming symbols, and streamed through an engine sink to a store writer that commits atomically,
+ * only if the partition changed. Memory holds pieces, never the partition, read or written.
  * Both ingests merge this way (minute months, daily years).
  * @module
  */
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import type { Batch, TableSpec } from "../../lake/schemas/columns.ts";
-import type { ObjectStore } from "../../lake/store.ts";
+import type { ObjectReader, ObjectStore } from "../../lake/store.ts";
 import type { MergeCounts, SymbolRows } from "../stages/merge_bars.ts";
 
 /** A streaming merge bound to its table's key, as `mergeMinuteStream` and `mergeDailyStream` are. */
@@ -24,20 +25,27 @@ export async function mergeIntoPartition(
   merge: StreamMerge,
   incoming: AsyncIterable<SymbolRows>,
 ): Promise<MergeCounts & { written: boolean }> {
-  // Read only once the merge first asks: with nothing incoming, the partition is not fetched.
+  // Opened only once the merge first asks: with nothing incoming, the partition is not read.
+  let file: ObjectReader | undefined;
   const existing = (async function* () {
-    const bytes = await store.get(key);
-    if (bytes) yield* engine.decodePieces(bytes, spec);
+    file = await store.openRead(key);
+    if (file) yield* engine.decodePieces(file, spec);
   })();
-  const sink = engine.sink(spec);
+  // The output streams to the store; nothing is visible unless it is committed.
+  const out = store.openWrite(key);
+  const sink = engine.sink(spec, out);
   try {
     const merged = await merge(existing, incoming, (b) => sink.append(b));
     const written = merged.inserted + merged.updated > 0;
-    if (written) await store.put(key, await sink.finish());
-    else await sink.discard();
+    if (written) {
+      await sink.finish();
+      await out.commit();
+    } else await Promise.all([sink.discard(), out.abort()]);
     return { ...merged, written };
   } catch (e) {
-    await sink.discard();
+    await Promise.all([sink.discard(), out.abort()]);
     throw e;
+  } finally {
+    await file?.close();
   }
 }
