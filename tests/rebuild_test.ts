@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { layout } from "../lake/layout.ts";
 import { readRawMeta, writeRaw } from "../lake/raw.ts";
+import { createDuckDbEngine } from "../lake/parquet/duckdb_engine.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
@@ -43,11 +44,12 @@ Deno.test("rebuildDailyBars() restores the ingested rows from raw, inline and on
     const ingested = await allRows(root);
     assert.ok(ingested.length > 4 * 5 * 250, `${ingested.length} rows`);
 
-    // One shard for all replies, and shards of one reply each (taken in turn by the runners).
-    for (const [workers, shardBars] of [[0, 1e6], [2, 1e6], [0, 1], [2, 1]]) {
-      const label = `workers=${workers}, shardBars=${shardBars}`;
+    // One shard for all replies, and shards of one reply each (taken in turn by the runners); the
+    // DuckDB engine merges every year on this thread instead of encoding in the shards.
+    for (const [workers, shardBars, duck] of [[0, 1e6], [2, 1e6], [0, 1], [2, 1], [0, 1, 1]]) {
+      const label = `workers=${workers}, shardBars=${shardBars}${duck ? ", duckdb" : ""}`;
       await Deno.remove(`${root}/${layout.dailyBarsPrefix}`, { recursive: true });
-      const engine = createWasmEngine({ workers });
+      const engine = duck ? createDuckDbEngine() : createWasmEngine({ workers });
       try {
         const rebuilt = await rebuildDailyBars({ store, engine, provider: "yahoo", workers, shardBars });
         assert.deepEqual(rebuilt.failed, []);
@@ -146,6 +148,70 @@ Deno.test("rebuildDailyBars(): of two replies for one symbol the later one wins,
         engine.close();
       }
     }
+  } finally {
+    await replay.close();
+  }
+});
+
+Deno.test("rebuildDailyBars() on a disk that fills up fails clearly, leaves whole partitions, and a rerun restores them", async () => {
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now: NOW });
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root);
+  try {
+    await ingestDaily({
+      store,
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: replay.url, now: NOW }),
+      symbols: ["S0001", "S0002", "S0003"],
+      from: "2019-01-01",
+      to: "2021-12-31",
+      now: NOW,
+    });
+    const ingested = await allRows(root);
+    // The 2020 partition's writer finds the disk full.
+    const full = {
+      ...store,
+      openWrite(key: string) {
+        const w = store.openWrite(key);
+        if (key !== layout.dailyBarsPartition(2020)) return w;
+        return {
+          ...w,
+          write: () => Promise.reject(new Deno.errors.WriteZero("No space left on device (os error 28)")),
+        };
+      },
+    };
+    const replies = (await store.list(layout.rawPrefix("yahoo", "chart_1d"))).map((o) => o.key)
+      .filter((k) => !k.endsWith(".meta.json"));
+    // Into new partitions (streamed row groups), then into existing ones that lack S0003 (merges
+    // that must write), inline and on workers, one reply per shard.
+    for (const into of ["new", "existing"]) {
+      for (const workers of [0, 2]) {
+        await Deno.remove(`${root}/${layout.dailyBarsPrefix}`, { recursive: true }).catch(() => {});
+        if (into === "existing") {
+          const rawKeys = replies.filter((k) => !k.includes("S0003"));
+          await rebuildDailyBars({ store, engine: createWasmEngine(), provider: "yahoo", rawKeys });
+        }
+        const engine = createWasmEngine({ workers });
+        try {
+          await assert.rejects(
+            rebuildDailyBars({ store: full, engine, provider: "yahoo", workers, shardBars: 1 }),
+            /No space left on device/,
+            `${into}, workers=${workers}`,
+          );
+        } finally {
+          engine.close();
+        }
+        const dir = `${root}/curated/daily_bars/year=2020`;
+        const names = await Array.fromAsync(Deno.readDir(dir), (e) => e.name).catch(() => []);
+        assert.deepEqual(names, into === "new" ? [] : ["data.parquet"], "no temp file left");
+        for (const o of await store.list(layout.dailyBarsPrefix)) {
+          const bytes = (await store.get(o.key))!;
+          assert.deepEqual([...bytes.slice(0, 4)], [...bytes.slice(-4)], `${o.key} is a whole Parquet file`);
+        }
+      }
+    }
+    await rebuildDailyBars({ store, engine: createWasmEngine(), provider: "yahoo" });
+    assert.deepEqual(await allRows(root), ingested);
   } finally {
     await replay.close();
   }

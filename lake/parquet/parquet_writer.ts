@@ -200,12 +200,28 @@ export function writeParquet(p: PackedBatch, spec: TableSpec, options: EncodeOpt
   return assembleParquet(spec, [encodeRowGroups(p, spec, options)]);
 }
 
-/** A Parquet file built a piece at a time and handed out as soon as its bytes are final. */
-export interface ParquetSink {
-  /** Append rows after those appended before; returns the bytes this made final, if any. */
-  append(p: PackedBatch): Uint8Array[];
+/** A Parquet file handed out a piece at a time, as soon as each piece's bytes are final. */
+export interface ParquetSink<In> {
+  /** Add to the file after what was added before; returns the bytes this made final, if any. */
+  append(input: In): Uint8Array[];
   /** The rest of the file, footer included. */
   finish(): Uint8Array[];
+}
+
+/**
+ * One file from parts encoded apart, handed out as they arrive: it keeps only their metadata.
+ * {@linkcode assembleParquet} is the same file in one piece.
+ */
+export function createPartsSink(spec: TableSpec): ParquetSink<EncodedRowGroups> {
+  const written: PlacedPart[] = [];
+  return {
+    append(part) {
+      if (part.rows === 0) return [];
+      written.push(placed(part));
+      return written.length === 1 ? [MAGIC, part.bytes] : [part.bytes];
+    },
+    finish: () => [...written.length ? [] : [MAGIC], parquetFooter(spec, written)],
+  };
 }
 
 /**
@@ -213,9 +229,9 @@ export interface ParquetSink {
  * arrived and handed back, so the sink holds less than one row group of rows and, of what it
  * wrote, only the row groups' metadata, however many rows pass through it.
  */
-export function createParquetSink(spec: TableSpec, options: EncodeOptions = {}): ParquetSink {
+export function createParquetSink(spec: TableSpec, options: EncodeOptions = {}): ParquetSink<PackedBatch> {
   const size = Math.max(1, options.rowGroupSize ?? DEFAULT_ROW_GROUP);
-  const written: PlacedPart[] = [];
+  const parts = createPartsSink(spec);
   const pending: PackedBatch[] = [];
   let rows = 0;
   const encodeFirst = (n: number): Uint8Array[] => {
@@ -226,10 +242,7 @@ export function createParquetSink(spec: TableSpec, options: EncodeOptions = {}):
       else take.push(slicePacked(p, 0, left)), pending[0] = slicePacked(p, left, p.length), left = 0;
     }
     rows -= n;
-    const part = encodeRowGroups(take, spec, options);
-    const out = written.length ? [part.bytes] : [MAGIC, part.bytes];
-    written.push(placed(part));
-    return out;
+    return parts.append(encodeRowGroups(take, spec, options));
   };
   return {
     append(p) {
@@ -238,9 +251,6 @@ export function createParquetSink(spec: TableSpec, options: EncodeOptions = {}):
       rows += p.length;
       return rows >= size ? encodeFirst(rows - rows % size) : [];
     },
-    finish() {
-      const head = rows ? encodeFirst(rows) : written.length ? [] : [MAGIC];
-      return [...head, parquetFooter(spec, written)];
-    },
+    finish: () => [...rows ? encodeFirst(rows) : [], ...parts.finish()],
   };
 }

@@ -1,9 +1,9 @@
 /**
  * Merging daily bars into the curated year partitions. An ingest curates its load from the staged
  * files ({@linkcode curateStaged}): one pass over them in symbol order feeds one streaming merge
- * per year partition, so memory holds one staged symbol and, per year, a piece of the partition
- * and its encoded output, however large the load. A rebuild merges rows it already holds
- * ({@linkcode curateDailyBars}).
+ * per year partition ({@linkcode yearMerges}, which the rebuild feeds too), so memory holds one
+ * staged symbol and, per year, a piece of the partition, however large the load.
+ * {@linkcode curateDailyBars} merges rows held in memory: the tests' oracle and the bench's baseline.
  * @module
  */
 import { layout } from "../../lake/layout.ts";
@@ -27,16 +27,17 @@ export interface CurateSummary {
 /** The symbol a staged key holds (`.../<symbol>.parquet`). */
 const symbolOf = (key: string) => key.slice(key.lastIndexOf("/") + 1, -".parquet".length);
 
+/** Merge counts summed over the year partitions. */
+export type MergeSummary = Omit<CurateSummary, "bars">;
+
 /**
- * Merge the staged files `keys` (one symbol each, any order) into the curated year partitions.
- * Each partition is written with one atomic put once its merge is done. If a merge or the pass
- * fails, the merges still running stop without writing and the error is thrown; a rerun curates
- * the load again (merging is idempotent).
+ * One streaming merge per year partition, each started when rows for its year first arrive.
+ * Symbols must reach each year in ascending order. A failed merge fails every feed, so a pass
+ * stops at its next push; `fail()` ends the merges still running without writing.
  */
-export async function curateStaged(store: ObjectStore, engine: ParquetEngine, keys: string[]): Promise<CurateSummary> {
-  const ordered = [...keys].sort((a, b) => (symbolOf(a) < symbolOf(b) ? -1 : symbolOf(a) > symbolOf(b) ? 1 : 0));
+export function yearMerges(store: ObjectStore, engine: ParquetEngine) {
   const years = new Map<number, { feed: Channel<SymbolRows>; done: ReturnType<typeof mergeIntoPartition> }>();
-  const yearFeed = (year: number) => {
+  const feedOf = (year: number) => {
     let y = years.get(year);
     if (!y) {
       const feed = channel<SymbolRows>();
@@ -47,8 +48,6 @@ export async function curateStaged(store: ObjectStore, engine: ParquetEngine, ke
         mergeDailyStream,
         feed,
       );
-      // A failed merge fails every feed: the pass stops at its next push, the other merges at
-      // their next read.
       done.catch((e) => {
         for (const other of years.values()) other.feed.fail(e);
       });
@@ -56,6 +55,37 @@ export async function curateStaged(store: ObjectStore, engine: ParquetEngine, ke
     }
     return y.feed;
   };
+  return {
+    /** Hand one symbol's rows of one year to that year's merge; resolves once it has taken them. */
+    push: (year: number, rows: SymbolRows) => feedOf(year).push(rows),
+    /** End every feed and wait for the merges; their partitions are committed. */
+    async close(): Promise<MergeSummary> {
+      for (const { feed } of years.values()) feed.close();
+      const results = await Promise.all([...years.values()].map((y) => y.done));
+      return {
+        inserted: results.reduce((n, r) => n + r.inserted, 0),
+        updated: results.reduce((n, r) => n + r.updated, 0),
+        unchanged: results.reduce((n, r) => n + r.unchanged, 0),
+        partitions_written: results.filter((r) => r.written).length,
+      };
+    },
+    /** Stop every merge without writing, once they have all ended. */
+    async fail(e: unknown): Promise<void> {
+      for (const { feed } of years.values()) feed.fail(e);
+      await Promise.allSettled([...years.values()].map((y) => y.done));
+    },
+  };
+}
+
+/**
+ * Merge the staged files `keys` (one symbol each, any order) into the curated year partitions.
+ * Each partition is committed atomically once its merge is done. If a merge or the pass fails,
+ * the merges still running stop without writing and the error is thrown; a rerun curates the load
+ * again (merging is idempotent).
+ */
+export async function curateStaged(store: ObjectStore, engine: ParquetEngine, keys: string[]): Promise<CurateSummary> {
+  const ordered = [...keys].sort((a, b) => (symbolOf(a) < symbolOf(b) ? -1 : symbolOf(a) > symbolOf(b) ? 1 : 0));
+  const merges = yearMerges(store, engine);
   let bars = 0;
   try {
     for (const key of ordered) {
@@ -63,23 +93,13 @@ export async function curateStaged(store: ObjectStore, engine: ParquetEngine, ke
       if (!bytes) throw new Error(`Cannot curate: staged file ${key} is missing`);
       const batch: Batch = await engine.decode(bytes, DAILY_BARS);
       bars += batch.length;
-      for (const [year, part] of splitByYear(batch)) await yearFeed(year).push({ symbol: symbolOf(key), batch: part });
+      for (const [year, part] of splitByYear(batch)) await merges.push(year, { symbol: symbolOf(key), batch: part });
     }
-    for (const { feed } of years.values()) feed.close();
   } catch (e) {
-    // Nothing is written from a pass that did not finish: the other merges end without their put.
-    for (const { feed } of years.values()) feed.fail(e);
-    await Promise.allSettled([...years.values()].map((y) => y.done));
+    await merges.fail(e);
     throw e;
   }
-  const results = await Promise.all([...years.values()].map((y) => y.done));
-  return {
-    bars,
-    inserted: results.reduce((n, r) => n + r.inserted, 0),
-    updated: results.reduce((n, r) => n + r.updated, 0),
-    unchanged: results.reduce((n, r) => n + r.unchanged, 0),
-    partitions_written: results.filter((r) => r.written).length,
-  };
+  return { bars, ...await merges.close() };
 }
 
 /**

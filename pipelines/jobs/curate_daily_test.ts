@@ -5,7 +5,9 @@ import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
 import { type Batch, emptyBatch, isoToDays } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { createLocalStore } from "../../lake/store_local.ts";
+import { mergeDailyStream } from "../stages/curate_daily_bars.ts";
 import { curateDailyBars, curateStaged } from "./curate_daily.ts";
+import { mergeIntoPartition } from "./merge_partition.ts";
 
 /** One symbol's staged bars on every weekday of [from, to]; `bump` revises the prices of some days. */
 function staged(symbol: string, from: string, to: string, ref: string, bump = (_day: number) => 0): Batch {
@@ -101,4 +103,44 @@ Deno.test("curateStaged() fails when a partition cannot be written, leaves only 
   }
   const again = await curateStaged(local, engine, keys);
   assert.equal(again.inserted, 2 * 44, "a rerun curates the whole load");
+});
+
+Deno.test("a merge that changes nothing writes nothing; past holdBytes it streams, and aborts what it wrote", async () => {
+  const root = await Deno.makeTempDir();
+  const local = createLocalStore(root);
+  const engine = createWasmEngine();
+  // 40 symbols of 2024: more rows than one row group, so the merge's sink writes before it ends.
+  const symbols = Array.from({ length: 40 }, (_, i) => `S${String(i).padStart(2, "0")}`);
+  const keys: string[] = [];
+  for (const s of symbols) {
+    const key = layout.staging("daily_bars", "L", s);
+    await local.put(key, await engine.encode(staged(s, "2024-01-01", "2024-12-31", "raw/1"), DAILY_BARS));
+    keys.push(key);
+  }
+  await curateStaged(local, engine, keys);
+  const opened: string[] = [];
+  const watched = { ...local, openWrite: (key: string) => (opened.push(key), local.openWrite(key)) };
+  const again = await curateStaged(watched, engine, keys);
+  assert.deepEqual([again.partitions_written, opened], [0, []], "a rerun opens no writer");
+
+  const key = layout.dailyBarsPartition(2024);
+  const before = await local.get(key);
+  const merge = (bump: (d: number) => number) =>
+    mergeIntoPartition(
+      { store: watched, engine },
+      key,
+      DAILY_BARS,
+      mergeDailyStream,
+      (async function* () {
+        yield { symbol: "S39", batch: staged("S39", "2024-01-01", "2024-12-31", "raw/2", bump) };
+      })(),
+      { holdBytes: 100 },
+    );
+  const same = await merge(() => 0);
+  assert.deepEqual([same.written, opened], [false, [key]], "past holdBytes the writer opens");
+  assert.deepEqual(await local.get(key), before);
+  assert.deepEqual([...Deno.readDirSync(`${root}/curated/daily_bars/year=2024`)].map((e) => e.name), ["data.parquet"]);
+  const revised = await merge((d) => d === isoToDays("2024-12-10") ? 0.5 : 0);
+  assert.deepEqual([revised.written, revised.updated], [true, 1]);
+  assert.notDeepEqual(await local.get(key), before);
 });

@@ -6,22 +6,23 @@
  * The replies are sorted by symbol and cut into shards of a bounded size, which the workers (or
  * this thread, where there are none) take in turn. A shard parses its replies and, for a year whose
  * partition does not exist yet, encodes its rows as Parquet row groups itself; this thread only
- * reads replies and joins the shards' row groups, in symbol order, into one file per year. Years
- * that already have a partition are merged here, as an ingest merges.
+ * reads replies and streams the shards' row groups, in symbol order, into one file per year. Years
+ * that already have a partition are merged here as a stream, as an ingest merges. Shards land in
+ * order with a bounded lead, so memory does not grow with the lake.
  * @module
  */
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
-import { assembleParquet, type EncodedRowGroups } from "../../lake/parquet/parquet_writer.ts";
+import { createPartsSink, type EncodedRowGroups, type ParquetSink } from "../../lake/parquet/parquet_writer.ts";
 import { type RawMeta, readRawMeta } from "../../lake/raw.ts";
-import type { Batch } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { unpackBatch } from "../../lake/schemas/packed.ts";
-import type { ObjectStore } from "../../lake/store.ts";
+import type { ObjectStore, ObjectWriter } from "../../lake/store.ts";
 import { createWorkerPool, workersAvailable } from "../../lake/worker_pool.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import { DAILY_PARSERS } from "./daily_sources.ts";
-import { curateDailyBars } from "./curate_daily.ts";
+import { symbolRuns } from "../stages/merge_bars.ts";
+import { yearMerges } from "./curate_daily.ts";
 import { createShard, encodesYear, type EncodeYears, type ShardResult } from "./rebuild_shard.ts";
 import type { ShardMessage } from "./rebuild_worker.ts";
 
@@ -167,65 +168,125 @@ async function rebuildWith(
   const encode: EncodeYears = engine.name === "wasm" && { except: existing };
   const shards = shardsOf(replies, shardBars);
   const progress = createProgress(log, "rebuild.progress", keys.length);
-  const results = new Array<ShardResult>(shards.length);
+  // Shards finish in any order but land in symbol order. A runner starts a shard only once the
+  // shard `ahead` before it has landed, so memory holds a few shards' results, not the lake's.
+  // A landed shard's result is dropped from here: the array must not keep every result alive.
+  const finished: (PromiseWithResolvers<ShardResult> | undefined)[] = shards.map(() => Promise.withResolvers());
+  const landed = shards.map(() => Promise.withResolvers<void>());
+  // Whoever gives up first rejects what the other waits on; nobody need await those rejections.
+  for (const d of [...finished, ...landed]) d!.promise.catch(() => {});
+  const ahead = runners.length + 1;
   let next = 0;
-  // Each runner takes the next shard when it is done with one; results keep shard (symbol) order.
-  await Promise.all(runners.map(async (runner) => {
+  const parsing = Promise.all(runners.map(async (runner) => {
     for (let k = next++; k < shards.length; k = next++) {
-      const list = shards[k];
-      // The next few replies are read while the shard parses the previous ones.
-      const read = (i: number) => Promise.all(list.slice(i, i + BATCH).map((r) => store.get(r.key)));
-      let parsing = Promise.resolve();
-      let reading = read(0);
-      for (let i = 0; i < list.length; i += BATCH) {
-        const bodies = await reading;
-        reading = read(i + BATCH);
-        await parsing;
-        const present = list.slice(i, i + BATCH).flatMap((r, j) => {
-          const body = bodies[j];
-          if (body) return [{ key: r.key, meta: r.meta, body }];
-          failed.push({ raw_ref: r.key, message: "raw reply is missing" });
-          return [];
-        });
-        parsing = runner.add(present);
-        progress.tick(bodies.length);
+      if (k >= ahead) await landed[k - ahead].promise;
+      try {
+        finished[k]!.resolve(await parseShard(store, runner, shards[k], encode, failed, progress));
+      } catch (e) {
+        finished[k]!.reject(e);
+        throw e;
       }
-      await parsing;
-      results[k] = await runner.finish(encode);
     }
   }));
+  const landing = landShards(store, engine, shards.length, (k) => finished[k]!.promise, (k) => {
+    finished[k] = undefined;
+    landed[k].resolve();
+  })
+    .catch((e) => {
+      for (const d of landed) d.reject(e);
+      throw e;
+    });
+  const [, summary] = await Promise.all([parsing, landing]);
+  return { ...summary, replies: keys.length, failed: [...failed, ...summary.failed] };
+}
 
-  const summary: RebuildSummary = {
-    replies: keys.length,
+/** Read a shard's replies, a batch ahead of the runner parsing them, and take its result. */
+async function parseShard(
+  store: ObjectStore,
+  runner: ShardRunner,
+  list: Reply[],
+  encode: EncodeYears,
+  failed: RebuildSummary["failed"],
+  progress: ReturnType<typeof createProgress>,
+): Promise<ShardResult> {
+  const read = (i: number) => Promise.all(list.slice(i, i + BATCH).map((r) => store.get(r.key)));
+  let parsing = Promise.resolve();
+  let reading = read(0);
+  for (let i = 0; i < list.length; i += BATCH) {
+    const bodies = await reading;
+    reading = read(i + BATCH);
+    await parsing;
+    const present = list.slice(i, i + BATCH).flatMap((r, j) => {
+      const body = bodies[j];
+      if (body) return [{ key: r.key, meta: r.meta, body }];
+      failed.push({ raw_ref: r.key, message: "raw reply is missing" });
+      return [];
+    });
+    parsing = runner.add(present);
+    progress.tick(bodies.length);
+  }
+  await parsing;
+  return runner.finish(encode);
+}
+
+/**
+ * Land shard results in order: a year the shards encoded streams its row groups into a new
+ * partition, committed at the end; a year that has a partition is merged into it as a stream.
+ */
+async function landShards(
+  store: ObjectStore,
+  engine: ParquetEngine,
+  count: number,
+  result: (k: number) => Promise<ShardResult>,
+  onLanded: (k: number) => void,
+): Promise<Omit<RebuildSummary, "replies">> {
+  const summary = {
     bars: 0,
     rejected: 0,
-    failed,
+    failed: [] as RebuildSummary["failed"],
     inserted: 0,
     updated: 0,
     unchanged: 0,
-    partitions_written: 0,
   };
-  const encoded = new Map<number, EncodedRowGroups[]>();
-  const toMerge: Batch[] = [];
-  for (const r of results) {
-    summary.bars += r.bars;
-    summary.rejected += r.rejected;
-    failed.push(...r.failed);
-    for (const y of r.years) {
-      if (y.encoded) (encoded.get(y.year) ?? encoded.set(y.year, []).get(y.year)!).push(y.encoded);
-      if (y.packed) toMerge.push(unpackBatch(y.packed));
+  const merges = yearMerges(store, engine);
+  const fresh = new Map<number, { out: ObjectWriter; file: ParquetSink<EncodedRowGroups> }>();
+  const write = async (out: ObjectWriter, chunks: Uint8Array[]) => {
+    for (const c of chunks) await out.write(c);
+  };
+  try {
+    for (let k = 0; k < count; k++) {
+      const r = await result(k);
+      summary.bars += r.bars;
+      summary.rejected += r.rejected;
+      summary.failed.push(...r.failed);
+      for (const y of r.years) {
+        if (y.encoded) {
+          let f = fresh.get(y.year);
+          if (!f) {
+            f = { out: store.openWrite(layout.dailyBarsPartition(y.year)), file: createPartsSink(DAILY_BARS) };
+            fresh.set(y.year, f);
+          }
+          await write(f.out, f.file.append(y.encoded));
+          summary.inserted += y.encoded.rows;
+        }
+        if (y.packed) { for (const rows of symbolRuns(unpackBatch(y.packed))) await merges.push(y.year, rows); }
+      }
+      onLanded(k);
     }
+    for (const f of fresh.values()) {
+      await write(f.out, f.file.finish());
+      await f.out.commit();
+    }
+  } catch (e) {
+    await Promise.all([merges.fail(e), ...[...fresh.values()].map((f) => f.out.abort())]);
+    throw e;
   }
-  // Each put is atomic on its own; together they overlap their writes and syncs.
-  await Promise.all([...encoded].map(async ([year, parts]) => {
-    await store.put(layout.dailyBarsPartition(year), assembleParquet(DAILY_BARS, parts));
-    summary.inserted += parts.reduce((n, p) => n + p.rows, 0);
-    summary.partitions_written++;
-  }));
-  const merged = await curateDailyBars(store, engine, toMerge);
-  summary.inserted += merged.inserted;
-  summary.updated += merged.updated;
-  summary.unchanged += merged.unchanged;
-  summary.partitions_written += merged.partitions_written;
-  return summary;
+  const merged = await merges.close();
+  return {
+    ...summary,
+    inserted: summary.inserted + merged.inserted,
+    updated: merged.updated,
+    unchanged: merged.unchanged,
+    partitions_written: fresh.size + merged.partitions_written,
+  };
 }

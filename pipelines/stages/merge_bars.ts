@@ -137,6 +137,15 @@ export interface SymbolRows {
   batch: Batch;
 }
 
+/** A batch sorted by symbol, as one {@linkcode SymbolRows} per symbol. */
+export function* symbolRuns(batch: Batch): Generator<SymbolRows> {
+  const symbols = batch.columns.symbol as string[];
+  for (let start = 0, end = 0; start < batch.length; start = end) {
+    while (end < batch.length && symbols[end] === symbols[start]) end++;
+    yield { symbol: symbols[start], batch: sliceBatch(batch, start, end) };
+  }
+}
+
 /** Pulls rows from a partition read in pieces, sorted by symbol, and checks that order. */
 function sortedCursor(pieces: AsyncIterable<Batch>) {
   const it = pieces[Symbol.asyncIterator]();
