@@ -108,13 +108,17 @@ export function bytesCollector(): ByteSink & { bytes(): Uint8Array } {
       chunks.push(chunk.slice());
       return Promise.resolve();
     },
-    bytes() {
-      const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const c of chunks) out.set(c, at), at += c.length;
-      return out;
-    },
+    bytes: () => concatBytes(chunks),
   };
+}
+
+/** Chunks joined into one array (the chunk itself when there is one). */
+export function concatBytes(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) out.set(c, at), at += c.length;
+  return out;
 }
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.=+-]*$/;

@@ -16,7 +16,14 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { LakeLocation } from "../config.ts";
-import { assertKey, type ObjectInfo, type ObjectReader, type ObjectStore, type ObjectWriter } from "./store.ts";
+import {
+  assertKey,
+  concatBytes,
+  type ObjectInfo,
+  type ObjectReader,
+  type ObjectStore,
+  type ObjectWriter,
+} from "./store.ts";
 
 type S3Location = Extract<LakeLocation, { kind: "s3" }>;
 
@@ -24,14 +31,6 @@ type S3Location = Extract<LakeLocation, { kind: "s3" }>;
 const PART_BYTES = 8 * 2 ** 20;
 /** A reader fetches this much at a time, since a Parquet reader asks for many small ranges. */
 const BLOCK_BYTES = 8 * 2 ** 20;
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) out.set(c, at), at += c.length;
-  return out;
-}
 
 function isMissing(e: unknown): boolean {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -92,12 +91,14 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
           }),
         );
       } catch (e) {
-        throw wrap("read", key, e);
+        if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412) {
+          throw wrap("read", key, e);
+        }
       }
-      if (res.ETag !== etag) {
+      if (res?.ETag !== etag) {
         throw new Error(`Cannot read s3://${loc.bucket}/${base}${key}: it changed while being read`);
       }
-      return await res.Body!.transformToByteArray();
+      return await res!.Body!.transformToByteArray();
     };
     // The two most recent blocks: the footer's and the one being read through.
     const blocks = new Map<number, Promise<Uint8Array>>();
@@ -124,7 +125,7 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
           const from = Math.max(start - i * BLOCK_BYTES, 0), to = Math.min(end - i * BLOCK_BYTES, b.length);
           parts.push(b.subarray(from, to));
         }
-        return concat(parts);
+        return concatBytes(parts);
       },
       close: () => Promise.resolve(blocks.clear()),
     };
@@ -138,7 +139,7 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
     let uploadId: string | undefined;
     const parts: { ETag?: string; PartNumber: number }[] = [];
     const flushPart = async () => {
-      const body = concat(pending);
+      const body = concatBytes(pending);
       pending = [], pendingBytes = 0;
       uploadId ??= (await s3.send(new CreateMultipartUploadCommand({ Bucket: loc.bucket, Key: k }))).UploadId!;
       const PartNumber = parts.length + 1;
@@ -167,7 +168,7 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
       async commit() {
         try {
           if (uploadId === undefined) {
-            const body = concat(pending);
+            const body = concatBytes(pending);
             await s3.send(new PutObjectCommand({ Bucket: loc.bucket, Key: k, Body: body, ContentLength: body.length }));
             return;
           }

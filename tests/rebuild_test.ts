@@ -9,6 +9,7 @@ import { createDuckDbEngine } from "../lake/parquet/duckdb_engine.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
+import type { ObjectStore } from "../lake/store.ts";
 import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
 import { rebuildDailyBars } from "../pipelines/jobs/rebuild_daily.ts";
@@ -26,20 +27,24 @@ async function allRows(root: string) {
   }
 }
 
+/** Ingest daily bars from the replay server, as the layer a rebuild starts from. */
+function ingestFrom(url: string, store: ObjectStore, symbols: string[], from: string, to: string) {
+  const source = yahooDailySource({ baseUrl: url, now: NOW });
+  return ingestDaily({ store, engine: createWasmEngine(), source, symbols, from, to, now: NOW });
+}
+
 Deno.test("rebuildDailyBars() restores the ingested rows from raw, inline and on workers, and reruns add nothing", async () => {
   const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now: NOW });
   const root = await Deno.makeTempDir();
   const store = createLocalStore(root);
   try {
-    const ingest = await ingestDaily({
+    const ingest = await ingestFrom(
+      replay.url,
       store,
-      engine: createWasmEngine(),
-      source: yahooDailySource({ baseUrl: replay.url, now: NOW }),
-      symbols: ["TSLA", "AAPL", "S0001", "S0002", "BRK-B"],
-      from: "2018-01-01",
-      to: "2021-12-31",
-      now: NOW,
-    });
+      ["TSLA", "AAPL", "S0001", "S0002", "BRK-B"],
+      "2018-01-01",
+      "2021-12-31",
+    );
     assert.equal(ingest.symbols_failed, 0, JSON.stringify(ingest.failures));
     const ingested = await allRows(root);
     assert.ok(ingested.length > 4 * 5 * 250, `${ingested.length} rows`);
@@ -72,15 +77,7 @@ Deno.test("rebuildDailyBars() records an unreadable raw reply and rebuilds the r
   const root = await Deno.makeTempDir();
   const store = createLocalStore(root);
   try {
-    await ingestDaily({
-      store,
-      engine: createWasmEngine(),
-      source: yahooDailySource({ baseUrl: replay.url, now: NOW }),
-      symbols: ["S0001", "S0002"],
-      from: "2021-01-01",
-      to: "2021-03-31",
-      now: NOW,
-    });
+    await ingestFrom(replay.url, store, ["S0001", "S0002"], "2021-01-01", "2021-03-31");
     const keys = (await store.list(layout.rawPrefix("yahoo", "chart_1d"))).map((o) => o.key)
       .filter((k) => !k.endsWith(".meta.json"));
     await store.put(keys[0], new TextEncoder().encode("<html>not json</html>"));
@@ -107,15 +104,7 @@ Deno.test("rebuildDailyBars(): of two replies for one symbol the later one wins,
   const firstBar = async () =>
     (await allRows(root)).find((r) => r.symbol === "S0001") as { close: number; high: number; raw_ref: string };
   try {
-    await ingestDaily({
-      store,
-      engine: createWasmEngine(),
-      source: yahooDailySource({ baseUrl: replay.url, now: NOW }),
-      symbols: ["S0001", "S0002", "S0003"],
-      from: "2021-01-01",
-      to: "2021-03-31",
-      now: NOW,
-    });
+    await ingestFrom(replay.url, store, ["S0001", "S0002", "S0003"], "2021-01-01", "2021-03-31");
     const original = await firstBar();
     assert.notEqual(original.close, original.high, "precondition: the bar to revise does not close at its high");
     // A later reply for S0001 revises its first bar to close at its high.
@@ -158,15 +147,7 @@ Deno.test("rebuildDailyBars() on a disk that fills up fails clearly, leaves whol
   const root = await Deno.makeTempDir();
   const store = createLocalStore(root);
   try {
-    await ingestDaily({
-      store,
-      engine: createWasmEngine(),
-      source: yahooDailySource({ baseUrl: replay.url, now: NOW }),
-      symbols: ["S0001", "S0002", "S0003"],
-      from: "2019-01-01",
-      to: "2021-12-31",
-      now: NOW,
-    });
+    await ingestFrom(replay.url, store, ["S0001", "S0002", "S0003"], "2019-01-01", "2021-12-31");
     const ingested = await allRows(root);
     // The 2020 partition's writer finds the disk full.
     const full = {

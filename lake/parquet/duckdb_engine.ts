@@ -14,12 +14,13 @@ import {
   VARCHAR,
 } from "@duckdb/node-api";
 import { join } from "node:path";
-import { type Batch, type Column, decimalOf, type TableSpec } from "../schemas/columns.ts";
+import { type Batch, type Column, concatBatches, decimalOf, type TableSpec } from "../schemas/columns.ts";
 import { bytesCollector, type ByteSink, type ObjectReader } from "../store.ts";
 import { DEFAULT_ROW_GROUP, type EncodeOptions, type EngineSink, type ParquetEngine } from "./engine.ts";
 import { DuckDBDateValue } from "@duckdb/node-api";
 
 const CHUNK = 2048;
+const APPEND_ROWS = 32 * CHUNK;
 
 function appendType(type: string): DuckDBType {
   return type === "varchar" ? VARCHAR : type === "date" ? DATE : DOUBLE;
@@ -124,18 +125,30 @@ export function createDuckDbEngine(): ParquetEngine {
         await c.run(`DROP TABLE IF EXISTS ${table}`);
         c.closeSync();
       });
+    // Small batches (a symbol-year) wait to be appended together: an appender per batch was
+    // most of a rebuild's time on this engine.
+    let pending: Batch[] = [], pendingRows = 0;
+    const flush = async () => {
+      if (!pendingRows) return;
+      const batch = concatBatches(spec, pending);
+      pending = [], pendingRows = 0;
+      const appender = await (await ready).createAppender(table);
+      for (let off = 0; off < batch.length; off += CHUNK) {
+        const n = Math.min(CHUNK, batch.length - off);
+        const chunk = DuckDBDataChunk.create(types, n);
+        spec.forEach((s, i) => chunk.setColumnValues(i, chunkValues(batch.columns[s.name], s.type, off, n)));
+        appender.appendDataChunk(chunk);
+      }
+      appender.closeSync();
+    };
     return {
       async append(batch) {
-        const appender = await (await ready).createAppender(table);
-        for (let off = 0; off < batch.length; off += CHUNK) {
-          const n = Math.min(CHUNK, batch.length - off);
-          const chunk = DuckDBDataChunk.create(types, n);
-          spec.forEach((s, i) => chunk.setColumnValues(i, chunkValues(batch.columns[s.name], s.type, off, n)));
-          appender.appendDataChunk(chunk);
-        }
-        appender.closeSync();
+        pending.push(batch);
+        pendingRows += batch.length;
+        if (pendingRows >= APPEND_ROWS) await flush();
       },
       async finish() {
+        await flush();
         const c = await ready;
         const dir = await Deno.makeTempDir({ prefix: "ticklake-duck-" });
         try {
