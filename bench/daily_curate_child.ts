@@ -18,6 +18,7 @@ import { yahooChartBody } from "../pipelines/replay/yahoo.ts";
 import { parseChartBody } from "../pipelines/sources/yahoo/client.ts";
 import { toDailyBars } from "../pipelines/sources/yahoo/daily.ts";
 import { stageBars } from "../pipelines/stages/curate_daily_bars.ts";
+import { peakRssBytes } from "./peak_rss.ts";
 
 const [root, mode, count] = Deno.args;
 const store = createLocalStore(root);
@@ -44,6 +45,4 @@ if (mode === "prepare") {
   rows = batches.reduce((n, b) => n + b.length, 0);
   await curateDailyBars(store, engine, batches);
 }
-const status = await Deno.readTextFile("/proc/self/status");
-const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-console.log(JSON.stringify({ ms: performance.now() - started, rows, peakRssBytes: hwmKb * 1024 }));
+console.log(JSON.stringify({ ms: performance.now() - started, rows, peakRssBytes: peakRssBytes() }));

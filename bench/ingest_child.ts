@@ -7,6 +7,7 @@
 import { createLocalStore } from "../lake/store_local.ts";
 import { createEngine } from "../pipelines/jobs/engine_choice.ts";
 import { rebuildDailyBars } from "../pipelines/jobs/rebuild_daily.ts";
+import { peakRssBytes } from "./peak_rss.ts";
 
 const [root, engineName = "wasm"] = Deno.args;
 const store = createLocalStore(root);
@@ -21,14 +22,12 @@ const summary = await rebuildDailyBars({
 });
 engine.close();
 const ms = performance.now() - started;
-const status = await Deno.readTextFile("/proc/self/status");
-const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
 console.log(
   JSON.stringify({
     ms,
     bars: summary.bars,
     failed: summary.failed.length,
     partitions: summary.partitions_written,
-    peakRssBytes: hwmKb * 1024,
+    peakRssBytes: peakRssBytes(),
   }),
 );

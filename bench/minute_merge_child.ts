@@ -16,6 +16,7 @@ import { simulatedSymbols } from "../pipelines/jobs/universe.ts";
 import { simulatedMinutes } from "../pipelines/replay/minute_sim.ts";
 import { mergeIntoPartition } from "../pipelines/jobs/merge_partition.ts";
 import { mergeMinuteBars, mergeMinuteStream, stageMinuteBars } from "../pipelines/stages/curate_minute_bars.ts";
+import { peakRssBytes } from "./peak_rss.ts";
 
 const [root, mode, count] = Deno.args;
 const store = createLocalStore(root);
@@ -62,6 +63,4 @@ if (mode === "prepare") {
     await store.put(key, await engine.encode(merged.batch, MINUTE_BARS));
   }
 }
-const status = await Deno.readTextFile("/proc/self/status");
-const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-console.log(JSON.stringify({ ms: performance.now() - started, rows, peakRssBytes: hwmKb * 1024 }));
+console.log(JSON.stringify({ ms: performance.now() - started, rows, peakRssBytes: peakRssBytes() }));

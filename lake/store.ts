@@ -47,7 +47,10 @@ export interface ObjectReader {
   close(): Promise<void>;
 }
 
-/** Where bytes are written in order; an {@linkcode ObjectWriter} is one. */
+/**
+ * Where bytes are written in order; an {@linkcode ObjectWriter} is one. A sink may keep a chunk
+ * until it is done, so a writer hands over each chunk and does not reuse it.
+ */
 export interface ByteSink {
   write(chunk: Uint8Array): Promise<void>;
 }
@@ -75,7 +78,7 @@ export function heldWriter(open: () => ObjectWriter, holdBytes: number): ObjectW
   return {
     async write(chunk) {
       if (held) {
-        held.push(chunk.slice());
+        held.push(chunk);
         heldBytes += chunk.length;
         if (heldBytes > holdBytes) await release();
       } else await inner!.write(chunk);
@@ -105,7 +108,7 @@ export function bytesCollector(): ByteSink & { bytes(): Uint8Array } {
   const chunks: Uint8Array[] = [];
   return {
     write(chunk) {
-      chunks.push(chunk.slice());
+      chunks.push(chunk);
       return Promise.resolve();
     },
     bytes: () => concatBytes(chunks),

@@ -7,6 +7,7 @@
  */
 import type { TableSpec } from "../schemas/columns.ts";
 import { type PackedBatch, slicePacked } from "../schemas/packed.ts";
+import { concatBytes } from "../store.ts";
 import { ByteWriter } from "./bytes.ts";
 import { type ChunkStats, type ColumnState, planColumn, writeChunk } from "./column_chunk.ts";
 import { DEFAULT_ROW_GROUP, type EncodeOptions } from "./engine.ts";
@@ -169,21 +170,10 @@ function parquetFooter(spec: TableSpec, parts: PlacedPart[]): Uint8Array {
   return footer.view();
 }
 
-const placed = (part: EncodedRowGroups): PlacedPart => ({
-  rows: part.rows,
-  rowGroups: part.rowGroups,
-  size: part.bytes.length,
-});
-
 /** One Parquet file from parts encoded for the same spec, their rows in the given order. */
 export function assembleParquet(spec: TableSpec, parts: EncodedRowGroups[]): Uint8Array {
-  const footer = parquetFooter(spec, parts.map(placed));
-  const out = new Uint8Array(MAGIC.length + parts.reduce((n, p) => n + p.bytes.length, 0) + footer.length);
-  out.set(MAGIC);
-  let at = MAGIC.length;
-  for (const part of parts) out.set(part.bytes, at), at += part.bytes.length;
-  out.set(footer, at);
-  return out;
+  const file = createPartsSink(spec);
+  return concatBytes([...parts.flatMap((p) => file.append(p)), ...file.finish()]);
 }
 
 /**
@@ -210,14 +200,14 @@ export interface ParquetSink<In> {
 
 /**
  * One file from parts encoded apart, handed out as they arrive: it keeps only their metadata.
- * {@linkcode assembleParquet} is the same file in one piece.
+ * {@linkcode assembleParquet} joins its output into one piece.
  */
 export function createPartsSink(spec: TableSpec): ParquetSink<EncodedRowGroups> {
   const written: PlacedPart[] = [];
   return {
     append(part) {
       if (part.rows === 0) return [];
-      written.push(placed(part));
+      written.push({ rows: part.rows, rowGroups: part.rowGroups, size: part.bytes.length });
       return written.length === 1 ? [MAGIC, part.bytes] : [part.bytes];
     },
     finish: () => [...written.length ? [] : [MAGIC], parquetFooter(spec, written)],

@@ -110,7 +110,7 @@ export async function curateDailyBars(
   store: ObjectStore,
   engine: ParquetEngine,
   staged: (Batch | undefined)[],
-): Promise<{ inserted: number; updated: number; unchanged: number; partitions_written: number }> {
+): Promise<MergeSummary> {
   const totals = { inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
   // Up to two partitions are encoded and written at once: with a pooled engine the encodes run
   // on other cores while the next partition is merged here.

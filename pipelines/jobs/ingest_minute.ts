@@ -92,9 +92,9 @@ export function monthWindows(from: string, to: string): { month: string; start: 
 
 /**
  * Run one minute-bars ingest, month by month: each symbol's month is fetched and merged into
- * that month's partition as a stream, and the partition is written once its symbols are done, so
- * memory holds one symbol's month (plus the encoded partition) and finished months stay written
- * if the run dies. Hostile symbols and impossible ranges fail before any request.
+ * that month's partition as a stream, and the partition is committed once its symbols are done,
+ * so memory holds one symbol's month and a few row groups, and finished months stay written if
+ * the run dies. Hostile symbols and impossible ranges fail before any request.
  */
 export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<MinuteIngestSummary> {
   const { store, engine } = opts;
@@ -227,7 +227,6 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   const progress = createProgress(log, "minute.progress", pending);
   for (const window of months) {
     const fetched: string[] = [];
-    // Streamed: memory holds one symbol's month and the encoded partition, not the month's rows.
     const merged = await mergeIntoPartition(
       { store, engine },
       layout.minuteBarsPartition(window.month),

@@ -15,6 +15,7 @@ import {
   type PackedBatch,
   packedBuffers,
   type PackedStrings,
+  slicePacked,
   unpackBatch,
 } from "../../lake/schemas/packed.ts";
 import { mergeDailyBars, yearRuns } from "../stages/curate_daily_bars.ts";
@@ -98,16 +99,8 @@ function packedYears(b: Batch): [number, PackedBatch][] {
     // Not in day order (no parser returns that): sort, keeping repeated days in reply order.
     return packedYears(takeRows(b, Array.from(dates.keys()).sort((x, y) => dates[x] - dates[y] || x - y)));
   }
-  const { columns } = packBatch(b);
-  return runs.map(([year, start, end]) => {
-    const part: PackedBatch["columns"] = {};
-    for (const [name, col] of Object.entries(columns)) {
-      part[name] = col instanceof Float64Array
-        ? col.subarray(start, end)
-        : { dict: col.dict, keys: col.keys.subarray(start, end) };
-    }
-    return [year, { length: end - start, columns: part }];
-  });
+  const packed = packBatch(b);
+  return runs.map(([year, start, end]) => [year, slicePacked(packed, start, end)]);
 }
 
 export function createShard(provider: keyof typeof DAILY_PARSERS): Shard {
