@@ -385,7 +385,10 @@ commands["ingest-minute"] = {
           `${summary.rows_rejected} rejected; ${summary.partitions_written} partitions written in ${summary.elapsed_s}s` +
           `; symbol-months served by ${
             Object.entries(summary.served_by).map(([p, n]) => `${p} ${n}`).join(", ") || "none"
-          }`,
+          }` +
+          (summary.symbol_months_clipped
+            ? `; ${summary.symbol_months_clipped} symbol-months only from the provider's horizon on`
+            : ""),
       );
       for (const f of summary.failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
     }

@@ -4,6 +4,9 @@
  * through the router.
  */
 import assert from "node:assert/strict";
+import { newYorkMidnightMs } from "../lake/calendar.ts";
+import { isoToDays } from "../lake/schemas/columns.ts";
+import { createLogger } from "../pipelines/log.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
@@ -11,7 +14,7 @@ import { ingestMinuteBars, type MinuteIngestOptions } from "../pipelines/jobs/in
 import { alpacaMinuteSource, yahooMinuteSource } from "../pipelines/jobs/minute_sources.ts";
 import { createProviderNet } from "../pipelines/jobs/provider_net.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
-import { minutesOnDays } from "./support/simulated_minutes.ts";
+import { minutesBetween, minutesOnDays } from "./support/simulated_minutes.ts";
 
 const NOW = () => new Date("2024-03-05T23:00:00Z");
 
@@ -59,7 +62,7 @@ const base = (root: string, extra: Partial<MinuteIngestOptions>): MinuteIngestOp
 Deno.test("Yahoo minute bars land in 7-day slices and equal Alpaca's bars for the same minutes", async () => {
   await withReplay(async (url, requests) => {
     const viaYahoo = await Deno.makeTempDir(), viaAlpaca = await Deno.makeTempDir();
-    const yahoo = await ingestMinuteBars(base(viaYahoo, { source: yahooMinuteSource({ baseUrl: url }) }));
+    const yahoo = await ingestMinuteBars(base(viaYahoo, { source: yahooMinuteSource({ baseUrl: url, now: NOW }) }));
     const all = (symbol: string) => minutesOnDays(symbol, "2024-02-20", "2024-03-04", NOW());
     assert.deepEqual([yahoo.symbols_ok, yahoo.rows_inserted, yahoo.served_by], [2, all("MSFT") + all("BRK.B"), {
       yahoo: 4,
@@ -86,11 +89,43 @@ Deno.test("Yahoo minute bars land in 7-day slices and equal Alpaca's bars for th
   });
 });
 
-Deno.test("Yahoo refuses 1m bars older than 30 days: a terminal failure that says so, and nothing lands", async () => {
+Deno.test("Yahoo's 30-day horizon: a month reaching past it lands from the horizon on and says so; a month wholly before fails unasked", async () => {
   await withReplay(async (url, requests) => {
     const root = await Deno.makeTempDir();
+    const events: Record<string, unknown>[] = [];
+    const log = createLogger({ write: (line) => events.push(JSON.parse(line)) });
     const summary = await ingestMinuteBars(
-      base(root, { source: yahooMinuteSource({ baseUrl: url }), from: "2024-01-02", to: "2024-01-03" }),
+      base(root, { source: yahooMinuteSource({ baseUrl: url, now: NOW }), from: "2024-01-31", to: "2024-02-09", log }),
+    );
+    // Horizon: 30 days before NOW, plus the 10 minutes kept off its edge.
+    const horizon = NOW().getTime() - 30 * 86_400_000 + 600_000;
+    const end = newYorkMidnightMs(isoToDays("2024-02-10")) - 1;
+    const expected = minutesBetween("MSFT", horizon, end, NOW()) + minutesBetween("BRK.B", horizon, end, NOW());
+    assert.ok(expected > 0);
+    assert.deepEqual([summary.rows_inserted, summary.symbol_months_clipped], [expected, 2]);
+    // January ends before the horizon: each symbol fails there, saying why and what serves it, with no request.
+    assert.deepEqual(summary.failures.map((f) => [f.symbol, f.reason]), [["BRK.B", "unavailable"], [
+      "MSFT",
+      "unavailable",
+    ]]);
+    assert.match(summary.failures[0].message, /2024-01.*keeps the last 30 days.*APCA_API_KEY_ID/);
+    const slices = requests.map((r) => new URL(r).searchParams);
+    assert.deepEqual(slices.map((q) => Number(q.get("period1"))), [horizon / 1000, horizon / 1000]);
+    const clipped = events.filter((e) => e.event === "minute.clipped");
+    assert.deepEqual(clipped.map((e) => [e.month, e.symbols, e.available_from]), [
+      ["2024-02", 2, new Date(horizon).toISOString()],
+    ]);
+    const rows = await minuteRows(root);
+    assert.ok(rows.every((r) => Date.parse(String(r.ts) + "Z") >= horizon), "nothing older than the horizon");
+  });
+});
+
+Deno.test("Yahoo's own 422 past 30 days (our clock behind Yahoo's) is terminal, says so, and is kept in raw", async () => {
+  await withReplay(async (url, requests) => {
+    const root = await Deno.makeTempDir();
+    const behind = () => new Date(NOW().getTime() - 86_400_000);
+    const summary = await ingestMinuteBars(
+      base(root, { source: yahooMinuteSource({ baseUrl: url, now: behind }), from: "2024-02-01", to: "2024-02-09" }),
     );
     assert.deepEqual([summary.symbols_ok, summary.rows_inserted], [0, 0]);
     assert.ok(summary.failures.every((f) => f.reason === "unprocessable"), JSON.stringify(summary.failures));
@@ -108,7 +143,7 @@ Deno.test("with the router, a month Alpaca refuses (no keys) comes from Yahoo, a
     const store = createLocalStore(root);
     const net = createProviderNet({ store });
     const summary = await ingestMinuteBars(base(root, {
-      source: [alpacaMinuteSource({ baseUrl: url, pageSize: 500 }), yahooMinuteSource({ baseUrl: url })],
+      source: [alpacaMinuteSource({ baseUrl: url, pageSize: 500 }), yahooMinuteSource({ baseUrl: url, now: NOW })],
       net: { router: net.router, clock: net.clock },
       symbols: ["MSFT"],
     }));

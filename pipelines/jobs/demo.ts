@@ -84,9 +84,7 @@ export async function runDemoPipeline(
       // Alpaca first, Yahoo when it fails: the same failover order as with real keys.
       source: [
         alpacaMinuteSource({ baseUrl: replay.url, keyId: "demo", secret: "demo" }),
-        yahooMinuteSource({
-          baseUrl: replay.url,
-        }),
+        yahooMinuteSource({ baseUrl: replay.url, now }),
       ],
       net: { router: net.router, clock: net.clock },
       symbols: symbols.slice(0, 4),

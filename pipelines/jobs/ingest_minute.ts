@@ -51,6 +51,8 @@ export interface MinuteIngestSummary {
   symbol_months_skipped: number;
   /** Symbol-months fetched, by the provider that served them. */
   served_by: Record<string, number>;
+  /** Symbol-months whose provider had only the window's later part (Yahoo keeps 30 days of 1m bars). */
+  symbol_months_clipped: number;
   pages: number;
   bars_fetched: number;
   rows_rejected: number;
@@ -169,9 +171,11 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     const rejected: Rejection[] = [];
     let cursor: string | null = null;
     let provider: string | undefined;
+    let availableFrom: number | undefined;
     do {
       const page: Awaited<ReturnType<typeof fetchPage>> = await routedPage(symbol, window, cursor, provider);
       provider = page.provider;
+      availableFrom ??= page.availableFrom;
       const staged = stageMinuteBars(page.bars, {
         symbol,
         source: page.simulated ? "simulated" : page.provider,
@@ -185,7 +189,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
         throw new RangeError(`Cannot page past ${MAX_PAGES} pages for ${symbol} in ${month.month}`);
       }
     } while (cursor);
-    return { batches, rejected, provider: provider! };
+    return { batches, rejected, provider: provider!, availableFrom };
   };
 
   const failures: RunFailure[] = [];
@@ -197,11 +201,16 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
    * that fails is recorded and left out: only a month fetched whole is curated, and its raw pages
    * stay either way.
    */
-  async function* fetchedSymbols(window: { month: string; start: string; end: string }, fetched: string[]) {
+  async function* fetchedSymbols(
+    window: { month: string; start: string; end: string },
+    fetched: string[],
+    clipped: number[],
+  ) {
     for (const symbol of pendingIn(window.month).sort()) {
       try {
-        const { batches, rejected, provider } = await fetchMonth(symbol, window);
+        const { batches, rejected, provider, availableFrom } = await fetchMonth(symbol, window);
         servedBy[provider] = (servedBy[provider] ?? 0) + 1;
+        if (availableFrom !== undefined) clipped.push(availableFrom);
         fetched.push(symbol);
         rejections.push(...rejected);
         totals.pages += batches.length;
@@ -225,15 +234,27 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   }
 
   const progress = createProgress(log, "minute.progress", pending);
+  let clippedTotal = 0;
   for (const window of months) {
     const fetched: string[] = [];
+    const clipped: number[] = [];
     const merged = await mergeIntoPartition(
       { store, engine },
       layout.minuteBarsPartition(window.month),
       MINUTE_BARS,
       mergeMinuteStream,
-      fetchedSymbols(window, fetched),
+      fetchedSymbols(window, fetched, clipped),
     );
+    if (clipped.length) {
+      // One line a month: the horizon is the provider's, the same for every symbol.
+      clippedTotal += clipped.length;
+      log.warn("minute.clipped", {
+        month: window.month,
+        symbols: clipped.length,
+        available_from: new Date(Math.min(...clipped)).toISOString(),
+        reason: "the provider keeps no older minutes: the month holds only its later part",
+      });
+    }
     totals.inserted += merged.inserted;
     totals.updated += merged.updated;
     totals.unchanged += merged.unchanged;
@@ -254,6 +275,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     symbols_failed: failedSymbols,
     symbol_months_skipped: symbols.length * months.length - pending,
     served_by: servedBy,
+    symbol_months_clipped: clippedTotal,
     pages: totals.pages,
     bars_fetched: totals.bars,
     rows_rejected: rejections.length,

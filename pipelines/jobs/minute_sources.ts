@@ -8,7 +8,7 @@ import type { Config } from "../../config.ts";
 import { providerSymbol } from "../../lake/symbol.ts";
 import { createAlpacaClient, parseBarsPage } from "../sources/alpaca/client.ts";
 import type { AlpacaBar } from "../sources/alpaca/client.ts";
-import { type Fetch, type RawResponse, statusError } from "../sources/http.ts";
+import { type Fetch, ProviderError, type RawResponse, statusError } from "../sources/http.ts";
 import { createYahooClient, parseChartBody } from "../sources/yahoo/client.ts";
 import { toMinuteBars } from "../sources/yahoo/minute.ts";
 
@@ -23,6 +23,8 @@ export interface MinutePage {
   bars: AlpacaBar[];
   simulated: boolean;
   next: string | null;
+  /** Set on a window's first page when the provider has nothing before this time (epoch ms). */
+  availableFrom?: number;
 }
 
 export interface MinuteSource {
@@ -75,42 +77,65 @@ export function alpacaMinuteSource(
 
 /** Seconds of 1m bars one Yahoo request may span. */
 const YAHOO_SLICE_S = 7 * 86_400;
+/** Days of 1m bars Yahoo keeps. */
+const YAHOO_1M_DAYS = 30;
+/** Kept off the horizon's edge, in case our clock runs ahead of Yahoo's. */
+const HORIZON_MARGIN_S = 600;
 
-/** The slice of `window` a Yahoo cursor names: `[period1, period2)` in unix seconds. */
-function yahooSlice(window: MinuteWindow, cursor: string | null): { period1: number; period2: number } {
-  const period1 = cursor === null ? Math.floor(window.start / 1000) : Number(cursor);
-  return { period1, period2: Math.min(period1 + YAHOO_SLICE_S, Math.floor(window.end / 1000) + 1) };
+/** The `[period1, period2)` a Yahoo reply answered, in unix seconds, read from its request URL. */
+function answeredSlice(reply: RawResponse): { period1: number; period2: number } {
+  const q = new URL(reply.url).searchParams;
+  return { period1: Number(q.get("period1")), period2: Number(q.get("period2")) };
 }
 
-export function yahooMinuteSource({ baseUrl, fetch, timeoutMs }: {
+/**
+ * Yahoo 1m bars. A window reaching back past Yahoo's 30 days starts at that horizon (the page
+ * says so in `availableFrom`); a window wholly before it fails without a request.
+ */
+export function yahooMinuteSource({ baseUrl, fetch, timeoutMs, now = () => new Date() }: {
   baseUrl: string;
   fetch?: Fetch;
   timeoutMs?: number;
+  now?: () => Date;
 }): MinuteSource {
   const yahoo = createYahooClient({ baseUrl, fetch, timeoutMs });
   return {
     provider: "yahoo",
     dataset: "chart_1m",
     key: "yahoo",
-    fetch: (symbol, window, cursor) =>
-      yahoo.fetchChart(providerSymbol(symbol, "yahoo"), {
-        ...yahooSlice(window, cursor),
+    fetch(symbol, window, cursor) {
+      const horizon = Math.floor(now().getTime() / 1000) - YAHOO_1M_DAYS * 86_400 + HORIZON_MARGIN_S;
+      const period1 = cursor === null ? Math.max(Math.floor(window.start / 1000), horizon) : Number(cursor);
+      const end = Math.floor(window.end / 1000) + 1;
+      if (period1 >= end) {
+        throw new ProviderError(
+          `Cannot fetch 1m bars for '${symbol}' from Yahoo: it keeps the last ${YAHOO_1M_DAYS} days, and ` +
+            `${iso(window.start)}..${iso(window.end)} ends before ${iso(horizon * 1000)} ` +
+            "(Alpaca serves older minutes: set APCA_API_KEY_ID and APCA_API_SECRET_KEY)",
+          { provider: "yahoo", status: 0, retriable: false, reason: "unavailable" },
+        );
+      }
+      return yahoo.fetchChart(providerSymbol(symbol, "yahoo"), {
+        period1,
+        period2: Math.min(period1 + YAHOO_SLICE_S, end),
         interval: "1m",
         // Pre- and post-market bars too, as Alpaca's feeds carry them.
         includePrePost: true,
-      }),
+      });
+    },
     parse(reply, symbol, window, cursor) {
       // Yahoo's 4xx replies carry a chart.error worth reading (the 30-day and 7-day limits).
       if (reply.status >= 500 || reply.status === 429) {
         throw statusError("yahoo", reply, `fetch 1m bars for '${symbol}'`);
       }
       const chart = parseChartBody(reply.body, symbol);
-      const slice = yahooSlice(window, cursor);
+      const slice = answeredSlice(reply);
       const { bars } = toMinuteBars(chart, slice);
       return {
         bars: bars.map((b) => ({ t: iso(b.ts), o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume })),
         simulated: chart.chart.result?.[0]?.meta.ticklake !== undefined,
         next: slice.period2 * 1000 <= window.end ? String(slice.period2) : null,
+        availableFrom: cursor === null && slice.period1 * 1000 > window.start ? slice.period1 * 1000 : undefined,
       };
     },
   };
