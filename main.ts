@@ -379,7 +379,10 @@ commands["ingest-minute"] = {
     else {
       console.log(
         `ingest-minute ${summary.run_id}: ${summary.symbols_ok}/${summary.symbols_total} symbols ok, ` +
-          (summary.resumed ? `resumed (${summary.symbol_months_skipped} symbol-months already curated), ` : "") +
+          (summary.resumed
+            ? `resumed (${summary.symbol_months_skipped} symbol-months already curated, ` +
+              `${summary.symbol_months_reparsed} parsed again from raw), `
+            : "") +
           `${summary.symbols_failed} failed; ${summary.pages} pages, ${summary.bars_fetched} bars, ` +
           `${summary.rows_inserted} inserted, ${summary.rows_updated} updated, ${summary.rows_unchanged} unchanged, ` +
           `${summary.rows_rejected} rejected; ${summary.partitions_written} partitions written in ${summary.elapsed_s}s` +

@@ -15,7 +15,7 @@ import { createLocalStore } from "../lake/store_local.ts";
 import { SymbolError } from "../lake/symbol.ts";
 import { ingestMinuteBars, type MinuteIngestOptions, monthWindows } from "../pipelines/jobs/ingest_minute.ts";
 import { runMinuteClose } from "../pipelines/jobs/minute_close.ts";
-import { silentLogger } from "../pipelines/log.ts";
+import { createLogger, silentLogger } from "../pipelines/log.ts";
 import { alpacaMinuteSource, yahooMinuteSource } from "../pipelines/jobs/minute_sources.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { seriesFor } from "../pipelines/replay/series.ts";
@@ -201,6 +201,62 @@ for (const make of [createWasmEngine, createDuckDbEngine]) {
   });
 }
 
+Deno.test("ingestMinuteBars() after a month's write failed: the rerun parses the pages it kept, and fetches a symbol whose page is gone", async () => {
+  const requests: URL[] = [];
+  await withReplay(async (url) => {
+    const root = await Deno.makeTempDir();
+    const store = createLocalStore(root);
+    const march = "curated/minute_bars/month=2024-03/data.parquet";
+    const full = {
+      ...store,
+      openWrite(key: string) {
+        const w = store.openWrite(key);
+        if (key !== march) return w;
+        return {
+          ...w,
+          write: () => Promise.reject(new Deno.errors.WriteZero("No space left on device (os error 28)")),
+        };
+      },
+    };
+    await assert.rejects(ingestMinuteBars(options(url, root, { store: full })), /No space left on device/);
+    assert.equal(await store.head(march), undefined);
+    const [cpObject] = await store.list("state/checkpoints/ingest_minute/");
+    const cp = JSON.parse(new TextDecoder().decode((await store.get(cpObject.key))!));
+    assert.deepEqual(Object.keys(cp.fetched["2024-03"]).sort(), ["AAPL", "BRK.B"]);
+    const lost = cp.fetched["2024-03"]["BRK.B"].pages[0];
+    await store.delete(lost);
+
+    requests.length = 0;
+    const events: Record<string, unknown>[] = [];
+    const log = createLogger({ write: (line) => events.push(JSON.parse(line)) });
+    const rerun = await ingestMinuteBars(options(url, root, { log }));
+    assert.deepEqual([rerun.resumed, rerun.symbol_months_skipped, rerun.symbol_months_reparsed], [true, 2, 1]);
+    // Only BRK.B's March pages, in pages of 500, were asked for again.
+    const window = { from: Date.parse("2024-03-01T00:00:00Z"), to: Date.parse("2024-03-05T04:59:59Z") };
+    const pages = Math.ceil(minutesBetween("BRK.B", window.from, window.to, NOW()) / 500);
+    const asked = requests.map((u) => decodeURIComponent(u.pathname.split("/")[3]));
+    assert.deepEqual(asked, Array(pages).fill("BRK.B"));
+    assert.deepEqual(events.filter((e) => e.event === "minute.reparse_failed").map((e) => e.symbol), ["BRK.B"]);
+    const expected = monthWindows("2024-02-28", "2024-03-04").flatMap((w) =>
+      ["AAPL", "BRK.B"].map((s) => minutesBetween(s, Date.parse(w.start), Date.parse(w.end), NOW()))
+    ).reduce((a, b) => a + b, 0);
+    const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+    try {
+      const [counts] = await lake.sql<{ n: number; keys: number; lost: number }>(
+        `SELECT count(*) AS n, count(DISTINCT (symbol, ts)) AS keys, count(*) FILTER (WHERE raw_ref = $1) AS lost
+         FROM minute_bars`,
+        [lost],
+      );
+      assert.deepEqual(counts, { n: expected, keys: expected, lost: 0 });
+    } finally {
+      lake.close();
+    }
+  }, [async (c, next) => {
+    requests.push(new URL(c.req.url));
+    await next();
+  }]);
+});
+
 Deno.test("ingestMinuteBars() records a symbol the provider fails, lands the others, and a rerun fetches only what failed", async () => {
   let failing = true;
   const requested: string[] = [];
@@ -321,13 +377,18 @@ Deno.test("runMinuteClose() collects the watchlist's last sessions, and nothing 
   });
 });
 
-Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole, a rerun completes without duplicates", async () => {
+Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole, fetched pages are parsed again, not fetched, and a rerun completes without duplicates", async () => {
   const replayNow = new Date("2024-04-01T23:00:00Z");
+  const requests: URL[] = [];
   // The replay market's clock is after the range, so every minute of it exists.
   const replay = await startReplayServer({
     port: 0,
     hostname: "127.0.0.1",
     now: () => replayNow,
+    middleware: [async (c, next) => {
+      requests.push(new URL(c.req.url));
+      await next();
+    }],
   });
   try {
     const root = await Deno.makeTempDir();
@@ -353,18 +414,24 @@ Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole
     }).spawn();
     const store = createLocalStore(root);
     const january = "curated/minute_bars/month=2024-01/data.parquet";
-    // Killed once the run's checkpoint says January is curated.
-    const januaryDone = async () => {
+    const checkpoint = async () => {
       const [cp] = await store.list("state/checkpoints/ingest_minute/");
       const text = cp && await store.get(cp.key).catch(() => undefined);
-      return text ? JSON.parse(new TextDecoder().decode(text)).done["2024-01"]?.length === 12 : false;
+      return text && JSON.parse(new TextDecoder().decode(text));
     };
-    for (let i = 0; i < 3000 && !(await januaryDone()); i++) await new Promise((r) => setTimeout(r, 10));
+    // Killed once the checkpoint holds symbols of February fetched but not yet curated.
+    const fetchedInFebruary = async () => Object.keys((await checkpoint())?.fetched?.["2024-02"] ?? {});
+    for (let i = 0; i < 3000 && (await fetchedInFebruary()).length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     child.kill("SIGKILL");
     const status = await child.status;
     assert.equal(status.signal, "SIGKILL", "the child must be killed mid-run for this test to mean anything");
     assert.ok(await store.head(january), "January was written before the kill");
     assert.equal(await store.head("curated/minute_bars/month=2024-03/data.parquet"), undefined, "March was not");
+    const kept: Record<string, { pages: string[] }> = (await checkpoint()).fetched["2024-02"];
+    assert.ok(Object.keys(kept).length > 0);
+    requests.length = 0;
 
     const rerun = await ingestMinuteBars({
       store,
@@ -382,12 +449,26 @@ Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole
     // It resumed the killed run: January, curated before the kill, was not fetched again.
     assert.equal(rerun.resumed, true);
     assert.ok(rerun.symbol_months_skipped >= 12, `skipped ${rerun.symbol_months_skipped} symbol-months`);
+    // February's symbols fetched before the kill came from their raw pages, not from the provider.
+    assert.equal(rerun.symbol_months_reparsed, Object.keys(kept).length);
+    const askedInFebruary = requests.filter((u) => u.searchParams.get("start")?.startsWith("2024-02"))
+      .map((u) => decodeURIComponent(u.pathname.split("/")[3]));
+    assert.deepEqual(askedInFebruary.filter((s) => s in kept), []);
+    assert.ok(askedInFebruary.length > 0, "the other February symbols were fetched");
     assert.deepEqual(await store.list("state/checkpoints/"), [], "the completed run closed its checkpoint");
     const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
     const [counts] = await lake.sql<{ n: number; keys: number; regular: number }>(
       `SELECT count(*) AS n, count(DISTINCT (symbol, ts)) AS keys, count(*) FILTER (WHERE session = 'regular') AS regular
        FROM minute_bars`,
     );
+    // Their rows in February's partition (a UTC month) point at those pages.
+    for (const [symbol, { pages }] of Object.entries(kept)) {
+      const refs = await lake.sql<{ raw_ref: string }>(
+        `SELECT DISTINCT raw_ref FROM minute_bars WHERE symbol = $1 AND strftime(ts, '%Y-%m') = '2024-02'`,
+        [symbol],
+      );
+      assert.deepEqual(refs.map((r) => r.raw_ref).sort(), [...pages].sort());
+    }
     lake.close();
     // 2024-01-02 .. 2024-03-28: 61 NYSE sessions of 390 minutes for each of 12 symbols, and the
     // pre- and post-market around them.

@@ -9,7 +9,7 @@
 import { newYorkMidnightMs } from "../../lake/calendar.ts";
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
-import { writeRaw } from "../../lake/raw.ts";
+import { readRawMeta, writeRaw } from "../../lake/raw.ts";
 import { finishRun, newRunId, openCheckpoint, type RunFailure } from "../../lake/runs.ts";
 import { type Batch, concatBatches, isoToDays } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
@@ -24,7 +24,8 @@ import { mergeMinuteStream, stageMinuteBars } from "../stages/curate_minute_bars
 import { parseRange } from "./dates.ts";
 import { failureReason } from "./failures.ts";
 import { mergeIntoPartition } from "./merge_partition.ts";
-import type { MinuteSource, MinuteWindow } from "./minute_sources.ts";
+import type { MinutePage, MinuteSource, MinuteWindow } from "./minute_sources.ts";
+import type { RawResponse } from "../sources/http.ts";
 
 export interface MinuteIngestOptions {
   store: ObjectStore;
@@ -53,6 +54,8 @@ export interface MinuteIngestSummary {
   served_by: Record<string, number>;
   /** Symbol-months whose provider had only the window's later part (Yahoo keeps 30 days of 1m bars). */
   symbol_months_clipped: number;
+  /** Symbol-months an earlier attempt fetched but did not curate, parsed again from their raw pages. */
+  symbol_months_reparsed: number;
   pages: number;
   bars_fetched: number;
   rows_rejected: number;
@@ -69,6 +72,38 @@ interface Checkpoint {
   started_at: string;
   /** Per month, the symbols whose bars are already curated. */
   done: Record<string, string[]>;
+  /**
+   * Per month, symbols fetched whole but not yet curated, with their pages' raw keys: a resumed
+   * run parses those pages again instead of fetching the symbol-month a second time.
+   */
+  fetched?: Record<string, Record<string, StoredMonth>>;
+}
+
+/** A symbol-month's pages in the raw layer, in page order, and the provider that served them. */
+interface StoredMonth {
+  provider: string;
+  pages: string[];
+}
+
+type MonthWindow = { month: string; start: string; end: string };
+type Page = MinutePage & { rawKey: string; provider: string };
+
+/** A stored page read back as the reply it was, parsed as when it was fetched. */
+async function storedPage(store: ObjectStore, source: MinuteSource, symbol: string, window: MinuteWindow, key: string) {
+  const [body, meta] = await Promise.all([store.get(key), readRawMeta(store, key)]);
+  if (!body || !meta) throw new Error(`raw page ${key} is missing`);
+  const reply: RawResponse = {
+    provider: meta.provider,
+    url: meta.url,
+    status: meta.status,
+    contentType: meta.content_type,
+    body,
+    fetchedAt: new Date(meta.fetched_at),
+    requestId: meta.request_id,
+    latencyMs: 0,
+  };
+  const cursor = (meta.request?.cursor ?? null) as string | null;
+  return { ...source.parse(reply, symbol, window, cursor), rawKey: key, provider: source.provider };
 }
 
 /** Pages of one symbol and month beyond this are refused (a month is ~9,000 regular minutes). */
@@ -78,7 +113,7 @@ const MAX_PAGES = 50;
  * The UTC calendar months that `[from, to]` (New York dates, midnight to midnight there) touch,
  * each as the window to request: a day's post-market runs to 20:00 New York, past midnight UTC.
  */
-export function monthWindows(from: string, to: string): { month: string; start: string; end: string }[] {
+export function monthWindows(from: string, to: string): MonthWindow[] {
   const first = newYorkMidnightMs(isoToDays(from)), last = newYorkMidnightMs(isoToDays(to) + 1) - 1000;
   const out = [];
   for (let t = first; t <= last;) {
@@ -164,17 +199,36 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     }, pinned ? [pinned] : [...byName.keys()]).then((r) => r.value);
   };
 
-  /** One symbol's month from one provider, every page stored raw first; throws if any page is unusable. */
-  const fetchMonth = async (symbol: string, month: { month: string; start: string; end: string }) => {
-    const window = { start: Date.parse(month.start), end: Date.parse(month.end) };
-    const batches: Batch[] = [];
-    const rejected: Rejection[] = [];
+  /** One symbol's month from one provider, page by page, every page stored raw first. */
+  async function* fetchedPages(symbol: string, month: MonthWindow, window: MinuteWindow): AsyncGenerator<Page> {
     let cursor: string | null = null;
     let provider: string | undefined;
-    let availableFrom: number | undefined;
-    do {
-      const page: Awaited<ReturnType<typeof fetchPage>> = await routedPage(symbol, window, cursor, provider);
+    for (let n = 1;; n++) {
+      const page: Page = await routedPage(symbol, window, cursor, provider);
       provider = page.provider;
+      yield page;
+      cursor = page.next;
+      if (!cursor) return;
+      if (n >= MAX_PAGES) throw new RangeError(`Cannot page past ${MAX_PAGES} pages for ${symbol} in ${month.month}`);
+    }
+  }
+
+  /** The pages an earlier attempt of this run fetched for a symbol-month, read back from raw. */
+  async function* storedPages(symbol: string, window: MinuteWindow, stored: StoredMonth): AsyncGenerator<Page> {
+    const source = byName.get(stored.provider);
+    if (!source) throw new Error(`${stored.provider} has no minute-bar source configured`);
+    for (const key of stored.pages) yield await storedPage(store, source, symbol, window, key);
+  }
+
+  /** A symbol's month staged from its pages; throws if any page is unusable. */
+  const stageMonth = async (symbol: string, window: MinuteWindow, pages: AsyncIterable<Page>) => {
+    const batches: Batch[] = [];
+    const rejected: Rejection[] = [];
+    const stored: StoredMonth = { provider: "", pages: [] };
+    let availableFrom: number | undefined;
+    for await (const page of pages) {
+      stored.provider = page.provider;
+      stored.pages.push(page.rawKey);
       availableFrom ??= page.availableFrom;
       const staged = stageMinuteBars(page.bars, {
         symbol,
@@ -184,38 +238,48 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
       }, window);
       batches.push(staged.batch);
       rejected.push(...staged.rejected);
-      cursor = page.next;
-      if (cursor && batches.length >= MAX_PAGES) {
-        throw new RangeError(`Cannot page past ${MAX_PAGES} pages for ${symbol} in ${month.month}`);
+    }
+    return { batch: concatBatches(MINUTE_BARS, batches), rejected, stored, availableFrom };
+  };
+
+  /** A symbol's month: from the raw pages an earlier attempt kept, else (or if those fail) fetched. */
+  const monthOf = async (symbol: string, month: MonthWindow) => {
+    const window = { start: Date.parse(month.start), end: Date.parse(month.end) };
+    const stored = cp.fetched?.[month.month]?.[symbol];
+    if (stored) {
+      try {
+        const staged = await stageMonth(symbol, window, storedPages(symbol, window, stored));
+        totals.reparsed++;
+        return staged;
+      } catch (e) {
+        log.warn("minute.reparse_failed", { symbol, month: month.month, message: (e as Error).message });
       }
-    } while (cursor);
-    return { batches, rejected, provider: provider!, availableFrom };
+    }
+    const staged = await stageMonth(symbol, window, fetchedPages(symbol, month, window));
+    totals.pages += staged.stored.pages.length;
+    servedBy[staged.stored.provider] = (servedBy[staged.stored.provider] ?? 0) + 1;
+    ((cp.fetched ??= {})[month.month] ??= {})[symbol] = staged.stored;
+    await putJson(store, cpKey, cp);
+    return staged;
   };
 
   const failures: RunFailure[] = [];
   const rejections: Rejection[] = [];
-  const totals = { pages: 0, bars: 0, inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
+  const totals = { pages: 0, bars: 0, reparsed: 0, inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
   const servedBy: Record<string, number> = {};
   /**
    * The month's symbols fetched one by one, in ascending order, for the streaming merge. A symbol
    * that fails is recorded and left out: only a month fetched whole is curated, and its raw pages
    * stay either way.
    */
-  async function* fetchedSymbols(
-    window: { month: string; start: string; end: string },
-    fetched: string[],
-    clipped: number[],
-  ) {
+  async function* fetchedSymbols(window: MonthWindow, fetched: string[], clipped: number[]) {
     for (const symbol of pendingIn(window.month).sort()) {
       try {
-        const { batches, rejected, provider, availableFrom } = await fetchMonth(symbol, window);
-        servedBy[provider] = (servedBy[provider] ?? 0) + 1;
+        const { batch, rejected, availableFrom } = await monthOf(symbol, window);
         if (availableFrom !== undefined) clipped.push(availableFrom);
         fetched.push(symbol);
         rejections.push(...rejected);
-        totals.pages += batches.length;
         progress.tick(1, { symbol, month: window.month });
-        const batch = concatBatches(MINUTE_BARS, batches);
         totals.bars += batch.length;
         if (batch.length) yield { symbol, batch };
       } catch (e) {
@@ -262,6 +326,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     if (fetched.length) {
       // Recorded only once the month's partition holds their bars.
       cp.done[window.month] = [...(cp.done[window.month] ?? []), ...fetched];
+      delete cp.fetched?.[window.month];
       await putJson(store, cpKey, cp);
     }
   }
@@ -276,6 +341,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     symbol_months_skipped: symbols.length * months.length - pending,
     served_by: servedBy,
     symbol_months_clipped: clippedTotal,
+    symbol_months_reparsed: totals.reparsed,
     pages: totals.pages,
     bars_fetched: totals.bars,
     rows_rejected: rejections.length,
