@@ -68,6 +68,24 @@ Deno.test({
       assert.equal(Number(shown["last close"]), bars[bars.length - 1].close);
       assert.equal(Number(shown["high"]), Math.max(...bars.map((b) => b.high)));
       assert.equal(Number(shown["low"]), Math.min(...bars.map((b) => b.low)));
+      assert.equal(shown["indicators from"], "page (120-day warm-up)", "as traded: computed in the page");
+
+      // Adjusted, the overlays are the lake's indicators_daily (whole-history warm-up), not the page's own.
+      await rendered(page, `${base}/?page=symbol&symbol=AAPL&start=2024-06-03&end=2024-09-30`, "symbol_adjusted");
+      const adjusted = Object.fromEntries(
+        await page.locator("#summary dd").evaluateAll((dds) =>
+          dds.map((d) => [d.getAttribute("data-key"), d.textContent])
+        ),
+      );
+      const tableApi = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
+      const [stored] = await tableApi.sql<{ rsi: number }>(
+        `SELECT rsi_14 AS rsi FROM indicators_daily WHERE symbol = 'AAPL' AND date = $1::DATE`,
+        [bars.at(-1)!.date],
+      );
+      tableApi.close();
+      assert.equal(adjusted["indicators from"], "lake (indicators_daily)");
+      assert.equal(adjusted["last RSI(14)"], stored.rsi.toFixed(2));
+      assert.ok(await page.locator("#rsi-chart svg path").count() >= 1, "the RSI line drawn");
 
       // A link without symbol or range: the page defaults to the newest year's first symbol and last day.
       await rendered(page, `${base}/?page=symbol`, "symbol_defaults");

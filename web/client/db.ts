@@ -17,8 +17,10 @@ let ready: Promise<duckdb.AsyncDuckDBConnection> | undefined;
 let views: Promise<void> | undefined;
 /** Registered file names by table, for the views. */
 const tableFiles = new Map<string, string[]>();
-/** Registered daily-bars partitions by year, so a query can name only the years it needs. */
+/** Registered yearly partitions by year, so a query can name only the years it needs. */
 const dailyFiles = new Map<number, string>();
+const indicatorFiles = new Map<number, string>();
+const yearFiles = new Map([["daily_bars", dailyFiles], ["indicators_daily", indicatorFiles]]);
 /** Registered minute-bars partitions by month (`YYYY-MM`). */
 const minuteFiles = new Map<string, string>();
 
@@ -42,7 +44,7 @@ async function init(): Promise<duckdb.AsyncDuckDBConnection> {
       await db.registerFileURL(name, new URL(f.url, location.href).href, duckdb.DuckDBDataProtocol.HTTP, false);
       names.push(`'${name}'`);
       const year = /year=(\d{4})/.exec(f.key)?.[1];
-      if (t.name === "daily_bars" && year) dailyFiles.set(Number(year), name);
+      if (year) yearFiles.get(t.name)?.set(Number(year), name);
       const month = /month=(\d{4}-\d{2})/.exec(f.key)?.[1];
       if (t.name === "minute_bars" && month) minuteFiles.set(month, name);
     }
@@ -124,12 +126,38 @@ async function run(conn: duckdb.AsyncDuckDBConnection, sql: string, params: unkn
  * never user input.
  */
 export async function symbolBars(symbol: string, from: string, to: string, columns: string[]): Promise<Row[]> {
+  return await symbolRows(dailyFiles, DAILY_VIEW, symbol, from, to, columns);
+}
+
+/** One symbol's rows of `indicators_daily` in `[from, to]`, read as `symbolBars` reads bars. */
+export async function symbolIndicators(symbol: string, from: string, to: string): Promise<Row[]> {
+  return await symbolRows(indicatorFiles, "SELECT *", symbol, from, to, [
+    "date",
+    "sma_20",
+    "sma_50",
+    "bb_upper",
+    "bb_lower",
+    "rsi_14",
+    "macd",
+    "macd_signal",
+    "macd_hist",
+  ]);
+}
+
+async function symbolRows(
+  files: Map<number, string>,
+  select: string,
+  symbol: string,
+  from: string,
+  to: string,
+  columns: string[],
+): Promise<Row[]> {
   await (ready ??= init());
   const [a, b] = [Number(from.slice(0, 4)), Number(to.slice(0, 4))];
-  const names = [...dailyFiles].filter(([y]) => y >= a && y <= b).map(([, n]) => `'${n}'`);
+  const names = [...files].filter(([y]) => y >= a && y <= b).map(([, n]) => `'${n}'`);
   if (!names.length) return [];
   return await queryFiles(
-    `SELECT ${columns.join(", ")} FROM (${DAILY_VIEW} FROM read_parquet([${names.join(",")}]))
+    `SELECT ${columns.join(", ")} FROM (${select} FROM read_parquet([${names.join(",")}]))
      WHERE symbol = ? AND date BETWEEN ?::DATE AND ?::DATE ORDER BY date`,
     [symbol, from, to],
   );
@@ -139,6 +167,12 @@ export async function symbolBars(symbol: string, from: string, to: string, colum
 export async function hasDailyBars(): Promise<boolean> {
   await (ready ??= init());
   return dailyFiles.size > 0;
+}
+
+/** Whether the lake has an `indicators_daily` partition. */
+export async function hasIndicators(): Promise<boolean> {
+  await (ready ??= init());
+  return indicatorFiles.size > 0;
 }
 
 /**

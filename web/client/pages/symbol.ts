@@ -6,12 +6,53 @@
  * @module
  */
 import { type Bar, dailyPlot, intradayPlot, macdPlot, rsiPlot, volumePlot } from "../charts.ts";
-import { hasDailyBars, lakeExtent, lastSessionMinutes, symbolBars } from "../db.ts";
-import { indicators } from "../indicators.ts";
+import {
+  hasDailyBars,
+  hasIndicators,
+  lakeExtent,
+  lastSessionMinutes,
+  type Row,
+  symbolBars,
+  symbolIndicators,
+} from "../db.ts";
+import { type IndicatorRow, indicators } from "../indicators.ts";
 import { downloadButton, getParam, h, loading, setParams, showError, table } from "../ui.ts";
 
 /** Extra days fetched before the range so that 50-day averages and MACD are warm at its start. */
 const WARMUP_DAYS = 120;
+
+const DAILY_COLUMNS = [
+  "date",
+  "open",
+  "high",
+  "low",
+  "close",
+  "adj_close",
+  "volume",
+  "dividend",
+  "split_ratio",
+  "source",
+];
+
+/** `indicators_daily` rows as overlays, one per bar; undefined unless the table has every bar's day. */
+function storedIndicators(bars: Row[], stored: Row[]): IndicatorRow[] | undefined {
+  const byDate = new Map(stored.map((r) => [r.date, r]));
+  if (!bars.every((b) => byDate.has(b.date))) return undefined;
+  const v = (x: unknown) => (x == null ? undefined : x as number);
+  return bars.map((b) => {
+    const r = byDate.get(b.date)!;
+    return {
+      sma20: v(r.sma_20),
+      sma50: v(r.sma_50),
+      bbUpper: v(r.bb_upper),
+      bbLower: v(r.bb_lower),
+      rsi: v(r.rsi_14),
+      macd: v(r.macd),
+      signal: v(r.macd_signal),
+      histogram: v(r.macd_hist),
+    };
+  });
+}
 
 export async function symbolPage(root: HTMLElement, { width }: { width: number }) {
   // A link that names symbol and range needs no defaults, so the footer read is skipped.
@@ -75,26 +116,20 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
     try {
       const shift = (iso: string, offset: number) =>
         new Date(Date.parse(`${iso}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
-      const [warmRows, raw] = await Promise.all([
-        // Indicators only need closes before the range: fetch just those columns for the warm-up.
-        symbolBars(symbol, shift(startIn.value, -WARMUP_DAYS), shift(startIn.value, -1), [
-          "date",
-          "close",
-          "adj_close",
-        ]),
-        symbolBars(symbol, startIn.value, endIn.value, [
-          "date",
-          "open",
-          "high",
-          "low",
-          "close",
-          "adj_close",
-          "volume",
-          "dividend",
-          "split_ratio",
-          "source",
-        ]),
+      const [start, end] = [startIn.value, endIn.value];
+      // Adjusted overlays come from the lake's indicators_daily, computed over each symbol's whole
+      // history; as-traded ones (or a table behind the bars) are computed here, after a warm-up.
+      const fromTable = adjustedIn.checked && await hasIndicators();
+      // Indicators only need closes before the range: just those columns for the warm-up.
+      const warmUp = () =>
+        symbolBars(symbol, shift(start, -WARMUP_DAYS), shift(start, -1), ["date", "close", "adj_close"]);
+      const [raw, stored, warm] = await Promise.all([
+        symbolBars(symbol, start, end, DAILY_COLUMNS),
+        fromTable ? symbolIndicators(symbol, start, end) : [],
+        fromTable ? undefined : warmUp(),
       ]);
+      const tabled = fromTable ? storedIndicators(raw, stored) : undefined;
+      const warmRows = tabled ? [] : warm ?? await warmUp();
       const bars = [...warmRows, ...raw].map((r) => {
         const f = adjustedIn.checked ? (r.adj_close as number) / (r.close as number) : 1;
         const p = (k: string) => r[k] === undefined ? undefined : Math.round((r[k] as number) * f * 10_000) / 10_000;
@@ -103,12 +138,13 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
           source: string;
         };
       });
-      const ind = indicators(bars.map((b) => b.close));
+      const ind = tabled ?? indicators(bars.map((b) => b.close));
       const all = bars.map((b, i) => ({ ...b, ...ind[i] }));
-      const rows = all.filter((b) => b.date >= startIn.value);
+      const indicatorSource = tabled ? "lake (indicators_daily)" : `page (${WARMUP_DAYS}-day warm-up)`;
+      const rows = all.filter((b) => b.date >= start);
       if (!rows.length) {
         out.replaceChildren(
-          h("p", { class: "empty" }, `No bars for ${symbol} between ${startIn.value} and ${endIn.value}.`),
+          h("p", { class: "empty" }, `No bars for ${symbol} between ${start} and ${end}.`),
         );
         root.dataset.rendered = String(++rendered);
         return;
@@ -127,6 +163,8 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
           ["low", Math.min(...rows.map((r) => r.low))],
           ["return", `${((closes[closes.length - 1] / closes[0] - 1) * 100).toFixed(2)}%`],
           ["simulated bars", rows.filter((r) => r.source === "simulated").length],
+          ["last RSI(14)", rows[rows.length - 1].rsi?.toFixed(2) ?? "n/a"],
+          ["indicators from", indicatorSource],
         ]
           .flatMap(([k, v]) => [h("dt", {}, String(k)), h("dd", { "data-key": String(k) }, String(v))]),
       );
@@ -162,7 +200,7 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
                 split_ratio,
                 source,
               })),
-            `${symbol}_${startIn.value}_${endIn.value}.csv`,
+            `${symbol}_${start}_${end}.csv`,
           ),
         ),
         table(
