@@ -25,7 +25,7 @@ import { parseRange } from "./dates.ts";
 import { failureReason } from "./failures.ts";
 import { mergeIntoPartition } from "./merge_partition.ts";
 import type { MinutePage, MinuteSource, MinuteWindow } from "./minute_sources.ts";
-import type { RawResponse } from "../sources/http.ts";
+import { storedResponse } from "../sources/http.ts";
 
 export interface MinuteIngestOptions {
   store: ObjectStore;
@@ -92,18 +92,12 @@ type Page = MinutePage & { rawKey: string; provider: string };
 async function storedPage(store: ObjectStore, source: MinuteSource, symbol: string, window: MinuteWindow, key: string) {
   const [body, meta] = await Promise.all([store.get(key), readRawMeta(store, key)]);
   if (!body || !meta) throw new Error(`raw page ${key} is missing`);
-  const reply: RawResponse = {
-    provider: meta.provider,
-    url: meta.url,
-    status: meta.status,
-    contentType: meta.content_type,
-    body,
-    fetchedAt: new Date(meta.fetched_at),
-    requestId: meta.request_id,
-    latencyMs: 0,
-  };
   const cursor = (meta.request?.cursor ?? null) as string | null;
-  return { ...source.parse(reply, symbol, window, cursor), rawKey: key, provider: source.provider };
+  return {
+    ...source.parse(storedResponse(meta, body), symbol, window, cursor),
+    rawKey: key,
+    provider: source.provider,
+  };
 }
 
 /** Pages of one symbol and month beyond this are refused (a month is ~9,000 regular minutes). */

@@ -5,7 +5,7 @@
  */
 import type { RawMeta } from "../../lake/raw.ts";
 import type { Batch } from "../../lake/schemas/columns.ts";
-import type { RawResponse } from "../sources/http.ts";
+import { storedResponse } from "../sources/http.ts";
 import { type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
 import { DAILY_PARSERS } from "./daily_sources.ts";
 
@@ -22,16 +22,6 @@ export function stageRawReply(
 ): Staged {
   const symbol = String(meta.request?.symbol ?? "");
   const range = { fromDay: Number(meta.request?.from_day ?? 0), toDay: Number(meta.request?.to_day ?? 1e6) };
-  const reply: RawResponse = {
-    provider: meta.provider,
-    url: meta.url,
-    status: meta.status,
-    contentType: meta.content_type,
-    body,
-    fetchedAt: new Date(meta.fetched_at),
-    requestId: meta.request_id,
-    latencyMs: 0,
-  };
-  const { batch } = DAILY_PARSERS[provider].parse(reply, symbol, range);
+  const { batch } = DAILY_PARSERS[provider].parse(storedResponse(meta, body), symbol, range);
   return stageBars(batch, Date.parse(meta.fetched_at), key);
 }

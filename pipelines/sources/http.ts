@@ -3,12 +3,26 @@
  * out of the recorded URL, and one error type that callers branch on.
  * @module
  */
-import type { RawReply } from "../../lake/raw.ts";
+import type { RawMeta, RawReply } from "../../lake/raw.ts";
 import { redactUrl } from "../log.ts";
 
 /** A provider reply exactly as received (what the raw layer stores), plus its latency. */
 export interface RawResponse extends RawReply {
   latencyMs: number;
+}
+
+/** A reply from the raw layer as the response it was, to parse again (its latency is not stored). */
+export function storedResponse(meta: RawMeta, body: Uint8Array): RawResponse {
+  return {
+    provider: meta.provider,
+    url: meta.url,
+    status: meta.status,
+    contentType: meta.content_type,
+    body,
+    fetchedAt: new Date(meta.fetched_at),
+    requestId: meta.request_id,
+    latencyMs: 0,
+  };
 }
 
 /** A provider call failed. `retriable` separates transient faults from terminal ones. */
