@@ -100,6 +100,16 @@ export function daysToIso(days: number): string {
   return new Date(days * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** ISO timestamp to the second, `YYYY-MM-DDTHH:MM:SSZ`, as providers and the replay write minutes. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(".000Z", "Z");
+}
+
+/** A price at the lake's precision (DECIMAL(18,4): sub-dollar stocks trade in $0.0001 steps). */
+export function roundPrice(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
+
 /** A numeric column of `b` (throws if it is a string column). */
 export function num(b: Batch, name: string): Float64Array {
   const c = b.columns[name];

@@ -11,7 +11,7 @@ import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { readRawMeta, writeRaw } from "../../lake/raw.ts";
 import { finishRun, newRunId, openCheckpoint, type RunFailure } from "../../lake/runs.ts";
-import { type Batch, concatBatches, isoToDays } from "../../lake/schemas/columns.ts";
+import { type Batch, concatBatches, isoSeconds, isoToDays } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import { type ObjectStore, putJson } from "../../lake/store.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
@@ -114,8 +114,7 @@ export function monthWindows(from: string, to: string): MonthWindow[] {
     const d = new Date(t);
     const next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
     const end = Math.min(last, next - 1000);
-    const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
-    out.push({ month: iso(t).slice(0, 7), start: iso(t), end: iso(end) });
+    out.push({ month: isoSeconds(t).slice(0, 7), start: isoSeconds(t), end: isoSeconds(end) });
     t = next;
   }
   return out;

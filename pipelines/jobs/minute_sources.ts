@@ -4,6 +4,7 @@
  * for the last 30 days, so its pages are 7-day slices of the window.
  * @module
  */
+import { isoSeconds } from "../../lake/schemas/columns.ts";
 import type { Config } from "../../config.ts";
 import { providerSymbol } from "../../lake/symbol.ts";
 import { createAlpacaClient, parseBarsPage } from "../sources/alpaca/client.ts";
@@ -39,8 +40,6 @@ export interface MinuteSource {
   parse(reply: RawResponse, symbol: string, window: MinuteWindow, cursor: string | null): MinutePage;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
-
 export function alpacaMinuteSource(
   { feed = "iex", pageSize = 10_000, ...client }: {
     baseUrl: string;
@@ -62,8 +61,8 @@ export function alpacaMinuteSource(
     fetch: (symbol, window, cursor) =>
       alpaca.bars(providerSymbol(symbol, "alpaca"), {
         timeframe: "1Min",
-        start: iso(window.start),
-        end: iso(window.end),
+        start: isoSeconds(window.start),
+        end: isoSeconds(window.end),
         limit: pageSize,
         feed,
         adjustment: "raw",
@@ -110,7 +109,7 @@ export function yahooMinuteSource({ baseUrl, fetch, timeoutMs, now = () => new D
       if (period1 >= end) {
         throw new ProviderError(
           `Cannot fetch 1m bars for '${symbol}' from Yahoo: it keeps the last ${YAHOO_1M_DAYS} days, and ` +
-            `${iso(window.start)}..${iso(window.end)} ends before ${iso(horizon * 1000)} ` +
+            `${isoSeconds(window.start)}..${isoSeconds(window.end)} ends before ${isoSeconds(horizon * 1000)} ` +
             "(Alpaca serves older minutes: set APCA_API_KEY_ID and APCA_API_SECRET_KEY)",
           { provider: "yahoo", status: 0, retriable: false, reason: "unavailable" },
         );
@@ -132,7 +131,7 @@ export function yahooMinuteSource({ baseUrl, fetch, timeoutMs, now = () => new D
       const slice = answeredSlice(reply);
       const { bars } = toMinuteBars(chart, slice);
       return {
-        bars: bars.map((b) => ({ t: iso(b.ts), o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume })),
+        bars: bars.map((b) => ({ t: isoSeconds(b.ts), o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume })),
         simulated: chart.chart.result?.[0]?.meta.ticklake !== undefined,
         next: slice.period2 * 1000 <= window.end ? String(slice.period2) : null,
         availableFrom: cursor === null && slice.period1 * 1000 > window.start ? slice.period1 * 1000 : undefined,

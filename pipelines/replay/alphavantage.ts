@@ -4,12 +4,12 @@
  * prices), and AV's soft errors for a missing key or an unknown function.
  * @module
  */
+import { roundPrice } from "../../lake/schemas/columns.ts";
 import type { Hono } from "hono";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { seriesFor } from "./series.ts";
 
 const DAY_S = 86_400;
-const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 export function alphaVantageRoutes({ seed = 1, now = () => new Date() }: { seed?: number; now?: () => Date } = {}) {
   return (app: Hono) => {
@@ -50,7 +50,7 @@ export function alphaVantageRoutes({ seed = 1, now = () => new Date() }: { seed?
       const adj = new Float64Array(s.days.length);
       let factor = 1;
       for (let i = s.days.length - 1; i >= 0; i--) {
-        adj[i] = r4(s.close[i] * factor);
+        adj[i] = roundPrice(s.close[i] * factor);
         const d = s.days[i];
         if (splitOn.has(d)) factor /= splitOn.get(d)!;
         if (divOn.has(d) && i > 0) factor *= 1 - divOn.get(d)! / s.close[i - 1];

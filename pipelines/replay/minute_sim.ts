@@ -5,6 +5,7 @@
  * both providers answer the same minutes.
  * @module
  */
+import { isoSeconds, roundPrice } from "../../lake/schemas/columns.ts";
 import { newYorkMidnightMs, regularSessionMinutes } from "../../lake/calendar.ts";
 import { profile, unit } from "./market_sim.ts";
 import { seriesFor } from "./series.ts";
@@ -21,8 +22,6 @@ export interface SimulatedMinute {
   n: number;
   vw: number;
 }
-
-const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 /** Epoch milliseconds of 09:30 New York on an epoch day. */
 export function sessionOpenMs(day: number): number {
@@ -58,7 +57,7 @@ export function simulateMinutes(
     for (let m = m0; m <= m1; m++) {
       const along = m1 === m0 ? 1 : (m - m0) / (m1 - m0);
       const bridge = walk[m] - walk[m0] - along * (walk[m1] - walk[m0]);
-      closes[m] = r4(inside(p0 + (p1 - p0) * along + bridge * step, low, high));
+      closes[m] = roundPrice(inside(p0 + (p1 - p0) * along + bridge * step, low, high));
     }
   }
   const out: SimulatedMinute[] = [];
@@ -72,17 +71,18 @@ export function simulateMinutes(
     // The path starts at the open, so the first minute opens and closes there.
     const o = m === 0 ? open : closes[m - 1], c = closes[m];
     const spread = range * 0.02 * unit(hash, day, 9000 + m);
-    const h = r4(Math.min(high, Math.max(o, c) + spread)), l = r4(Math.max(low, Math.min(o, c) - spread));
+    const h = roundPrice(Math.min(high, Math.max(o, c) + spread)),
+      l = roundPrice(Math.max(low, Math.min(o, c) - spread));
     const v = Math.round((bar.volume * weights[m]) / total);
     out.push({
-      t: new Date(start + m * 60_000).toISOString().replace(".000Z", "Z"),
+      t: isoSeconds(start + m * 60_000),
       o,
       h,
       l,
       c,
       v,
       n: Math.max(1, Math.round(v / 120)),
-      vw: r4((o + h + l + c) / 4),
+      vw: roundPrice((o + h + l + c) / 4),
     });
   }
   return out;
@@ -111,21 +111,21 @@ export function simulateExtendedMinutes(
     for (let m = 0; m < minutes; m++) {
       walk += (unit(hash, day, salt + m) - 0.5) * step;
       // Drifting to `to` (the open) by the end when there is one; else wandering from `from`.
-      const price = r4(to === undefined ? from + walk : from + (to - from) * ((m + 1) / minutes) + walk * 0.5);
+      const price = roundPrice(to === undefined ? from + walk : from + (to - from) * ((m + 1) / minutes) + walk * 0.5);
       if (unit(hash, day, salt + 5000 + m) >= ACTIVE_SHARE) continue;
       const o = last, c = price > 0 ? price : last;
       const spread = from * 0.0003 * unit(hash, day, salt + 9000 + m);
       const v = Math.max(1, Math.round(bar.volume * 0.0002 * (0.2 + unit(hash, day, salt + 7000 + m))));
-      const h = r4(Math.max(o, c) + spread), l = r4(Math.max(0.0001, Math.min(o, c) - spread));
+      const h = roundPrice(Math.max(o, c) + spread), l = roundPrice(Math.max(0.0001, Math.min(o, c) - spread));
       out.push({
-        t: new Date(first + m * 60_000).toISOString().replace(".000Z", "Z"),
+        t: isoSeconds(first + m * 60_000),
         o,
         h,
         l,
         c,
         v,
         n: Math.max(1, Math.round(v / 100)),
-        vw: r4((o + h + l + c) / 4),
+        vw: roundPrice((o + h + l + c) / 4),
       });
       last = c;
     }

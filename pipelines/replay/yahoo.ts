@@ -4,6 +4,7 @@
  * reply's end the way Yahoo adjusts.
  * @module
  */
+import { roundPrice } from "../../lake/schemas/columns.ts";
 import type { Hono } from "hono";
 import { newYorkOffsetHours } from "../../lake/calendar.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
@@ -17,8 +18,6 @@ const DAY_S = 86_400;
 function openTimestamp(day: number): number {
   return sessionOpenMs(day) / 1000;
 }
-
-const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 /**
  * The JSON body Yahoo would send for a daily chart of `symbol` (canonical) over
@@ -60,18 +59,18 @@ export function yahooChartBody(
   const adjclose: number[] = [];
   for (const i of idx) {
     const f = splitAfter(s.days[i]);
-    q.open.push(r4(s.open[i] / f));
-    q.high.push(r4(s.high[i] / f));
-    q.low.push(r4(s.low[i] / f));
-    q.close.push(r4(s.close[i] / f));
+    q.open.push(roundPrice(s.open[i] / f));
+    q.high.push(roundPrice(s.high[i] / f));
+    q.low.push(roundPrice(s.low[i] / f));
+    q.close.push(roundPrice(s.close[i] / f));
     q.volume.push(Math.round(s.volume[i] * f));
-    adjclose.push(r4((s.close[i] / f) * divFactorAfter(s.days[i])));
+    adjclose.push(roundPrice((s.close[i] / f) * divFactorAfter(s.days[i])));
   }
   const inRange = (day: number) => day >= fromDay && day <= end;
   const dividends = Object.fromEntries(
     s.dividends.filter((d) => inRange(d.day)).map((
       d,
-    ) => [openTimestamp(d.day), { amount: r4(d.amount / splitAfter(d.day)), date: openTimestamp(d.day) }]),
+    ) => [openTimestamp(d.day), { amount: roundPrice(d.amount / splitAfter(d.day)), date: openTimestamp(d.day) }]),
   );
   const splits = Object.fromEntries(
     s.splits.filter((sp) => inRange(sp.day)).map((sp) => [
@@ -93,7 +92,7 @@ export function yahooChartBody(
     exchangeTimezoneName: "America/New_York",
     regularMarketPrice: s.close[last],
     chartPreviousClose: idx.length
-      ? r4(s.close[Math.max(0, idx[0] - 1)] / splitAfter(s.days[Math.max(0, idx[0] - 1)]))
+      ? roundPrice(s.close[Math.max(0, idx[0] - 1)] / splitAfter(s.days[Math.max(0, idx[0] - 1)]))
       : s.close[last],
     priceHint: 2,
     dataGranularity: "1d",

@@ -4,14 +4,13 @@
  * @module
  */
 import { newYorkOffsetHours, regularSessionMinutes } from "../../lake/calendar.ts";
-import { type Batch, emptyBatch, takeRows } from "../../lake/schemas/columns.ts";
+import { type Batch, emptyBatch, roundPrice, takeRows } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import type { AlpacaBar } from "../sources/alpaca/client.ts";
 import type { Rejection } from "./curate_daily_bars.ts";
 import { mergeByKey, type MergeKey, type MergeResult, mergeSortedStream, type SymbolRows } from "./merge_bars.ts";
 
 const DAY_MS = 86_400_000;
-const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 /** The session of a bar starting at `ms`: before 09:30 New York is pre, from the close (16:00, or an early close) post. */
 export function sessionOf(ms: number): "pre" | "regular" | "post" {
@@ -44,7 +43,7 @@ export function stageMinuteBars(
   const rejected: Rejection[] = [];
   bars.forEach((b, i) => {
     const ts = Date.parse(b.t);
-    const [o, h, l, cl] = [r4(b.o), r4(b.h), r4(b.l), r4(b.c)];
+    const [o, h, l, cl] = [roundPrice(b.o), roundPrice(b.h), roundPrice(b.l), roundPrice(b.c)];
     const reason = !Number.isFinite(ts)
       ? "timestamp missing"
       : ts < window.start || ts > window.end
@@ -63,7 +62,7 @@ export function stageMinuteBars(
     [c.open[i], c.high[i], c.low[i], c.close[i]] = [o, h, l, cl];
     c.volume[i] = b.v;
     c.trades[i] = b.n ?? NaN;
-    c.vwap[i] = b.vw === undefined ? NaN : r4(b.vw);
+    c.vwap[i] = b.vw === undefined ? NaN : roundPrice(b.vw);
     c.source[i] = lineage.source;
     c.ingested_at[i] = lineage.ingestedAt;
     c.raw_ref[i] = lineage.rawRef;

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import type { Batch } from "../../../lake/schemas/columns.ts";
+import { type Batch, roundPrice } from "../../../lake/schemas/columns.ts";
 import { type Fetch, getRaw, ProviderError, type RawResponse } from "../http.ts";
 
 export function createAlphaVantageClient(
@@ -60,7 +60,6 @@ export function throwIfSoftError(text: string, what: string): void {
 }
 
 const num = (s: string | undefined) => (s === undefined || s === "" || s === "null" ? NaN : Number(s));
-const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 /** Split coefficients carry float noise (7.00000700001): snap to the nearest 1/1000. */
 export function cleanSplit(coefficient: number): number {
@@ -108,7 +107,7 @@ function toBatch(
     }
   }
   const n = out.length;
-  const f = (k: keyof DailyRow, round = r4) => Float64Array.from(out, (r) => round(r[k]));
+  const f = (k: keyof DailyRow, round = roundPrice) => Float64Array.from(out, (r) => round(r[k]));
   return {
     batch: {
       length: n,
@@ -119,7 +118,7 @@ function toBatch(
         high: f("high"),
         low: f("low"),
         close: f("close"),
-        adj_close: Float64Array.from(out, (r) => r4(Number.isFinite(r.adj) ? r.adj : r.close)),
+        adj_close: Float64Array.from(out, (r) => roundPrice(Number.isFinite(r.adj) ? r.adj : r.close)),
         volume: f("volume", Math.round),
         dividend: f("dividend", (x) => Math.round((Number.isFinite(x) ? x : 0) * 1e6) / 1e6),
         split_ratio: Float64Array.from(out, (r) => cleanSplit(r.split)),

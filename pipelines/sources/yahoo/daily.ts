@@ -5,11 +5,10 @@
  * period2 up to today for all later splits to be there.
  * @module
  */
-import type { Batch } from "../../../lake/schemas/columns.ts";
+import { type Batch, roundPrice } from "../../../lake/schemas/columns.ts";
 import type { YahooChart } from "./wire.ts";
 
 const DAY_S = 86_400;
-const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 const r6 = (x: number) => Math.round(x * 1_000_000) / 1_000_000;
 
 export interface DailyBarsOptions {
@@ -121,7 +120,10 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
       continue;
     }
     const factor = nextSplit < splitDays.length ? laterFactor[nextSplit] : 1;
-    const open = r4(o * factor), high = r4(h * factor), low = r4(l * factor), close = r4(c * factor);
+    const open = roundPrice(o * factor),
+      high = roundPrice(h * factor),
+      low = roundPrice(l * factor),
+      close = roundPrice(c * factor);
     if (
       !(open > 0 && high > 0 && low > 0 && close > 0) || low > Math.min(open, close) || high < Math.max(open, close)
     ) {
@@ -135,7 +137,7 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     cols.high[out] = high;
     cols.low[out] = low;
     cols.close[out] = close;
-    cols.adj_close[out] = r4(adj?.[i] ?? c);
+    cols.adj_close[out] = roundPrice(adj?.[i] ?? c);
     cols.volume[out] = Math.round((vol ?? 0) / factor);
     if (nextDiv < divDays.length && divDays[nextDiv] === day) cols.dividend[out] = r6(dividendOn.get(day)! * factor);
     if (nextSplit > 0 && splitDays[nextSplit - 1] === day) cols.split_ratio[out] = splitOn.get(day)!;

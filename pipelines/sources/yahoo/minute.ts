@@ -5,6 +5,7 @@
  * from the NYSE calendar, early closes included, whatever the provider.
  * @module
  */
+import { roundPrice } from "../../../lake/schemas/columns.ts";
 import type { YahooChart } from "./wire.ts";
 
 export interface MinuteBar {
@@ -16,8 +17,6 @@ export interface MinuteBar {
   close: number;
   volume: number;
 }
-
-const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 /** Intraday bars within `[period1, period2)` (unix seconds); all-null bars are dropped. */
 export function toMinuteBars(
@@ -35,7 +34,14 @@ export function toMinuteBars(
       dropped++;
       continue;
     }
-    bars.push({ ts: t * 1000, open: r4(o), high: r4(h), low: r4(l), close: r4(c), volume: q.volume?.[i] ?? 0 });
+    bars.push({
+      ts: t * 1000,
+      open: roundPrice(o),
+      high: roundPrice(h),
+      low: roundPrice(l),
+      close: roundPrice(c),
+      volume: q.volume?.[i] ?? 0,
+    });
   }
   return { bars, dropped };
 }
