@@ -61,39 +61,6 @@ export interface ObjectWriter extends ByteSink {
   abort(): Promise<void>;
 }
 
-/**
- * An {@linkcode ObjectWriter} that opens the real one only once more than `holdBytes` have been
- * written: a smaller object that is aborted never reaches the store (a merge that changed nothing
- * costs no write, no upload), and a larger one streams with at most `holdBytes` held.
- */
-export function heldWriter(open: () => ObjectWriter, holdBytes: number): ObjectWriter {
-  let held: Uint8Array[] | undefined = [];
-  let heldBytes = 0;
-  let inner: ObjectWriter | undefined;
-  const release = async () => {
-    inner = open();
-    for (const c of held!) await inner.write(c);
-    held = undefined;
-  };
-  return {
-    async write(chunk) {
-      if (held) {
-        held.push(chunk);
-        heldBytes += chunk.length;
-        if (heldBytes > holdBytes) await release();
-      } else await inner!.write(chunk);
-    },
-    async commit() {
-      if (held) await release();
-      await inner!.commit();
-    },
-    async abort() {
-      held = undefined;
-      await inner?.abort();
-    },
-  };
-}
-
 /** An {@linkcode ObjectReader} over bytes already in memory. */
 export function bytesReader(bytes: Uint8Array): ObjectReader {
   return {

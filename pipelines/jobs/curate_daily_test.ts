@@ -105,42 +105,56 @@ Deno.test("curateStaged() fails when a partition cannot be written, leaves only 
   assert.equal(again.inserted, 2 * 44, "a rerun curates the whole load");
 });
 
-Deno.test("a merge that changes nothing writes nothing; past holdBytes it streams, and aborts what it wrote", async () => {
-  const root = await Deno.makeTempDir();
-  const local = createLocalStore(root);
-  const engine = createWasmEngine();
-  // 40 symbols of 2024: more rows than one row group, so the merge's sink writes before it ends.
-  const symbols = Array.from({ length: 40 }, (_, i) => `S${String(i).padStart(2, "0")}`);
-  const keys: string[] = [];
-  for (const s of symbols) {
-    const key = layout.staging("daily_bars", "L", s);
-    await local.put(key, await engine.encode(staged(s, "2024-01-01", "2024-12-31", "raw/1"), DAILY_BARS));
-    keys.push(key);
-  }
-  await curateStaged(local, engine, keys);
-  const opened: string[] = [];
-  const watched = { ...local, openWrite: (key: string) => (opened.push(key), local.openWrite(key)) };
-  const again = await curateStaged(watched, engine, keys);
-  assert.deepEqual([again.partitions_written, opened], [0, []], "a rerun opens no writer");
+for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
+  Deno.test(`a merge (${engine.name} engine) that changes nothing opens no writer, however large; one whose first change comes late writes the rows it passed before it`, async () => {
+    const root = await Deno.makeTempDir();
+    const local = createLocalStore(root);
+    // 40 symbols of 2024: more rows than one row group, so the unchanged rows before S39 span pieces.
+    const symbols = Array.from({ length: 40 }, (_, i) => `S${String(i).padStart(2, "0")}`);
+    const keys: string[] = [];
+    for (const s of symbols) {
+      const key = layout.staging("daily_bars", "L", s);
+      await local.put(key, await engine.encode(staged(s, "2024-01-01", "2024-12-31", "raw/1"), DAILY_BARS));
+      keys.push(key);
+    }
+    await curateStaged(local, engine, keys);
+    const opened: string[] = [];
+    const watched = { ...local, openWrite: (key: string) => (opened.push(key), local.openWrite(key)) };
+    const again = await curateStaged(watched, engine, keys);
+    assert.deepEqual([again.partitions_written, opened], [0, []], "a rerun opens no writer");
 
-  const key = layout.dailyBarsPartition(2024);
-  const before = await local.get(key);
-  const merge = (bump: (d: number) => number) =>
-    mergeIntoPartition(
-      { store: watched, engine },
-      key,
-      DAILY_BARS,
-      mergeDailyStream,
-      (async function* () {
-        yield { symbol: "S39", batch: staged("S39", "2024-01-01", "2024-12-31", "raw/2", bump) };
-      })(),
-      { holdBytes: 100 },
-    );
-  const same = await merge(() => 0);
-  assert.deepEqual([same.written, opened], [false, [key]], "past holdBytes the writer opens");
-  assert.deepEqual(await local.get(key), before);
-  assert.deepEqual([...Deno.readDirSync(`${root}/curated/daily_bars/year=2024`)].map((e) => e.name), ["data.parquet"]);
-  const revised = await merge((d) => d === isoToDays("2024-12-10") ? 0.5 : 0);
-  assert.deepEqual([revised.written, revised.updated], [true, 1]);
-  assert.notDeepEqual(await local.get(key), before);
-});
+    const key = layout.dailyBarsPartition(2024);
+    const before = await local.get(key);
+    const revise = (symbol: string, bump: (d: number) => number) =>
+      mergeIntoPartition(
+        { store: watched, engine },
+        key,
+        DAILY_BARS,
+        mergeDailyStream,
+        (async function* () {
+          yield { symbol, batch: staged(symbol, "2024-01-01", "2024-12-31", "raw/2", bump) };
+        })(),
+      );
+    const same = await revise("S39", () => 0);
+    assert.deepEqual([same.written, same.unchanged, opened], [false, 262, []]);
+    assert.deepEqual(await local.get(key), before);
+
+    // S39 is last: the 39 symbols before it passed through before the change, and must be written.
+    const changed = isoToDays("2024-12-10");
+    const revised = await revise("S39", (d) => d === changed ? 0.5 : 0);
+    assert.deepEqual([revised.written, revised.updated, revised.rows, opened], [true, 1, 40 * 262, [key]]);
+    const rows = await engine.decode((await local.get(key))!, DAILY_BARS);
+    assert.equal(rows.length, 40 * 262);
+    const sym = rows.columns.symbol as string[], date = rows.columns.date as Float64Array;
+    const close = rows.columns.close as Float64Array, ref = rows.columns.raw_ref as string[];
+    assert.deepEqual([...new Set(sym)], symbols, "every symbol, in order");
+    for (let i = 0; i < rows.length; i++) {
+      const revisedRow = sym[i] === "S39" && date[i] === changed;
+      assert.equal(ref[i], revisedRow ? "raw/2" : "raw/1", `${sym[i]} ${date[i]}`);
+      assert.equal(close[i], 100 + (date[i] % 17) + (revisedRow ? 0.5 : 0));
+    }
+    assert.deepEqual([...Deno.readDirSync(`${root}/curated/daily_bars/year=2024`)].map((e) => e.name), [
+      "data.parquet",
+    ]);
+  });
+}

@@ -150,7 +150,7 @@ export function mergeDailyBars(existing: Batch, incoming: Batch): MergeResult {
 export function mergeDailyStream(
   existing: AsyncIterable<Batch>,
   incoming: AsyncIterable<SymbolRows>,
-  emit: (b: Batch) => Promise<void>,
+  emit: (b: Batch, changed: boolean) => Promise<void>,
 ) {
   return mergeSortedStream(DAILY_KEY, existing, incoming, emit);
 }

@@ -87,7 +87,7 @@ export function mergeMinuteBars(existing: Batch, incoming: Batch): MergeResult {
 export function mergeMinuteStream(
   existing: AsyncIterable<Batch>,
   incoming: AsyncIterable<SymbolRows>,
-  emit: (b: Batch) => Promise<void>,
+  emit: (b: Batch, changed: boolean) => Promise<void>,
 ) {
   return mergeSortedStream(MINUTE_KEY, existing, incoming, emit);
 }

@@ -180,17 +180,18 @@ function sortedCursor(pieces: AsyncIterable<Batch>) {
  * partition's rows in (symbol, time) order, in pieces; `incoming` yields each symbol's new rows,
  * symbols ascending. Rows go to `emit` in the partition's order, and the rows of symbols with
  * nothing incoming pass through untouched, so memory holds one piece and one symbol's rows. With
- * nothing incoming, `existing` is not read at all.
+ * nothing incoming, `existing` is not read at all. `emit`'s `changed` says whether any row so far,
+ * this batch's included, was inserted or updated: until then every row emitted is the partition's.
  */
 export async function mergeSortedStream(
   key: MergeKey,
   existing: AsyncIterable<Batch>,
   incoming: AsyncIterable<SymbolRows>,
-  emit: (b: Batch) => Promise<void>,
+  emit: (b: Batch, changed: boolean) => Promise<void>,
 ): Promise<MergeCounts> {
   const cursor = sortedCursor(existing);
   const counts = { inserted: 0, updated: 0, unchanged: 0, rows: 0 };
-  const pass = (b: Batch) => (counts.rows += b.length, emit(b));
+  const pass = (b: Batch) => (counts.rows += b.length, emit(b, counts.inserted + counts.updated > 0));
   let last: string | undefined;
   for await (const { symbol, batch } of incoming) {
     if (last !== undefined && symbol <= last) {
