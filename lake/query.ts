@@ -93,8 +93,13 @@ export interface Lake {
 
 /** Columns for exports: readable dates and symbols. */
 const EXPORT_KEYS = `symbol, strftime(date, '%Y-%m-%d') AS date`;
-const NUMBERS = `open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close,
-  adj_close::DOUBLE AS adj_close, volume::DOUBLE AS volume, dividend::DOUBLE AS dividend, split_ratio`;
+/**
+ * Prices as doubles (decimals reach JavaScript as 128-bit words). Volume stays an integer in
+ * exports; the wire form, read into typed arrays, takes it as a double too.
+ */
+const numbers = (volume: string) =>
+  `open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close,
+  adj_close::DOUBLE AS adj_close, ${volume} AS volume, dividend::DOUBLE AS dividend, split_ratio`;
 
 /**
  * For rows built in JavaScript: the symbol as its 1-based position in the bound list and the date
@@ -132,8 +137,8 @@ function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[
   if (q.sessions) params.push(...q.sessions), where.push(`session IN (${q.sessions.map(() => "?").join(", ")})`);
   return {
     text: `SELECT symbol, strftime(ts, '%Y-%m-%dT%H:%M:%SZ') AS ts, session, open::DOUBLE AS open,
-        high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, volume::DOUBLE AS volume,
-        trades::DOUBLE AS trades, vwap::DOUBLE AS vwap, source, raw_ref
+        high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, volume, trades, vwap::DOUBLE AS vwap,
+        source, raw_ref
       FROM minute_bars WHERE ${where.join(" AND ")} ORDER BY symbol, minute_bars.ts`,
     params,
   };
@@ -247,12 +252,14 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     if (q.end) params.push(q.end), where.push(`date <= $${params.length}::DATE`);
     const filter = where.join(" AND ");
     const lineage = form === "wire" ? WIRE_LINEAGE : "source, raw_ref";
+    const volumeType = form === "wire" ? "DOUBLE" : "BIGINT";
     // Partitioned by symbol, so DuckDB computes it in parallel (one symbol's first row always
     // carries its strings).
     const window = form === "wire" ? "WINDOW w AS (PARTITION BY symbol ORDER BY date)" : "";
     if (!q.adjusted) {
       return {
-        text: `SELECT ${keys}, ${NUMBERS}, ${lineage} FROM daily_bars WHERE ${filter} ${window} ORDER BY symbol, date`,
+        text: `SELECT ${keys}, ${numbers(`volume::${volumeType}`)}, ${lineage} FROM daily_bars WHERE ${filter} ${window}
+          ORDER BY symbol, date`,
         params,
         symbols,
       };
@@ -269,7 +276,7 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
           FROM daily_bars WHERE ${symbolFilter})
         SELECT ${keys}, round(open * f, 4)::DOUBLE AS open, round(high * f, 4)::DOUBLE AS high,
           round(low * f, 4)::DOUBLE AS low, adj_close::DOUBLE AS close, adj_close::DOUBLE AS adj_close,
-          round(volume * later_splits)::DOUBLE AS volume, dividend::DOUBLE AS dividend, split_ratio, ${lineage}
+          round(volume * later_splits)::${volumeType} AS volume, dividend::DOUBLE AS dividend, split_ratio, ${lineage}
         FROM h WHERE ${dateFilter} ${window} ORDER BY symbol, date`,
       params,
       symbols,

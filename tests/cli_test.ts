@@ -40,6 +40,7 @@ Deno.test("main(query) exports the same rows as CSV, JSON and Parquet", async ()
   assert.equal(json.length, 2 * 61);
   assert.deepEqual(pq, { n: 2 * 61, s: 2 });
   assert.match(csv[0], /^symbol,date,open,high,low,close,adj_close,volume/);
+  assert.ok(csv.slice(1).every((line) => /^\d+$/.test(line.split(",")[7])), `volume as an integer: ${csv[1]}`);
 
   const adjusted = await capture(() => main([...args, "--adjusted", "--format", "json"]));
   const rows = JSON.parse(adjusted.out);
