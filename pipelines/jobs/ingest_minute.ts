@@ -18,6 +18,7 @@ import { canonicalSymbol } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
+import { storedResponse } from "../sources/http.ts";
 import type { Router } from "../net/router.ts";
 import type { Rejection } from "../stages/curate_daily_bars.ts";
 import { mergeMinuteStream, stageMinuteBars } from "../stages/curate_minute_bars.ts";
@@ -25,7 +26,6 @@ import { parseRange } from "./dates.ts";
 import { failureReason } from "./failures.ts";
 import { mergeIntoPartition } from "./merge_partition.ts";
 import type { MinutePage, MinuteSource, MinuteWindow } from "./minute_sources.ts";
-import { storedResponse } from "../sources/http.ts";
 
 export interface MinuteIngestOptions {
   store: ObjectStore;

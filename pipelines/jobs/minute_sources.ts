@@ -4,8 +4,8 @@
  * for the last 30 days, so its pages are 7-day slices of the window.
  * @module
  */
-import { isoSeconds } from "../../lake/schemas/columns.ts";
 import type { Config } from "../../config.ts";
+import { isoSeconds } from "../../lake/schemas/columns.ts";
 import { providerSymbol } from "../../lake/symbol.ts";
 import { createAlpacaClient, parseBarsPage } from "../sources/alpaca/client.ts";
 import type { AlpacaBar } from "../sources/alpaca/client.ts";

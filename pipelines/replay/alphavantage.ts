@@ -4,8 +4,8 @@
  * prices), and AV's soft errors for a missing key or an unknown function.
  * @module
  */
-import { roundPrice } from "../../lake/schemas/columns.ts";
 import type { Hono } from "hono";
+import { roundPrice } from "../../lake/schemas/columns.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { seriesFor } from "./series.ts";
 

@@ -5,8 +5,8 @@
  * both providers answer the same minutes.
  * @module
  */
-import { isoSeconds, roundPrice } from "../../lake/schemas/columns.ts";
 import { newYorkMidnightMs, regularSessionMinutes } from "../../lake/calendar.ts";
+import { isoSeconds, roundPrice } from "../../lake/schemas/columns.ts";
 import { profile, unit } from "./market_sim.ts";
 import { seriesFor } from "./series.ts";
 

@@ -4,9 +4,9 @@
  * reply's end the way Yahoo adjusts.
  * @module
  */
-import { roundPrice } from "../../lake/schemas/columns.ts";
 import type { Hono } from "hono";
 import { newYorkOffsetHours } from "../../lake/calendar.ts";
+import { roundPrice } from "../../lake/schemas/columns.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { sessionOpenMs } from "./minute_sim.ts";
 import { seriesFor } from "./series.ts";
