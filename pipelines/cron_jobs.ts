@@ -1,0 +1,46 @@
+/**
+ * The collectors' schedule as data: `crons.ts` registers each job with `Deno.cron`, and the tests
+ * run each once under Deno Deploy's limits. Times are UTC. Every job uses the wasm Parquet engine
+ * and the configured store, so with an S3 lake none loads a native addon or writes to local disk.
+ * @module
+ */
+import type { Config } from "../config.ts";
+import { openStore } from "../lake/open_store.ts";
+import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
+import { runDailyClose } from "./jobs/daily_close.ts";
+import { runMinuteClose } from "./jobs/minute_close.ts";
+import { refreshSymbols } from "./jobs/refresh_symbols.ts";
+import { createLogger } from "./log.ts";
+
+export interface CronJob {
+  name: string;
+  schedule: string;
+  run(config: Config): Promise<unknown>;
+}
+
+export const CRON_JOBS: CronJob[] = [
+  {
+    name: "ticklake daily close",
+    // After the 16:00 New York close in both EST and EDT, once Yahoo has the final bar.
+    schedule: "30 22 * * 1-5",
+    run: (config) => runDailyClose(config),
+  },
+  {
+    name: "ticklake minute bars",
+    // After 20:00 New York, when the post-market minutes are complete (EST and EDT).
+    schedule: "30 1 * * 2-6",
+    run: (config) => runMinuteClose(config),
+  },
+  {
+    name: "ticklake symbol master",
+    // The Nasdaq Trader directory is regenerated overnight; refresh before the US open.
+    schedule: "0 11 * * 1-5",
+    run: (config) =>
+      refreshSymbols({
+        store: openStore(config.lake),
+        engine: createWasmEngine(),
+        config: config.providers,
+        log: createLogger(),
+      }),
+  },
+];
