@@ -85,7 +85,8 @@ export interface RunSummary {
 export async function finishRun(
   store: ObjectStore,
   job: string,
-  run: { checkpointKey: string; run_id: string; started_at: string; finished_at: string },
+  run: { checkpointKey: string; run_id: string; started_at: string },
+  finishedAt: Date,
   summary: RunSummary,
   details: Record<string, unknown>,
 ): Promise<void> {
@@ -93,7 +94,7 @@ export async function finishRun(
     run_id: run.run_id,
     job,
     started_at: run.started_at,
-    finished_at: run.finished_at,
+    finished_at: finishedAt.toISOString(),
     status: runStatus(summary.symbols_ok, summary.symbols_total),
     symbols_total: summary.symbols_total,
     symbols_ok: summary.symbols_ok,

@@ -225,8 +225,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     rejections: rejections.slice(0, 100),
     elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
   };
-  const run = { checkpointKey: cpKey, run_id: cp.run_id, started_at: cp.started_at, finished_at: now().toISOString() };
-  await finishRun(store, "ingest_daily", run, summary, {
+  await finishRun(store, "ingest_daily", { checkpointKey: cpKey, ...cp }, now(), summary, {
     load_id: cp.load_id,
     resumed: summary.resumed,
     from: opts.from,

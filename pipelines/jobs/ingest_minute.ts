@@ -345,8 +345,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     failures,
     elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
   };
-  const run = { checkpointKey: cpKey, run_id: cp.run_id, started_at: cp.started_at, finished_at: now().toISOString() };
-  await finishRun(store, "ingest_minute", run, summary, {
+  await finishRun(store, "ingest_minute", { checkpointKey: cpKey, ...cp }, now(), summary, {
     from: opts.from,
     to: opts.to,
     months: months.length,
