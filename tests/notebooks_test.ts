@@ -8,6 +8,9 @@ import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
 import type { ObjectStore } from "../lake/store.ts";
 import { runDemoPipeline } from "../pipelines/jobs/demo.ts";
+import { loadConfig } from "../config.ts";
+import { openStore } from "../lake/open_store.ts";
+import { startS3rver } from "./support/s3rver.ts";
 
 /** One demo lake for both notebooks: daily bars for 2024, and minute bars for its last week. */
 let demoLake: Promise<{ root: string; store: ObjectStore }> | undefined;
@@ -27,7 +30,7 @@ function demo() {
 }
 
 /** Run a notebook; what it printed or displayed as text, and its HTML outputs. */
-async function execute(name: string, root: string): Promise<{ text: string; html: string }> {
+async function execute(name: string, env: Record<string, string>): Promise<{ text: string; html: string }> {
   const outDir = await Deno.makeTempDir();
   const out = await new Deno.Command("jupyter", {
     args: [
@@ -40,7 +43,7 @@ async function execute(name: string, root: string): Promise<{ text: string; html
       "--output-dir",
       outDir,
     ],
-    env: { TICKLAKE_LAKE: root },
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -66,7 +69,7 @@ async function lakeSql<T>(store: ObjectStore, query: string): Promise<T[]> {
 
 Deno.test("notebooks/daily_bars.ipynb runs in Jupyter and reports the lake's real counts", async () => {
   const { root, store } = await demo();
-  const { text, html } = await execute("daily_bars.ipynb", root);
+  const { text, html } = await execute("daily_bars.ipynb", { TICKLAKE_LAKE: root });
   const [want] = await lakeSql<{ bars: number }>(store, "SELECT count(*)::INT AS bars FROM daily_bars");
   assert.ok(want.bars > 400, `demo lake has ${want.bars} bars`);
   assert.match(text, new RegExp(`"symbols":2,"bars":${want.bars}`));
@@ -76,7 +79,7 @@ Deno.test("notebooks/daily_bars.ipynb runs in Jupyter and reports the lake's rea
 
 Deno.test("notebooks/minute_bars.ipynb runs in Jupyter and reports the lake's minute bars", async () => {
   const { root, store } = await demo();
-  const { text, html } = await execute("minute_bars.ipynb", root);
+  const { text, html } = await execute("minute_bars.ipynb", { TICKLAKE_LAKE: root });
   const held = await lakeSql<{ symbol: string; minutes: number; regular: number; sessions: number }>(
     store,
     `SELECT symbol, count(*)::INT AS minutes, count(*) FILTER (WHERE session = 'regular')::INT AS regular,
@@ -93,4 +96,22 @@ Deno.test("notebooks/minute_bars.ipynb runs in Jupyter and reports the lake's mi
   assert.match(text, /realized volatility of AAPL over 4 sessions/);
   assert.match(text, /plotted 390 minutes/);
   assert.match(html, /<svg[^>]*>.*<path/s, "the session renders as SVG with a line path");
+});
+
+Deno.test({
+  name: "notebooks/daily_bars.ipynb reads an S3 lake when TICKLAKE_LAKE says s3://",
+  sanitizeResources: false,
+  async fn() {
+    const { store } = await demo();
+    const s3 = await startS3rver();
+    try {
+      const bucket = openStore(loadConfig(s3.env("nb")).lake);
+      for (const o of await store.list("curated/daily_bars/")) await bucket.put(o.key, (await store.get(o.key))!);
+      const [want] = await lakeSql<{ bars: number }>(store, "SELECT count(*)::INT AS bars FROM daily_bars");
+      const { text } = await execute("daily_bars.ipynb", s3.env("nb"));
+      assert.match(text, new RegExp(`"symbols":2,"bars":${want.bars}`));
+    } finally {
+      await s3.close();
+    }
+  },
 });
