@@ -258,7 +258,16 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
 
   const failures: RunFailure[] = [];
   const rejections: Rejection[] = [];
-  const totals = { pages: 0, bars: 0, reparsed: 0, inserted: 0, updated: 0, unchanged: 0, partitions_written: 0 };
+  const totals = {
+    pages: 0,
+    bars: 0,
+    clipped: 0,
+    reparsed: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    partitions_written: 0,
+  };
   const servedBy: Record<string, number> = {};
   /**
    * The month's symbols fetched one by one, in ascending order, for the streaming merge. A symbol
@@ -291,7 +300,6 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   }
 
   const progress = createProgress(log, "minute.progress", pending);
-  let clippedTotal = 0;
   for (const window of months) {
     const fetched: string[] = [];
     const clipped: number[] = [];
@@ -304,7 +312,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     );
     if (clipped.length) {
       // One line a month: the horizon is the provider's, the same for every symbol.
-      clippedTotal += clipped.length;
+      totals.clipped += clipped.length;
       log.warn("minute.clipped", {
         month: window.month,
         symbols: clipped.length,
@@ -333,7 +341,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     symbols_failed: failedSymbols,
     symbol_months_skipped: symbols.length * months.length - pending,
     served_by: servedBy,
-    symbol_months_clipped: clippedTotal,
+    symbol_months_clipped: totals.clipped,
     symbol_months_reparsed: totals.reparsed,
     pages: totals.pages,
     bars_fetched: totals.bars,
