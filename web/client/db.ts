@@ -131,17 +131,8 @@ export async function symbolBars(symbol: string, from: string, to: string, colum
 
 /** One symbol's rows of `indicators_daily` in `[from, to]`, read as `symbolBars` reads bars. */
 export async function symbolIndicators(symbol: string, from: string, to: string): Promise<Row[]> {
-  return await symbolRows(indicatorFiles, "SELECT *", symbol, from, to, [
-    "date",
-    "sma_20",
-    "sma_50",
-    "bb_upper",
-    "bb_lower",
-    "rsi_14",
-    "macd",
-    "macd_signal",
-    "macd_hist",
-  ]);
+  const columns = "date sma_20 sma_50 bb_upper bb_lower rsi_14 macd macd_signal macd_hist".split(" ");
+  return await symbolRows(indicatorFiles, "SELECT *", symbol, from, to, columns);
 }
 
 async function symbolRows(

@@ -21,18 +21,7 @@ import { downloadButton, getParam, h, loading, setParams, showError, table } fro
 /** Extra days fetched before the range so that 50-day averages and MACD are warm at its start. */
 const WARMUP_DAYS = 120;
 
-const DAILY_COLUMNS = [
-  "date",
-  "open",
-  "high",
-  "low",
-  "close",
-  "adj_close",
-  "volume",
-  "dividend",
-  "split_ratio",
-  "source",
-];
+const DAILY_COLUMNS = "date open high low close adj_close volume dividend split_ratio source".split(" ");
 
 /** `indicators_daily` rows as overlays, one per bar; undefined unless the table has every bar's day. */
 function storedIndicators(bars: Row[], stored: Row[]): IndicatorRow[] | undefined {
