@@ -19,6 +19,7 @@ import { simulatedSymbols } from "../pipelines/jobs/universe.ts";
 import { yahooChartBody } from "../pipelines/replay/yahoo.ts";
 import { type Figure, medianMs, printTable } from "./table.ts";
 import { budgetFigures } from "./budget_bench.ts";
+import { machineFacts } from "./machine.ts";
 import { webFigures } from "./web_bench.ts";
 
 const SYMBOLS = Number(Deno.env.get("BENCH_SYMBOLS") ?? 500);
@@ -327,11 +328,14 @@ async function main() {
   for (const extra of await extraBenches(lakeRoot)) figures.push(extra);
 
   const table = printTable(figures);
+  const machine = machineFacts();
   console.log(table);
+  console.log(`machine: ${JSON.stringify(machine)}`);
   await Deno.mkdir(new URL("./out/", import.meta.url), { recursive: true });
   await Deno.writeTextFile(
     new URL("./out/results.json", import.meta.url),
-    JSON.stringify({ at: new Date().toISOString(), symbols: SYMBOLS, bars: ingest.bars, figures }, null, 2) + "\n",
+    JSON.stringify({ at: new Date().toISOString(), machine, symbols: SYMBOLS, bars: ingest.bars, figures }, null, 2) +
+      "\n",
   );
   await Deno.remove(root, { recursive: true });
 }
