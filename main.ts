@@ -151,7 +151,10 @@ const commands: Record<string, Command> = {
       to: { type: "string", help: "last date, inclusive" },
       adjusted: { type: "boolean", help: "split- and dividend-adjusted prices" },
       minute: { type: "boolean", help: "minute bars instead of daily bars" },
-      sql: { type: "string", help: "SQL over the views daily_bars, minute_bars, indicators_daily and symbols" },
+      sql: {
+        type: "string",
+        help: "SQL over the views daily_bars, minute_bars, indicators_daily, fundamentals and symbols",
+      },
       format: { type: "string", help: "csv (default), parquet or json" },
       out: { type: "string", help: "write to this file instead of printing" },
       lake: lakeOption,
@@ -392,6 +395,45 @@ commands["ingest-minute"] = {
           (summary.symbol_months_clipped
             ? `; ${summary.symbol_months_clipped} symbol-months only from the provider's horizon on`
             : ""),
+      );
+      for (const f of summary.failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
+    }
+    return summary.symbols_ok === 0 ? 1 : 0;
+  },
+};
+
+commands.fundamentals = {
+  summary: "Fetch SEC XBRL company facts into the fundamentals table (CIKs from the symbol master)",
+  usage: "fundamentals --symbols AAPL,MSFT [--lake DIR|s3://...] [--json]",
+  options: {
+    symbols: { type: "string", help: "comma-separated symbols (run `deno task symbols` first for their CIKs)" },
+    lake: lakeOption,
+    json: { type: "boolean", help: "print the summary as JSON" },
+  },
+  async run(flags, config) {
+    config = withLake(config, flags);
+    const symbols = String(flags.symbols ?? "").split(",").filter((s) => s.trim() !== "");
+    if (symbols.length === 0) throw new SymbolError("Cannot ingest fundamentals: give --symbols");
+    const { ingestFundamentals } = await import("./pipelines/jobs/ingest_fundamentals.ts");
+    const { createEdgarClient } = await import("./pipelines/sources/sec/edgar.ts");
+    const store = openStore(config.lake);
+    const net = createProviderNet({ store });
+    const sec = createEdgarClient({ baseUrl: config.providers.secData, userAgent: config.providers.secUserAgent });
+    const summary = await ingestFundamentals({
+      store,
+      engine: await createEngine("wasm"),
+      companyFacts: sec.companyFacts,
+      symbols,
+      net: { router: net.router, clock: net.clock },
+      log: createLogger(),
+    });
+    await saveProviderHealth(store, await net.snapshot());
+    if (flags.json) console.log(JSON.stringify(summary, null, 2));
+    else {
+      console.log(
+        `fundamentals ${summary.run_id}: ${summary.symbols_ok}/${summary.symbols_total} symbols ok; ` +
+          `${summary.facts_fetched} facts, ${summary.rows_inserted} inserted, ${summary.rows_updated} updated, ` +
+          `${summary.rows_unchanged} unchanged; ${summary.partitions_written} partitions written in ${summary.elapsed_s}s`,
       );
       for (const f of summary.failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
     }

@@ -7,7 +7,7 @@
 import { assertKey } from "./store.ts";
 
 /** Names of the curated tables, as exposed to SQL. */
-export const CURATED_TABLES = ["daily_bars", "indicators_daily", "minute_bars"] as const;
+export const CURATED_TABLES = ["daily_bars", "indicators_daily", "minute_bars", "fundamentals"] as const;
 export type CuratedTable = typeof CURATED_TABLES[number];
 
 /** Checked key builder: every key the lake writes passes through here. */
@@ -38,6 +38,9 @@ export const layout = {
   /** Indicators per symbol and day, one object per year like the bars they come from. */
   indicatorsPartition: (year: number) => key("curated", "indicators_daily", `year=${year}`, "data.parquet"),
   curatedPrefix: (table: CuratedTable) => key("curated", table) + "/",
+  /** SEC company facts from the filings of one calendar year: one object per partition. */
+  fundamentalsPartition: (filedYear: number) =>
+    key("curated", "fundamentals", `filed_year=${filedYear}`, "data.parquet"),
   /** The curated minute bars of one calendar month (`YYYY-MM`, UTC): one object per partition. */
   minuteBarsPartition: (month: string) => {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new RangeError(`Cannot name a minute partition '${month}'`);

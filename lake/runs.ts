@@ -78,14 +78,14 @@ export interface RunSummary {
 }
 
 /**
- * End a run opened with {@linkcode openCheckpoint}: write its record (status from its symbols,
- * rows landed = inserted + updated), then close the checkpoint if nothing failed. With failures it
- * stays, so the same command again fetches only what is still missing.
+ * End a run: write its record (status from its symbols, rows landed = inserted + updated), then
+ * close its checkpoint (from {@linkcode openCheckpoint}), if it has one, when nothing failed. With
+ * failures it stays, so the same command again fetches only what is still missing.
  */
 export async function finishRun(
   store: ObjectStore,
   job: string,
-  run: { checkpointKey: string; run_id: string; started_at: string },
+  run: { checkpointKey?: string; run_id: string; started_at: string },
   finishedAt: Date,
   summary: RunSummary,
   details: Record<string, unknown>,
@@ -104,7 +104,7 @@ export async function finishRun(
     details,
   };
   await putJson(store, layout.run(run.run_id), record);
-  if (summary.failures.length === 0) await store.delete(run.checkpointKey);
+  if (run.checkpointKey && summary.failures.length === 0) await store.delete(run.checkpointKey);
 }
 
 /** The most recent runs, newest first (run ids start with a UTC timestamp). */

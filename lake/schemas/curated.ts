@@ -6,6 +6,7 @@
 import type { CuratedTable } from "../layout.ts";
 import type { TableSpec } from "./columns.ts";
 import { DAILY_BARS } from "./daily_bars.ts";
+import { FUNDAMENTALS } from "./fundamentals.ts";
 import { INDICATORS_DAILY } from "./indicators_daily.ts";
 import { MINUTE_BARS } from "./minute_bars.ts";
 
@@ -13,6 +14,7 @@ export const CURATED_SPECS: Record<CuratedTable, TableSpec> = {
   daily_bars: DAILY_BARS,
   indicators_daily: INDICATORS_DAILY,
   minute_bars: MINUTE_BARS,
+  fundamentals: FUNDAMENTALS,
 };
 
 /** A query with the spec's columns and types and no rows: the view of a table with no files yet. */

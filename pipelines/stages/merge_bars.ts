@@ -176,15 +176,29 @@ function sortedCursor(pieces: AsyncIterable<Batch>) {
 }
 
 /**
- * {@linkcode mergeByKey} over a whole partition without holding it. `existing` yields the
- * partition's rows in (symbol, time) order, in pieces; `incoming` yields each symbol's new rows,
- * symbols ascending. Rows go to `emit` in the partition's order, and the rows of symbols with
- * nothing incoming pass through untouched, so memory holds one piece and one symbol's rows. With
- * nothing incoming, `existing` is not read at all. `emit`'s `changed` says whether any row so far,
- * this batch's included, was inserted or updated: until then every row emitted is the partition's.
+ * {@linkcode mergeByKey} over a whole partition without holding it: see {@linkcode mergeSymbolsStream}.
  */
-export async function mergeSortedStream(
+export function mergeSortedStream(
   key: MergeKey,
+  existing: AsyncIterable<Batch>,
+  incoming: AsyncIterable<SymbolRows>,
+  emit: (b: Batch, changed: boolean) => Promise<void>,
+): Promise<MergeCounts> {
+  return mergeSymbolsStream(key.spec, (own, rows) => mergeByKey(key, own, rows), existing, incoming, emit);
+}
+
+/**
+ * A partition sorted by symbol merged with new rows one symbol at a time, without holding it.
+ * `existing` yields the partition's rows in order, in pieces; `incoming` yields each symbol's new
+ * rows, symbols ascending; `mergeSymbol` merges one symbol's existing and new rows. Rows go to
+ * `emit` in the partition's order, and the rows of symbols with nothing incoming pass through
+ * untouched, so memory holds one piece and one symbol's rows. With nothing incoming, `existing` is
+ * not read at all. `emit`'s `changed` says whether any row so far, this batch's included, was
+ * inserted or updated: until then every row emitted is the partition's.
+ */
+export async function mergeSymbolsStream(
+  spec: TableSpec,
+  mergeSymbol: (own: Batch, rows: Batch) => MergeResult,
   existing: AsyncIterable<Batch>,
   incoming: AsyncIterable<SymbolRows>,
   emit: (b: Batch, changed: boolean) => Promise<void>,
@@ -201,7 +215,7 @@ export async function mergeSortedStream(
     await cursor.takeWhile((s) => s < symbol, pass);
     const own: Batch[] = [];
     await cursor.takeWhile((s) => s === symbol, (b) => own.push(b));
-    const merged = mergeByKey(key, concatBatches(key.spec, own), batch);
+    const merged = mergeSymbol(concatBatches(spec, own), batch);
     counts.inserted += merged.inserted;
     counts.updated += merged.updated;
     counts.unchanged += merged.unchanged;

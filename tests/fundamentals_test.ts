@@ -1,0 +1,120 @@
+/**
+ * SEC company facts over real HTTP from the replay server (the recorded Murphy Oil reply) into the
+ * `fundamentals` table: CIKs from the symbol master, failures per symbol, reruns, a restated value.
+ */
+import assert from "node:assert/strict";
+import { loadConfig } from "../config.ts";
+import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
+import { openLake } from "../lake/query.ts";
+import { createLocalStore } from "../lake/store_local.ts";
+import { ingestFundamentals } from "../pipelines/jobs/ingest_fundamentals.ts";
+import { refreshSymbols } from "../pipelines/jobs/refresh_symbols.ts";
+import { startReplayServer } from "../pipelines/replay/server.ts";
+import { createEdgarClient, parseCompanyFacts } from "../pipelines/sources/sec/edgar.ts";
+
+const RECORDING = new URL("../pipelines/sources/sec/testdata/companyfacts_CIK0000717423.json", import.meta.url);
+const NOW = () => new Date("2025-07-22T12:00:00Z");
+
+Deno.test("ingestFundamentals() lands every fact of a company once, by filing year; a rerun changes nothing; a restated value replaces its row", async () => {
+  const replay = await startReplayServer({ now: NOW });
+  const requests: string[] = [];
+  try {
+    const root = await Deno.makeTempDir();
+    const store = createLocalStore(root);
+    const engine = createWasmEngine();
+    const config = loadConfig({ TICKLAKE_NASDAQTRADER_URL: replay.url, TICKLAKE_SEC_URL: replay.url });
+    await refreshSymbols({ store, engine, config: config.providers, now: NOW });
+    const sec = createEdgarClient({ baseUrl: replay.url, userAgent: "Ticklake test ops@example.com" });
+    let body: (bytes: Uint8Array) => Uint8Array = (b) => b;
+    const companyFacts = async (cik: string) => {
+      requests.push(cik);
+      const reply = await sec.companyFacts(cik);
+      return { ...reply, body: body(reply.body) };
+    };
+    const run = () => ingestFundamentals({ store, engine, companyFacts, symbols: ["mur", "AAPL", "ZZZZQ"], now: NOW });
+
+    // The oracle: the recording parsed by the client, one row per fact key.
+    const parsed = parseCompanyFacts({
+      provider: "sec",
+      url: "x",
+      status: 200,
+      contentType: "application/json",
+      body: await Deno.readFile(RECORDING),
+      fetchedAt: NOW(),
+      requestId: "r",
+      latencyMs: 0,
+    });
+    const keys = new Set(parsed.rows.map((r) => [r.taxonomy, r.concept, r.unit, r.end, r.start, r.accn].join("|")));
+    const years = new Set(parsed.rows.map((r) => r.filed.slice(0, 4)));
+
+    const first = await run();
+    assert.deepEqual([first.symbols_ok, first.rows_inserted, first.partitions_written], [1, keys.size, years.size]);
+    // AAPL has a CIK but the replay, like SEC for a CIK without XBRL facts, answers 404; ZZZZQ has none.
+    assert.deepEqual(first.failures.map((f) => [f.symbol, f.reason]), [["AAPL", "not_found"], ["ZZZZQ", "no_cik"]]);
+    assert.deepEqual(requests, ["0000320193", "0000717423"], "one request per company with a CIK");
+    assert.equal((await store.list("raw/sec/companyfacts/")).filter((o) => !o.key.endsWith(".meta.json")).length, 2);
+    const partitions = (await store.list("curated/fundamentals/")).map((o) => o.key);
+    assert.deepEqual(partitions, [...years].sort().map((y) => `curated/fundamentals/filed_year=${y}/data.parquet`));
+
+    const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+    try {
+      const [held] = await lake.sql<{ n: number; keys: number; cik: string; symbols: number }>(
+        `SELECT count(*)::INT AS n, count(DISTINCT (taxonomy, concept, unit, period_end, period_start, accession))::INT AS keys,
+           any_value(cik) AS cik, count(DISTINCT symbol)::INT AS symbols FROM fundamentals`,
+      );
+      assert.deepEqual(held, { n: keys.size, keys: keys.size, cik: "0000717423", symbols: 1 });
+      // One fact checked value by value against the client's parse.
+      const fact = parsed.rows.find((r) => r.concept === "Assets" && r.form === "10-K")!;
+      const [row] = await lake.sql<Record<string, unknown>>(
+        `SELECT value, period_start IS NULL AS instant, period_end::VARCHAR AS period_end, fiscal_year, form,
+           filed::VARCHAR AS filed, source FROM fundamentals WHERE symbol = 'MUR' AND concept = 'Assets' AND accession = $1
+           AND period_end = $2::DATE`,
+        [fact.accn, fact.end],
+      );
+      assert.deepEqual(row, {
+        value: fact.val,
+        instant: true,
+        period_end: fact.end,
+        fiscal_year: fact.fy,
+        form: "10-K",
+        filed: fact.filed,
+        source: "sec",
+      });
+    } finally {
+      lake.close();
+    }
+
+    const again = await run();
+    assert.deepEqual(
+      [again.rows_inserted, again.rows_updated, again.rows_unchanged, again.partitions_written],
+      [0, 0, keys.size, 0],
+    );
+
+    // A restated value: that fact's row is replaced (pointing at the new reply), its partition alone rewritten.
+    const target = parsed.rows.find((r) => r.concept === "Assets" && r.form === "10-K")!;
+    body = (b) => {
+      const json = JSON.parse(new TextDecoder().decode(b));
+      const facts = json.facts["us-gaap"].Assets.units.USD as { accn: string; end: string; val: number }[];
+      for (const f of facts) if (f.accn === target.accn && f.end === target.end) f.val += 1;
+      return new TextEncoder().encode(JSON.stringify(json));
+    };
+    const restated = await run();
+    assert.deepEqual([restated.rows_updated, restated.rows_inserted, restated.partitions_written], [1, 0, 1]);
+    const after = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+    try {
+      const refs = await after.sql<{ value: number; refs: number }>(
+        `SELECT max(value) FILTER (WHERE concept = 'Assets' AND accession = $1 AND period_end = $2::DATE) AS value,
+           count(DISTINCT raw_ref)::INT AS refs FROM fundamentals`,
+        [target.accn, target.end],
+      );
+      assert.deepEqual(refs, [{ value: target.val + 1, refs: 2 }], "the restated row points at the newer reply");
+    } finally {
+      after.close();
+    }
+
+    await assert.rejects(ingestFundamentals({ store, engine, companyFacts, symbols: ["../x"] }), /looks like a path/);
+    assert.equal(requests.length, 6, "a hostile symbol makes no request");
+  } finally {
+    await replay.close();
+  }
+});
