@@ -8,6 +8,7 @@ import type { Config } from "../config.ts";
 import { openStore } from "../lake/open_store.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { runDailyClose } from "./jobs/daily_close.ts";
+import { runFundamentalsClose } from "./jobs/fundamentals_close.ts";
 import { runMinuteClose } from "./jobs/minute_close.ts";
 import { refreshSymbols } from "./jobs/refresh_symbols.ts";
 import { createLogger } from "./log.ts";
@@ -18,7 +19,20 @@ export interface CronJob {
   run(config: Config): Promise<unknown>;
 }
 
+/** The symbol master first, as in a day of the schedule: the other jobs then see its CIKs and listings. */
 export const CRON_JOBS: CronJob[] = [
+  {
+    name: "ticklake symbol master",
+    // The Nasdaq Trader directory is regenerated overnight; refresh before the US open.
+    schedule: "0 11 * * 1-5",
+    run: (config) =>
+      refreshSymbols({
+        store: openStore(config.lake),
+        engine: createWasmEngine(),
+        config: config.providers,
+        log: createLogger(),
+      }),
+  },
   {
     name: "ticklake daily close",
     // After the 16:00 New York close in both EST and EDT, once Yahoo has the final bar.
@@ -32,15 +46,9 @@ export const CRON_JOBS: CronJob[] = [
     run: (config) => runMinuteClose(config),
   },
   {
-    name: "ticklake symbol master",
-    // The Nasdaq Trader directory is regenerated overnight; refresh before the US open.
-    schedule: "0 11 * * 1-5",
-    run: (config) =>
-      refreshSymbols({
-        store: openStore(config.lake),
-        engine: createWasmEngine(),
-        config: config.providers,
-        log: createLogger(),
-      }),
+    name: "ticklake fundamentals",
+    // Saturdays: the week's filings are in SEC's company facts by then.
+    schedule: "0 12 * * 6",
+    run: (config) => runFundamentalsClose(config),
   },
 ];

@@ -54,7 +54,8 @@ Deno.test({
     const s3 = await startS3rver();
     const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1" });
     const watchlist = await Deno.makeTempFile({ suffix: ".txt" });
-    await Deno.writeTextFile(watchlist, "AAPL\nMSFT\n");
+    // MUR: the company whose SEC facts the replay has.
+    await Deno.writeTextFile(watchlist, "AAPL\nMSFT\nMUR\n");
     try {
       const env = {
         ...s3.env("deploy"),
@@ -76,14 +77,24 @@ Deno.test({
       assert.equal(run.code, 0, run.stderr.slice(-2000));
       const results = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
       assert.deepEqual(results.map((r) => r.job), CRON_JOBS.map((j) => j.name));
-      const [daily, minutes, symbols] = results.map((r) => r.result);
+      const [symbols, daily, minutes, fundamentals] = results.map((r) => r.result);
       assert.deepEqual([daily.symbols_ok, daily.symbols_failed], [3, 0], "the budget's three tier-A symbols");
       assert.ok(daily.rows_inserted > 0, "a week has sessions");
-      assert.deepEqual([minutes.symbols_ok, minutes.symbols_failed], [2, 0], "the watchlist's two symbols");
+      assert.deepEqual([minutes.symbols_ok, minutes.symbols_failed], [3, 0], "the watchlist's three symbols");
+      // SEC has facts for MUR alone in the replay; the others are its 404s.
+      assert.deepEqual([fundamentals.symbols_ok, fundamentals.failures.length], [1, 2]);
+      assert.ok(fundamentals.rows_inserted > 10_000, JSON.stringify(fundamentals));
       assert.ok(symbols.active > 0, JSON.stringify(symbols));
 
       const keys = (await openStore(loadConfig(s3.env("deploy")).lake).list("")).map((o) => o.key);
-      for (const prefix of ["curated/daily_bars/year=", "reference/symbols/", "state/runs/", "raw/yahoo/chart_1d/"]) {
+      const landed = [
+        "curated/daily_bars/year=",
+        "curated/fundamentals/",
+        "reference/symbols/",
+        "state/runs/",
+        "raw/yahoo/chart_1d/",
+      ];
+      for (const prefix of landed) {
         assert.ok(keys.some((k) => k.startsWith(prefix)), `${prefix} in the S3 lake`);
       }
       if (minutes.rows_inserted > 0) assert.ok(keys.some((k) => k.startsWith("curated/minute_bars/month=")));
