@@ -293,7 +293,7 @@ commands.demo = {
       from: flags.from as string | undefined,
       log,
     });
-    const i = demo.ingest, m = demo.minutes;
+    const i = demo.ingest, m = demo.minutes, f = demo.fundamentals;
     const counts = await summarizeLake(demo.config);
     console.log([
       "",
@@ -302,6 +302,7 @@ commands.demo = {
       `  daily bars: ${i.symbols_ok}/${i.symbols_total} symbols, ${i.bars_fetched} bars fetched, ${i.rows_inserted} inserted, ${i.rows_updated} updated, ${i.rows_unchanged} unchanged, ${i.rows_rejected} rejected`,
       `  curated daily_bars: ${counts.bars} rows (${counts.real} real, ${counts.simulated} simulated), ${counts.first} .. ${counts.last}`,
       `  minute bars (last week): ${m.symbols_ok}/${m.symbols_total} symbols, ${m.bars_fetched} bars in ${m.pages} pages, ${m.rows_inserted} inserted, ${m.rows_unchanged} unchanged`,
+      `  fundamentals (SEC company facts; MUR recorded, the rest simulated): ${f.symbols_ok}/${f.symbols_total} companies, ${f.facts_fetched} facts, ${f.rows_inserted} inserted, ${f.rows_unchanged} unchanged`,
     ].join("\n"));
     await serveDashboard(demo.store, config.port, config.token);
     console.log(`\n  dashboard: http://localhost:${config.port}/\n`);

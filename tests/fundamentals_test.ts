@@ -1,6 +1,7 @@
 /**
- * SEC company facts over real HTTP from the replay server (the recorded Murphy Oil reply) into the
- * `fundamentals` table: CIKs from the symbol master, failures per symbol, reruns, a restated value.
+ * SEC company facts over real HTTP from the replay server (the recorded Murphy Oil reply, and
+ * simulated facts for other companies) into the `fundamentals` table: CIKs from the symbol master,
+ * failures per symbol, reruns, a restated value.
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../config.ts";
@@ -48,21 +49,23 @@ Deno.test("ingestFundamentals() lands every fact of a company once, by filing ye
     const years = new Set(parsed.rows.map((r) => r.filed.slice(0, 4)));
 
     const first = await run();
-    assert.deepEqual([first.symbols_ok, first.rows_inserted, first.partitions_written], [1, keys.size, years.size]);
-    // AAPL has a CIK but the replay, like SEC for a CIK without XBRL facts, answers 404; ZZZZQ has none.
-    assert.deepEqual(first.failures.map((f) => [f.symbol, f.reason]), [["AAPL", "not_found"], ["ZZZZQ", "no_cik"]]);
+    // ZZZZQ is not an SEC registrant: no CIK, no request.
+    assert.deepEqual([first.symbols_ok, first.failures.map((f) => [f.symbol, f.reason])], [2, [["ZZZZQ", "no_cik"]]]);
     assert.deepEqual(requests, ["0000320193", "0000717423"], "one request per company with a CIK");
     assert.equal((await store.list("raw/sec/companyfacts/")).filter((o) => !o.key.endsWith(".meta.json")).length, 2);
     const partitions = (await store.list("curated/fundamentals/")).map((o) => o.key);
-    assert.deepEqual(partitions, [...years].sort().map((y) => `curated/fundamentals/filed_year=${y}/data.parquet`));
+    for (const y of years) assert.ok(partitions.includes(`curated/fundamentals/filed_year=${y}/data.parquet`), y);
 
     const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
     try {
-      const [held] = await lake.sql<{ n: number; keys: number; cik: string; symbols: number }>(
-        `SELECT count(*)::INT AS n, count(DISTINCT (taxonomy, concept, unit, period_end, period_start, accession))::INT AS keys,
-           any_value(cik) AS cik, count(DISTINCT symbol)::INT AS symbols FROM fundamentals`,
+      const held = await lake.sql<{ symbol: string; n: number; keys: number; cik: string; source: string }>(
+        `SELECT symbol, count(*)::INT AS n, count(DISTINCT (taxonomy, concept, unit, period_end, period_start, accession))::INT AS keys,
+           any_value(cik) AS cik, string_agg(DISTINCT source) AS source FROM fundamentals GROUP BY symbol ORDER BY symbol`,
       );
-      assert.deepEqual(held, { n: keys.size, keys: keys.size, cik: "0000717423", symbols: 1 });
+      assert.deepEqual(held[1], { symbol: "MUR", n: keys.size, keys: keys.size, cik: "0000717423", source: "sec" });
+      // Apple's facts are the replay's simulation, and say so.
+      assert.deepEqual([held[0].symbol, held[0].cik, held[0].source], ["AAPL", "0000320193", "simulated"]);
+      assert.equal(first.rows_inserted, keys.size + held[0].n);
       // One fact checked value by value against the client's parse.
       const fact = parsed.rows.find((r) => r.concept === "Assets" && r.form === "10-K")!;
       const [row] = await lake.sql<Record<string, unknown>>(
@@ -87,13 +90,14 @@ Deno.test("ingestFundamentals() lands every fact of a company once, by filing ye
     const again = await run();
     assert.deepEqual(
       [again.rows_inserted, again.rows_updated, again.rows_unchanged, again.partitions_written],
-      [0, 0, keys.size, 0],
+      [0, 0, first.rows_inserted, 0],
     );
 
     // A restated value: that fact's row is replaced (pointing at the new reply), its partition alone rewritten.
     const target = parsed.rows.find((r) => r.concept === "Assets" && r.form === "10-K")!;
     body = (b) => {
       const json = JSON.parse(new TextDecoder().decode(b));
+      if (json.cik !== 717423) return b;
       const facts = json.facts["us-gaap"].Assets.units.USD as { accn: string; end: string; val: number }[];
       for (const f of facts) if (f.accn === target.accn && f.end === target.end) f.val += 1;
       return new TextEncoder().encode(JSON.stringify(json));
@@ -104,7 +108,7 @@ Deno.test("ingestFundamentals() lands every fact of a company once, by filing ye
     try {
       const refs = await after.sql<{ value: number; refs: number }>(
         `SELECT max(value) FILTER (WHERE concept = 'Assets' AND accession = $1 AND period_end = $2::DATE) AS value,
-           count(DISTINCT raw_ref)::INT AS refs FROM fundamentals`,
+           count(DISTINCT raw_ref)::INT AS refs FROM fundamentals WHERE symbol = 'MUR'`,
         [target.accn, target.end],
       );
       assert.deepEqual(refs, [{ value: target.val + 1, refs: 2 }], "the restated row points at the newer reply");
@@ -114,6 +118,23 @@ Deno.test("ingestFundamentals() lands every fact of a company once, by filing ye
 
     await assert.rejects(ingestFundamentals({ store, engine, companyFacts, symbols: ["../x"] }), /looks like a path/);
     assert.equal(requests.length, 6, "a hostile symbol makes no request");
+
+    // SEC answers 404 for a CIK it does not list: the symbol fails with that reason, the reply is kept.
+    const gone = await ingestFundamentals({
+      store,
+      engine,
+      companyFacts: () => sec.companyFacts("0000000001"),
+      symbols: ["AAPL"],
+      now: NOW,
+    });
+    assert.deepEqual(gone.failures.map((f) => [f.symbol, f.reason]), [["AAPL", "not_found"]]);
+    const metas = await store.list("raw/sec/companyfacts/");
+    const statuses = await Promise.all(
+      metas.filter((o) => o.key.endsWith(".meta.json")).map(async (o) =>
+        JSON.parse(new TextDecoder().decode((await store.get(o.key))!)).status
+      ),
+    );
+    assert.ok(statuses.includes(404), JSON.stringify(statuses));
   } finally {
     await replay.close();
   }

@@ -12,6 +12,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { startReplayServer } from "../replay/server.ts";
 import { yahooDailySource } from "./daily_sources.ts";
 import { ingestDaily, type IngestSummary } from "./ingest_daily.ts";
+import { type FundamentalsSummary, ingestFundamentals } from "./ingest_fundamentals.ts";
 import { ingestMinuteBars, type MinuteIngestSummary } from "./ingest_minute.ts";
 import { alpacaMinuteSource, yahooMinuteSource } from "./minute_sources.ts";
 import { refreshSymbols } from "./refresh_symbols.ts";
@@ -20,6 +21,7 @@ import { createProviderNet } from "./provider_net.ts";
 import { saveProviderHealth } from "./provider_state.ts";
 import { computeIndicatorTables } from "./compute_indicators.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "../sources/alphavantage/client.ts";
+import { createEdgarClient } from "../sources/sec/edgar.ts";
 
 export interface DemoResult {
   store: ObjectStore;
@@ -28,6 +30,7 @@ export interface DemoResult {
   ingest: IngestSummary;
   /** Minute bars of the first few symbols over the last week. */
   minutes: MinuteIngestSummary;
+  fundamentals: FundamentalsSummary;
   replayUrl: string;
   close(): Promise<void>;
 }
@@ -93,9 +96,29 @@ export async function runDemoPipeline(
       log,
       now,
     });
+    // MUR too: the company whose SEC facts are a real recording; the others' are simulated.
+    const sec = createEdgarClient({ baseUrl: config.providers.secData, userAgent: config.providers.secUserAgent });
+    const fundamentals = await ingestFundamentals({
+      store,
+      engine,
+      companyFacts: sec.companyFacts,
+      symbols: [...symbols, "MUR"],
+      net: { router: net.router, clock: net.clock },
+      log,
+      now,
+    });
     await saveProviderHealth(store, await net.snapshot());
     await computeIndicatorTables({ store, engine, log });
-    return { store, config, symbols: symbolsResult, ingest, minutes, replayUrl: replay.url, close: replay.close };
+    return {
+      store,
+      config,
+      symbols: symbolsResult,
+      ingest,
+      minutes,
+      fundamentals,
+      replayUrl: replay.url,
+      close: replay.close,
+    };
   } catch (e) {
     await replay.close();
     throw e;

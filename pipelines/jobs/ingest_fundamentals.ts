@@ -93,7 +93,12 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
       } else {
         try {
           const { facts, rawKey } = await fetchFacts(symbol, cik);
-          const staged = stageFacts(facts.rows, { symbol, ingestedAt: now().getTime(), rawRef: rawKey, source: "sec" });
+          const staged = stageFacts(facts.rows, {
+            symbol,
+            ingestedAt: now().getTime(),
+            rawRef: rawKey,
+            source: facts.simulated ? "simulated" : "sec",
+          });
           totals.facts += staged.length;
           for (const [year, batch] of factsByFiledYear(staged)) {
             (byYear.get(year) ?? byYear.set(year, []).get(year)!).push({ symbol, batch });

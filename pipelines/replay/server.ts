@@ -7,6 +7,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { alpacaRoutes } from "./alpaca.ts";
 import { alphaVantageRoutes } from "./alphavantage.ts";
 import { staticFileRoutes } from "./static_files.ts";
+import { secRoutes } from "./sec.ts";
 import { yahooRoutes } from "./yahoo.ts";
 
 export interface ReplayOptions {
@@ -30,6 +31,7 @@ export function createReplayApp(opts: ReplayOptions = {}): Hono {
       alphaVantageRoutes(market),
       alpacaRoutes(market),
       staticFileRoutes(),
+      secRoutes(market),
       ...(opts.routes ?? []),
     ]
   ) register(app);

@@ -136,6 +136,8 @@ const FactSchema = z.object({
 const FactsSchema = z.object({
   cik: Cik,
   entityName: z.string(),
+  /** Set by Ticklake's replay server on facts it simulated. */
+  ticklake: z.object({ simulated: z.boolean() }).optional(),
   facts: z.record(
     z.string(),
     z.record(z.string(), z.object({ units: z.record(z.string(), z.array(z.unknown())) }).loose()),
@@ -159,7 +161,9 @@ export interface FactRow {
 }
 
 /** Company facts as long rows, one per reported value. Values of an unexpected shape are counted, not kept. */
-export function parseCompanyFacts(reply: RawResponse): { entityName: string; rows: FactRow[]; skipped: number } {
+export function parseCompanyFacts(
+  reply: RawResponse,
+): { entityName: string; rows: FactRow[]; skipped: number; simulated: boolean } {
   const parsed = FactsSchema.safeParse(parseJson(reply, "SEC company facts"));
   if (!parsed.success) {
     throw new ProviderError(`Cannot parse SEC company facts: ${parsed.error.issues[0]?.message}`, {
@@ -169,7 +173,7 @@ export function parseCompanyFacts(reply: RawResponse): { entityName: string; row
       reason: "malformed",
     });
   }
-  const { cik, entityName, facts } = parsed.data;
+  const { cik, entityName, facts, ticklake } = parsed.data;
   const rows: FactRow[] = [];
   let skipped = 0;
   for (const [taxonomy, concepts] of Object.entries(facts)) {
@@ -201,5 +205,5 @@ export function parseCompanyFacts(reply: RawResponse): { entityName: string; row
       }
     }
   }
-  return { entityName, rows, skipped };
+  return { entityName, rows, skipped, simulated: ticklake?.simulated ?? false };
 }
