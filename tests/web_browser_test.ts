@@ -8,6 +8,7 @@ import { openLake } from "../lake/query.ts";
 import { createApp } from "../web/server.ts";
 import { launchBrowser } from "./support/browser.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
+import { simulatedCompanyFacts } from "../pipelines/replay/facts_sim.ts";
 
 const ARTIFACTS = new URL("./artifacts/", import.meta.url);
 
@@ -86,6 +87,15 @@ Deno.test({
       assert.equal(adjusted["indicators from"], "lake (indicators_daily)");
       assert.equal(adjusted["last RSI(14)"], stored.rsi.toFixed(2));
       assert.ok(await page.locator("#rsi-chart svg path").count() >= 1, "the RSI line drawn");
+      // The 10-Ks filed by 2024-09-30: FY2023's (filed in February) but not FY2024's (filed in 2025).
+      const annual = await page.locator("#fundamentals tbody tr").first().locator("td").allTextContents();
+      const facts = simulatedCompanyFacts(320193, "Apple Inc.", new Date()).facts["us-gaap"] as Record<
+        string,
+        { units: Record<string, { end: string; val: number; form: string }[]> }
+      >;
+      const fy2023 = facts.Revenues.units.USD.find((f) => f.form === "10-K" && f.end === "2023-12-31")!;
+      assert.deepEqual(annual.slice(0, 2), ["2023-12-31", (fy2023.val / 1e6).toFixed(1)]);
+      assert.match((await page.locator("#fundamentals h2").textContent())!, /simulated/);
 
       // A link without symbol or range: the page defaults to the newest year's first symbol and last day.
       await rendered(page, `${base}/?page=symbol`, "symbol_defaults");

@@ -20,7 +20,12 @@ const tableFiles = new Map<string, string[]>();
 /** Registered yearly partitions by year, so a query can name only the years it needs. */
 const dailyFiles = new Map<number, string>();
 const indicatorFiles = new Map<number, string>();
-const yearFiles = new Map([["daily_bars", dailyFiles], ["indicators_daily", indicatorFiles]]);
+/** SEC company facts by the year they were filed. */
+const factFiles = new Map<number, string>();
+const yearFiles = new Map([["daily_bars", dailyFiles], ["indicators_daily", indicatorFiles], [
+  "fundamentals",
+  factFiles,
+]]);
 /** Registered minute-bars partitions by month (`YYYY-MM`). */
 const minuteFiles = new Map<string, string>();
 
@@ -43,7 +48,7 @@ async function init(): Promise<duckdb.AsyncDuckDBConnection> {
       const name = f.key.replaceAll("/", "__");
       await db.registerFileURL(name, new URL(f.url, location.href).href, duckdb.DuckDBDataProtocol.HTTP, false);
       names.push(`'${name}'`);
-      const year = /year=(\d{4})/.exec(f.key)?.[1];
+      const year = /year=(\d{4})\//.exec(f.key)?.[1];
       if (year) yearFiles.get(t.name)?.set(Number(year), name);
       const month = /month=(\d{4}-\d{2})/.exec(f.key)?.[1];
       if (t.name === "minute_bars" && month) minuteFiles.set(month, name);
@@ -201,5 +206,30 @@ export async function lastSessionMinutes(symbol: string, day: string): Promise<R
          (SELECT max(ts::DATE) FROM m WHERE session = 'regular' AND ts::DATE <= ?::DATE))
      SELECT m.* FROM m, opened WHERE ts >= t - INTERVAL 570 MINUTE AND ts < t + INTERVAL 870 MINUTE ORDER BY ts`,
     [symbol, day],
+  );
+}
+
+/** The annual figures the fundamentals panel shows, as SEC concepts. */
+export const ANNUAL_CONCEPTS = ["Revenues", "NetIncomeLoss", "EarningsPerShareBasic", "Assets"];
+
+/**
+ * A symbol's annual figures from 10-Ks filed by `asOf` (no look-ahead): for each concept and fiscal
+ * year end, the value of the latest such filing (a restatement wins), a year's duration or a
+ * year-end instant. Only the partitions of the last `years` filing years are read.
+ */
+export async function annualFundamentals(symbol: string, asOf: string, years = 6): Promise<Row[]> {
+  await (ready ??= init());
+  const last = Number(asOf.slice(0, 4));
+  const names = [...factFiles].filter(([y]) => y > last - years && y <= last).map(([, n]) => `'${n}'`);
+  if (!names.length) return [];
+  return await queryFiles(
+    `SELECT concept, period_end, arg_max(value, filed) AS value, arg_max(source, filed) AS source
+     FROM read_parquet([${names.join(",")}])
+     WHERE symbol = ? AND form = '10-K' AND filed <= ?::DATE AND concept IN (${
+      ANNUAL_CONCEPTS.map(() => "?").join(", ")
+    })
+       AND (period_start IS NULL OR period_end - period_start > 300)
+     GROUP BY concept, period_end ORDER BY period_end`,
+    [symbol, asOf, ...ANNUAL_CONCEPTS],
   );
 }

@@ -7,6 +7,7 @@
  */
 import { type Bar, dailyPlot, intradayPlot, macdPlot, rsiPlot, volumePlot } from "../charts.ts";
 import {
+  annualFundamentals,
   hasDailyBars,
   hasIndicators,
   lakeExtent,
@@ -22,6 +23,32 @@ import { downloadButton, getParam, h, loading, setParams, showError, table } fro
 const WARMUP_DAYS = 120;
 
 const DAILY_COLUMNS = "date open high low close adj_close volume dividend split_ratio source".split(" ");
+
+/** A symbol's last five fiscal years from its 10-Ks, or nothing when the lake has none. */
+function fundamentalsTable(facts: Row[]): HTMLElement | undefined {
+  if (!facts.length) return undefined;
+  const years = new Map<string, Row>();
+  for (const f of facts) {
+    (years.get(f.period_end as string) ?? years.set(f.period_end as string, {}).get(f.period_end as string)!)[
+      f.concept as string
+    ] = f.value;
+  }
+  const millions = (v: unknown) => (typeof v === "number" ? (v / 1e6).toFixed(1) : "");
+  const rows = [...years].reverse().slice(0, 5).map(([end, v]) => ({
+    "fiscal year end": end,
+    "revenue $M": millions(v.Revenues),
+    "net income $M": millions(v.NetIncomeLoss),
+    "EPS basic": typeof v.EarningsPerShareBasic === "number" ? v.EarningsPerShareBasic.toFixed(2) : "",
+    "assets $M": millions(v.Assets),
+  }));
+  const simulated = facts.some((f) => f.source === "simulated");
+  return h(
+    "section",
+    { id: "fundamentals" },
+    h("h2", {}, `Fundamentals (10-K, as filed by then${simulated ? "; simulated" : ""})`),
+    table(rows),
+  );
+}
 
 /** `indicators_daily` rows as overlays, one per bar; undefined unless the table has every bar's day. */
 function storedIndicators(bars: Row[], stored: Row[]): IndicatorRow[] | undefined {
@@ -214,6 +241,9 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
         );
         out.querySelector("#macd-chart")!.after(figure);
       }
+      // SEC company facts too: the 10-Ks filed by the view's last day.
+      const annual = fundamentalsTable(await annualFundamentals(symbol, end));
+      if (annual) out.querySelector(".table-head")!.before(annual);
       root.dataset.rendered = String(++rendered);
     } catch (e) {
       showError(out, e);
