@@ -11,6 +11,7 @@ import { runDemoPipeline } from "../pipelines/jobs/demo.ts";
 import { loadConfig } from "../config.ts";
 import { openStore } from "../lake/open_store.ts";
 import { startS3rver } from "./support/s3rver.ts";
+import { simulatedCompanyFacts } from "../pipelines/replay/facts_sim.ts";
 
 /** One demo lake for both notebooks: daily bars for 2024, and minute bars for its last week. */
 let demoLake: Promise<{ root: string; store: ObjectStore }> | undefined;
@@ -96,6 +97,30 @@ Deno.test("notebooks/minute_bars.ipynb runs in Jupyter and reports the lake's mi
   assert.match(text, /realized volatility of AAPL over 4 sessions/);
   assert.match(text, /plotted 390 minutes/);
   assert.match(html, /<svg[^>]*>.*<path/s, "the session renders as SVG with a line path");
+});
+
+Deno.test("notebooks/fundamentals.ipynb prices each day against the latest 10-K filed by then", async () => {
+  const { root, store } = await demo();
+  const { text, html } = await execute("fundamentals.ipynb", { TICKLAKE_LAKE: root });
+  const shown = /\[\{"symbol":"AAPL".*?\}\]/.exec(text);
+  assert.ok(shown, text.slice(0, 800));
+  const latest: { symbol: string; date: string; close: number; eps: number; filed: string; pe: number }[] = JSON.parse(
+    shown[0],
+  );
+  const apple = latest.find((r) => r.symbol === "AAPL")!;
+  // The oracle: the replay's simulated 10-Ks, and the bar from the query API.
+  const eps = (simulatedCompanyFacts(320193, "", new Date()).facts["us-gaap"] as Record<
+    string,
+    { units: Record<string, { end: string; val: number; form: string; filed: string }[]> }
+  >).EarningsPerShareBasic.units["USD/shares"].filter((f) => f.form === "10-K" && f.filed <= apple.date).at(-1)!;
+  const [bar] = await lakeSql<{ close: number }>(
+    store,
+    `SELECT close::DOUBLE AS close FROM daily_bars WHERE symbol = 'AAPL' AND date = '${apple.date}'`,
+  );
+  assert.deepEqual([apple.eps, apple.filed, apple.close], [eps.val, eps.filed, bar.close]);
+  assert.equal(apple.pe, Math.round((bar.close / eps.val) * 100) / 100);
+  assert.match(text, /plotted \d+ days of AAPL/);
+  assert.match(html, /<svg[^>]*>.*<path/s, "the P/E line renders as SVG");
 });
 
 Deno.test({
