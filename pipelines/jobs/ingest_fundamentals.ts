@@ -34,7 +34,10 @@ export interface FundamentalsOptions {
   net?: { router: Router; clock: Clock; retry?: RetryPolicy };
   now?: () => Date;
   log?: Logger;
-  /** Companies fetched before their facts are merged. */
+  /**
+   * Companies fetched before their facts are merged (a real filer has 20 to 30 thousand facts):
+   * memory holds one slice, and each year partition a slice touches is rewritten once.
+   */
   sliceSize?: number;
 }
 
@@ -54,7 +57,7 @@ export interface FundamentalsSummary {
 
 /** Fetch and curate the company facts of `symbols`. Hostile symbols fail before any request. */
 export async function ingestFundamentals(opts: FundamentalsOptions): Promise<FundamentalsSummary> {
-  const { store, engine, log = silentLogger, now = () => new Date(), sliceSize = 50 } = opts;
+  const { store, engine, log = silentLogger, now = () => new Date(), sliceSize = 20 } = opts;
   const started = performance.now();
   const startedAt = now();
   const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))].sort();
