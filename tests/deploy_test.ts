@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { openStore } from "../lake/open_store.ts";
 import { loadConfig } from "../config.ts";
 import { CRON_JOBS } from "../pipelines/cron_jobs.ts";
-import { startReplayServer } from "../pipelines/replay/server.ts";
+import { replayProviderEnv, startReplayServer } from "../pipelines/replay/server.ts";
 import { startS3rver } from "./support/s3rver.ts";
 
 const DEPLOY_LIMITS = [
@@ -59,12 +59,7 @@ Deno.test({
     try {
       const env = {
         ...s3.env("deploy"),
-        TICKLAKE_YAHOO_URL: replay.url,
-        TICKLAKE_NASDAQTRADER_URL: replay.url,
-        TICKLAKE_SEC_URL: replay.url,
-        TICKLAKE_SEC_DATA_URL: replay.url,
-        TICKLAKE_ALPHAVANTAGE_URL: replay.url,
-        TICKLAKE_ALPACA_DATA_URL: replay.url,
+        ...replayProviderEnv(replay.url),
         TICKLAKE_DAILY_BUDGET: "3",
         TICKLAKE_WATCHLIST: watchlist,
       };

@@ -9,7 +9,7 @@ import { openStore } from "../../lake/open_store.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import type { ObjectStore } from "../../lake/store.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import { startReplayServer } from "../replay/server.ts";
+import { replayProviderEnv, startReplayServer } from "../replay/server.ts";
 import { yahooDailySource } from "./daily_sources.ts";
 import { ingestDaily, type IngestSummary } from "./ingest_daily.ts";
 import { type FundamentalsSummary, ingestFundamentals } from "./ingest_fundamentals.ts";
@@ -50,12 +50,7 @@ export async function runDemoPipeline(
   try {
     const config = loadConfig({
       ...env,
-      TICKLAKE_YAHOO_URL: replay.url,
-      TICKLAKE_NASDAQTRADER_URL: replay.url,
-      TICKLAKE_SEC_URL: replay.url,
-      TICKLAKE_SEC_DATA_URL: replay.url,
-      TICKLAKE_ALPHAVANTAGE_URL: replay.url,
-      TICKLAKE_ALPACA_DATA_URL: replay.url,
+      ...replayProviderEnv(replay.url),
     });
     const store = openStore(config.lake);
     log.info("demo.replay_started", { url: replay.url, lake: store.url });

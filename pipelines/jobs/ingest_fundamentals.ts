@@ -8,7 +8,7 @@
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
-import { finishRun, newRunId, type RunFailure } from "../../lake/runs.ts";
+import { finishRun, newRunId, type RunFailure, type RunSummary } from "../../lake/runs.ts";
 import type { Batch } from "../../lake/schemas/columns.ts";
 import { FUNDAMENTALS } from "../../lake/schemas/fundamentals.ts";
 import type { ObjectStore } from "../../lake/store.ts";
@@ -41,17 +41,11 @@ export interface FundamentalsOptions {
   sliceSize?: number;
 }
 
-export interface FundamentalsSummary {
+export interface FundamentalsSummary extends RunSummary {
   run_id: string;
-  symbols_total: number;
-  symbols_ok: number;
-  symbols_failed: number;
   facts_fetched: number;
-  rows_inserted: number;
-  rows_updated: number;
   rows_unchanged: number;
   partitions_written: number;
-  failures: RunFailure[];
   elapsed_s: number;
 }
 

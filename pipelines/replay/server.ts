@@ -20,6 +20,20 @@ export interface ReplayOptions {
   now?: () => Date;
 }
 
+/** The environment that points every provider's base URL at a replay server. */
+export function replayProviderEnv(url: string): Record<string, string> {
+  return Object.fromEntries(
+    [
+      "TICKLAKE_YAHOO_URL",
+      "TICKLAKE_NASDAQTRADER_URL",
+      "TICKLAKE_SEC_URL",
+      "TICKLAKE_SEC_DATA_URL",
+      "TICKLAKE_ALPHAVANTAGE_URL",
+      "TICKLAKE_ALPACA_DATA_URL",
+    ].map((k) => [k, url]),
+  );
+}
+
 export function createReplayApp(opts: ReplayOptions = {}): Hono {
   const app = new Hono();
   for (const m of opts.middleware ?? []) app.use("*", m);
