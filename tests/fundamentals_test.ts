@@ -154,6 +154,22 @@ Deno.test("ingestFundamentals() lands every fact of a company once, by filing ye
       ),
     );
     assert.ok(statuses.includes(404), JSON.stringify(statuses));
+
+    // An HTML error page where JSON was due: malformed, kept in raw, and no row changes.
+    const html = await ingestFundamentals({
+      store,
+      engine,
+      companyFacts: async (cik) => ({
+        ...(await sec.companyFacts(cik)),
+        body: new TextEncoder().encode("<html>busy</html>"),
+      }),
+      symbols: ["MUR"],
+      now: NOW,
+    });
+    assert.deepEqual(
+      [html.failures.map((f) => f.reason), html.rows_inserted + html.rows_updated, html.partitions_written],
+      [["malformed"], 0, 0],
+    );
   } finally {
     await replay.close();
   }
