@@ -53,47 +53,28 @@ export function stageFacts(
   lineage: { symbol: string; ingestedAt: number; rawRef: string; source: string },
 ): Batch {
   const b = emptyBatch(FUNDAMENTALS, rows.length);
-  const text = (name: string) => b.columns[name] as (string | null)[];
-  const num = (name: string) => b.columns[name] as Float64Array;
-  const [symbol, cik, taxonomy, concept, unit, fp, form, frame, accession, source, rawRef] = [
-    "symbol",
-    "cik",
-    "taxonomy",
-    "concept",
-    "unit",
-    "fiscal_period",
-    "form",
-    "frame",
-    "accession",
-    "source",
-    "raw_ref",
-  ].map(text);
-  const [start, end, value, fy, filed, ingestedAt] = [
-    "period_start",
-    "period_end",
-    "value",
-    "fiscal_year",
-    "filed",
-    "ingested_at",
-  ]
-    .map(num);
-  rows.forEach((r, i) => {
-    [symbol[i], cik[i], taxonomy[i], concept[i], unit[i]] = [lineage.symbol, r.cik, r.taxonomy, r.concept, r.unit];
-    [fp[i], form[i], frame[i], accession[i], source[i], rawRef[i]] = [
-      r.fp,
-      r.form,
-      r.frame,
-      r.accn,
-      lineage.source,
-      lineage.rawRef,
-    ];
-    start[i] = r.start === null ? NaN : isoToDays(r.start);
-    end[i] = isoToDays(r.end);
-    value[i] = r.val;
-    fy[i] = r.fy ?? NaN;
-    filed[i] = isoToDays(r.filed);
-    ingestedAt[i] = lineage.ingestedAt;
-  });
+  const fill = (name: string, value: (r: FactRow) => string | number | null) => {
+    const col = b.columns[name] as (string | number | null)[];
+    rows.forEach((r, i) => col[i] = value(r));
+  };
+  const day = (iso: string | null) => iso === null ? NaN : isoToDays(iso);
+  fill("symbol", () => lineage.symbol);
+  fill("cik", (r) => r.cik);
+  fill("taxonomy", (r) => r.taxonomy);
+  fill("concept", (r) => r.concept);
+  fill("unit", (r) => r.unit);
+  fill("period_start", (r) => day(r.start));
+  fill("period_end", (r) => day(r.end));
+  fill("value", (r) => r.val);
+  fill("fiscal_year", (r) => r.fy ?? NaN);
+  fill("fiscal_period", (r) => r.fp);
+  fill("form", (r) => r.form);
+  fill("filed", (r) => day(r.filed));
+  fill("frame", (r) => r.frame);
+  fill("accession", (r) => r.accn);
+  fill("source", () => lineage.source);
+  fill("ingested_at", () => lineage.ingestedAt);
+  fill("raw_ref", () => lineage.rawRef);
   const last = new Map<string, number>();
   for (let i = 0; i < b.length; i++) last.set(factKey(b, i), i);
   return sortedFacts(last.size === b.length ? b : takeRows(b, [...last.values()].sort((x, y) => x - y)));
