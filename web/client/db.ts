@@ -17,15 +17,16 @@ let ready: Promise<duckdb.AsyncDuckDBConnection> | undefined;
 let views: Promise<void> | undefined;
 /** Registered file names by table, for the views. */
 const tableFiles = new Map<string, string[]>();
-/** Registered yearly partitions by year, so a query can name only the years it needs. */
+/**
+ * Registered partitions by year (company facts by filing year), so a query can name only the
+ * years it needs.
+ */
 const dailyFiles = new Map<number, string>();
 const indicatorFiles = new Map<number, string>();
-/** SEC company facts by the year they were filed. */
 const factFiles = new Map<number, string>();
-const yearFiles = new Map([["daily_bars", dailyFiles], ["indicators_daily", indicatorFiles], [
-  "fundamentals",
-  factFiles,
-]]);
+const yearFiles = new Map(
+  Object.entries({ daily_bars: dailyFiles, indicators_daily: indicatorFiles, fundamentals: factFiles }),
+);
 /** Registered minute-bars partitions by month (`YYYY-MM`). */
 const minuteFiles = new Map<string, string>();
 
@@ -210,7 +211,7 @@ export async function lastSessionMinutes(symbol: string, day: string): Promise<R
 }
 
 /** The annual figures the fundamentals panel shows, as SEC concepts. */
-export const ANNUAL_CONCEPTS = ["Revenues", "NetIncomeLoss", "EarningsPerShareBasic", "Assets"];
+const ANNUAL_CONCEPTS = ["Revenues", "NetIncomeLoss", "EarningsPerShareBasic", "Assets"];
 
 /**
  * A symbol's annual figures from 10-Ks filed by `asOf` (no look-ahead): for each concept and fiscal
