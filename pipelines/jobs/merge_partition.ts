@@ -20,9 +20,10 @@ type StreamMerge = (
 /** The first `count` rows of a partition's pieces. */
 async function* firstRows(pieces: AsyncIterable<Batch>, count: number): AsyncGenerator<Batch> {
   for await (const piece of pieces) {
-    if (count <= 0) return;
     yield piece.length <= count ? piece : sliceBatch(piece, 0, count);
     count -= piece.length;
+    // Stopping here spares decoding the next row group.
+    if (count <= 0) return;
   }
 }
 
