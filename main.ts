@@ -142,15 +142,18 @@ const commands: Record<string, Command> = {
     },
   },
   query: {
-    summary: "Query daily or minute bars (or any read-only SQL) and print or export the result",
+    summary: "Query daily or minute bars, SEC company facts, or any read-only SQL, and print or export the result",
     usage:
-      "query --symbols AAPL [--from ..] [--to ..] [--adjusted | --minute] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
+      "query --symbols AAPL [--from ..] [--to ..] [--adjusted | --minute | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
     options: {
       symbols: { type: "string", help: "comma-separated symbols" },
       from: { type: "string", help: "first date, inclusive (New York trading date)" },
       to: { type: "string", help: "last date, inclusive" },
       adjusted: { type: "boolean", help: "split- and dividend-adjusted prices" },
       minute: { type: "boolean", help: "minute bars instead of daily bars" },
+      fundamentals: { type: "boolean", help: "SEC company facts (--from/--to bound the period end)" },
+      concepts: { type: "string", help: "with --fundamentals: comma-separated concepts, e.g. Revenues,NetIncomeLoss" },
+      "as-of": { type: "string", help: "with --fundamentals: only facts filed on or before this date" },
       sql: {
         type: "string",
         help: "SQL over the views daily_bars, minute_bars, indicators_daily, fundamentals and symbols",
@@ -169,7 +172,9 @@ const commands: Record<string, Command> = {
       const lake = await openLake({ store: openStore(config.lake), cacheDir: config.cacheDir });
       try {
         if (!flags.sql && !flags.symbols) throw new RangeError("Cannot query: give --symbols or --sql");
-        if (flags.minute && flags.adjusted) throw new RangeError("Cannot adjust minute bars: they are as traded");
+        if ([flags.minute, flags.adjusted, flags.fundamentals].filter(Boolean).length > 1) {
+          throw new RangeError("Cannot combine --minute, --adjusted and --fundamentals: choose one");
+        }
         const bars = {
           symbols: String(flags.symbols).split(","),
           start: flags.from as string | undefined,
@@ -179,6 +184,12 @@ const commands: Record<string, Command> = {
           ? { text: String(flags.sql), params: [] }
           : flags.minute
           ? lake.minuteBarsSql(bars)
+          : flags.fundamentals
+          ? lake.fundamentalsSql({
+            ...bars,
+            concepts: flags.concepts ? String(flags.concepts).split(",") : undefined,
+            asOf: flags["as-of"] as string | undefined,
+          })
           : lake.dailyBarsSql({ ...bars, adjusted: !!flags.adjusted });
         if (flags.out) {
           const n = await lake.exportQuery(text, params, format as ExportFormat, String(flags.out));

@@ -6,6 +6,8 @@ export {
   type DailyBarRow,
   type DailyBarsQuery,
   type ExportFormat,
+  type FundamentalRow,
+  type FundamentalsQuery,
   type Lake,
   type MinuteBarRow,
   type MinuteBarsQuery,

@@ -66,6 +66,35 @@ export interface MinuteBarsQuery {
   sessions?: MinuteBarRow["session"][];
 }
 
+/** One value a filing reported (see docs/lake.md, fundamentals). */
+export interface FundamentalRow {
+  symbol: string;
+  concept: string;
+  unit: string;
+  /** Null for an instant value. */
+  period_start: string | null;
+  period_end: string;
+  value: number;
+  fiscal_year: number | null;
+  fiscal_period: string | null;
+  form: string;
+  filed: string;
+  accession: string;
+  source: string;
+  raw_ref: string;
+}
+
+export interface FundamentalsQuery {
+  symbols: string[];
+  /** Only these concepts, e.g. `Revenues` (default: all). */
+  concepts?: string[];
+  /** Inclusive bounds on `period_end`; both optional. */
+  start?: string;
+  end?: string;
+  /** Only what was filed on or before this date: the facts as known that day (no look-ahead). */
+  asOf?: string;
+}
+
 export type ExportFormat = "csv" | "parquet" | "json";
 
 export interface Lake {
@@ -74,7 +103,8 @@ export interface Lake {
   /** The same bars as an Apache Arrow table (numbers as Float64, strings dictionary-encoded). */
   getDailyBarsArrow(q: DailyBarsQuery): Promise<arrow.Table>;
   /**
-   * Any read-only SQL over the views `daily_bars`, `indicators_daily`, `minute_bars` and `symbols`,
+   * Any read-only SQL over the views `daily_bars`, `indicators_daily`, `minute_bars`, `fundamentals`
+   * and `symbols`,
    * with `?` parameters.
    */
   sql<T = Record<string, unknown>>(query: string, params?: DuckDBValue[]): Promise<T[]>;
@@ -86,6 +116,10 @@ export interface Lake {
   getMinuteBars(q: MinuteBarsQuery): Promise<MinuteBarRow[]>;
   /** The SQL and parameters `getMinuteBars` runs, for exports. */
   minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[] };
+  /** SEC company facts sorted by symbol, concept, period end and filing. */
+  getFundamentals(q: FundamentalsQuery): Promise<FundamentalRow[]>;
+  /** The SQL and parameters `getFundamentals` runs, for exports. */
+  fundamentalsSql(q: FundamentalsQuery): { text: string; params: DuckDBValue[] };
   /** Re-read the lake's file list (after an ingest). */
   refresh(): Promise<void>;
   close(): void;
@@ -140,6 +174,33 @@ function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[
         high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, volume, trades, vwap::DOUBLE AS vwap,
         source, raw_ref
       FROM minute_bars WHERE ${where.join(" AND ")} ORDER BY symbol, minute_bars.ts`,
+    params,
+  };
+}
+
+function fundamentalsSql(q: FundamentalsQuery): { text: string; params: DuckDBValue[] } {
+  const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
+  if (symbols.length === 0) throw new RangeError("Cannot query fundamentals: no symbols given");
+  const day = (iso: string | undefined, name: string) => iso === undefined ? undefined : parseIsoDay(iso, name);
+  const [from, to] = [day(q.start, "start"), day(q.end, "end")];
+  day(q.asOf, "as-of date"); // refuses a date that does not exist
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new RangeError(`Cannot query ${q.start}..${q.end}: start is after end`);
+  }
+  const params: DuckDBValue[] = [...symbols];
+  const where = [`symbol IN (${symbols.map(() => "?").join(", ")})`];
+  if (q.concepts?.length) {
+    params.push(...q.concepts), where.push(`concept IN (${q.concepts.map(() => "?").join(", ")})`);
+  }
+  if (q.start) params.push(q.start), where.push("period_end >= ?::DATE");
+  if (q.end) params.push(q.end), where.push("period_end <= ?::DATE");
+  if (q.asOf) params.push(q.asOf), where.push("filed <= ?::DATE");
+  return {
+    text: `SELECT symbol, concept, unit, strftime(period_start, '%Y-%m-%d') AS period_start,
+        strftime(period_end, '%Y-%m-%d') AS period_end, value, fiscal_year, fiscal_period, form,
+        strftime(filed, '%Y-%m-%d') AS filed, accession, source, raw_ref
+      FROM fundamentals WHERE ${where.join(" AND ")}
+      ORDER BY symbol, concept, fundamentals.period_end, fundamentals.period_start NULLS FIRST, fundamentals.filed, accession`,
     params,
   };
 }
@@ -378,6 +439,11 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       return await sql<MinuteBarRow>(text, params);
     },
     minuteBarsSql,
+    async getFundamentals(q) {
+      const { text, params } = fundamentalsSql(q);
+      return await sql<FundamentalRow>(text, params);
+    },
+    fundamentalsSql,
     async exportQuery(query, params, format, outPath) {
       // COPY takes no parameters, so the bound query lands in a temp table first.
       await conn.run(`CREATE OR REPLACE TEMP TABLE export_result AS ${query}`, params);

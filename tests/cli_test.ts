@@ -8,6 +8,7 @@ import { openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { minutesOnDays } from "./support/simulated_minutes.ts";
+import { simulatedCompanyFacts } from "../pipelines/replay/facts_sim.ts";
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
@@ -52,6 +53,42 @@ Deno.test("main(query) exports the same rows as CSV, JSON and Parquet", async ()
     main(["query", "--sql", "SELECT count(DISTINCT symbol) AS n FROM daily_bars", "--format", "json", "--lake", root])
   );
   assert.deepEqual(JSON.parse(sql.out), [{ n: 5 }]);
+});
+
+Deno.test("main(query --fundamentals) exports a company's facts as they were known on a day", async () => {
+  const { root, store } = await makeDemoLake();
+  const args = ["query", "--fundamentals", "--symbols", "AAPL", "--concepts", "Revenues", "--lake", root];
+  const known = await capture(() => main([...args, "--as-of", "2024-09-30", "--format", "json"]));
+  assert.equal(known.code, 0);
+  const rows: { concept: string; form: string; period_end: string; filed: string; value: number; source: string }[] =
+    JSON.parse(known.out);
+  assert.ok(rows.length > 30, `${rows.length} revenue facts`);
+  assert.ok(rows.every((r) => r.concept === "Revenues" && r.filed <= "2024-09-30" && r.source === "simulated"));
+  // The oracle: the replay's simulated filings.
+  const filed = (simulatedCompanyFacts(320193, "", new Date()).facts["us-gaap"] as Record<
+    string,
+    { units: Record<string, { end: string; val: number; form: string; filed: string }[]> }
+  >).Revenues.units.USD.filter((f) => f.filed <= "2024-09-30");
+  assert.equal(rows.length, filed.length);
+  const fy2023 = rows.find((r) => r.form === "10-K" && r.period_end === "2023-12-31")!;
+  assert.equal(fy2023.value, filed.find((f) => f.form === "10-K" && f.end === "2023-12-31")!.val);
+  // Without --as-of, the later filings are there too; the API returns the same rows.
+  const all = JSON.parse((await capture(() => main([...args, "--format", "json"]))).out);
+  assert.ok(all.length > rows.length);
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  const api = await lake.getFundamentals({ symbols: ["aapl"], concepts: ["Revenues"], asOf: "2024-09-30" });
+  lake.close();
+  assert.deepEqual(api.map((r) => [r.period_end, r.filed, r.value]), rows.map((r) => [r.period_end, r.filed, r.value]));
+  const said: string[] = [];
+  const error = console.error;
+  console.error = (...a: unknown[]) => said.push(a.join(" "));
+  try {
+    assert.equal(await main([...args, "--as-of", "2024-02-30"]), 2);
+    assert.equal(await main([...args, "--minute"]), 2);
+  } finally {
+    console.error = error;
+  }
+  assert.match(said.join("\n"), /as-of date '2024-02-30': no such calendar day[^]*choose one/);
 });
 
 Deno.test("main(query) with no matching rows prints no data, says so on stderr, and succeeds", async () => {
