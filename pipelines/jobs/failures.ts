@@ -1,6 +1,7 @@
 /**
  * How a job names why a symbol failed, for run records and logs: the provider's reason when it
- * gave one (after retries, the last attempt's), else what the router or the code said.
+ * gave one (after retries, the last attempt's; through the router, the one every provider gave),
+ * else what the router or the code said.
  * @module
  */
 import { RetriesExhausted } from "../net/retry.ts";
@@ -10,6 +11,11 @@ import { ProviderError } from "../sources/http.ts";
 export function failureReason(e: unknown): string {
   const cause = e instanceof RetriesExhausted ? e.last : e;
   if (cause instanceof ProviderError) return cause.reason;
-  if (e instanceof NoProviderError) return "no_provider";
+  if (e instanceof NoProviderError) {
+    // Every provider there was failed the same way (there may be only one): that is the reason.
+    const causes = new Set(Object.values(e.errors).map(failureReason));
+    const allAsked = Object.keys(e.errors).length === Object.keys(e.reasons).length;
+    return allAsked && causes.size === 1 ? [...causes][0] : "no_provider";
+  }
   return (e as Error).name;
 }

@@ -26,9 +26,13 @@ export interface ProviderGuard {
   health: ReturnType<typeof createHealth>;
 }
 
-/** No provider could serve; `reasons` says why, per provider. */
+/** No provider could serve; `reasons` says why, per provider, and `errors` holds what those it asked threw. */
 export class NoProviderError extends Error {
-  constructor(readonly capability: string, readonly reasons: Record<string, string>) {
+  constructor(
+    readonly capability: string,
+    readonly reasons: Record<string, string>,
+    readonly errors: Record<string, unknown> = {},
+  ) {
     super(
       `No provider could serve '${capability}': ${Object.entries(reasons).map(([p, r]) => `${p}: ${r}`).join("; ")}`,
     );
@@ -54,6 +58,7 @@ export function createRouter(
       only?: string[],
     ): Promise<{ provider: string; value: T }> {
       const reasons: Record<string, string> = {};
+      const errors: Record<string, unknown> = {};
       for (const name of policy[capability] ?? DEFAULT_POLICY[capability]) {
         if (only && !only.includes(name)) continue;
         const g = providers[name];
@@ -85,9 +90,10 @@ export function createRouter(
           g.breaker.failure();
           g.health.record(false, clock.now() - started);
           reasons[name] = (e as Error).message;
+          errors[name] = e;
         }
       }
-      throw new NoProviderError(capability, reasons);
+      throw new NoProviderError(capability, reasons, errors);
     },
     snapshot(): HealthSnapshot[] {
       return Object.entries(providers).map(([, g]) => g.health.snapshot(g.breaker.state));
