@@ -328,7 +328,7 @@ async function main() {
   for (const extra of await extraBenches(lakeRoot)) figures.push(extra);
 
   const table = printTable(figures);
-  const machine = machineFacts();
+  const machine = await machineFacts();
   console.log(table);
   console.log(`machine: ${JSON.stringify(machine)}`);
   await Deno.mkdir(new URL("./out/", import.meta.url), { recursive: true });
