@@ -416,17 +416,38 @@ commands["ingest-minute"] = {
 
 commands.fundamentals = {
   summary: "Fetch SEC XBRL company facts into the fundamentals table (CIKs from the symbol master)",
-  usage: "fundamentals --symbols AAPL,MSFT [--lake DIR|s3://...] [--json]",
+  usage: "fundamentals --symbols AAPL,MSFT [--lake DIR|s3://...] [--json] | fundamentals --from-raw [--symbols ..]",
   options: {
     symbols: { type: "string", help: "comma-separated symbols (run `deno task symbols` first for their CIKs)" },
+    "from-raw": {
+      type: "boolean",
+      help: "fetch nothing: curate the table again from the stored replies (all, or those of --symbols)",
+    },
     lake: lakeOption,
     json: { type: "boolean", help: "print the summary as JSON" },
   },
   async run(flags, config) {
     config = withLake(config, flags);
     const symbols = String(flags.symbols ?? "").split(",").filter((s) => s.trim() !== "");
+    const { ingestFundamentals, rebuildFundamentals } = await import("./pipelines/jobs/ingest_fundamentals.ts");
+    if (flags["from-raw"]) {
+      const r = await rebuildFundamentals({
+        store: openStore(config.lake),
+        engine: await createEngine("wasm"),
+        symbols: symbols.length ? symbols : undefined,
+        log: createLogger(),
+      });
+      if (flags.json) console.log(JSON.stringify(r, null, 2));
+      else {
+        console.log(
+          `fundamentals from raw: ${r.replies} replies of ${r.symbols} symbols; ${r.inserted} inserted, ` +
+            `${r.updated} updated, ${r.unchanged} unchanged; ${r.partitions_written} partitions written`,
+        );
+        for (const f of r.failed) console.log(`  not parsed ${f.raw_ref}: ${f.message}`);
+      }
+      return r.replies > 0 && r.failed.length === r.replies ? 1 : 0;
+    }
     if (symbols.length === 0) throw new SymbolError("Cannot ingest fundamentals: give --symbols");
-    const { ingestFundamentals } = await import("./pipelines/jobs/ingest_fundamentals.ts");
     const { createEdgarClient } = await import("./pipelines/sources/sec/edgar.ts");
     const store = openStore(config.lake);
     const net = createProviderNet({ store });

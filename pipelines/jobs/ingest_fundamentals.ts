@@ -7,7 +7,7 @@
  */
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
-import { writeRaw } from "../../lake/raw.ts";
+import { type RawMeta, readRawMeta, writeRaw } from "../../lake/raw.ts";
 import { finishRun, newRunId, type RunFailure, type RunSummary } from "../../lake/runs.ts";
 import type { Batch } from "../../lake/schemas/columns.ts";
 import { FUNDAMENTALS } from "../../lake/schemas/fundamentals.ts";
@@ -18,9 +18,9 @@ import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
-import type { RawResponse } from "../sources/http.ts";
+import { type RawResponse, storedResponse } from "../sources/http.ts";
 import { parseCompanyFacts } from "../sources/sec/edgar.ts";
-import { factsByFiledYear, mergeFactsStream, stageFacts } from "../stages/curate_fundamentals.ts";
+import { factsByFiledYear, mergeFacts, mergeFactsStream, stageFacts } from "../stages/curate_fundamentals.ts";
 import { failureReason } from "./failures.ts";
 import { mergeIntoPartition } from "./merge_partition.ts";
 
@@ -47,6 +47,36 @@ export interface FundamentalsSummary extends RunSummary {
   rows_unchanged: number;
   partitions_written: number;
   elapsed_s: number;
+}
+
+/** Each symbol's facts by filing year, symbols ascending, for one streaming merge per year. */
+type FactsByYear = Map<number, { symbol: string; batch: Batch }[]>;
+
+function addByYear(byYear: FactsByYear, symbol: string, staged: Batch) {
+  for (const [year, batch] of factsByFiledYear(staged)) {
+    (byYear.get(year) ?? byYear.set(year, []).get(year)!).push({ symbol, batch });
+  }
+}
+
+/** Merge some symbols' facts into the partitions of their filing years, one streaming merge each. */
+async function curateFacts(store: ObjectStore, engine: ParquetEngine, byYear: FactsByYear) {
+  const totals = { inserted: 0, updated: 0, unchanged: 0, written: [] as number[] };
+  for (const [year, incoming] of [...byYear].sort((x, y) => x[0] - y[0])) {
+    const merged = await mergeIntoPartition(
+      { store, engine },
+      layout.fundamentalsPartition(year),
+      FUNDAMENTALS,
+      mergeFactsStream,
+      (async function* () {
+        yield* incoming;
+      })(),
+    );
+    totals.inserted += merged.inserted;
+    totals.updated += merged.updated;
+    totals.unchanged += merged.unchanged;
+    if (merged.written) totals.written.push(year);
+  }
+  return totals;
 }
 
 /** Fetch and curate the company facts of `symbols`. Hostile symbols fail before any request. */
@@ -81,8 +111,7 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
   };
 
   for (let at = 0; at < symbols.length; at += sliceSize) {
-    // Each symbol's facts by filing year, symbols ascending, for one streaming merge per year.
-    const byYear = new Map<number, { symbol: string; batch: Batch }[]>();
+    const byYear: FactsByYear = new Map();
     for (const symbol of symbols.slice(at, at + sliceSize)) {
       const cik = ciks.get(symbol);
       if (!cik) {
@@ -97,30 +126,18 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
             source: facts.simulated ? "simulated" : "sec",
           });
           totals.facts += staged.length;
-          for (const [year, batch] of factsByFiledYear(staged)) {
-            (byYear.get(year) ?? byYear.set(year, []).get(year)!).push({ symbol, batch });
-          }
+          addByYear(byYear, symbol, staged);
         } catch (e) {
           fail(symbol, failureReason(e), (e as Error).message);
         }
       }
       progress.tick(1, { symbol });
     }
-    for (const [year, incoming] of [...byYear].sort((x, y) => x[0] - y[0])) {
-      const merged = await mergeIntoPartition(
-        { store, engine },
-        layout.fundamentalsPartition(year),
-        FUNDAMENTALS,
-        mergeFactsStream,
-        (async function* () {
-          yield* incoming;
-        })(),
-      );
-      totals.inserted += merged.inserted;
-      totals.updated += merged.updated;
-      totals.unchanged += merged.unchanged;
-      if (merged.written) totals.written.add(year);
-    }
+    const merged = await curateFacts(store, engine, byYear);
+    totals.inserted += merged.inserted;
+    totals.updated += merged.updated;
+    totals.unchanged += merged.unchanged;
+    for (const year of merged.written) totals.written.add(year);
   }
 
   const failed = new Set(failures.map((f) => f.symbol)).size;
@@ -149,4 +166,92 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
   );
   log.info("fundamentals.done", { ...summary, failures: failures.length });
   return summary;
+}
+
+export interface FundamentalsRebuildSummary {
+  replies: number;
+  symbols: number;
+  failed: { raw_ref: string; message: string }[];
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  partitions_written: number;
+}
+
+/**
+ * The `fundamentals` table again from the stored `companyfacts` replies alone (after a parser fix,
+ * or to check lineage): each symbol's snapshots folded in fetch order, as the ingests that fetched
+ * them merged them, then merged into the partitions. Error replies are listed, not parsed.
+ */
+export async function rebuildFundamentals(
+  { store, engine, symbols, log = silentLogger, sliceSize = 20 }: {
+    store: ObjectStore;
+    engine: ParquetEngine;
+    /** Only these symbols' replies (default: all). */
+    symbols?: string[];
+    log?: Logger;
+    sliceSize?: number;
+  },
+): Promise<FundamentalsRebuildSummary> {
+  const only = symbols && new Set(symbols.map((s) => canonicalSymbol(s)));
+  const keys = (await store.list(layout.rawPrefix("sec", "companyfacts")))
+    .filter((o) => o.key.endsWith(".meta.json")).map((o) => o.key.slice(0, -".meta.json".length));
+  const bySymbol = new Map<string, { key: string; meta: RawMeta }[]>();
+  for (const key of keys) {
+    const meta = await readRawMeta(store, key);
+    const symbol = String(meta?.request?.symbol ?? "");
+    if (meta && (!only || only.has(symbol))) {
+      (bySymbol.get(symbol) ?? bySymbol.set(symbol, []).get(symbol)!).push({ key, meta });
+    }
+  }
+  const order = (a: { key: string; meta: RawMeta }, b: { key: string; meta: RawMeta }) =>
+    a.meta.fetched_at.localeCompare(b.meta.fetched_at) || a.key.localeCompare(b.key);
+  const summary = {
+    replies: 0,
+    symbols: bySymbol.size,
+    failed: [] as FundamentalsRebuildSummary["failed"],
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+  };
+  const written = new Set<number>();
+  const progress = createProgress(log, "fundamentals_rebuild.progress", bySymbol.size);
+  const sorted = [...bySymbol.keys()].sort();
+  for (let at = 0; at < sorted.length; at += sliceSize) {
+    const byYear: FactsByYear = new Map();
+    for (const symbol of sorted.slice(at, at + sliceSize)) {
+      let folded: Batch | undefined;
+      for (const { key, meta } of bySymbol.get(symbol)!.sort(order)) {
+        summary.replies++;
+        try {
+          const body = await store.get(key);
+          if (!body) throw new Error("raw reply is missing");
+          const facts = parseCompanyFacts(storedResponse(meta, body));
+          const source = facts.simulated ? "simulated" : "sec";
+          const staged = stageFacts(facts.rows, {
+            symbol,
+            ingestedAt: Date.parse(meta.fetched_at),
+            rawRef: key,
+            source,
+          });
+          folded = folded ? mergeFacts(folded, staged).batch : staged;
+        } catch (e) {
+          summary.failed.push({ raw_ref: key, message: (e as Error).message });
+        }
+      }
+      if (folded) addByYear(byYear, symbol, folded);
+      progress.tick(1, { symbol });
+    }
+    const merged = await curateFacts(store, engine, byYear);
+    summary.inserted += merged.inserted;
+    summary.updated += merged.updated;
+    summary.unchanged += merged.unchanged;
+    for (const year of merged.written) written.add(year);
+  }
+  log.info("fundamentals_rebuild.done", {
+    ...summary,
+    failed: summary.failed.length,
+    partitions_written: written.size,
+  });
+  return { ...summary, partitions_written: written.size };
 }
