@@ -20,7 +20,8 @@ import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
 import { type RawResponse, storedResponse } from "../sources/http.ts";
 import { parseCompanyFacts } from "../sources/sec/edgar.ts";
-import { factsByFiledYear, mergeFacts, mergeFactsStream, stageFacts } from "../stages/curate_fundamentals.ts";
+import { splitByYear } from "../stages/curate_daily_bars.ts";
+import { mergeFacts, mergeFactsStream, stageFacts } from "../stages/curate_fundamentals.ts";
 import { failureReason } from "./failures.ts";
 import { mergeIntoPartition } from "./merge_partition.ts";
 
@@ -53,7 +54,7 @@ export interface FundamentalsSummary extends RunSummary {
 type FactsByYear = Map<number, { symbol: string; batch: Batch }[]>;
 
 function addByYear(byYear: FactsByYear, symbol: string, staged: Batch) {
-  for (const [year, batch] of factsByFiledYear(staged)) {
+  for (const [year, batch] of splitByYear(staged, "filed")) {
     (byYear.get(year) ?? byYear.set(year, []).get(year)!).push({ symbol, batch });
   }
 }

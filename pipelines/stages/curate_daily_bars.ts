@@ -78,12 +78,12 @@ export function yearRuns(dates: Float64Array): [number, number, number][] | unde
 }
 
 /**
- * `b`'s rows grouped by calendar year of `date`, in year order. A batch whose dates ascend (one
- * symbol's fetch) splits into contiguous slices (views: copy before mutating); any other order
- * falls back to a gather.
+ * `b`'s rows grouped by calendar year of a date column (`date` by default), in year order. A batch
+ * whose dates ascend (one symbol's fetch) splits into contiguous slices (views: copy before
+ * mutating); any other order falls back to a gather.
  */
-export function splitByYear(b: Batch): Map<number, Batch> {
-  const dates = b.columns.date as Float64Array;
+export function splitByYear(b: Batch, column = "date"): Map<number, Batch> {
+  const dates = b.columns[column] as Float64Array;
   const out = new Map<number, Batch>();
   const runs = yearRuns(dates);
   if (runs) {

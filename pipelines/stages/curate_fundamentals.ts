@@ -80,17 +80,6 @@ export function stageFacts(
   return sortedFacts(last.size === b.length ? b : takeRows(b, [...last.values()].sort((x, y) => x - y)));
 }
 
-/** A symbol's staged facts split by the calendar year they were filed, years ascending. */
-export function factsByFiledYear(b: Batch): Map<number, Batch> {
-  const filed = b.columns.filed as Float64Array;
-  const rows = new Map<number, number[]>();
-  for (let i = 0; i < b.length; i++) {
-    const year = new Date(filed[i] * 86_400_000).getUTCFullYear();
-    (rows.get(year) ?? rows.set(year, []).get(year)!).push(i);
-  }
-  return new Map([...rows].sort((x, y) => x[0] - y[0]).map(([year, idx]) => [year, takeRows(b, idx)]));
-}
-
 function sameFact(a: Batch, i: number, b: Batch, j: number): boolean {
   return FACT_VALUES.every((k) => {
     const x = cell(a, k, i), y = cell(b, k, j);
