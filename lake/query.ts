@@ -149,19 +149,25 @@ const WIRE_LINEAGE = ["source", "raw_ref"]
 
 const SESSIONS = new Set(["pre", "regular", "post"]);
 
-/**
- * The query for minute bars: New York dates become the UTC instants of their midnights, so a day
- * holds its pre-market, session and post-market bars whatever the season.
- */
-function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[] } {
+/** A query's canonical symbols and its `start..end` in epoch days: none, an impossible date or a reversed range is refused. */
+function symbolsAndDays(q: { symbols: string[]; start?: string; end?: string }, what: string) {
   const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
-  if (symbols.length === 0) throw new RangeError("Cannot query minute bars: no symbols given");
-  const midnight = (day: number) => new Date(newYorkMidnightMs(day)).toISOString().slice(0, 19).replace("T", " ");
+  if (symbols.length === 0) throw new RangeError(`Cannot query ${what}: no symbols given`);
   const from = q.start === undefined ? undefined : parseIsoDay(q.start, "start");
   const to = q.end === undefined ? undefined : parseIsoDay(q.end, "end");
   if (from !== undefined && to !== undefined && from > to) {
     throw new RangeError(`Cannot query ${q.start}..${q.end}: start is after end`);
   }
+  return { symbols, from, to };
+}
+
+/**
+ * The query for minute bars: New York dates become the UTC instants of their midnights, so a day
+ * holds its pre-market, session and post-market bars whatever the season.
+ */
+function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[] } {
+  const { symbols, from, to } = symbolsAndDays(q, "minute bars");
+  const midnight = (day: number) => new Date(newYorkMidnightMs(day)).toISOString().slice(0, 19).replace("T", " ");
   const bad = q.sessions?.find((s) => !SESSIONS.has(s));
   if (bad !== undefined) throw new RangeError(`Cannot query session '${bad}': expected pre, regular or post`);
   const params: DuckDBValue[] = [...symbols];
@@ -179,14 +185,8 @@ function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[
 }
 
 function fundamentalsSql(q: FundamentalsQuery): { text: string; params: DuckDBValue[] } {
-  const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
-  if (symbols.length === 0) throw new RangeError("Cannot query fundamentals: no symbols given");
-  const day = (iso: string | undefined, name: string) => iso === undefined ? undefined : parseIsoDay(iso, name);
-  const [from, to] = [day(q.start, "start"), day(q.end, "end")];
-  day(q.asOf, "as-of date"); // refuses a date that does not exist
-  if (from !== undefined && to !== undefined && from > to) {
-    throw new RangeError(`Cannot query ${q.start}..${q.end}: start is after end`);
-  }
+  const { symbols } = symbolsAndDays(q, "fundamentals");
+  if (q.asOf !== undefined) parseIsoDay(q.asOf, "as-of date"); // refuses a date that does not exist
   const params: DuckDBValue[] = [...symbols];
   const where = [`symbol IN (${symbols.map(() => "?").join(", ")})`];
   if (q.concepts?.length) {
