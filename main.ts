@@ -429,7 +429,7 @@ commands.fundamentals = {
   async run(flags, config) {
     config = withLake(config, flags);
     const symbols = String(flags.symbols ?? "").split(",").filter((s) => s.trim() !== "");
-    const { ingestFundamentals, rebuildFundamentals } = await import("./pipelines/jobs/ingest_fundamentals.ts");
+    const { rebuildFundamentals } = await import("./pipelines/jobs/ingest_fundamentals.ts");
     if (flags["from-raw"]) {
       const r = await rebuildFundamentals({
         store: openStore(config.lake),
@@ -448,19 +448,8 @@ commands.fundamentals = {
       return r.replies > 0 && r.failed.length === r.replies ? 1 : 0;
     }
     if (symbols.length === 0) throw new SymbolError("Cannot ingest fundamentals: give --symbols");
-    const { createEdgarClient } = await import("./pipelines/sources/sec/edgar.ts");
-    const store = openStore(config.lake);
-    const net = createProviderNet({ store });
-    const sec = createEdgarClient({ baseUrl: config.providers.secData, userAgent: config.providers.secUserAgent });
-    const summary = await ingestFundamentals({
-      store,
-      engine: await createEngine("wasm"),
-      companyFacts: sec.companyFacts,
-      symbols,
-      net: { router: net.router, clock: net.clock },
-      log: createLogger(),
-    });
-    await saveProviderHealth(store, await net.snapshot());
+    const { collectFundamentals } = await import("./pipelines/jobs/fundamentals_close.ts");
+    const summary = await collectFundamentals(config, symbols);
     if (flags.json) console.log(JSON.stringify(summary, null, 2));
     else {
       console.log(

@@ -1,6 +1,7 @@
 /**
- * The scheduled fundamentals collection: the watchlist's SEC company facts, once a week, through
- * the wasm Parquet engine so that it runs on Deno Deploy too. Nothing without a watchlist.
+ * Fundamentals collection with the configured providers: `deno task fundamentals` for the symbols
+ * it is given, and the weekly scheduled job for the watchlist (nothing without one), through the
+ * wasm Parquet engine so that it runs on Deno Deploy too.
  * @module
  */
 import type { Config } from "../../config.ts";
@@ -13,6 +14,27 @@ import { createProviderNet } from "./provider_net.ts";
 import { saveProviderHealth } from "./provider_state.ts";
 import { resolveUniverse } from "./universe.ts";
 
+/** Fetch `symbols`' company facts from the configured SEC host through the provider net, saving its health. */
+export async function collectFundamentals(
+  config: Config,
+  symbols: string[],
+  { log = createLogger() as Logger }: { log?: Logger } = {},
+): Promise<FundamentalsSummary> {
+  const store = openStore(config.lake);
+  const net = createProviderNet({ store });
+  const sec = createEdgarClient({ baseUrl: config.providers.secData, userAgent: config.providers.secUserAgent });
+  const summary = await ingestFundamentals({
+    store,
+    engine: createWasmEngine(),
+    companyFacts: sec.companyFacts,
+    symbols,
+    net: { router: net.router, clock: net.clock },
+    log,
+  });
+  await saveProviderHealth(store, await net.snapshot());
+  return summary;
+}
+
 export async function runFundamentalsClose(
   config: Config,
   { log = createLogger() as Logger }: { log?: Logger } = {},
@@ -23,17 +45,5 @@ export async function runFundamentalsClose(
     });
     return undefined;
   }
-  const store = openStore(config.lake);
-  const net = createProviderNet({ store });
-  const sec = createEdgarClient({ baseUrl: config.providers.secData, userAgent: config.providers.secUserAgent });
-  const summary = await ingestFundamentals({
-    store,
-    engine: createWasmEngine(),
-    companyFacts: sec.companyFacts,
-    symbols: await resolveUniverse(`file:${config.watchlist}`),
-    net: { router: net.router, clock: net.clock },
-    log,
-  });
-  await saveProviderHealth(store, await net.snapshot());
-  return summary;
+  return await collectFundamentals(config, await resolveUniverse(`file:${config.watchlist}`), { log });
 }
