@@ -19,12 +19,15 @@ interface Fact {
   frame: string;
 }
 
+/** Each concept's unit, taxonomy, label and reported values. */
+type Concepts = Record<string, { unit: string; taxonomy: string; label: string; rows: Fact[] }>;
+
 const FIRST_YEAR = 2015;
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export function simulatedCompanyFacts(cik: number, entityName: string, now: Date) {
   const r = (i: number, j = 0) => unit(cik, i, j);
-  const facts: Record<string, { unit: string; taxonomy: string; label: string; rows: Fact[] }> = {
+  const facts: Concepts = {
     Revenues: { unit: "USD", taxonomy: "us-gaap", label: "Revenues", rows: [] },
     NetIncomeLoss: { unit: "USD", taxonomy: "us-gaap", label: "Net Income (Loss)", rows: [] },
     EarningsPerShareBasic: { unit: "USD/shares", taxonomy: "us-gaap", label: "Earnings Per Share, Basic", rows: [] },
@@ -84,11 +87,7 @@ export function simulatedCompanyFacts(cik: number, entityName: string, now: Date
   return shape(cik, entityName, facts);
 }
 
-function shape(
-  cik: number,
-  entityName: string,
-  facts: Record<string, { unit: string; taxonomy: string; label: string; rows: Fact[] }>,
-) {
+function shape(cik: number, entityName: string, facts: Concepts) {
   const byTaxonomy: Record<string, Record<string, unknown>> = {};
   for (const [concept, { unit, taxonomy, label, rows }] of Object.entries(facts)) {
     (byTaxonomy[taxonomy] ??= {})[concept] = { label, description: label, units: { [unit]: rows } };
