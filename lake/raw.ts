@@ -74,6 +74,13 @@ export async function writeRaw(
   return key;
 }
 
+/** The keys of a dataset's completed replies (those whose metadata was written), sorted. */
+export async function storedReplies(store: ObjectStore, provider: ProviderName, dataset: string): Promise<string[]> {
+  const META = ".meta.json";
+  return (await store.list(layout.rawPrefix(provider, dataset)))
+    .filter((o) => o.key.endsWith(META)).map((o) => o.key.slice(0, -META.length));
+}
+
 /** The metadata of a raw object, or `undefined` if it was never completed. */
 export function readRawMeta(store: ObjectStore, rawKey: string): Promise<RawMeta | undefined> {
   return getJson<RawMeta>(store, layout.rawMeta(rawKey));

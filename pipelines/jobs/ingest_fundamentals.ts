@@ -7,7 +7,7 @@
  */
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
-import { type RawMeta, readRawMeta, writeRaw } from "../../lake/raw.ts";
+import { type RawMeta, readRawMeta, storedReplies, writeRaw } from "../../lake/raw.ts";
 import { finishRun, newRunId, type RunFailure, type RunSummary } from "../../lake/runs.ts";
 import type { Batch } from "../../lake/schemas/columns.ts";
 import { FUNDAMENTALS } from "../../lake/schemas/fundamentals.ts";
@@ -195,8 +195,7 @@ export async function rebuildFundamentals(
   },
 ): Promise<FundamentalsRebuildSummary> {
   const only = symbols && new Set(symbols.map((s) => canonicalSymbol(s)));
-  const keys = (await store.list(layout.rawPrefix("sec", "companyfacts")))
-    .filter((o) => o.key.endsWith(".meta.json")).map((o) => o.key.slice(0, -".meta.json".length));
+  const keys = await storedReplies(store, "sec", "companyfacts");
   const bySymbol = new Map<string, { key: string; meta: RawMeta }[]>();
   for (const key of keys) {
     const meta = await readRawMeta(store, key);

@@ -14,7 +14,7 @@
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { createPartsSink, type EncodedRowGroups, type ParquetSink } from "../../lake/parquet/parquet_writer.ts";
-import { type RawMeta, readRawMeta } from "../../lake/raw.ts";
+import { type RawMeta, readRawMeta, storedReplies } from "../../lake/raw.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { unpackBatch } from "../../lake/schemas/packed.ts";
 import type { ObjectStore, ObjectWriter } from "../../lake/store.ts";
@@ -147,9 +147,7 @@ async function rebuildWith(
   { store, engine, provider, rawKeys, log = silentLogger, shardBars = SHARD_BARS }: RebuildOptions,
 ): Promise<RebuildSummary> {
   const { dataset } = DAILY_PARSERS[provider];
-  const keys = rawKeys ??
-    (await store.list(layout.rawPrefix(provider, dataset)))
-      .map((o) => o.key).filter((k) => k.endsWith(".meta.json")).map((k) => k.slice(0, -".meta.json".length));
+  const keys = rawKeys ?? await storedReplies(store, provider, dataset);
   const failed: RebuildSummary["failed"] = [];
   const metas = await readMetas(store, keys);
   const replies: Reply[] = [];
