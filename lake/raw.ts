@@ -85,3 +85,14 @@ export async function storedReplies(store: ObjectStore, provider: ProviderName, 
 export function readRawMeta(store: ObjectStore, rawKey: string): Promise<RawMeta | undefined> {
   return getJson<RawMeta>(store, layout.rawMeta(rawKey));
 }
+
+/** The metadata of every key in order (`undefined` where missing), a few reads at a time. */
+export async function readRawMetas(store: ObjectStore, keys: string[]): Promise<(RawMeta | undefined)[]> {
+  const metas = new Array<RawMeta | undefined>(keys.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < keys.length; i = next++) metas[i] = await readRawMeta(store, keys[i]);
+  };
+  await Promise.all(Array.from({ length: 16 }, lane));
+  return metas;
+}

@@ -7,7 +7,7 @@
  */
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
-import { type RawMeta, readRawMeta, storedReplies, writeRaw } from "../../lake/raw.ts";
+import { type RawMeta, readRawMetas, storedReplies, writeRaw } from "../../lake/raw.ts";
 import { finishRun, newRunId, type RunFailure, type RunSummary } from "../../lake/runs.ts";
 import type { Batch } from "../../lake/schemas/columns.ts";
 import { FUNDAMENTALS } from "../../lake/schemas/fundamentals.ts";
@@ -197,8 +197,9 @@ export async function rebuildFundamentals(
   const only = symbols && new Set(symbols.map((s) => canonicalSymbol(s)));
   const keys = await storedReplies(store, "sec", "companyfacts");
   const bySymbol = new Map<string, { key: string; meta: RawMeta }[]>();
-  for (const key of keys) {
-    const meta = await readRawMeta(store, key);
+  const metas = await readRawMetas(store, keys);
+  for (const [i, key] of keys.entries()) {
+    const meta = metas[i];
     const symbol = String(meta?.request?.symbol ?? "");
     if (meta && (!only || only.has(symbol))) {
       (bySymbol.get(symbol) ?? bySymbol.set(symbol, []).get(symbol)!).push({ key, meta });

@@ -14,7 +14,7 @@
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { createPartsSink, type EncodedRowGroups, type ParquetSink } from "../../lake/parquet/parquet_writer.ts";
-import { type RawMeta, readRawMeta, storedReplies } from "../../lake/raw.ts";
+import { type RawMeta, readRawMetas, storedReplies } from "../../lake/raw.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { unpackBatch } from "../../lake/schemas/packed.ts";
 import type { ObjectStore, ObjectWriter } from "../../lake/store.ts";
@@ -102,17 +102,6 @@ function shardsOf(replies: Reply[], size: number): Reply[][] {
   return out;
 }
 
-/** Read the metadata of every reply, a few at a time. */
-async function readMetas(store: ObjectStore, keys: string[]): Promise<(RawMeta | undefined)[]> {
-  const metas = new Array<RawMeta | undefined>(keys.length);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < keys.length; i = next++) metas[i] = await readRawMeta(store, keys[i]);
-  };
-  await Promise.all(Array.from({ length: 16 }, lane));
-  return metas;
-}
-
 export interface RebuildOptions {
   store: ObjectStore;
   engine: ParquetEngine;
@@ -149,7 +138,7 @@ async function rebuildWith(
   const { dataset } = DAILY_PARSERS[provider];
   const keys = rawKeys ?? await storedReplies(store, provider, dataset);
   const failed: RebuildSummary["failed"] = [];
-  const metas = await readMetas(store, keys);
+  const metas = await readRawMetas(store, keys);
   const replies: Reply[] = [];
   keys.forEach((key, i) => {
     const meta = metas[i];
