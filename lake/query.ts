@@ -299,11 +299,7 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     q: DailyBarsQuery,
     form: "export" | "wire" = "export",
   ): { text: string; params: DuckDBValue[]; symbols: string[] } {
-    const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
-    if (symbols.length === 0) throw new RangeError("Cannot query daily bars: no symbols given");
-    if (q.start && q.end && q.start > q.end) {
-      throw new RangeError(`Cannot query ${q.start}..${q.end}: start is after end`);
-    }
+    const { symbols } = symbolsAndDays(q, "daily bars");
     // Numbered parameters, because the wire form binds the symbol list twice.
     const params: DuckDBValue[] = [...symbols];
     const list = symbols.map((_, i) => `$${i + 1}`).join(", ");

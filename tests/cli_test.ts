@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { main } from "../main.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
-import { openLake } from "../lake/query.ts";
+import { type DailyBarsQuery, openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { minutesOnDays } from "./support/simulated_minutes.ts";
@@ -188,6 +188,25 @@ Deno.test("getDailyBarsArrow() on an empty lake returns an empty table with the 
     const table = await lake.getDailyBarsArrow({ symbols: ["AAPL"] });
     assert.equal(table.numRows, 0);
     assert.ok(table.schema.fields.some((f) => f.name === "close"));
+  } finally {
+    lake.close();
+  }
+});
+
+Deno.test("getDailyBars() refuses an impossible date, a reversed range, no symbols and a hostile symbol", async () => {
+  const lake = await emptyLake();
+  try {
+    const refused: [DailyBarsQuery, RegExp][] = [
+      [{ symbols: ["AAPL"], start: "2023-02-30" }, /start '2023-02-30': no such calendar day/],
+      [{ symbols: ["AAPL"], end: "2023-13-01" }, /end '2023-13-01'/],
+      [{ symbols: ["AAPL"], start: "2024-01-01", end: "2023-01-01" }, /start is after end/],
+      [{ symbols: [] }, /no symbols given/],
+      [{ symbols: ["../x"] }, /looks like a path/],
+    ];
+    for (const [q, message] of refused) {
+      await assert.rejects(() => lake.getDailyBars(q), message);
+      await assert.rejects(() => lake.getDailyBarsArrow(q), message);
+    }
   } finally {
     lake.close();
   }
