@@ -464,7 +464,8 @@ commands.fundamentals = {
 };
 
 commands.indicators = {
-  summary: "Recompute the indicators_daily table (SMA, Bollinger, RSI, MACD) from the curated bars",
+  summary:
+    "Recompute the indicators_daily table (SMA, Bollinger, RSI, MACD, returns, volatility, ATR, dollar volume) from the curated bars",
   usage: "indicators [--lake DIR|s3://...]",
   options: { lake: lakeOption },
   async run(flags, config) {

@@ -1,10 +1,17 @@
-/** indicators_daily, computed by the demo pipeline, checked against SQL over the curated bars. */
+/** indicators_daily, computed by the demo pipeline, checked against SQL and a reference loop over the curated bars. */
 import assert from "node:assert/strict";
+import { layout } from "../lake/layout.ts";
+import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
+import { num, str } from "../lake/schemas/columns.ts";
+import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
 import { openLake } from "../lake/query.ts";
+import type { ObjectStore } from "../lake/store.ts";
+import { computeIndicatorTables } from "../pipelines/jobs/compute_indicators.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
 
-Deno.test("indicators_daily has a row per bar, SMA(20) agrees with SQL over the adjusted closes, RSI stays in [0, 100]", async () => {
-  const { store } = await makeDemoLake();
+const { store } = await makeDemoLake();
+
+Deno.test("indicators_daily has a row per bar, SMA(20) and Bollinger bands agree with SQL over the adjusted closes, RSI stays in [0, 100]", async () => {
   const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
   try {
     const [{ bars, ind }] = await lake.sql<{ bars: number; ind: number }>(
@@ -12,15 +19,17 @@ Deno.test("indicators_daily has a row per bar, SMA(20) agrees with SQL over the 
     );
     assert.ok(bars > 1000);
     assert.equal(ind, bars);
-    // SMA(20) recomputed in SQL from the bars (over each symbol's whole history, then compared).
-    const [worst] = await lake.sql<{ d: number; n: number }>(`
+    // SMA(20) and Bollinger bands recomputed in SQL from the bars (over each symbol's whole history, then compared).
+    const [worst] = await lake.sql<{ d: number; bb: number; n: number }>(`
       WITH s AS (
-        SELECT symbol, date, avg(adj_close::DOUBLE) OVER w AS sma, count(*) OVER w AS k
+        SELECT symbol, date, avg(adj_close::DOUBLE) OVER w AS sma, stddev_pop(adj_close::DOUBLE) OVER w AS sd,
+          count(*) OVER w AS k
         FROM daily_bars WINDOW w AS (PARTITION BY symbol ORDER BY date ROWS 19 PRECEDING))
-      SELECT max(abs(s.sma - i.sma_20)) AS d, count(*)::INT AS n
+      SELECT max(abs(s.sma - i.sma_20)) AS d, max(abs(s.sma + 2 * s.sd - i.bb_upper) + abs(s.sma - 2 * s.sd - i.bb_lower)) AS bb,
+        count(*)::INT AS n
       FROM s JOIN indicators_daily i USING (symbol, date) WHERE s.k = 20`);
     assert.ok(worst.n > 1000);
-    assert.ok(worst.d < 1e-9, `max SMA difference ${worst.d}`);
+    assert.ok(worst.d < 1e-9 && worst.bb < 1e-9, `max SMA difference ${worst.d}, Bollinger ${worst.bb}`);
     const [warm] = await lake.sql<{ nulls: number; bad: number }>(`
       SELECT count(*) FILTER (sma_50 IS NULL)::INT AS nulls,
              count(*) FILTER (rsi_14 < 0 OR rsi_14 > 100)::INT AS bad FROM indicators_daily`);
@@ -29,4 +38,104 @@ Deno.test("indicators_daily has a row per bar, SMA(20) agrees with SQL over the 
   } finally {
     lake.close();
   }
+});
+
+Deno.test("indicators_daily features: return, 20-day volatility and dollar volume agree with SQL, ATR(14) with Wilder's recurrence", async () => {
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  try {
+    // Each feature recomputed by DuckDB's own window functions: absolute differences for returns
+    // and volatility (a return can be 0), relative ones for dollar volume.
+    const [d] = await lake.sql<{ ret: number; vol: number; dv: number; n: number; nulls: number }>(`
+      WITH r AS (
+        SELECT symbol, date, adj_close::DOUBLE / lag(adj_close::DOUBLE) OVER w - 1 AS ret,
+          ln(adj_close::DOUBLE / lag(adj_close::DOUBLE) OVER w) AS lr, close::DOUBLE * volume AS dollars
+        FROM daily_bars WINDOW w AS (PARTITION BY symbol ORDER BY date)),
+      s AS (
+        SELECT *, stddev_samp(lr) OVER v * sqrt(252) AS vol, count(lr) OVER v AS k,
+          avg(dollars) OVER v AS dv, count(*) OVER v AS kd
+        FROM r WINDOW v AS (PARTITION BY symbol ORDER BY date ROWS 19 PRECEDING))
+      SELECT max(abs(s.ret - i.return_1d)) AS ret, max(abs(s.vol - i.volatility_20d)) FILTER (s.k = 20) AS vol,
+        max(abs(s.dv / i.dollar_volume_20d - 1)) FILTER (s.kd = 20) AS dv, count(*) FILTER (s.k = 20)::INT AS n,
+        count(*) FILTER ((i.volatility_20d IS NULL) <> (s.k < 20))::INT AS nulls
+      FROM s JOIN indicators_daily i USING (symbol, date)`);
+    assert.ok(d.n > 1000);
+    assert.ok(d.ret < 1e-9 && d.vol < 1e-9 && d.dv < 1e-9, JSON.stringify(d));
+    assert.equal(d.nulls, 0, "volatility is null exactly while its 20 returns are not there yet");
+
+    // ATR(14) on split- and dividend-adjusted highs and lows: the mean of the first 14 true ranges, then (13 prev + TR) / 14.
+    for (const symbol of ["NVDA", "TSLA"]) {
+      const bars = await lake.getDailyBars({ symbols: [symbol] });
+      const atr = (await lake.sql<{ atr_14: number | null }>(
+        "SELECT atr_14 FROM indicators_daily WHERE symbol = ? ORDER BY date",
+        [symbol],
+      )).map((r) => r.atr_14);
+      assert.equal(atr.length, bars.length);
+      let expected = NaN, sum = 0, worst = 0;
+      for (let i = 1; i < bars.length; i++) {
+        const f = (b: typeof bars[number]) => b.adj_close / b.close;
+        const [h, l, pc] = [bars[i].high * f(bars[i]), bars[i].low * f(bars[i]), bars[i - 1].adj_close];
+        const tr = Math.max(h - l, Math.abs(h - pc), Math.abs(l - pc));
+        if (i < 14) sum += tr;
+        else if (i === 14) expected = (sum + tr) / 14;
+        else expected = (expected * 13 + tr) / 14;
+        if (i < 14) assert.equal(atr[i], null);
+        else worst = Math.max(worst, Math.abs(atr[i]! / expected - 1));
+      }
+      assert.ok(worst < 1e-9, `${symbol}: ATR off by ${worst}`);
+    }
+    // NVDA's 10:1 split on 2024-06-10 moves as-traded prices tenfold; the adjusted ATR does not jump.
+    const [split] = await lake.sql<{ before: number; after: number }>(`
+      SELECT max(atr_14) FILTER (date = DATE '2024-06-07') AS before, max(atr_14) FILTER (date = DATE '2024-06-10') AS after
+      FROM indicators_daily WHERE symbol = 'NVDA'`);
+    assert.ok(Math.abs(split.after / split.before - 1) < 0.2, JSON.stringify(split));
+  } finally {
+    lake.close();
+  }
+});
+
+/** Every row of the indicator partitions from `fromYear` on, by key. */
+async function indicatorRows(s: ObjectStore, fromYear: number) {
+  const engine = createWasmEngine();
+  const rows = new Map<string, number[]>();
+  for (const o of await s.list(layout.curatedPrefix("indicators_daily"))) {
+    if (Number(/year=(\d+)/.exec(o.key)![1]) < fromYear) continue;
+    const b = await engine.decode((await s.get(o.key))!, INDICATORS_DAILY);
+    const symbols = str(b, "symbol"), cols = INDICATORS_DAILY.slice(1).map((c) => num(b, c.name));
+    for (let i = 0; i < b.length; i++) rows.set(`${symbols[i]} ${cols[0][i]}`, cols.map((c) => c[i]));
+  }
+  return rows;
+}
+
+Deno.test("computeIndicatorTables({ fromYear }) rewrites only those years, with the values of a whole-history run", async () => {
+  const whole = await indicatorRows(store, 2024);
+  const before = await store.list(layout.curatedPrefix("indicators_daily"));
+  const puts: string[] = [];
+  const watched: ObjectStore = { ...store, put: (key, body) => (puts.push(key), store.put(key, body)) };
+  const result = await computeIndicatorTables({ store: watched, engine: createWasmEngine(), fromYear: 2024 });
+  assert.deepEqual(puts, [layout.indicatorsPartition(2024)]);
+  assert.equal(result.partitions, 1);
+  const after = await store.list(layout.curatedPrefix("indicators_daily"));
+  assert.deepEqual(after.filter((o) => !o.key.includes("2024")), before.filter((o) => !o.key.includes("2024")));
+  const partial = await indicatorRows(store, 2024);
+  assert.equal(partial.size, whole.size);
+  assert.ok(whole.size > 1000);
+  let worst = 0;
+  for (const [key, want] of whole) {
+    const got = partial.get(key)!;
+    want.forEach((w, k) => {
+      if (Number.isNaN(w)) assert.ok(Number.isNaN(got[k]), key);
+      else worst = Math.max(worst, Math.abs(got[k] - w) / Math.max(1, Math.abs(w)));
+    });
+  }
+  assert.ok(worst < 1e-9, `largest difference from the whole-history values: ${worst}`);
+
+  // Without the record of the columns the partitions were written with (a lake from before the
+  // table gained columns), the first run rewrites every year, so the table never has two schemas.
+  await store.delete(layout.state("indicators"));
+  puts.length = 0;
+  await computeIndicatorTables({ store: watched, engine: createWasmEngine(), fromYear: 2024 });
+  assert.deepEqual(puts.sort(), [...before.map((o) => o.key), layout.state("indicators")].sort());
+  puts.length = 0;
+  await computeIndicatorTables({ store: watched, engine: createWasmEngine(), fromYear: 2024 });
+  assert.deepEqual(puts, [layout.indicatorsPartition(2024)]);
 });

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { layout } from "../lake/layout.ts";
+import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
 import { readRawMeta } from "../lake/raw.ts";
@@ -75,9 +76,15 @@ Deno.test("ingestDaily() lands as-traded bars with lineage, and a rerun changes 
       assert.ok((await store.get(ref))!.length === meta.bytes);
     }
 
+    // The load's year of indicators is refreshed with it: a row per bar.
+    assert.equal(first.indicator_partitions_written, 1);
+    const indicators = await engine.decode((await store.get(layout.indicatorsPartition(2020)))!, INDICATORS_DAILY);
+    assert.equal(indicators.length, 30);
+
     const before = await Deno.readFile(join(root, layout.dailyBarsPartition(2020)));
     const again = await ingestDaily(opts);
     assert.deepEqual([again.rows_inserted, again.rows_updated, again.partitions_written], [0, 0, 0]);
+    assert.equal(again.indicator_partitions_written, 0, "nothing changed, so the indicators are not recomputed");
     assert.equal(again.rows_unchanged, 30);
     assert.deepEqual(await Deno.readFile(join(root, layout.dailyBarsPartition(2020))), before);
     assert.equal((await curatedRows(root)).length, 30);

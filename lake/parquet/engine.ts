@@ -10,7 +10,7 @@ export interface ParquetEngine {
   readonly name: "wasm" | "duckdb";
   /** Encode a batch as one Parquet file (zstd, sorted input kept in order). */
   encode(batch: Batch, spec: TableSpec, options?: EncodeOptions): Promise<Uint8Array>;
-  /** Decode a Parquet file written for `spec` back into a batch. */
+  /** Decode a Parquet file back into a batch of `spec`'s columns (a subset of the file's: only those are read). */
   decode(bytes: Uint8Array, spec: TableSpec): Promise<Batch>;
   /**
    * Decode a Parquet file a piece at a time, in file order, reading it in ranges: memory holds

@@ -37,6 +37,19 @@ for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
     for (const { name } of DAILY_BARS) assert.deepEqual(list(back.columns[name]), list(b.columns[name]), name);
   });
 
+  Deno.test(`${engine.name} engine: decode() and decodePieces() of a subset of the columns return just those`, async () => {
+    const b = sampleBars(20);
+    const bytes = await engine.encode(b, DAILY_BARS, { rowGroupSize: 8 });
+    const some = DAILY_BARS.filter((c) => ["symbol", "close", "volume"].includes(c.name));
+    const whole = await engine.decode(bytes, some);
+    const pieces: Batch[] = [];
+    for await (const p of engine.decodePieces(bytesReader(bytes), some)) pieces.push(p);
+    for (const back of [whole, concatBatches(some, pieces)]) {
+      assert.deepEqual(Object.keys(back.columns).sort(), ["close", "symbol", "volume"]);
+      for (const { name } of some) assert.deepEqual(list(back.columns[name]), list(b.columns[name]), name);
+    }
+  });
+
   Deno.test(`${engine.name} engine: encode() keeps nulls in nullable columns`, async () => {
     const spec = [{ name: "s", type: "varchar" }, { name: "d", type: "date" }, {
       name: "x",

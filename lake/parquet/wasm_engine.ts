@@ -116,7 +116,8 @@ export function createWasmEngine({ workers = 0 }: { workers?: number } = {}): Pa
         : Promise.resolve(writeParquet(packed, spec, options));
     },
     decode(bytes, spec) {
-      return Promise.resolve(fromTable(arrow.tableFromIPC(pq.readParquet(bytes).intoIPCStream()), spec));
+      const columns = spec.map((c) => c.name);
+      return Promise.resolve(fromTable(arrow.tableFromIPC(pq.readParquet(bytes, { columns }).intoIPCStream()), spec));
     },
     async *decodePieces(source, spec) {
       // parquet-wasm reads a "Blob" through its size, slice() and arrayBuffer() alone, so one over
@@ -127,7 +128,10 @@ export function createWasmEngine({ workers = 0 }: { workers?: number } = {}): Pa
         const total = meta.fileMetadata().numRows();
         let rows = 0;
         for (let i = 0; i < meta.numRowGroups(); i++) {
-          const piece = fromTable(arrow.tableFromIPC((await file.read({ rowGroups: [i] })).intoIPCStream()), spec);
+          const piece = fromTable(
+            arrow.tableFromIPC((await file.read({ rowGroups: [i], columns: spec.map((c) => c.name) })).intoIPCStream()),
+            spec,
+          );
           rows += piece.length;
           yield piece;
         }

@@ -1,6 +1,6 @@
 /**
- * The curated `indicators_daily` table: per symbol and day, indicators computed on the
- * split- and dividend-adjusted close over each symbol's whole history (null while a window fills).
+ * The curated `indicators_daily` table: per symbol and day, indicators and features computed on
+ * split- and dividend-adjusted prices over each symbol's whole history (null while a window fills).
  * @module
  */
 import type { TableSpec } from "./columns.ts";
@@ -19,4 +19,12 @@ export const INDICATORS_DAILY: TableSpec = [
   indicator("macd"),
   indicator("macd_signal"),
   indicator("macd_hist"),
+  /** Total return since the previous bar, from adj_close. */
+  indicator("return_1d"),
+  /** Annualized sample volatility of the last 20 daily log returns. */
+  indicator("volatility_20d"),
+  /** Wilder's average true range over 14 bars, in adjusted dollars. */
+  indicator("atr_14"),
+  /** Mean of close x volume (as traded) over 20 bars: dollars traded a day. */
+  indicator("dollar_volume_20d"),
 ];

@@ -22,13 +22,15 @@ export interface CurateSummary {
   updated: number;
   unchanged: number;
   partitions_written: number;
+  /** The years the load had rows in, ascending. */
+  years: number[];
 }
 
 /** The symbol a staged key holds (`.../<symbol>.parquet`). */
 const symbolOf = (key: string) => key.slice(key.lastIndexOf("/") + 1, -".parquet".length);
 
 /** Merge counts summed over the year partitions. */
-export type MergeSummary = Omit<CurateSummary, "bars">;
+export type MergeSummary = Omit<CurateSummary, "bars" | "years">;
 
 /**
  * One streaming merge per year partition, each started when rows for its year first arrive.
@@ -87,19 +89,23 @@ export async function curateStaged(store: ObjectStore, engine: ParquetEngine, ke
   const ordered = [...keys].sort((a, b) => (symbolOf(a) < symbolOf(b) ? -1 : symbolOf(a) > symbolOf(b) ? 1 : 0));
   const merges = yearMerges(store, engine);
   let bars = 0;
+  const years = new Set<number>();
   try {
     for (const key of ordered) {
       const bytes = await store.get(key);
       if (!bytes) throw new Error(`Cannot curate: staged file ${key} is missing`);
       const batch: Batch = await engine.decode(bytes, DAILY_BARS);
       bars += batch.length;
-      for (const [year, part] of splitByYear(batch)) await merges.push(year, { symbol: symbolOf(key), batch: part });
+      for (const [year, part] of splitByYear(batch)) {
+        years.add(year);
+        await merges.push(year, { symbol: symbolOf(key), batch: part });
+      }
     }
   } catch (e) {
     await merges.fail(e);
     throw e;
   }
-  return { bars, ...await merges.close() };
+  return { bars, ...await merges.close(), years: [...years].sort((a, b) => a - b) };
 }
 
 /**

@@ -59,7 +59,7 @@ for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
       keys.push(key);
     }
     const streamed = await curateStaged(store, engine, keys);
-    assert.deepEqual(streamed, { ...whole, bars: load.reduce((n, b) => n + b.length, 0) });
+    assert.deepEqual(streamed, { ...whole, bars: load.reduce((n, b) => n + b.length, 0), years: [2023, 2024] });
     assert.ok(whole.updated > 0 && whole.unchanged > 0 && whole.inserted > 0, JSON.stringify(whole));
     for (const year of [2023, 2024]) {
       const [a, b] = await Promise.all(

@@ -74,6 +74,7 @@ export async function runDemoPipeline(
       to: (now?.() ?? new Date()).toISOString().slice(0, 10),
       log,
       now,
+      indicators: false, // computed below over the whole lake, whether or not this run changed bars
     });
     const today = now?.() ?? new Date();
     const minutes = await ingestMinuteBars({

@@ -18,6 +18,7 @@ import type { RawResponse } from "../sources/http.ts";
 import { type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
 import { parseRange } from "./dates.ts";
 import { curateStaged } from "./curate_daily.ts";
+import { computeIndicatorTables } from "./compute_indicators.ts";
 import { failureReason } from "./failures.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
@@ -52,6 +53,8 @@ export interface IngestOptions {
   now?: () => Date;
   log?: Logger;
   concurrency?: number;
+  /** Refresh `indicators_daily` for the years the load changed (default true). */
+  indicators?: boolean;
 }
 
 export interface IngestSummary {
@@ -68,6 +71,8 @@ export interface IngestSummary {
   rows_updated: number;
   rows_unchanged: number;
   partitions_written: number;
+  /** `indicators_daily` partitions recomputed after the curated bars changed. */
+  indicator_partitions_written: number;
   failures: RunFailure[];
   rejections: Rejection[];
   elapsed_s: number;
@@ -206,6 +211,12 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   // Every symbol of the load, staged now or by an earlier, interrupted attempt, is read back from staging.
   const loadKeys = (await store.list(layout.stagingLoadPrefix("daily_bars", cp.load_id))).map((o) => o.key);
   const curated = await curateStaged(store, engine, loadKeys);
+  // A resumed run may have curated before it was killed, so it refreshes even when nothing changes now.
+  const refresh = opts.indicators !== false && curated.years.length > 0 &&
+    (curated.inserted + curated.updated > 0 || resumed);
+  const indicators = refresh
+    ? await computeIndicatorTables({ store, engine, log, fromYear: curated.years[0] })
+    : undefined;
 
   const summary: IngestSummary = {
     run_id: cp.run_id,
@@ -221,6 +232,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     rows_updated: curated.updated,
     rows_unchanged: curated.unchanged,
     partitions_written: curated.partitions_written,
+    indicator_partitions_written: indicators?.partitions ?? 0,
     failures,
     rejections: rejections.slice(0, 100),
     elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
