@@ -17,6 +17,7 @@ import { listRuns } from "./lake/runs.ts";
 import { createEngine } from "./pipelines/jobs/engine_choice.ts";
 import { DAILY_PARSERS, yahooDailySource } from "./pipelines/jobs/daily_sources.ts";
 import { rebuildDailyBars } from "./pipelines/jobs/rebuild_daily.ts";
+import { computeIndicatorTables } from "./pipelines/jobs/compute_indicators.ts";
 import { createProviderNet } from "./pipelines/jobs/provider_net.ts";
 import { loadProviderHealth, saveProviderHealth } from "./pipelines/jobs/provider_state.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "./pipelines/sources/alphavantage/client.ts";
@@ -118,20 +119,27 @@ const commands: Record<string, Command> = {
       const engine = await createEngine("wasm", { workers });
       const started = performance.now();
       try {
+        const store = openStore(config.lake), log = createLogger();
         const summary = await rebuildDailyBars({
-          store: openStore(config.lake),
+          store,
           engine,
           provider: provider as keyof typeof DAILY_PARSERS,
           workers,
-          log: createLogger(),
+          log,
         });
         const seconds = (performance.now() - started) / 1000;
-        if (flags.json) console.log(JSON.stringify({ ...summary, elapsed_s: seconds }, null, 2));
+        // Bars the rebuild changed change their indicators, at any date: all years are recomputed.
+        const indicators = summary.inserted + summary.updated > 0
+          ? await computeIndicatorTables({ store, engine, log })
+          : undefined;
+        const result = { ...summary, indicator_partitions_written: indicators?.partitions ?? 0, elapsed_s: seconds };
+        if (flags.json) console.log(JSON.stringify(result, null, 2));
         else {
           console.log(
             `rebuild: ${summary.replies} replies, ${summary.bars} bars (${Math.round(summary.bars / seconds)}/s);` +
               ` ${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged,` +
-              ` ${summary.rejected} rejected; ${summary.partitions_written} partitions written`,
+              ` ${summary.rejected} rejected; ${summary.partitions_written} partitions written` +
+              (indicators ? `; indicators recomputed (${indicators.partitions} partitions)` : ""),
           );
           for (const f of summary.failed) console.log(`  failed ${f.raw_ref}: ${f.message}`);
         }
@@ -469,7 +477,6 @@ commands.indicators = {
   usage: "indicators [--lake DIR|s3://...]",
   options: { lake: lakeOption },
   async run(flags, config) {
-    const { computeIndicatorTables } = await import("./pipelines/jobs/compute_indicators.ts");
     const r = await computeIndicatorTables({
       store: openStore(withLake(config, flags).lake),
       engine: await createEngine("wasm"),

@@ -14,6 +14,7 @@ import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
 import { rebuildDailyBars } from "../pipelines/jobs/rebuild_daily.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
+import { main } from "../main.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
 
@@ -193,6 +194,45 @@ Deno.test("rebuildDailyBars() on a disk that fills up fails clearly, leaves whol
     }
     await rebuildDailyBars({ store, engine: createWasmEngine(), provider: "yahoo" });
     assert.deepEqual(await allRows(root), ingested);
+  } finally {
+    await replay.close();
+  }
+});
+
+Deno.test("main(rebuild) recomputes indicators_daily when bars changed, and leaves it alone when none did", async () => {
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now: NOW });
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root);
+  const rebuild = async () => {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => lines.push(a.join(" "));
+    try {
+      assert.equal(await main(["rebuild", "--lake", root, "--workers", "0", "--json"]), 0);
+    } finally {
+      console.log = log;
+    }
+    return JSON.parse(lines.join("\n")) as { bars: number; inserted: number; indicator_partitions_written: number };
+  };
+  try {
+    await ingestFrom(replay.url, store, ["AAPL", "S0001"], "2020-01-01", "2021-12-31");
+    for (const table of ["daily_bars", "indicators_daily"] as const) {
+      await Deno.remove(`${root}/${layout.curatedPrefix(table)}`, { recursive: true });
+    }
+    const first = await rebuild();
+    assert.equal(first.inserted, first.bars);
+    assert.equal(first.indicator_partitions_written, 2);
+    const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+    try {
+      const [n] = await lake.sql<{ bars: number; ind: number }>(
+        "SELECT (SELECT count(*) FROM daily_bars)::INT AS bars, (SELECT count(*) FROM indicators_daily)::INT AS ind",
+      );
+      assert.deepEqual(n, { bars: first.bars, ind: first.bars });
+    } finally {
+      lake.close();
+    }
+    const again = await rebuild();
+    assert.deepEqual([again.inserted, again.indicator_partitions_written], [0, 0]);
   } finally {
     await replay.close();
   }

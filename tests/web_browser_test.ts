@@ -79,13 +79,18 @@ Deno.test({
         ),
       );
       const tableApi = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
-      const [stored] = await tableApi.sql<{ rsi: number }>(
-        `SELECT rsi_14 AS rsi FROM indicators_daily WHERE symbol = 'AAPL' AND date = $1::DATE`,
+      const [stored] = await tableApi.sql<{ rsi: number; vol: number; atr: number; dollars: number }>(
+        `SELECT rsi_14 AS rsi, volatility_20d AS vol, atr_14 AS atr, dollar_volume_20d AS dollars
+         FROM indicators_daily WHERE symbol = 'AAPL' AND date = $1::DATE`,
         [bars.at(-1)!.date],
       );
       tableApi.close();
       assert.equal(adjusted["indicators from"], "lake (indicators_daily)");
       assert.equal(adjusted["last RSI(14)"], stored.rsi.toFixed(2));
+      assert.equal(adjusted["20-day volatility"], `${(stored.vol * 100).toFixed(1)}%`);
+      assert.equal(adjusted["ATR(14)"], stored.atr.toFixed(2));
+      assert.equal(adjusted["20-day $ volume"], `$${(stored.dollars / 1e6).toFixed(1)}M`);
+      assert.equal(shown["ATR(14)"], "n/a", "as traded, the table's adjusted features are not shown");
       assert.ok(await page.locator("#rsi-chart svg path").count() >= 1, "the RSI line drawn");
       // The 10-Ks filed by 2024-09-30: FY2023's (filed in February) but not FY2024's (filed in 2025).
       const annual = await page.locator("#fundamentals tbody tr").first().locator("td").allTextContents();

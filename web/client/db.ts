@@ -135,9 +135,14 @@ export async function symbolBars(symbol: string, from: string, to: string, colum
   return await symbolRows(dailyFiles, DAILY_VIEW, symbol, from, to, columns);
 }
 
-/** One symbol's rows of `indicators_daily` in `[from, to]`, read as `symbolBars` reads bars. */
+/**
+ * One symbol's rows of `indicators_daily` in `[from, to]`, read as `symbolBars` reads bars. Columns
+ * the partitions lack (written before the table gained its features) are left out, not an error.
+ */
 export async function symbolIndicators(symbol: string, from: string, to: string): Promise<Row[]> {
-  const columns = "date sma_20 sma_50 bb_upper bb_lower rsi_14 macd macd_signal macd_hist".split(" ");
+  const wanted = `date sma_20 sma_50 bb_upper bb_lower rsi_14 macd macd_signal macd_hist volatility_20d atr_14
+    dollar_volume_20d`.split(/\s+/).map((c) => `'${c}'`);
+  const columns = [`COLUMNS(c -> list_contains([${wanted.join(", ")}], c))`];
   return await symbolRows(indicatorFiles, "SELECT *", symbol, from, to, columns);
 }
 

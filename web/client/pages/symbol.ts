@@ -166,6 +166,10 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
         return;
       }
       const closes = rows.map((r) => r.close);
+      // Features exist only in the lake's table; as traded, or without it, they are not shown.
+      const lastStored = tabled ? stored.find((r) => r.date === rows[rows.length - 1].date) : undefined;
+      const feature = (k: string, show: (x: number) => string) =>
+        typeof lastStored?.[k] === "number" ? show(lastStored[k] as number) : "n/a";
       const summary = h(
         "dl",
         { id: "summary" },
@@ -180,6 +184,9 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
           ["return", `${((closes[closes.length - 1] / closes[0] - 1) * 100).toFixed(2)}%`],
           ["simulated bars", rows.filter((r) => r.source === "simulated").length],
           ["last RSI(14)", rows[rows.length - 1].rsi?.toFixed(2) ?? "n/a"],
+          ["20-day volatility", feature("volatility_20d", (x) => `${(x * 100).toFixed(1)}%`)],
+          ["ATR(14)", feature("atr_14", (x) => x.toFixed(2))],
+          ["20-day $ volume", feature("dollar_volume_20d", (x) => `$${(x / 1e6).toFixed(1)}M`)],
           ["indicators from", indicatorSource],
         ]
           .flatMap(([k, v]) => [h("dt", {}, String(k)), h("dd", { "data-key": String(k) }, String(v))]),
