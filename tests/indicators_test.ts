@@ -9,7 +9,7 @@ import type { ObjectStore } from "../lake/store.ts";
 import { computeIndicatorTables } from "../pipelines/jobs/compute_indicators.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
 
-const { store } = await makeDemoLake();
+const { root, store } = await makeDemoLake();
 
 Deno.test("indicators_daily has a row per bar, SMA(20) and Bollinger bands agree with SQL over the adjusted closes, RSI stays in [0, 100]", async () => {
   const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
@@ -109,8 +109,12 @@ async function indicatorRows(s: ObjectStore, fromYear: number) {
 Deno.test("computeIndicatorTables({ fromYear }) rewrites only those years, with the values of a whole-history run", async () => {
   const whole = await indicatorRows(store, 2024);
   const before = await store.list(layout.curatedPrefix("indicators_daily"));
-  const puts: string[] = [];
-  const watched: ObjectStore = { ...store, put: (key, body) => (puts.push(key), store.put(key, body)) };
+  const puts: string[] = []; // keys written, whole or streamed
+  const watched: ObjectStore = {
+    ...store,
+    put: (key, body) => (puts.push(key), store.put(key, body)),
+    openWrite: (key) => (puts.push(key), store.openWrite(key)),
+  };
   const result = await computeIndicatorTables({ store: watched, engine: createWasmEngine(), fromYear: 2024 });
   assert.deepEqual(puts, [layout.indicatorsPartition(2024)]);
   assert.equal(result.partitions, 1);
@@ -138,4 +142,29 @@ Deno.test("computeIndicatorTables({ fromYear }) rewrites only those years, with 
   puts.length = 0;
   await computeIndicatorTables({ store: watched, engine: createWasmEngine(), fromYear: 2024 });
   assert.deepEqual(puts, [layout.indicatorsPartition(2024)]);
+});
+
+Deno.test("computeIndicatorTables() on a disk that fills up fails clearly and leaves every partition whole", async () => {
+  const key = layout.indicatorsPartition(2023);
+  const before = await store.get(key);
+  const full: ObjectStore = {
+    ...store,
+    openWrite(k) {
+      const out = store.openWrite(k);
+      if (k !== key) return out;
+      return { ...out, write: () => Promise.reject(new Error("No space left on device (os error 28)")) };
+    },
+  };
+  await assert.rejects(computeIndicatorTables({ store: full, engine: createWasmEngine() }), /No space left/);
+  assert.deepEqual(await store.get(key), before);
+  const files: string[] = [];
+  for await (const year of Deno.readDir(`${root}/${layout.curatedPrefix("indicators_daily")}`)) {
+    for await (const f of Deno.readDir(`${root}/${layout.curatedPrefix("indicators_daily")}${year.name}`)) {
+      files.push(f.name);
+    }
+  }
+  assert.deepEqual([...new Set(files)], ["data.parquet"], "no temp file is left behind");
+  // And the next run completes.
+  const again = await computeIndicatorTables({ store, engine: createWasmEngine() });
+  assert.equal(again.partitions, 4);
 });

@@ -1,14 +1,19 @@
 /**
  * Recompute `indicators_daily` from the curated daily bars: each symbol over its history (so
- * windows are warm at every date), then one object per year, written atomically.
+ * windows are warm at every date), into one object per year, each written atomically.
+ *
+ * One pass: the year partitions (each sorted by symbol) are read side by side, a row group at a
+ * time, and every symbol's rows are taken from all of them before its indicators go to the year
+ * files being written. Memory holds one symbol's history and a row group per open file, so it
+ * does not grow with the universe.
  * @module
  */
 import { layout } from "../../lake/layout.ts";
-import type { ParquetEngine } from "../../lake/parquet/engine.ts";
-import { type Batch, concatBatches, num, str } from "../../lake/schemas/columns.ts";
+import type { EngineSink, ParquetEngine } from "../../lake/parquet/engine.ts";
+import { type Batch, num, str } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { INDICATORS_DAILY } from "../../lake/schemas/indicators_daily.ts";
-import type { ObjectStore } from "../../lake/store.ts";
+import type { ObjectReader, ObjectStore, ObjectWriter } from "../../lake/store.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import { splitByYear } from "../stages/curate_daily_bars.ts";
 import { computeIndicators } from "../stages/indicators.ts";
@@ -20,7 +25,8 @@ import { computeIndicators } from "../stages/indicators.ts";
 export const WARMUP_YEARS = 2;
 
 const COLUMNS = ["date", "high", "low", "close", "adj_close", "volume"] as const;
-const HISTORY = DAILY_BARS.filter((c) => c.name === "symbol" || (COLUMNS as readonly string[]).includes(c.name));
+type History = Record<(typeof COLUMNS)[number], number[]>;
+const HISTORY_SPEC = DAILY_BARS.filter((c) => c.name === "symbol" || (COLUMNS as readonly string[]).includes(c.name));
 
 const SCHEMA_STATE = layout.state("indicators");
 const COLUMN_NAMES = INDICATORS_DAILY.map((c) => c.name);
@@ -34,6 +40,44 @@ async function schemaIsCurrent(store: ObjectStore): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A partition sorted by symbol, read a row group at a time and handed out a symbol's rows at a time. */
+function symbolCursor(pieces: AsyncIterator<Batch>) {
+  let piece: Batch | undefined, symbols: (string | null)[] = [], at = 0, ended = false;
+  async function current(): Promise<string | undefined> {
+    while (!ended && (!piece || at >= piece.length)) {
+      const next = await pieces.next();
+      if (next.done) ended = true, piece = undefined;
+      else piece = next.value, symbols = str(piece, "symbol"), at = 0;
+    }
+    return piece ? symbols[at]! : undefined;
+  }
+  return {
+    current,
+    /** Append the rows of `symbol` at the cursor to `into` (none if the cursor is elsewhere). */
+    async take(symbol: string, into: History) {
+      while (await current() === symbol) {
+        let end = at;
+        while (end < piece!.length && symbols[end] === symbol) end++;
+        for (const c of COLUMNS) {
+          const values = num(piece!, c);
+          for (let i = at; i < end; i++) into[c].push(values[i]);
+        }
+        at = end;
+      }
+    },
+  };
+}
+
+/** Distinct symbols in the partitions, from their symbol column alone: the progress total. */
+async function countSymbols(engine: ParquetEngine, readers: ObjectReader[]): Promise<number> {
+  const seen = new Set<string | null>();
+  const spec = DAILY_BARS.filter((c) => c.name === "symbol");
+  for (const r of readers) {
+    for await (const b of engine.decodePieces(r, spec)) str(b, "symbol").forEach((s) => seen.add(s));
+  }
+  return seen.size;
 }
 
 export async function computeIndicatorTables(
@@ -53,56 +97,62 @@ export async function computeIndicatorTables(
     .map((o) => ({ key: o.key, year: Number(/year=(\d+)\//.exec(o.key)?.[1]) }))
     .filter((p) => p.key.endsWith(".parquet") && p.year >= from - WARMUP_YEARS)
     .sort((a, b) => a.year - b.year);
-  // Each symbol's bars across the years read, in date order (partitions are sorted by symbol, date).
-  // Only the columns used are decoded, a row group at a time.
-  const history = new Map<string, Record<(typeof COLUMNS)[number], number[]>>();
-  for (const { key } of partitions) {
-    const file = await store.openRead(key);
-    if (!file) throw new Error(`Cannot compute indicators: ${key} vanished while listed`);
-    try {
-      for await (const b of engine.decodePieces(file, HISTORY)) {
-        const symbols = str(b, "symbol"), cols = COLUMNS.map((c) => num(b, c));
-        for (let i = 0; i < b.length; i++) {
-          let h = history.get(symbols[i]!);
-          if (!h) history.set(symbols[i]!, h = Object.fromEntries(COLUMNS.map((c) => [c, []])) as never);
-          COLUMNS.forEach((c, k) => h[c].push(cols[k][i]));
+
+  const readers: ObjectReader[] = [];
+  const outputs = new Map<number, { out: ObjectWriter; sink: EngineSink }>();
+  let symbols = 0, rows = 0;
+  try {
+    for (const { key } of partitions) {
+      const reader = await store.openRead(key);
+      if (!reader) throw new Error(`Cannot compute indicators: ${key} vanished while listed`);
+      readers.push(reader);
+    }
+    // Read in year order, so that a symbol's rows come out in date order.
+    const cursors = readers.map((r) => symbolCursor(engine.decodePieces(r, HISTORY_SPEC)[Symbol.asyncIterator]()));
+    const progress = createProgress(log, "indicators.progress", await countSymbols(engine, readers));
+    for (;;) {
+      const heads = (await Promise.all(cursors.map((c) => c.current()))).filter((s) => s !== undefined);
+      if (!heads.length) break;
+      const symbol = heads.reduce((a, b) => (b < a ? b : a));
+      const h: History = { date: [], high: [], low: [], close: [], adj_close: [], volume: [] };
+      for (const c of cursors) await c.take(symbol, h);
+      const computed = computeIndicators(symbol, {
+        days: Float64Array.from(h.date),
+        high: Float64Array.from(h.high),
+        low: Float64Array.from(h.low),
+        close: Float64Array.from(h.close),
+        adjClose: Float64Array.from(h.adj_close),
+        volume: Float64Array.from(h.volume),
+      });
+      for (const [year, part] of splitByYear(computed)) {
+        if (year < from) continue;
+        let o = outputs.get(year);
+        if (!o) {
+          const out = store.openWrite(layout.indicatorsPartition(year));
+          outputs.set(year, o = { out, sink: engine.sink(INDICATORS_DAILY, out) });
         }
+        await o.sink.append(part);
+        rows += part.length;
       }
-    } finally {
-      await file.close();
+      progress.tick(1, { symbol });
+      symbols++;
     }
-  }
-  const symbols = history.size;
-  const progress = createProgress(log, "indicators.progress", symbols);
-  // Rows of the years written, by year; a symbol's warm-up years are dropped as soon as it is done.
-  const byYear = new Map<number, Batch[]>();
-  for (const [symbol, h] of [...history].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    history.delete(symbol);
-    const computed = computeIndicators(symbol, {
-      days: Float64Array.from(h.date),
-      high: Float64Array.from(h.high),
-      low: Float64Array.from(h.low),
-      close: Float64Array.from(h.close),
-      adjClose: Float64Array.from(h.adj_close),
-      volume: Float64Array.from(h.volume),
-    });
-    for (const [year, part] of splitByYear(computed)) {
-      if (year >= from) (byYear.get(year) ?? byYear.set(year, []).get(year)!).push(part);
+    for (const { out, sink } of outputs.values()) {
+      await sink.finish();
+      await out.commit();
     }
-    progress.tick(1, { symbol });
-  }
-  let rows = 0;
-  for (const [year, parts] of byYear) {
-    const batch = concatBatches(INDICATORS_DAILY, parts);
-    rows += batch.length;
-    await store.put(layout.indicatorsPartition(year), await engine.encode(batch, INDICATORS_DAILY));
+  } catch (e) {
+    await Promise.all([...outputs.values()].map(async ({ out, sink }) => (await sink.discard(), await out.abort())));
+    throw e;
+  } finally {
+    await Promise.all(readers.map((r) => r.close()));
   }
   if (!current) await store.put(SCHEMA_STATE, new TextEncoder().encode(JSON.stringify({ columns: COLUMN_NAMES })));
   log.info("indicators.done", {
     symbols,
     rows,
-    partitions: byYear.size,
+    partitions: outputs.size,
     from_year: Number.isFinite(from) ? from : null,
   });
-  return { symbols, rows, partitions: byYear.size };
+  return { symbols, rows, partitions: outputs.size };
 }
