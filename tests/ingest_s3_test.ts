@@ -39,6 +39,10 @@ Deno.test("ingestDaily() into an S3 lake is queryable through the local cache, a
       bars[0].close / bars[1].close > 8 && bars[0].close / bars[1].close < 12.5,
       `${bars[0].close} -> ${bars[1].close}`,
     );
+    // The ingest refreshed indicators_daily on S3 too: a row per bar, streamed into its year's object.
+    assert.equal(first.indicator_partitions_written, 1);
+    const [ind] = await lake.sql<{ n: number }>("SELECT count(*)::INT AS n FROM indicators_daily");
+    assert.equal(ind.n, 20);
     lake.close();
 
     const again = await ingestDaily(opts);
