@@ -76,6 +76,15 @@ Deno.test("notebooks/daily_bars.ipynb runs in Jupyter and reports the lake's rea
   assert.match(text, new RegExp(`"symbols":2,"bars":${want.bars}`));
   assert.match(text, /plotted \d+ bars/);
   assert.match(html, /<svg[^>]*>.*<path/s, "the chart renders as SVG with a line path");
+  // The features cell: each symbol's last-day volatility, recomputed here from the bars themselves.
+  const vols = await lakeSql<{ symbol: string; vol: number }>(
+    store,
+    `WITH r AS (SELECT symbol, date, ln(adj_close::DOUBLE / lag(adj_close::DOUBLE) OVER (PARTITION BY symbol ORDER BY date)) AS lr
+       FROM daily_bars QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY date DESC) <= 20)
+     SELECT symbol, round(stddev_samp(lr) * sqrt(252), 4)::DOUBLE AS vol FROM r GROUP BY symbol ORDER BY symbol`,
+  );
+  const shown = JSON.parse(/\{"snapshot":.*\}/.exec(text)![0]).snapshot as { symbol: string; vol_20d: number }[];
+  assert.deepEqual(shown.map((r) => [r.symbol, r.vol_20d]), vols.map((v) => [v.symbol, v.vol]));
 });
 
 Deno.test("notebooks/minute_bars.ipynb runs in Jupyter and reports the lake's minute bars", async () => {
@@ -131,7 +140,7 @@ Deno.test({
     const s3 = await startS3rver();
     try {
       const bucket = openStore(loadConfig(s3.env("nb")).lake);
-      for (const o of await store.list("curated/daily_bars/")) await bucket.put(o.key, (await store.get(o.key))!);
+      for (const o of await store.list("curated/")) await bucket.put(o.key, (await store.get(o.key))!);
       const [want] = await lakeSql<{ bars: number }>(store, "SELECT count(*)::INT AS bars FROM daily_bars");
       const { text } = await execute("daily_bars.ipynb", s3.env("nb"));
       assert.match(text, new RegExp(`"symbols":2,"bars":${want.bars}`));
