@@ -18,6 +18,7 @@ import { createEngine } from "./pipelines/jobs/engine_choice.ts";
 import { DAILY_PARSERS, yahooDailySource } from "./pipelines/jobs/daily_sources.ts";
 import { rebuildDailyBars } from "./pipelines/jobs/rebuild_daily.ts";
 import { computeIndicatorTables } from "./pipelines/jobs/compute_indicators.ts";
+import { auditDailyBars } from "./pipelines/jobs/audit_daily.ts";
 import { createProviderNet } from "./pipelines/jobs/provider_net.ts";
 import { loadProviderHealth, saveProviderHealth } from "./pipelines/jobs/provider_state.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "./pipelines/sources/alphavantage/client.ts";
@@ -484,6 +485,46 @@ commands.indicators = {
     });
     console.log(`indicators: ${r.rows} rows for ${r.symbols} symbols in ${r.partitions} partitions`);
     return r.rows === 0 ? 1 : 0;
+  },
+};
+
+commands.audit = {
+  summary: "Check the curated daily bars across rows: duplicates, lost lineage, missing sessions, unexplained moves",
+  usage: "audit [--move 0.5] [--stale 5] [--examples 20] [--json] [--lake DIR|s3://...]",
+  options: {
+    move: { type: "string", help: "flag a close that moved more than this share, splits taken out (default 0.5)" },
+    stale: { type: "string", help: "flag a symbol this many sessions behind the lake's last day (default 5)" },
+    examples: { type: "string", help: "findings listed per check (default 20)" },
+    json: { type: "boolean", help: "print the report as JSON" },
+    lake: lakeOption,
+  },
+  async run(flags, config) {
+    config = withLake(config, flags);
+    const store = openStore(config.lake);
+    const lake = await openLake({ store, cacheDir: config.cacheDir });
+    try {
+      const report = await auditDailyBars({
+        lake,
+        store,
+        moveThreshold: flags.move === undefined ? undefined : Number(flags.move),
+        staleSessions: flags.stale === undefined ? undefined : Number(flags.stale),
+        examples: flags.examples === undefined ? undefined : Number(flags.examples),
+      });
+      if (flags.json) console.log(JSON.stringify(report, null, 2));
+      else {
+        console.log(
+          `audit of ${report.bars} bars of ${report.symbols} symbols (${report.first_day ?? "-"} .. ${
+            report.last_day ?? "-"
+          }): ${report.errors} errors, ${report.warnings} warnings`,
+        );
+        for (const [check, n] of Object.entries(report.counts)) console.log(`  ${check.padEnd(26)} ${n}`);
+        for (const f of report.findings) console.log(`  ${f.check} ${f.symbol} ${f.date}: ${f.detail}`);
+      }
+      // Like a linter: an error (a promise of the lake broken) fails the command; warnings do not.
+      return report.errors > 0 ? 1 : 0;
+    } finally {
+      lake.close();
+    }
   },
 };
 

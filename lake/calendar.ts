@@ -10,6 +10,8 @@ import { isoToDays } from "./schemas/columns.ts";
 const DAY_MS = 86_400_000;
 
 const closed = new Set<number>();
+/** The years whose holidays are known: a calendar check outside them would flag holidays as missing sessions. */
+export const HOLIDAY_YEARS = { first: 2009, last: 2026 } as const;
 /** Days the session closes early, with the close in minutes after midnight New York. */
 const earlyClose = new Map<number, number>();
 for (const line of holidaysCsv.split(/\r?\n/).slice(1)) {

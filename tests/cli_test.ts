@@ -125,6 +125,7 @@ Deno.test("main(runs) lists the demo's run and every command answers --help", as
       "providers",
       "backfill",
       "indicators",
+      "audit",
     ]
   ) {
     const help = await capture(() => main([cmd, "--help"]));
