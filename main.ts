@@ -93,7 +93,8 @@ const commands: Record<string, Command> = {
           `ingest ${summary.run_id}: ${summary.symbols_ok}/${summary.symbols_total} symbols ok` +
             ` (${summary.symbols_skipped} resumed from an earlier attempt), ${summary.symbols_failed} failed;` +
             ` ${summary.bars_fetched} bars staged, ${summary.rows_inserted} inserted, ${summary.rows_updated} updated,` +
-            ` ${summary.rows_unchanged} unchanged, ${summary.rows_rejected} rejected; ${summary.partitions_written} partitions written in ${summary.elapsed_s}s`,
+            ` ${summary.rows_unchanged} unchanged, ${summary.rows_rejected} rejected; ${summary.partitions_written} partitions` +
+            ` (and ${summary.indicator_partitions_written} of indicators) written in ${summary.elapsed_s}s`,
         );
         for (const f of summary.failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
       }
