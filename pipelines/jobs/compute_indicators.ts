@@ -99,6 +99,7 @@ export async function computeIndicatorTables(
     .sort((a, b) => a.year - b.year);
 
   const readers: ObjectReader[] = [];
+  const iterators: AsyncIterator<Batch>[] = [];
   const outputs = new Map<number, { out: ObjectWriter; sink: EngineSink }>();
   let symbols = 0, rows = 0;
   try {
@@ -108,7 +109,8 @@ export async function computeIndicatorTables(
       readers.push(reader);
     }
     // Read in year order, so that a symbol's rows come out in date order.
-    const cursors = readers.map((r) => symbolCursor(engine.decodePieces(r, HISTORY_SPEC)[Symbol.asyncIterator]()));
+    for (const r of readers) iterators.push(engine.decodePieces(r, HISTORY_SPEC)[Symbol.asyncIterator]());
+    const cursors = iterators.map(symbolCursor);
     const progress = createProgress(log, "indicators.progress", await countSymbols(engine, readers));
     for (;;) {
       const heads = (await Promise.all(cursors.map((c) => c.current()))).filter((s) => s !== undefined);
@@ -145,6 +147,8 @@ export async function computeIndicatorTables(
     await Promise.all([...outputs.values()].map(async ({ out, sink }) => (await sink.discard(), await out.abort())));
     throw e;
   } finally {
+    // A decoder left mid-file (after an error) still holds its file's reader state until returned.
+    await Promise.all(iterators.map((it) => it.return?.()));
     await Promise.all(readers.map((r) => r.close()));
   }
   if (!current) await store.put(SCHEMA_STATE, new TextEncoder().encode(JSON.stringify({ columns: COLUMN_NAMES })));
