@@ -388,6 +388,39 @@ async function streamedVersusWhole(
   ];
 }
 
+/** `deno task indicators` over the bench lake, against DuckDB computing the windowed subset of it. */
+async function indicatorFigures(lakeRoot: string): Promise<Figure[]> {
+  const run = async (mode: string) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./indicators_child.ts", import.meta.url).pathname, lakeRoot, mode],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    if (out.code !== 0) throw new Error(`indicators_child ${mode} failed with code ${out.code}`);
+    return JSON.parse(new TextDecoder().decode(out.stdout)) as { ms: number; rows: number; peakRssBytes: number };
+  };
+  const [ours, duck] = [await run("ticklake"), await run("duckdb")];
+  const baseline = "DuckDB window functions, windowed subset only";
+  return [
+    {
+      name: `indicators recompute, ${(ours.rows / 1e6).toFixed(2)} M bars: time`,
+      value: ours.ms,
+      unit: "ms",
+      baseline: { name: baseline, value: duck.ms },
+      ratio: ours.ms / duck.ms,
+      target: "(no target: the baseline leaves out RSI, MACD and ATR)",
+    },
+    {
+      name: "indicators recompute: peak RSS",
+      value: ours.peakRssBytes / 2 ** 20,
+      unit: "MiB",
+      baseline: { name: baseline, value: duck.peakRssBytes / 2 ** 20 },
+      ratio: ours.peakRssBytes / duck.peakRssBytes,
+      target: "(no target: streamed a symbol at a time)",
+    },
+  ];
+}
+
 /** Benchmarks of the other parts: minute merges, provider budgets and the dashboard in a browser. */
 async function extraBenches(lakeRoot: string): Promise<Figure[]> {
   log(`minute bars: merging a revised day into a month of ${MINUTE_SYMBOLS} symbols, streamed and whole`);
@@ -407,6 +440,8 @@ async function extraBenches(lakeRoot: string): Promise<Figure[]> {
       (rows) => `daily curate from staging, ${CURATE_SYMBOLS} symbols (${(rows / 1e6).toFixed(2)} M bars)`,
     ),
   );
+  log("indicators: recomputing indicators_daily over the whole lake, and DuckDB's window functions");
+  figures.push(...await indicatorFigures(lakeRoot));
   log("budgets: backfill utilisation and 429-free completion");
   figures.push(...await budgetFigures());
   log("browser: first chart, symbol switch, bytes fetched");

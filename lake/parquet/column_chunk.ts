@@ -382,10 +382,13 @@ function repeatedValuesChunk(
   const ids = new Map<number, number>();
   const indices = new Int32Array(values.length);
   const limit = Math.floor(values.length / fewer);
+  // The first values decide for columns of mostly distinct values (prices, indicators), which
+  // otherwise filled the map to `limit` (2,048 entries for an 8,192-row double chunk) to give up.
+  const sample = Math.min(values.length, 1024), sampleLimit = Math.floor(sample / fewer);
   for (let i = 0; i < values.length; i++) {
     let id = ids.get(values[i]);
     if (id === undefined) {
-      if (ids.size === limit) return undefined;
+      if (ids.size === limit || (i < sample && ids.size === sampleLimit)) return undefined;
       ids.set(values[i], id = ids.size);
     }
     indices[i] = id;
