@@ -322,6 +322,7 @@ commands.demo = {
       `  symbol master: ${demo.symbols.active} active, ${demo.symbols.delisted} delisted symbols`,
       `  daily bars: ${i.symbols_ok}/${i.symbols_total} symbols, ${i.bars_fetched} bars fetched, ${i.rows_inserted} inserted, ${i.rows_updated} updated, ${i.rows_unchanged} unchanged, ${i.rows_rejected} rejected`,
       `  curated daily_bars: ${counts.bars} rows (${counts.real} real, ${counts.simulated} simulated), ${counts.first} .. ${counts.last}`,
+      `  audit (deno task audit): ${counts.audit.errors} errors, ${counts.audit.warnings} warnings`,
       `  minute bars (last week): ${m.symbols_ok}/${m.symbols_total} symbols, ${m.bars_fetched} bars in ${m.pages} pages, ${m.rows_inserted} inserted, ${m.rows_unchanged} unchanged`,
       `  fundamentals (SEC company facts; MUR recorded, the rest simulated): ${f.symbols_ok}/${f.symbols_total} companies, ${f.facts_fetched} facts, ${f.rows_inserted} inserted, ${f.rows_unchanged} unchanged`,
     ].join("\n"));
@@ -346,7 +347,8 @@ async function summarizeLake(config: Config) {
         count(*) FILTER (source = 'simulated')::INT AS simulated, min(date)::VARCHAR AS first, max(date)::VARCHAR AS last
        FROM daily_bars`,
     );
-    return r;
+    const audit = await auditDailyBars({ lake, store: openStore(config.lake), examples: 0 });
+    return { ...r, audit };
   } finally {
     lake.close();
   }
