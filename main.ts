@@ -154,13 +154,14 @@ const commands: Record<string, Command> = {
   query: {
     summary: "Query daily or minute bars, SEC company facts, or any read-only SQL, and print or export the result",
     usage:
-      "query --symbols AAPL [--from ..] [--to ..] [--adjusted | --minute | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
+      "query --symbols AAPL [--from ..] [--to ..] [--adjusted | --minute | --indicators | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
     options: {
       symbols: { type: "string", help: "comma-separated symbols" },
       from: { type: "string", help: "first date, inclusive (New York trading date)" },
       to: { type: "string", help: "last date, inclusive" },
       adjusted: { type: "boolean", help: "split- and dividend-adjusted prices" },
       minute: { type: "boolean", help: "minute bars instead of daily bars" },
+      indicators: { type: "boolean", help: "indicators and features per bar (indicators_daily)" },
       fundamentals: { type: "boolean", help: "SEC company facts (--from/--to bound the period end)" },
       concepts: { type: "string", help: "with --fundamentals: comma-separated concepts, e.g. Revenues,NetIncomeLoss" },
       "as-of": { type: "string", help: "with --fundamentals: only facts filed on or before this date" },
@@ -182,8 +183,8 @@ const commands: Record<string, Command> = {
       const lake = await openLake({ store: openStore(config.lake), cacheDir: config.cacheDir });
       try {
         if (!flags.sql && !flags.symbols) throw new RangeError("Cannot query: give --symbols or --sql");
-        if ([flags.minute, flags.adjusted, flags.fundamentals].filter(Boolean).length > 1) {
-          throw new RangeError("Cannot combine --minute, --adjusted and --fundamentals: choose one");
+        if ([flags.minute, flags.adjusted, flags.indicators, flags.fundamentals].filter(Boolean).length > 1) {
+          throw new RangeError("Cannot combine --minute, --adjusted, --indicators and --fundamentals: choose one");
         }
         const bars = {
           symbols: String(flags.symbols).split(","),
@@ -194,6 +195,8 @@ const commands: Record<string, Command> = {
           ? { text: String(flags.sql), params: [] }
           : flags.minute
           ? lake.minuteBarsSql(bars)
+          : flags.indicators
+          ? lake.indicatorsSql(bars)
           : flags.fundamentals
           ? lake.fundamentalsSql({
             ...bars,

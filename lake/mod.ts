@@ -8,6 +8,8 @@ export {
   type ExportFormat,
   type FundamentalRow,
   type FundamentalsQuery,
+  type IndicatorRow,
+  type IndicatorsQuery,
   type Lake,
   type MinuteBarRow,
   type MinuteBarsQuery,

@@ -84,6 +84,32 @@ export interface FundamentalRow {
   raw_ref: string;
 }
 
+/** One bar's indicators and features (see docs/lake.md, indicators_daily); null while a window fills. */
+export interface IndicatorRow {
+  symbol: string;
+  date: string;
+  adj_close: number;
+  sma_20: number | null;
+  sma_50: number | null;
+  bb_upper: number | null;
+  bb_lower: number | null;
+  rsi_14: number | null;
+  macd: number | null;
+  macd_signal: number | null;
+  macd_hist: number | null;
+  return_1d: number | null;
+  volatility_20d: number | null;
+  atr_14: number | null;
+  dollar_volume_20d: number | null;
+}
+
+/** Symbols and inclusive trading dates, `YYYY-MM-DD` (both optional). */
+export interface IndicatorsQuery {
+  symbols: string[];
+  start?: string;
+  end?: string;
+}
+
 export interface FundamentalsQuery {
   symbols: string[];
   /** Only these concepts, e.g. `Revenues` (default: all). */
@@ -116,6 +142,10 @@ export interface Lake {
   getMinuteBars(q: MinuteBarsQuery): Promise<MinuteBarRow[]>;
   /** The SQL and parameters `getMinuteBars` runs, for exports. */
   minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[] };
+  /** `indicators_daily` rows sorted by symbol then date. */
+  getIndicators(q: IndicatorsQuery): Promise<IndicatorRow[]>;
+  /** The SQL and parameters `getIndicators` runs, for exports. */
+  indicatorsSql(q: IndicatorsQuery): { text: string; params: DuckDBValue[] };
   /** SEC company facts sorted by symbol, concept, period end and filing. */
   getFundamentals(q: FundamentalsQuery): Promise<FundamentalRow[]>;
   /** The SQL and parameters `getFundamentals` runs, for exports. */
@@ -180,6 +210,19 @@ function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[
         high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, volume, trades, vwap::DOUBLE AS vwap,
         source, raw_ref
       FROM minute_bars WHERE ${where.join(" AND ")} ORDER BY symbol, minute_bars.ts`,
+    params,
+  };
+}
+
+function indicatorsSql(q: IndicatorsQuery): { text: string; params: DuckDBValue[] } {
+  const { symbols } = symbolsAndDays(q, "indicators");
+  const params: DuckDBValue[] = [...symbols];
+  const where = [`symbol IN (${symbols.map(() => "?").join(", ")})`];
+  if (q.start) params.push(q.start), where.push("date >= ?::DATE");
+  if (q.end) params.push(q.end), where.push("date <= ?::DATE");
+  return {
+    text: `SELECT symbol, strftime(date, '%Y-%m-%d') AS date, * EXCLUDE (symbol, date)
+      FROM indicators_daily WHERE ${where.join(" AND ")} ORDER BY symbol, indicators_daily.date`,
     params,
   };
 }
@@ -435,6 +478,11 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       return await sql<MinuteBarRow>(text, params);
     },
     minuteBarsSql,
+    async getIndicators(q) {
+      const { text, params } = indicatorsSql(q);
+      return await sql<IndicatorRow>(text, params);
+    },
+    indicatorsSql,
     async getFundamentals(q) {
       const { text, params } = fundamentalsSql(q);
       return await sql<FundamentalRow>(text, params);

@@ -8,6 +8,7 @@ import { openLake } from "../lake/query.ts";
 import type { ObjectStore } from "../lake/store.ts";
 import { computeIndicatorTables } from "../pipelines/jobs/compute_indicators.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
+import { main } from "../main.ts";
 
 const { root, store } = await makeDemoLake();
 
@@ -91,6 +92,36 @@ Deno.test("indicators_daily features: return, 20-day volatility and dollar volum
   } finally {
     lake.close();
   }
+});
+
+Deno.test("getIndicators() and query --indicators return the table's rows for a symbol and range, typed, and refuse bad input", async () => {
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  try {
+    const rows = await lake.getIndicators({ symbols: ["nvda"], start: "2024-06-03", end: "2024-06-14" });
+    const bars = await lake.getDailyBars({ symbols: ["NVDA"], start: "2024-06-03", end: "2024-06-14", adjusted: true });
+    assert.deepEqual(rows.map((r) => [r.symbol, r.date, r.adj_close]), bars.map((b) => ["NVDA", b.date, b.adj_close]));
+    const [direct] = await lake.sql<{ atr: number; vol: number }>(
+      "SELECT atr_14 AS atr, volatility_20d AS vol FROM indicators_daily WHERE symbol = 'NVDA' AND date = DATE '2024-06-14'",
+    );
+    assert.deepEqual([rows.at(-1)!.atr_14, rows.at(-1)!.volatility_20d], [direct.atr, direct.vol]);
+    assert.equal(typeof rows[0].rsi_14, "number");
+    await assert.rejects(() => lake.getIndicators({ symbols: ["NVDA"], start: "2024-02-30" }), /no such calendar day/);
+    await assert.rejects(() => lake.getIndicators({ symbols: ["../x"] }), /looks like a path/);
+  } finally {
+    lake.close();
+  }
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    const args = ["query", "--indicators", "--symbols", "NVDA", "--from", "2024-06-03", "--to", "2024-06-14"];
+    assert.equal(await main([...args, "--lake", root, "--format", "json"]), 0);
+  } finally {
+    console.log = log;
+  }
+  const printed = JSON.parse(lines.join("\n")) as { date: string; atr_14: number }[];
+  assert.equal(printed.length, 10);
+  assert.equal(printed[0].date, "2024-06-03");
 });
 
 /** Every row of the indicator partitions from `fromYear` on, by key. */
