@@ -139,6 +139,31 @@ Deno.test({
       assert.ok(await page.locator("#compare-chart svg path").count() >= 3, "one line per symbol");
       assert.equal(await page.locator("#correlation-chart svg rect").count() >= 9, true);
 
+      // The screener: every symbol on the newest day, as indicators_daily has it, in dollar-volume order.
+      await rendered(page, `${base}/?page=screener`, "screener");
+      const featuresApi = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
+      const day = await featuresApi.sql<{ symbol: string; dv: number; vol: number }>(
+        `SELECT symbol, dollar_volume_20d AS dv, volatility_20d AS vol FROM indicators_daily
+         WHERE date = (SELECT max(date) FROM indicators_daily) ORDER BY dv DESC, symbol`,
+      );
+      featuresApi.close();
+      const shownSymbols = () => page.locator("#app tbody tr td:first-child").allTextContents();
+      assert.equal(day.length, demo.symbols.length);
+      assert.deepEqual(await shownSymbols(), day.map((r) => r.symbol));
+      assert.match((await page.locator("#screener-day").textContent())!, /5 of 5 symbols on 2024-12-31/);
+      assert.equal(await page.locator("#screener-chart svg circle").count(), day.length, "a dot per symbol");
+      const cells = await page.locator("#app tbody tr").first().locator("td").allTextContents();
+      assert.equal(cells[3], `${(day[0].vol * 100).toFixed(1)}%`);
+      // A minimum dollar volume between the second and third symbols keeps two; sorting by volatility reorders.
+      await page.fill("#min-volume", String((day[1].dv + day[2].dv) / 2 / 1e6));
+      await page.click("form.controls button");
+      await page.waitForSelector('#app[data-rendered="2"]');
+      assert.deepEqual(await shownSymbols(), day.slice(0, 2).map((r) => r.symbol));
+      await page.selectOption("#sort", "volatility_20d");
+      await page.waitForSelector('#app[data-rendered="3"]');
+      assert.deepEqual(await shownSymbols(), day.slice(0, 2).sort((a, b) => b.vol - a.vol).map((r) => r.symbol));
+      assert.match(page.url(), /sort=volatility_20d/);
+
       await rendered(page, `${base}/?page=coverage`, "coverage");
       assert.ok(
         await page.locator("#coverage-chart svg rect").count() >= demo.symbols.length,

@@ -203,6 +203,7 @@ function indexHtml(): string {
 <nav>
 <a data-page="symbol" href="/?page=symbol">Symbol</a>
 <a data-page="compare" href="/?page=compare">Compare</a>
+<a data-page="screener" href="/?page=screener">Screener</a>
 <a data-page="coverage" href="/?page=coverage">Coverage</a>
 <a data-page="pipeline" href="/?page=pipeline">Pipeline</a>
 <a data-page="sql" href="/?page=sql">SQL</a>

@@ -211,3 +211,31 @@ export function barsPlot(rows: { label: string; value: number }[], { width, labe
     marks: [Plot.barX(rows, { x: "value", y: "label", fill: "#4e79a7", sort: { y: "-x" } }), Plot.ruleX([0])],
   });
 }
+
+/** Each symbol's risk against its trend on one day: volatility across, distance from SMA(50) up, liquidity as size. */
+export function screenerPlot(
+  rows: { symbol: string; volatility_20d: number; vs_sma_50: number; dollar_volume_20d: number }[],
+  { width, height = 360 }: Sized,
+) {
+  return Plot.plot({
+    width,
+    height,
+    marginLeft: 56,
+    inset: 16,
+    grid: true,
+    x: { label: "20-day volatility (annualized)", percent: true },
+    y: { label: "close vs SMA(50) (%)", percent: true },
+    r: { range: [2, 14] },
+    marks: [
+      Plot.ruleY([0]),
+      Plot.dot(rows, {
+        x: "volatility_20d",
+        y: "vs_sma_50",
+        r: "dollar_volume_20d",
+        fill: "#4269d0",
+        fillOpacity: 0.6,
+      }),
+      Plot.text(rows, { x: "volatility_20d", y: "vs_sma_50", text: "symbol", dy: -10, fontSize: 10 }),
+    ],
+  });
+}

@@ -165,6 +165,23 @@ async function symbolRows(
   );
 }
 
+/**
+ * Every symbol's indicators and features on the newest day of the newest `indicators_daily`
+ * partition: one file read, not the all-years view.
+ */
+export async function latestFeatures(): Promise<Row[]> {
+  await (ready ??= init());
+  const newest = Math.max(...indicatorFiles.keys());
+  if (!Number.isFinite(newest)) return [];
+  const file = `'${indicatorFiles.get(newest)}'`;
+  return await queryFiles(
+    `SELECT symbol, date, adj_close, return_1d, volatility_20d, atr_14 / adj_close AS atr_share, dollar_volume_20d,
+       rsi_14, adj_close / sma_50 - 1 AS vs_sma_50
+     FROM read_parquet(${file}) WHERE date = (SELECT max(date) FROM read_parquet(${file}))
+     ORDER BY dollar_volume_20d DESC NULLS LAST, symbol`,
+  );
+}
+
 /** Whether the lake has any daily-bars partition. */
 export async function hasDailyBars(): Promise<boolean> {
   await (ready ??= init());

@@ -7,6 +7,7 @@ import "./style.css";
 import { comparePage } from "./pages/compare.ts";
 import { coveragePage } from "./pages/coverage.ts";
 import { pipelinePage } from "./pages/pipeline.ts";
+import { screenerPage } from "./pages/screener.ts";
 import { sqlPage } from "./pages/sql.ts";
 import { symbolPage } from "./pages/symbol.ts";
 import { getParam, showError } from "./ui.ts";
@@ -14,6 +15,7 @@ import { getParam, showError } from "./ui.ts";
 const pages = {
   symbol: symbolPage,
   compare: comparePage,
+  screener: screenerPage,
   coverage: coveragePage,
   pipeline: pipelinePage,
   sql: sqlPage,
