@@ -167,7 +167,8 @@ const commands: Record<string, Command> = {
       "as-of": { type: "string", help: "with --fundamentals: only facts filed on or before this date" },
       sql: {
         type: "string",
-        help: "SQL over the views daily_bars, minute_bars, indicators_daily, fundamentals and symbols",
+        help:
+          "SQL over the views daily_bars, minute_bars, indicators_daily, indicators_latest, fundamentals and symbols",
       },
       format: { type: "string", help: "csv (default), parquet or json" },
       out: { type: "string", help: "write to this file instead of printing" },

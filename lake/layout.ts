@@ -7,7 +7,13 @@
 import { assertKey } from "./store.ts";
 
 /** Names of the curated tables, as exposed to SQL. */
-export const CURATED_TABLES = ["daily_bars", "indicators_daily", "minute_bars", "fundamentals"] as const;
+export const CURATED_TABLES = [
+  "daily_bars",
+  "indicators_daily",
+  "indicators_latest",
+  "minute_bars",
+  "fundamentals",
+] as const;
 export type CuratedTable = typeof CURATED_TABLES[number];
 
 /** Checked key builder: every key the lake writes passes through here. */
@@ -37,6 +43,8 @@ export const layout = {
   dailyBarsPrefix: "curated/daily_bars/",
   /** Indicators per symbol and day, one object per year like the bars they come from. */
   indicatorsPartition: (year: number) => key("curated", "indicators_daily", `year=${year}`, "data.parquet"),
+  /** Each symbol's newest `indicators_daily` row, in one small object: what a screen of the universe reads. */
+  indicatorsLatest: key("curated", "indicators_latest", "data.parquet"),
   curatedPrefix: (table: CuratedTable) => key("curated", table) + "/",
   /** SEC company facts from the filings of one calendar year: one object per partition. */
   fundamentalsPartition: (filedYear: number) =>

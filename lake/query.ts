@@ -129,7 +129,7 @@ export interface Lake {
   /** The same bars as an Apache Arrow table (numbers as Float64, strings dictionary-encoded). */
   getDailyBarsArrow(q: DailyBarsQuery): Promise<arrow.Table>;
   /**
-   * Any read-only SQL over the views `daily_bars`, `indicators_daily`, `minute_bars`, `fundamentals`
+   * Any read-only SQL over the views `daily_bars`, `indicators_daily`, `indicators_latest`, `minute_bars`, `fundamentals`
    * and `symbols`,
    * with `?` parameters.
    */

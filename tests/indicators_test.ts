@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { layout } from "../lake/layout.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
-import { num, str } from "../lake/schemas/columns.ts";
+import { concatBatches, daysToIso, isoToDays, num, str, takeRows } from "../lake/schemas/columns.ts";
 import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
 import { openLake } from "../lake/query.ts";
 import type { ObjectStore } from "../lake/store.ts";
@@ -124,6 +124,42 @@ Deno.test("getIndicators() and query --indicators return the table's rows for a 
   assert.equal(printed[0].date, "2024-06-03");
 });
 
+/** indicators_latest against each symbol's newest row of indicators_daily, over the query API. */
+async function latestMatchesTable() {
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  try {
+    const [r] = await lake.sql<{ latest: number; symbols: number; differing: number }>(`
+      SELECT (SELECT count(*) FROM indicators_latest)::INT AS latest,
+        (SELECT count(DISTINCT symbol) FROM indicators_daily)::INT AS symbols,
+        (SELECT count(*) FROM (
+          SELECT * EXCLUDE (year) FROM indicators_daily
+          QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY date DESC) = 1
+          EXCEPT SELECT * FROM indicators_latest))::INT AS differing`);
+    return r;
+  } finally {
+    lake.close();
+  }
+}
+
+Deno.test("indicators_latest holds each symbol's newest indicators_daily row, after a whole and a partial run", async () => {
+  assert.deepEqual(await latestMatchesTable(), { latest: 5, symbols: 5, differing: 0 });
+  // A partial run keeps the rows of symbols it did not read: a sixth, older symbol stays as it was.
+  const key = layout.indicatorsLatest;
+  const engine = createWasmEngine();
+  const before = await engine.decode((await store.get(key))!, INDICATORS_DAILY);
+  const old = takeRows(before, [0]);
+  str(old, "symbol")[0] = "AAA";
+  num(old, "date")[0] = isoToDays("2019-05-01");
+  await store.put(key, await engine.encode(concatBatches(INDICATORS_DAILY, [old, before]), INDICATORS_DAILY));
+  await computeIndicatorTables({ store, engine, fromYear: 2024 });
+  const after = await engine.decode((await store.get(key))!, INDICATORS_DAILY);
+  assert.deepEqual(str(after, "symbol"), ["AAA", ...str(before, "symbol")]);
+  assert.equal(daysToIso(num(after, "date")[0]), "2019-05-01");
+  // A whole run writes what the table says: the stray row goes.
+  await computeIndicatorTables({ store, engine });
+  assert.deepEqual(await latestMatchesTable(), { latest: 5, symbols: 5, differing: 0 });
+});
+
 /** Every row of the indicator partitions from `fromYear` on, by key. */
 async function indicatorRows(s: ObjectStore, fromYear: number) {
   const engine = createWasmEngine();
@@ -147,7 +183,7 @@ Deno.test("computeIndicatorTables({ fromYear }) rewrites only those years, with 
     openWrite: (key) => (puts.push(key), store.openWrite(key)),
   };
   const result = await computeIndicatorTables({ store: watched, engine: createWasmEngine(), fromYear: 2024 });
-  assert.deepEqual(puts, [layout.indicatorsPartition(2024)]);
+  assert.deepEqual(puts, [layout.indicatorsPartition(2024), layout.indicatorsLatest]);
   assert.equal(result.partitions, 1);
   const after = await store.list(layout.curatedPrefix("indicators_daily"));
   assert.deepEqual(after.filter((o) => !o.key.includes("2024")), before.filter((o) => !o.key.includes("2024")));
@@ -169,10 +205,13 @@ Deno.test("computeIndicatorTables({ fromYear }) rewrites only those years, with 
   await store.delete(layout.state("indicators"));
   puts.length = 0;
   await computeIndicatorTables({ store: watched, engine: createWasmEngine(), fromYear: 2024 });
-  assert.deepEqual(puts.sort(), [...before.map((o) => o.key), layout.state("indicators")].sort());
+  assert.deepEqual(
+    puts.sort(),
+    [...before.map((o) => o.key), layout.indicatorsLatest, layout.state("indicators")].sort(),
+  );
   puts.length = 0;
   await computeIndicatorTables({ store: watched, engine: createWasmEngine(), fromYear: 2024 });
-  assert.deepEqual(puts, [layout.indicatorsPartition(2024)]);
+  assert.deepEqual(puts, [layout.indicatorsPartition(2024), layout.indicatorsLatest]);
 });
 
 Deno.test("computeIndicatorTables() on a disk that fills up fails clearly and leaves every partition whole", async () => {

@@ -13,6 +13,7 @@ import { MINUTE_BARS } from "./minute_bars.ts";
 export const CURATED_SPECS: Record<CuratedTable, TableSpec> = {
   daily_bars: DAILY_BARS,
   indicators_daily: INDICATORS_DAILY,
+  indicators_latest: INDICATORS_DAILY,
   minute_bars: MINUTE_BARS,
   fundamentals: FUNDAMENTALS,
 };

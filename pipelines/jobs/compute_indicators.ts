@@ -10,7 +10,7 @@
  */
 import { layout } from "../../lake/layout.ts";
 import type { EngineSink, ParquetEngine } from "../../lake/parquet/engine.ts";
-import { type Batch, num, str } from "../../lake/schemas/columns.ts";
+import { type Batch, concatBatches, num, str, takeRows } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import { INDICATORS_DAILY } from "../../lake/schemas/indicators_daily.ts";
 import type { ObjectReader, ObjectStore, ObjectWriter } from "../../lake/store.ts";
@@ -87,6 +87,27 @@ async function countSymbols(engine: ParquetEngine, readers: ObjectReader[]): Pro
   return seen.size;
 }
 
+/**
+ * Write `indicators_latest`: each computed symbol's newest row. A run over some years keeps the
+ * rows of symbols it did not read (their newest bar is older than its warm-up), so the object
+ * always holds every symbol's newest row.
+ */
+async function writeLatest(store: ObjectStore, engine: ParquetEngine, computed: Batch[], partial: boolean) {
+  const fresh = concatBatches(INDICATORS_DAILY, computed);
+  const previous = partial ? await store.get(layout.indicatorsLatest) : undefined;
+  let rows = fresh;
+  if (previous) {
+    const old = await engine.decode(previous, INDICATORS_DAILY);
+    const recomputed = new Set(str(fresh, "symbol"));
+    const kept = str(old, "symbol").flatMap((s, i) => (recomputed.has(s) ? [] : [i]));
+    const merged = concatBatches(INDICATORS_DAILY, [fresh, takeRows(old, kept)]);
+    const symbols = str(merged, "symbol");
+    const order = [...symbols.keys()].sort((a, b) => (symbols[a]! < symbols[b]! ? -1 : 1));
+    rows = takeRows(merged, order);
+  }
+  await store.put(layout.indicatorsLatest, await engine.encode(rows, INDICATORS_DAILY));
+}
+
 export async function computeIndicatorTables(
   { store, engine, log = silentLogger, fromYear }: {
     store: ObjectStore;
@@ -107,6 +128,7 @@ export async function computeIndicatorTables(
 
   const readers: ObjectReader[] = [];
   const iterators: AsyncIterator<Batch>[] = [];
+  const latest: Batch[] = [];
   const outputs = new Map<number, { out: ObjectWriter; sink: EngineSink }>();
   let symbols = 0, rows = 0;
   try {
@@ -133,6 +155,8 @@ export async function computeIndicatorTables(
         adjClose: Float64Array.from(h.adj_close),
         volume: Float64Array.from(h.volume),
       });
+      // A copy: a slice would be a view keeping the symbol's whole history alive.
+      if (computed.length) latest.push(takeRows(computed, [computed.length - 1]));
       for (const [year, part] of splitByYear(computed)) {
         if (year < from) continue;
         let o = outputs.get(year);
@@ -150,6 +174,7 @@ export async function computeIndicatorTables(
       await sink.finish();
       await out.commit();
     }
+    await writeLatest(store, engine, latest, Number.isFinite(from));
   } catch (e) {
     await Promise.all([...outputs.values()].map(async ({ out, sink }) => (await sink.discard(), await out.abort())));
     throw e;

@@ -166,14 +166,15 @@ async function symbolRows(
 }
 
 /**
- * Every symbol's indicators and features on the newest day of the newest `indicators_daily`
- * partition: one file read, not the all-years view.
+ * Every symbol's indicators and features on the lake's newest day, from `indicators_latest` (one
+ * row per symbol), or from the newest `indicators_daily` partition in a lake written before it.
  */
 export async function latestFeatures(): Promise<Row[]> {
   await (ready ??= init());
   const newest = Math.max(...indicatorFiles.keys());
-  if (!Number.isFinite(newest)) return [];
-  const file = `'${indicatorFiles.get(newest)}'`;
+  const file = tableFiles.get("indicators_latest")?.[0] ??
+    (Number.isFinite(newest) ? `'${indicatorFiles.get(newest)}'` : undefined);
+  if (!file) return [];
   return await queryFiles(
     `SELECT symbol, date, adj_close, return_1d, volatility_20d, atr_14 / adj_close AS atr_share, dollar_volume_20d,
        rsi_14, adj_close / sma_50 - 1 AS vs_sma_50
