@@ -4,6 +4,9 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
+import { layout } from "../lake/layout.ts";
+import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
+import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
 import { openLake } from "../lake/query.ts";
 import { createApp } from "../web/server.ts";
 import { launchBrowser } from "./support/browser.ts";
@@ -198,6 +201,30 @@ Deno.test({
         const res = await page.request.get(`${base}${path}`);
         assert.ok([400, 404].includes(res.status()), `${path} -> ${res.status()}`);
       }
+      // A lake written before the features: its indicators partitions have the first 11 columns and
+      // there is no indicators_latest. The Symbol view still draws the table's overlays; the
+      // features read "n/a" and the Screener says what to run.
+      const engine = createWasmEngine();
+      const older = INDICATORS_DAILY.slice(0, INDICATORS_DAILY.findIndex((c) => c.name === "return_1d"));
+      for (const o of await demo.store.list(layout.curatedPrefix("indicators_daily"))) {
+        await demo.store.put(
+          o.key,
+          await engine.encode(await engine.decode((await demo.store.get(o.key))!, older), older),
+        );
+      }
+      await demo.store.delete(layout.indicatorsLatest);
+      await rendered(page, `${base}/?page=symbol&symbol=AAPL&start=2024-06-03&end=2024-09-30`, "symbol_older_lake");
+      const olderView = Object.fromEntries(
+        await page.locator("#summary dd").evaluateAll((dds) =>
+          dds.map((d) => [d.getAttribute("data-key"), d.textContent])
+        ),
+      );
+      assert.equal(olderView["indicators from"], "lake (indicators_daily)");
+      assert.match(olderView["last RSI(14)"], /^\d+\.\d\d$/);
+      assert.deepEqual([olderView["ATR(14)"], olderView["20-day volatility"]], ["n/a", "n/a"]);
+      await rendered(page, `${base}/?page=screener`, "screener_older_lake");
+      assert.match((await page.locator("#no-features").textContent())!, /deno task indicators/);
+
       assert.deepEqual(blocked, [], "the dashboard asked for nothing outside localhost");
     });
   },

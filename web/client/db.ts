@@ -167,13 +167,11 @@ async function symbolRows(
 
 /**
  * Every symbol's indicators and features on the lake's newest day, from `indicators_latest` (one
- * row per symbol), or from the newest `indicators_daily` partition in a lake written before it.
+ * row per symbol); none before an indicators run has written it.
  */
 export async function latestFeatures(): Promise<Row[]> {
   await (ready ??= init());
-  const newest = Math.max(...indicatorFiles.keys());
-  const file = tableFiles.get("indicators_latest")?.[0] ??
-    (Number.isFinite(newest) ? `'${indicatorFiles.get(newest)}'` : undefined);
+  const file = tableFiles.get("indicators_latest")?.[0];
   if (!file) return [];
   return await queryFiles(
     `SELECT symbol, date, adj_close, return_1d, volatility_20d, atr_14 / adj_close AS atr_share, dollar_volume_20d,

@@ -53,7 +53,9 @@ export async function screenerPage(root: HTMLElement, { width }: { width: number
     const num = (r: Record<string, unknown>, k: string) => (typeof r[k] === "number" ? r[k] as number : -Infinity);
     const rows = all.filter((r) => num(r, "dollar_volume_20d") >= min).sort((a, b) => num(b, key) - num(a, key));
     if (!all.length) {
-      out.replaceChildren(h("p", { class: "empty" }, "No indicators yet: run `deno task indicators` (or an ingest)."));
+      out.replaceChildren(
+        h("p", { class: "empty", id: "no-features" }, "No features yet: run `deno task indicators` (or an ingest)."),
+      );
     } else {
       const pct = (x: unknown) => (typeof x === "number" ? `${(x * 100).toFixed(1)}%` : "");
       out.replaceChildren(
