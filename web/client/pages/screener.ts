@@ -24,9 +24,8 @@ export async function screenerPage(root: HTMLElement, { width }: { width: number
     { id: "sort" },
     ...Object.entries(SORTS).map(([k, label]) => h("option", { value: k }, label)),
   );
-  sortIn.value = getParam("sort", "dollar_volume_20d") in SORTS
-    ? getParam("sort", "dollar_volume_20d")
-    : "dollar_volume_20d";
+  const sort = getParam("sort", "dollar_volume_20d");
+  sortIn.value = sort in SORTS ? sort : "dollar_volume_20d";
   const form = h(
     "form",
     { class: "controls" },
@@ -50,8 +49,10 @@ export async function screenerPage(root: HTMLElement, { width }: { width: number
     const min = Number(minIn.value) * 1e6 || 0;
     const key = sortIn.value as SortKey;
     setParams({ page: "screener", min: minIn.value, sort: key });
+    // A value still warming up (a young listing) sorts last and passes only a zero minimum.
     const num = (r: Record<string, unknown>, k: string) => (typeof r[k] === "number" ? r[k] as number : -Infinity);
-    const rows = all.filter((r) => num(r, "dollar_volume_20d") >= min).sort((a, b) => num(b, key) - num(a, key));
+    const rows = all.filter((r) => min <= 0 || num(r, "dollar_volume_20d") >= min)
+      .sort((a, b) => (num(a, key) === num(b, key) ? 0 : num(a, key) < num(b, key) ? 1 : -1));
     if (!all.length) {
       out.replaceChildren(
         h("p", { class: "empty", id: "no-features" }, "No features yet: run `deno task indicators` (or an ingest)."),
