@@ -11,6 +11,7 @@ import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { main } from "../main.ts";
+import { capture } from "./support/capture.ts";
 
 const NOW = () => new Date("2024-04-06T23:00:00Z");
 
@@ -81,16 +82,10 @@ Deno.test("audit: a clean lake has no findings; each injected defect is found ex
     assert.deepEqual([report.errors, report.warnings], [2, 7]);
 
     // The command fails on errors (a linter's exit code), and refuses a bad threshold as bad input.
-    const log = console.log;
-    const said: string[] = [];
-    console.log = (...a: unknown[]) => said.push(a.join(" "));
-    try {
-      assert.equal(await main(["audit", "--lake", root, "--json"]), 1);
-      assert.deepEqual(JSON.parse(said.join("\n")).counts, report.counts);
-      assert.equal(await main(["audit", "--lake", root, "--move", "zero"]), 2);
-    } finally {
-      console.log = log;
-    }
+    const json = await capture(() => main(["audit", "--lake", root, "--json"]));
+    assert.equal(json.code, 1);
+    assert.deepEqual(JSON.parse(json.out).counts, report.counts);
+    assert.equal((await capture(() => main(["audit", "--lake", root, "--move", "zero"]))).code, 2);
   } finally {
     await replay.close();
   }

@@ -9,17 +9,7 @@ import { createLocalStore } from "../lake/store_local.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { minutesOnDays } from "./support/simulated_minutes.ts";
 import { simulatedCompanyFacts } from "../pipelines/replay/facts_sim.ts";
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => lines.push(a.join(" "));
-  try {
-    return { code: await fn(), out: lines.join("\n") };
-  } finally {
-    console.log = log;
-  }
-}
+import { capture } from "./support/capture.ts";
 
 Deno.test("main(query) exports the same rows as CSV, JSON and Parquet", async () => {
   const { root } = await makeDemoLake();

@@ -9,6 +9,7 @@ import type { ObjectStore } from "../lake/store.ts";
 import { computeIndicatorTables } from "../pipelines/jobs/compute_indicators.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
 import { main } from "../main.ts";
+import { capture } from "./support/capture.ts";
 
 const { root, store } = await makeDemoLake();
 
@@ -110,16 +111,10 @@ Deno.test("getIndicators() and query --indicators return the table's rows for a 
   } finally {
     lake.close();
   }
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => lines.push(a.join(" "));
-  try {
-    const args = ["query", "--indicators", "--symbols", "NVDA", "--from", "2024-06-03", "--to", "2024-06-14"];
-    assert.equal(await main([...args, "--lake", root, "--format", "json"]), 0);
-  } finally {
-    console.log = log;
-  }
-  const printed = JSON.parse(lines.join("\n")) as { date: string; atr_14: number }[];
+  const args = ["query", "--indicators", "--symbols", "NVDA", "--from", "2024-06-03", "--to", "2024-06-14"];
+  const { code, out } = await capture(() => main([...args, "--lake", root, "--format", "json"]));
+  assert.equal(code, 0);
+  const printed = JSON.parse(out) as { date: string; atr_14: number }[];
   assert.equal(printed.length, 10);
   assert.equal(printed[0].date, "2024-06-03");
 });

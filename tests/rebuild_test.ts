@@ -15,6 +15,7 @@ import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
 import { rebuildDailyBars } from "../pipelines/jobs/rebuild_daily.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { main } from "../main.ts";
+import { capture } from "./support/capture.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
 
@@ -204,15 +205,9 @@ Deno.test("main(rebuild) recomputes indicators_daily when bars changed, and leav
   const root = await Deno.makeTempDir();
   const store = createLocalStore(root);
   const rebuild = async () => {
-    const lines: string[] = [];
-    const log = console.log;
-    console.log = (...a: unknown[]) => lines.push(a.join(" "));
-    try {
-      assert.equal(await main(["rebuild", "--lake", root, "--workers", "0", "--json"]), 0);
-    } finally {
-      console.log = log;
-    }
-    return JSON.parse(lines.join("\n")) as { bars: number; inserted: number; indicator_partitions_written: number };
+    const { code, out } = await capture(() => main(["rebuild", "--lake", root, "--workers", "0", "--json"]));
+    assert.equal(code, 0);
+    return JSON.parse(out) as { bars: number; inserted: number; indicator_partitions_written: number };
   };
   try {
     await ingestFrom(replay.url, store, ["AAPL", "S0001"], "2020-01-01", "2021-12-31");
