@@ -6,7 +6,8 @@
  * that stopped updating).
  * @module
  */
-import { HOLIDAY_YEARS, isTradingDay } from "../../lake/calendar.ts";
+import { HOLIDAY_YEARS, tradingDays } from "../../lake/calendar.ts";
+import { daysToIso, isoToDays } from "../../lake/schemas/columns.ts";
 import type { Lake } from "../../lake/query.ts";
 import type { ObjectStore } from "../../lake/store.ts";
 
@@ -126,17 +127,13 @@ export async function auditDailyBars(
     `SELECT count(DISTINCT symbol)::INT AS symbols, count(*)::INT AS bars, strftime(min(date), '%Y-%m-%d') AS first,
        strftime(max(date), '%Y-%m-%d') AS last FROM daily_bars`,
   );
-  const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
-  const known = (d: number) => {
-    const y = new Date(d * 86_400_000).getUTCFullYear();
+  const known = (iso: string) => {
+    const y = Number(iso.slice(0, 4));
     return y >= HOLIDAY_YEARS.first && y <= HOLIDAY_YEARS.last;
   };
-  const sessions: string[] = [];
-  if (span.first && span.last) {
-    for (let d = day(span.first); d <= day(span.last); d++) {
-      if (known(d) && isTradingDay(d)) sessions.push(new Date(d * 86_400_000).toISOString().slice(0, 10));
-    }
-  }
+  const sessions = span.first && span.last
+    ? tradingDays(isoToDays(span.first), isoToDays(span.last)).map(daysToIso).filter(known)
+    : [];
   const all: Finding[] = [];
   for (const [check, query] of Object.entries(checkQueries(moveThreshold, staleSessions))) {
     const rows = await lake.sql<{ symbol: string; date: string; detail: string }>(
