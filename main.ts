@@ -152,7 +152,8 @@ const commands: Record<string, Command> = {
     },
   },
   query: {
-    summary: "Query daily or minute bars, SEC company facts, or any read-only SQL, and print or export the result",
+    summary:
+      "Query daily or minute bars, indicators, SEC company facts, or any read-only SQL, and print or export the result",
     usage:
       "query --symbols AAPL [--from ..] [--to ..] [--adjusted | --minute | --indicators | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
     options: {
@@ -344,14 +345,15 @@ async function serveDashboard(store: ObjectStore, port: number, token?: string) 
 }
 
 async function summarizeLake(config: Config) {
-  const lake = await openLake({ store: openStore(config.lake), cacheDir: config.cacheDir });
+  const store = openStore(config.lake);
+  const lake = await openLake({ store, cacheDir: config.cacheDir });
   try {
     const [r] = await lake.sql<{ bars: number; real: number; simulated: number; first: string; last: string }>(
       `SELECT count(*)::INT AS bars, count(*) FILTER (source <> 'simulated')::INT AS real,
         count(*) FILTER (source = 'simulated')::INT AS simulated, min(date)::VARCHAR AS first, max(date)::VARCHAR AS last
        FROM daily_bars`,
     );
-    const audit = await auditDailyBars({ lake, store: openStore(config.lake), examples: 0 });
+    const audit = await auditDailyBars({ lake, store, examples: 0 });
     return { ...r, audit };
   } finally {
     lake.close();
