@@ -53,27 +53,24 @@ async function writeRawUniverse(root: string, symbols: string[]): Promise<string
   return keys;
 }
 
-async function runChild(root: string, engine: string) {
+/** Run a bench script in its own process (so that its peak RSS is its own) and parse the JSON it prints. */
+async function runBenchChild<T>(script: string, args: string[]): Promise<T> {
+  // V8's default heap limits, as `deno task rebuild` runs: a 640 MiB cap here used to make the
+  // collector work ~10% harder without lowering the peak RSS (measured 535 vs 560 MiB).
   const out = await new Deno.Command(Deno.execPath(), {
-    // V8's default heap limits, as `deno task rebuild` runs: a 640 MiB cap here used to make the
-    // collector work ~10% harder without lowering the peak RSS (measured 535 vs 560 MiB).
-    args: [
-      "run",
-      "-A",
-      new URL("./ingest_child.ts", import.meta.url).pathname,
-      root,
-      engine,
-    ],
+    args: ["run", "-A", new URL(script, import.meta.url).pathname, ...args],
     stdout: "piped",
     stderr: "inherit",
   }).output();
-  if (out.code !== 0) throw new Error(`ingest child failed with code ${out.code}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as {
-    ms: number;
-    bars: number;
-    peakRssBytes: number;
-    partitions: number;
-  };
+  if (out.code !== 0) throw new Error(`${script} ${args.join(" ")} failed with code ${out.code}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as T;
+}
+
+function runChild(root: string, engine: string) {
+  return runBenchChild<{ ms: number; bars: number; peakRssBytes: number; partitions: number }>(
+    "./ingest_child.ts",
+    [root, engine],
+  );
 }
 
 /** The baseline: DuckDB alone, read_json over the raw replies -> one sorted zstd Parquet. */
@@ -340,6 +337,9 @@ async function main() {
   await Deno.remove(root, { recursive: true });
 }
 
+/** What the merge and indicators children print. */
+type ChildFigures = { ms: number; rows: number; peakRssBytes: number };
+
 const MINUTE_SYMBOLS = Number(Deno.env.get("BENCH_MINUTE_SYMBOLS") ?? 100);
 const CURATE_SYMBOLS = Number(Deno.env.get("BENCH_CURATE_SYMBOLS") ?? 1000);
 
@@ -353,15 +353,7 @@ async function streamedVersusWhole(
   symbols: number,
   what: (rows: number) => string,
 ): Promise<Figure[]> {
-  const run = async (mode: string) => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL(script, import.meta.url).pathname, root, mode, `${symbols}`],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    if (out.code !== 0) throw new Error(`${script} ${mode} failed with code ${out.code}`);
-    return JSON.parse(new TextDecoder().decode(out.stdout)) as { ms: number; rows: number; peakRssBytes: number };
-  };
+  const run = (mode: string) => runBenchChild<ChildFigures>(script, [root, mode, `${symbols}`]);
   const prepared = await run("prepare");
   const stream = await run("stream");
   // The daily curate starts both runs from no curated table; the minute merge keeps its month.
@@ -390,15 +382,7 @@ async function streamedVersusWhole(
 
 /** `deno task indicators` over the bench lake, against DuckDB computing the windowed subset of it. */
 async function indicatorFigures(lakeRoot: string): Promise<Figure[]> {
-  const run = async (mode: string) => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("./indicators_child.ts", import.meta.url).pathname, lakeRoot, mode],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    if (out.code !== 0) throw new Error(`indicators_child ${mode} failed with code ${out.code}`);
-    return JSON.parse(new TextDecoder().decode(out.stdout)) as { ms: number; rows: number; peakRssBytes: number };
-  };
+  const run = (mode: string) => runBenchChild<ChildFigures>("./indicators_child.ts", [lakeRoot, mode]);
   const [ours, duck] = [await run("ticklake"), await run("duckdb")];
   const baseline = "DuckDB window functions, windowed subset only";
   return [
