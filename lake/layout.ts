@@ -66,4 +66,9 @@ export const layout = {
   checkpointPrefix: (job: string) => key("state", "checkpoints", job) + "/",
   /** A small persisted JSON state (quota counters, cursors). */
   state: (name: string) => key("state", `${name}.json`),
+  /** The year a `year=YYYY` partition key names, or undefined for any other key. */
+  partitionYear: (k: string): number | undefined => {
+    const year = /year=(\d+)\//.exec(k)?.[1];
+    return year === undefined ? undefined : Number(year);
+  },
 };

@@ -122,7 +122,7 @@ export async function computeIndicatorTables(
   const current = await schemaIsCurrent(store);
   const from = current ? fromYear ?? -Infinity : -Infinity;
   const partitions = (await store.list(layout.dailyBarsPrefix))
-    .map((o) => ({ key: o.key, year: Number(/year=(\d+)\//.exec(o.key)?.[1]) }))
+    .map((o) => ({ key: o.key, year: layout.partitionYear(o.key) ?? NaN }))
     .filter((p) => p.key.endsWith(".parquet") && p.year >= from - WARMUP_YEARS)
     .sort((a, b) => a.year - b.year);
 

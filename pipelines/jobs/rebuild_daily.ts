@@ -150,7 +150,7 @@ async function rebuildWith(
   replies.sort((a, b) => cmp(a.symbol, b.symbol) || cmp(a.meta.fetched_at, b.meta.fetched_at) || cmp(a.key, b.key));
 
   const existing = (await store.list(layout.dailyBarsPrefix))
-    .map((o) => /year=(\d+)\//.exec(o.key)?.[1]).filter((y) => y !== undefined).map(Number);
+    .map((o) => layout.partitionYear(o.key)).filter((y) => y !== undefined);
   // The shards run this library's own Parquet writer; another engine writes on this thread.
   const encode: EncodeYears = engine.name === "wasm" && { except: existing };
   const shards = shardsOf(replies, shardBars);
