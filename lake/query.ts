@@ -214,12 +214,18 @@ function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[
   };
 }
 
-function indicatorsSql(q: IndicatorsQuery): { text: string; params: DuckDBValue[] } {
-  const { symbols } = symbolsAndDays(q, "indicators");
+/** `symbol IN (...)` and `dateColumn` within the query's checked `start..end`, as `?` clauses and their values. */
+function symbolAndDateFilter(q: { symbols: string[]; start?: string; end?: string }, what: string, dateColumn: string) {
+  const { symbols } = symbolsAndDays(q, what);
   const params: DuckDBValue[] = [...symbols];
   const where = [`symbol IN (${symbols.map(() => "?").join(", ")})`];
-  if (q.start) params.push(q.start), where.push("date >= ?::DATE");
-  if (q.end) params.push(q.end), where.push("date <= ?::DATE");
+  if (q.start) params.push(q.start), where.push(`${dateColumn} >= ?::DATE`);
+  if (q.end) params.push(q.end), where.push(`${dateColumn} <= ?::DATE`);
+  return { params, where };
+}
+
+function indicatorsSql(q: IndicatorsQuery): { text: string; params: DuckDBValue[] } {
+  const { params, where } = symbolAndDateFilter(q, "indicators", "date");
   return {
     text: `SELECT symbol, strftime(date, '%Y-%m-%d') AS date, * EXCLUDE (symbol, date)
       FROM indicators_daily WHERE ${where.join(" AND ")} ORDER BY symbol, indicators_daily.date`,
@@ -228,15 +234,11 @@ function indicatorsSql(q: IndicatorsQuery): { text: string; params: DuckDBValue[
 }
 
 function fundamentalsSql(q: FundamentalsQuery): { text: string; params: DuckDBValue[] } {
-  const { symbols } = symbolsAndDays(q, "fundamentals");
+  const { params, where } = symbolAndDateFilter(q, "fundamentals", "period_end");
   if (q.asOf !== undefined) parseIsoDay(q.asOf, "as-of date"); // refuses a date that does not exist
-  const params: DuckDBValue[] = [...symbols];
-  const where = [`symbol IN (${symbols.map(() => "?").join(", ")})`];
   if (q.concepts?.length) {
     params.push(...q.concepts), where.push(`concept IN (${q.concepts.map(() => "?").join(", ")})`);
   }
-  if (q.start) params.push(q.start), where.push("period_end >= ?::DATE");
-  if (q.end) params.push(q.end), where.push("period_end <= ?::DATE");
   if (q.asOf) params.push(q.asOf), where.push("filed <= ?::DATE");
   return {
     text: `SELECT symbol, concept, unit, strftime(period_start, '%Y-%m-%d') AS period_start,
