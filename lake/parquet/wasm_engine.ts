@@ -126,10 +126,11 @@ export function createWasmEngine({ workers = 0 }: { workers?: number } = {}): Pa
       try {
         const meta = file.metadata();
         const total = meta.fileMetadata().numRows();
+        const columns = spec.map((c) => c.name);
         let rows = 0;
         for (let i = 0; i < meta.numRowGroups(); i++) {
           const piece = fromTable(
-            arrow.tableFromIPC((await file.read({ rowGroups: [i], columns: spec.map((c) => c.name) })).intoIPCStream()),
+            arrow.tableFromIPC((await file.read({ rowGroups: [i], columns })).intoIPCStream()),
             spec,
           );
           rows += piece.length;
