@@ -183,8 +183,20 @@ Deno.test({
       const cell = await page.locator("#result td").first().textContent();
       const api = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
       const [{ n }] = await api.sql<{ n: number }>("SELECT count(*)::INT AS n FROM daily_bars WHERE symbol = 'TSLA'");
-      api.close();
       assert.equal(Number(cell), n);
+      // DECIMAL columns read as their values, negatives too, not as unscaled 128-bit integers.
+      const decimals =
+        "SELECT macd, -macd AS negated FROM indicators_daily WHERE symbol = 'TSLA' AND date = DATE '2024-06-14'";
+      await page.fill("#sql", decimals);
+      await page.click("#run");
+      await page.waitForSelector("#result th:text-is('macd')");
+      const [want] = await api.sql<{ macd: number; negated: number }>(decimals);
+      api.close();
+      assert.ok(want.macd !== 0);
+      assert.deepEqual(await page.locator("#result td").allTextContents(), [
+        want.macd.toFixed(4),
+        want.negated.toFixed(4),
+      ]);
       await page.screenshot({ path: new URL("sql.png", ARTIFACTS).pathname, fullPage: true });
 
       await page.fill("#sql", "SELECT * FROM no_such_table");

@@ -29,21 +29,23 @@ type History = Record<(typeof COLUMNS)[number], number[]>;
 const HISTORY_SPEC = DAILY_BARS.filter((c) => c.name === "symbol" || (COLUMNS as readonly string[]).includes(c.name));
 
 /**
- * Rows per row group. The dashboard reads one symbol-year (~252 rows) of a dozen double columns;
- * at the default 8,192 rows that read fetched 1.4 MB of one partition, at 2,048 it fetches 0.43 MB
- * (DuckDB-WASM reads ahead in growing steps, so smaller groups gain little more, and the footer grows).
+ * Rows per row group. The dashboard reads one symbol-year (~252 rows) of a dozen columns; when they
+ * were doubles, 8,192-row groups made that read 1.4 MB of one partition and 2,048-row groups 0.43 MB
+ * (0.16 MB as decimals). DuckDB-WASM reads ahead in growing steps, so smaller groups gain little
+ * more, and the footer grows.
  */
 const ROW_GROUP = 2048;
 
 const SCHEMA_STATE = layout.state("indicators");
-const COLUMN_NAMES = INDICATORS_DAILY.map((c) => c.name);
+/** Names and types: a change of either (as from doubles to decimals) is a new schema. */
+const COLUMNS_RECORD = INDICATORS_DAILY.map((c) => `${c.name} ${c.type}`);
 
-/** Whether every indicators partition was written with today's columns (an unreadable record says no). */
+/** Whether every indicators partition was written with today's columns and types (an unreadable record says no). */
 async function schemaIsCurrent(store: ObjectStore): Promise<boolean> {
   try {
     const bytes = await store.get(SCHEMA_STATE);
     return !!bytes &&
-      JSON.stringify(JSON.parse(new TextDecoder().decode(bytes)).columns) === JSON.stringify(COLUMN_NAMES);
+      JSON.stringify(JSON.parse(new TextDecoder().decode(bytes)).columns) === JSON.stringify(COLUMNS_RECORD);
   } catch {
     return false;
   }
@@ -117,8 +119,8 @@ export async function computeIndicatorTables(
     fromYear?: number;
   },
 ): Promise<{ symbols: number; rows: number; partitions: number }> {
-  // Partitions written before the table gained columns would leave it with two schemas: the first
-  // run after such a change recomputes every year.
+  // Partitions written before the table gained or retyped columns would leave it with two schemas:
+  // the first run after such a change recomputes every year.
   const current = await schemaIsCurrent(store);
   const from = current ? fromYear ?? -Infinity : -Infinity;
   const partitions = (await store.list(layout.dailyBarsPrefix))
@@ -183,7 +185,7 @@ export async function computeIndicatorTables(
     await Promise.all(iterators.map((it) => it.return?.()));
     await Promise.all(readers.map((r) => r.close()));
   }
-  if (!current) await store.put(SCHEMA_STATE, new TextEncoder().encode(JSON.stringify({ columns: COLUMN_NAMES })));
+  if (!current) await store.put(SCHEMA_STATE, new TextEncoder().encode(JSON.stringify({ columns: COLUMNS_RECORD })));
   log.info("indicators.done", {
     symbols,
     rows,

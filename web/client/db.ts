@@ -109,6 +109,12 @@ async function run(conn: duckdb.AsyncDuckDBConnection, sql: string, params: unkn
     const tsCols = new Set(
       table.schema.fields.filter((f) => String(f.type).startsWith("Timestamp")).map((f) => f.name),
     );
+    // Decimals arrive as unscaled 128-bit integers (493.92 at scale 4 is 4939200), whose number
+    // conversion in this Arrow version is wrong; their decimal text is right.
+    const decimalScale = new Map(
+      table.schema.fields.filter((f) => String(f.type).startsWith("Decimal"))
+        .map((f) => [f.name, 10 ** (f.type as { scale: number }).scale]),
+    );
     return table.toArray().map((r: { toJSON(): Row }) => {
       const o = r.toJSON();
       const out: Row = {};
@@ -117,6 +123,8 @@ async function run(conn: duckdb.AsyncDuckDBConnection, sql: string, params: unkn
           ? new Date(Number(v)).toISOString().slice(0, 10)
           : tsCols.has(k) && v != null
           ? new Date(Number(v)).toISOString()
+          : decimalScale.has(k) && v != null
+          ? Number(String(v)) / decimalScale.get(k)!
           : plain(v);
       }
       return out;
