@@ -37,6 +37,32 @@ for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
     for (const { name } of DAILY_BARS) assert.deepEqual(list(back.columns[name]), list(b.columns[name]), name);
   });
 
+  Deno.test(`${engine.name} engine: strings come back whole in runs, after nulls and between values of one length`, async () => {
+    const values = [
+      "AAPL",
+      "AAPL",
+      null,
+      "AAPL",
+      "MSFT",
+      "MSFT",
+      "BRK.B",
+      "",
+      "",
+      "Société",
+      "Société",
+      "Sociétf",
+      null,
+    ];
+    const spec = [{ name: "s", type: "varchar", nullable: true }] as const;
+    const b = { length: values.length, columns: { s: values } };
+    const pieces: Batch[] = [];
+    for await (const p of engine.decodePieces(bytesReader(await engine.encode(b, spec, { rowGroupSize: 4 })), spec)) {
+      pieces.push(p);
+    }
+    assert.deepEqual(concatBatches(spec, pieces).columns.s, values);
+    assert.deepEqual((await engine.decode(await engine.encode(b, spec), spec)).columns.s, values);
+  });
+
   Deno.test(`${engine.name} engine: decode() and decodePieces() of a subset of the columns return just those`, async () => {
     const b = sampleBars(20);
     const bytes = await engine.encode(b, DAILY_BARS, { rowGroupSize: 8 });
