@@ -1,7 +1,7 @@
 /**
  * Merging daily bars into the curated year partitions. An ingest curates its load from the staged
  * files ({@linkcode curateStaged}): one pass over them in symbol order feeds one streaming merge
- * per year partition ({@linkcode yearMerges}, which the rebuild feeds too), so memory holds one
+ * per year partition (`yearMerges`, which the rebuild feeds too), so memory holds one
  * staged symbol and, per year, a piece of the partition, however large the load.
  * {@linkcode curateDailyBars} merges rows held in memory: the tests' oracle and the bench's baseline.
  * @module
@@ -12,9 +12,7 @@ import { type Batch, emptyBatch } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import type { ObjectStore } from "../../lake/store.ts";
 import { incomingByYear, mergeDailyBars, mergeDailyStream, splitByYear } from "../stages/curate_daily_bars.ts";
-import type { SymbolRows } from "../stages/merge_bars.ts";
-import { type Channel, channel } from "./channel.ts";
-import { mergeIntoPartition } from "./merge_partition.ts";
+import { yearMerges, type YearTable } from "./merge_partition.ts";
 
 export interface CurateSummary {
   bars: number;
@@ -32,52 +30,12 @@ const symbolOf = (key: string) => key.slice(key.lastIndexOf("/") + 1, -".parquet
 /** Merge counts summed over the year partitions. */
 export type MergeSummary = Omit<CurateSummary, "bars" | "years">;
 
-/**
- * One streaming merge per year partition, each started when rows for its year first arrive.
- * Symbols must reach each year in ascending order. A failed merge fails every feed, so a pass
- * stops at its next push; `fail()` ends the merges still running without writing.
- */
-export function yearMerges(store: ObjectStore, engine: ParquetEngine) {
-  const years = new Map<number, { feed: Channel<SymbolRows>; done: ReturnType<typeof mergeIntoPartition> }>();
-  const feedOf = (year: number) => {
-    let y = years.get(year);
-    if (!y) {
-      const feed = channel<SymbolRows>();
-      const done = mergeIntoPartition(
-        { store, engine },
-        layout.dailyBarsPartition(year),
-        DAILY_BARS,
-        mergeDailyStream,
-        feed,
-      );
-      done.catch((e) => {
-        for (const other of years.values()) other.feed.fail(e);
-      });
-      years.set(year, y = { feed, done });
-    }
-    return y.feed;
-  };
-  return {
-    /** Hand one symbol's rows of one year to that year's merge; resolves once it has taken them. */
-    push: (year: number, rows: SymbolRows) => feedOf(year).push(rows),
-    /** End every feed and wait for the merges; their partitions are committed. */
-    async close(): Promise<MergeSummary> {
-      for (const { feed } of years.values()) feed.close();
-      const results = await Promise.all([...years.values()].map((y) => y.done));
-      return {
-        inserted: results.reduce((n, r) => n + r.inserted, 0),
-        updated: results.reduce((n, r) => n + r.updated, 0),
-        unchanged: results.reduce((n, r) => n + r.unchanged, 0),
-        partitions_written: results.filter((r) => r.written).length,
-      };
-    },
-    /** Stop every merge without writing, once they have all ended. */
-    async fail(e: unknown): Promise<void> {
-      for (const { feed } of years.values()) feed.fail(e);
-      await Promise.allSettled([...years.values()].map((y) => y.done));
-    },
-  };
-}
+/** The daily bars' year partitions, for {@linkcode yearMerges}. */
+export const DAILY_YEARS: YearTable = {
+  partition: layout.dailyBarsPartition,
+  spec: DAILY_BARS,
+  merge: mergeDailyStream,
+};
 
 /**
  * Merge the staged files `keys` (one symbol each, any order) into the curated year partitions.
@@ -87,7 +45,7 @@ export function yearMerges(store: ObjectStore, engine: ParquetEngine) {
  */
 export async function curateStaged(store: ObjectStore, engine: ParquetEngine, keys: string[]): Promise<CurateSummary> {
   const ordered = [...keys].sort((a, b) => (symbolOf(a) < symbolOf(b) ? -1 : symbolOf(a) > symbolOf(b) ? 1 : 0));
-  const merges = yearMerges(store, engine);
+  const merges = yearMerges(store, engine, DAILY_YEARS);
   let bars = 0;
   const years = new Set<number>();
   try {

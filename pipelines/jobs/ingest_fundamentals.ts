@@ -1,8 +1,9 @@
 /**
  * SEC XBRL company facts into the `fundamentals` table. Each symbol's CIK comes from the symbol
  * master (`deno task symbols` adds SEC's CIKs); each company's facts are one reply, stored raw
- * first, then staged and merged into the partitions of the years its filings were filed. Symbols
- * go in slices, so memory holds one slice's facts, not the run's.
+ * first, then staged and handed, symbols in order, to one streaming merge per filing year. Memory
+ * holds one company's facts and a piece of each open partition, and a run reads and writes each
+ * partition once, however many companies it brings.
  * @module
  */
 import { layout } from "../../lake/layout.ts";
@@ -23,7 +24,7 @@ import { parseCompanyFacts } from "../sources/sec/edgar.ts";
 import { splitByYear } from "../stages/curate_daily_bars.ts";
 import { mergeFacts, mergeFactsStream, stageFacts } from "../stages/curate_fundamentals.ts";
 import { failureReason } from "./failures.ts";
-import { mergeIntoPartition } from "./merge_partition.ts";
+import { yearMerges, type YearTable } from "./merge_partition.ts";
 
 export interface FundamentalsOptions {
   store: ObjectStore;
@@ -35,11 +36,6 @@ export interface FundamentalsOptions {
   net?: { router: Router; clock: Clock; retry?: RetryPolicy };
   now?: () => Date;
   log?: Logger;
-  /**
-   * Companies fetched before their facts are merged (a real filer has 20 to 30 thousand facts):
-   * memory holds one slice, and each year partition a slice touches is rewritten once.
-   */
-  sliceSize?: number;
 }
 
 export interface FundamentalsSummary extends RunSummary {
@@ -50,39 +46,20 @@ export interface FundamentalsSummary extends RunSummary {
   elapsed_s: number;
 }
 
-/** Each symbol's facts by filing year, symbols ascending, for one streaming merge per year. */
-type FactsByYear = Map<number, { symbol: string; batch: Batch }[]>;
+const FACT_YEARS: YearTable = {
+  partition: layout.fundamentalsPartition,
+  spec: FUNDAMENTALS,
+  merge: mergeFactsStream,
+};
 
-function addByYear(byYear: FactsByYear, symbol: string, staged: Batch) {
-  for (const [year, batch] of splitByYear(staged, "filed")) {
-    (byYear.get(year) ?? byYear.set(year, []).get(year)!).push({ symbol, batch });
-  }
-}
-
-/** Merge some symbols' facts into the partitions of their filing years, one streaming merge each. */
-async function curateFacts(store: ObjectStore, engine: ParquetEngine, byYear: FactsByYear) {
-  const totals = { inserted: 0, updated: 0, unchanged: 0, written: [] as number[] };
-  for (const [year, incoming] of [...byYear].sort((x, y) => x[0] - y[0])) {
-    const merged = await mergeIntoPartition(
-      { store, engine },
-      layout.fundamentalsPartition(year),
-      FUNDAMENTALS,
-      mergeFactsStream,
-      (async function* () {
-        yield* incoming;
-      })(),
-    );
-    totals.inserted += merged.inserted;
-    totals.updated += merged.updated;
-    totals.unchanged += merged.unchanged;
-    if (merged.written) totals.written.push(year);
-  }
-  return totals;
+/** Hand one company's facts to the merges of their filing years. */
+async function pushFacts(merges: ReturnType<typeof yearMerges>, symbol: string, facts: Batch) {
+  for (const [year, batch] of splitByYear(facts, "filed")) await merges.push(year, { symbol, batch });
 }
 
 /** Fetch and curate the company facts of `symbols`. Hostile symbols fail before any request. */
 export async function ingestFundamentals(opts: FundamentalsOptions): Promise<FundamentalsSummary> {
-  const { store, engine, log = silentLogger, now = () => new Date(), sliceSize = 20 } = opts;
+  const { store, engine, log = silentLogger, now = () => new Date() } = opts;
   const started = performance.now();
   const startedAt = now();
   const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))].sort();
@@ -92,7 +69,7 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
   log.info("fundamentals.start", { run_id: runId, symbols: symbols.length, lake: store.url });
 
   const failures: RunFailure[] = [];
-  const totals = { facts: 0, inserted: 0, updated: 0, unchanged: 0, written: new Set<number>() };
+  let factsFetched = 0;
   const progress = createProgress(log, "fundamentals.progress", symbols.length);
   const fail = (symbol: string, reason: string, message: string) => {
     failures.push({ symbol, provider: "sec", reason, message });
@@ -111,35 +88,38 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
     return (await router.run("fundamentals", () => withRetry(once, { clock, policy: retry }), ["sec"])).value;
   };
 
-  for (let at = 0; at < symbols.length; at += sliceSize) {
-    const byYear: FactsByYear = new Map();
-    for (const symbol of symbols.slice(at, at + sliceSize)) {
+  const merges = yearMerges(store, engine, FACT_YEARS);
+  try {
+    for (const symbol of symbols) {
       const cik = ciks.get(symbol);
       if (!cik) {
         fail(symbol, "no_cik", `no CIK for '${symbol}' in the symbol master: run \`deno task symbols\` first`);
       } else {
+        let staged: Batch | undefined;
         try {
           const { facts, rawKey } = await fetchFacts(symbol, cik);
-          const staged = stageFacts(facts.rows, {
+          staged = stageFacts(facts.rows, {
             symbol,
             ingestedAt: now().getTime(),
             rawRef: rawKey,
             source: facts.simulated ? "simulated" : "sec",
           });
-          totals.facts += staged.length;
-          addByYear(byYear, symbol, staged);
         } catch (e) {
           fail(symbol, failureReason(e), (e as Error).message);
+        }
+        // Outside the try: a failed merge (a full disk) ends the run, it is no company's failure.
+        if (staged) {
+          factsFetched += staged.length;
+          await pushFacts(merges, symbol, staged);
         }
       }
       progress.tick(1, { symbol });
     }
-    const merged = await curateFacts(store, engine, byYear);
-    totals.inserted += merged.inserted;
-    totals.updated += merged.updated;
-    totals.unchanged += merged.unchanged;
-    for (const year of merged.written) totals.written.add(year);
+  } catch (e) {
+    await merges.fail(e);
+    throw e;
   }
+  const merged = await merges.close();
 
   const failed = new Set(failures.map((f) => f.symbol)).size;
   const summary: FundamentalsSummary = {
@@ -147,11 +127,11 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
     symbols_total: symbols.length,
     symbols_ok: symbols.length - failed,
     symbols_failed: failed,
-    facts_fetched: totals.facts,
-    rows_inserted: totals.inserted,
-    rows_updated: totals.updated,
-    rows_unchanged: totals.unchanged,
-    partitions_written: totals.written.size,
+    facts_fetched: factsFetched,
+    rows_inserted: merged.inserted,
+    rows_updated: merged.updated,
+    rows_unchanged: merged.unchanged,
+    partitions_written: merged.partitions_written,
     failures,
     elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
   };
@@ -161,9 +141,7 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
     { run_id: runId, started_at: startedAt.toISOString() },
     now(),
     summary,
-    {
-      facts: totals.facts,
-    },
+    { facts: factsFetched },
   );
   log.info("fundamentals.done", { ...summary, failures: failures.length });
   return summary;
@@ -185,13 +163,12 @@ export interface FundamentalsRebuildSummary {
  * them merged them, then merged into the partitions. Error replies are listed, not parsed.
  */
 export async function rebuildFundamentals(
-  { store, engine, symbols, log = silentLogger, sliceSize = 20 }: {
+  { store, engine, symbols, log = silentLogger }: {
     store: ObjectStore;
     engine: ParquetEngine;
     /** Only these symbols' replies (default: all). */
     symbols?: string[];
     log?: Logger;
-    sliceSize?: number;
   },
 ): Promise<FundamentalsRebuildSummary> {
   const only = symbols && new Set(symbols.map((s) => canonicalSymbol(s)));
@@ -207,52 +184,39 @@ export async function rebuildFundamentals(
   }
   const order = (a: { key: string; meta: RawMeta }, b: { key: string; meta: RawMeta }) =>
     a.meta.fetched_at.localeCompare(b.meta.fetched_at) || a.key.localeCompare(b.key);
-  const summary = {
-    replies: 0,
-    symbols: bySymbol.size,
-    failed: [] as FundamentalsRebuildSummary["failed"],
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-  };
-  const written = new Set<number>();
+  let replies = 0;
+  const failed: FundamentalsRebuildSummary["failed"] = [];
   const progress = createProgress(log, "fundamentals_rebuild.progress", bySymbol.size);
-  const sorted = [...bySymbol.keys()].sort();
-  for (let at = 0; at < sorted.length; at += sliceSize) {
-    const byYear: FactsByYear = new Map();
-    for (const symbol of sorted.slice(at, at + sliceSize)) {
+  const merges = yearMerges(store, engine, FACT_YEARS);
+  try {
+    for (const symbol of [...bySymbol.keys()].sort()) {
       let folded: Batch | undefined;
       for (const { key, meta } of bySymbol.get(symbol)!.sort(order)) {
-        summary.replies++;
+        replies++;
         try {
           const body = await store.get(key);
           if (!body) throw new Error("raw reply is missing");
           const facts = parseCompanyFacts(storedResponse(meta, body));
-          const source = facts.simulated ? "simulated" : "sec";
           const staged = stageFacts(facts.rows, {
             symbol,
             ingestedAt: Date.parse(meta.fetched_at),
             rawRef: key,
-            source,
+            source: facts.simulated ? "simulated" : "sec",
           });
           folded = folded ? mergeFacts(folded, staged).batch : staged;
         } catch (e) {
-          summary.failed.push({ raw_ref: key, message: (e as Error).message });
+          failed.push({ raw_ref: key, message: (e as Error).message });
         }
       }
-      if (folded) addByYear(byYear, symbol, folded);
+      if (folded) await pushFacts(merges, symbol, folded);
       progress.tick(1, { symbol });
     }
-    const merged = await curateFacts(store, engine, byYear);
-    summary.inserted += merged.inserted;
-    summary.updated += merged.updated;
-    summary.unchanged += merged.unchanged;
-    for (const year of merged.written) written.add(year);
+  } catch (e) {
+    await merges.fail(e);
+    throw e;
   }
-  log.info("fundamentals_rebuild.done", {
-    ...summary,
-    failed: summary.failed.length,
-    partitions_written: written.size,
-  });
-  return { ...summary, partitions_written: written.size };
+  const { inserted, updated, unchanged, partitions_written } = await merges.close();
+  const summary = { replies, symbols: bySymbol.size, failed, inserted, updated, unchanged, partitions_written };
+  log.info("fundamentals_rebuild.done", { ...summary, failed: failed.length });
+  return summary;
 }

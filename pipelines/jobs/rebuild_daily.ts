@@ -22,7 +22,8 @@ import { createWorkerPool, workersAvailable } from "../../lake/worker_pool.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import { DAILY_PARSERS } from "./daily_sources.ts";
 import { symbolRuns } from "../stages/merge_bars.ts";
-import { yearMerges } from "./curate_daily.ts";
+import { DAILY_YEARS } from "./curate_daily.ts";
+import { yearMerges } from "./merge_partition.ts";
 import { createShard, encodesYear, type EncodeYears, type ShardResult } from "./rebuild_shard.ts";
 import type { ShardMessage } from "./rebuild_worker.ts";
 
@@ -235,7 +236,7 @@ async function landShards(
     updated: 0,
     unchanged: 0,
   };
-  const merges = yearMerges(store, engine);
+  const merges = yearMerges(store, engine, DAILY_YEARS);
   const fresh = new Map<number, { out: ObjectWriter; file: ParquetSink<EncodedRowGroups> }>();
   const write = async (out: ObjectWriter, chunks: Uint8Array[]) => {
     for (const c of chunks) await out.write(c);
