@@ -128,7 +128,10 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
   return { batch: takeRows(all, keep), inserted, updated, unchanged };
 }
 
-/** What a streaming merge did: the counts of {@linkcode MergeResult}, and the rows it emitted. */
+/**
+ * What a streaming merge did: the counts of {@linkcode MergeResult}, and the rows it emitted (the
+ * whole partition when it changed anything).
+ */
 export type MergeCounts = Omit<MergeResult, "batch"> & { rows: number };
 
 /** One symbol's incoming rows, for {@linkcode mergeSortedStream}. */
@@ -172,6 +175,8 @@ function sortedCursor(pieces: AsyncIterable<Batch>) {
         if (end < p.length) return;
       }
     },
+    /** Stop reading: a reader left mid-partition lets go of its file. */
+    close: async () => void await it.return?.(),
   };
 }
 
@@ -193,8 +198,9 @@ export function mergeSortedStream(
  * rows, symbols ascending; `mergeSymbol` merges one symbol's existing and new rows. Rows go to
  * `emit` in the partition's order, and the rows of symbols with nothing incoming pass through
  * untouched, so memory holds one piece and one symbol's rows. With nothing incoming, `existing` is
- * not read at all. `emit`'s `changed` says whether any row so far, this batch's included, was
- * inserted or updated: until then every row emitted is the partition's.
+ * not read at all, and when the last incoming symbol changed nothing, the rest of it is not read:
+ * the partition stays as it is. `emit`'s `changed` says whether any row so far, this batch's
+ * included, was inserted or updated: until then every row emitted is the partition's.
  */
 export async function mergeSymbolsStream(
   spec: TableSpec,
@@ -207,20 +213,24 @@ export async function mergeSymbolsStream(
   const counts = { inserted: 0, updated: 0, unchanged: 0, rows: 0 };
   const pass = (b: Batch) => (counts.rows += b.length, emit(b, counts.inserted + counts.updated > 0));
   let last: string | undefined;
-  for await (const { symbol, batch } of incoming) {
-    if (last !== undefined && symbol <= last) {
-      throw new RangeError(`Cannot merge: '${symbol}' arrived after '${last}'; symbols must ascend`);
+  try {
+    for await (const { symbol, batch } of incoming) {
+      if (last !== undefined && symbol <= last) {
+        throw new RangeError(`Cannot merge: '${symbol}' arrived after '${last}'; symbols must ascend`);
+      }
+      last = symbol;
+      await cursor.takeWhile((s) => s < symbol, pass);
+      const own: Batch[] = [];
+      await cursor.takeWhile((s) => s === symbol, (b) => own.push(b));
+      const merged = mergeSymbol(concatBatches(spec, own), batch);
+      counts.inserted += merged.inserted;
+      counts.updated += merged.updated;
+      counts.unchanged += merged.unchanged;
+      if (merged.batch.length) await pass(merged.batch);
     }
-    last = symbol;
-    await cursor.takeWhile((s) => s < symbol, pass);
-    const own: Batch[] = [];
-    await cursor.takeWhile((s) => s === symbol, (b) => own.push(b));
-    const merged = mergeSymbol(concatBatches(spec, own), batch);
-    counts.inserted += merged.inserted;
-    counts.updated += merged.updated;
-    counts.unchanged += merged.unchanged;
-    if (merged.batch.length) await pass(merged.batch);
+    if (counts.inserted + counts.updated > 0) await cursor.takeWhile(() => true, pass);
+  } finally {
+    await cursor.close();
   }
-  if (last !== undefined) await cursor.takeWhile(() => true, pass);
   return counts;
 }
