@@ -1,17 +1,23 @@
 /**
- * The NYSE trading calendar: weekends and the exchange's full-day closures. Holidays are known
- * for 2009-2026 (derived from QuantConnect Lean's market-hours database, cross-checked against
- * exchange_calendars); outside those years only weekends are closed.
+ * The NYSE trading calendar: weekends and the exchange's full-day closures and early closes.
+ * 2009-2026 are recorded (derived from QuantConnect Lean's market-hours database, cross-checked
+ * against exchange_calendars), unscheduled closures included; other years follow the exchange's
+ * rules (`holiday_rules.ts`), which reproduce every scheduled closure of the recorded years.
  * @module
  */
+import { ruleEarlyCloses, ruleHolidays } from "./holiday_rules.ts";
 import holidaysCsv from "./reference_data/nyse_holidays_2009-2026.csv" with { type: "text" };
 import { isoToDays } from "./schemas/columns.ts";
 
 const DAY_MS = 86_400_000;
+const RECORDED = { first: 2009, last: 2026 };
+/**
+ * The first year whose closures the calendar is sure of: before it, rules alone miss the
+ * unscheduled closures (9/11, state funerals), so a check there would flag them as missing sessions.
+ */
+export const HOLIDAYS_KNOWN_FROM = RECORDED.first;
 
 const closed = new Set<number>();
-/** The years whose holidays are known: a calendar check outside them would flag holidays as missing sessions. */
-export const HOLIDAY_YEARS = { first: 2009, last: 2026 } as const;
 /** Days the session closes early, with the close in minutes after midnight New York. */
 const earlyClose = new Map<number, number>();
 for (const line of holidaysCsv.split(/\r?\n/).slice(1)) {
@@ -20,6 +26,18 @@ for (const line of holidaysCsv.split(/\r?\n/).slice(1)) {
   const day = Date.parse(`${date}T00:00:00Z`) / DAY_MS;
   if (type === "closed") closed.add(day);
   if (type === "early_close") earlyClose.set(day, Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5)));
+}
+
+/** Years outside the recording whose rule closures are in `closed` and `earlyClose`. */
+const ruled = new Set<number>();
+
+/** Make sure `day`'s year is in the calendar: recorded, or added from the rules on first use. */
+function cover(day: number) {
+  const year = new Date(day * DAY_MS).getUTCFullYear();
+  if ((year >= RECORDED.first && year <= RECORDED.last) || ruled.has(year)) return;
+  ruled.add(year);
+  for (const d of ruleHolidays(year)) closed.add(d);
+  for (const d of ruleEarlyCloses(year)) earlyClose.set(d, 13 * 60);
 }
 
 /**
@@ -34,6 +52,7 @@ for (const line of holidaysCsv.split(/\r?\n/).slice(1)) {
  * ```
  */
 export function regularSessionMinutes(day: number): number {
+  cover(day);
   return (earlyClose.get(day) ?? 16 * 60) - (9 * 60 + 30);
 }
 
@@ -48,6 +67,7 @@ export function regularSessionMinutes(day: number): number {
  * ```
  */
 export function isTradingDay(day: number): boolean {
+  cover(day);
   const weekday = (day + 4) % 7; // 1970-01-01 was a Thursday (4).
   return weekday !== 0 && weekday !== 6 && !closed.has(day);
 }

@@ -6,7 +6,7 @@
  * that stopped updating).
  * @module
  */
-import { HOLIDAY_YEARS, tradingDays } from "../../lake/calendar.ts";
+import { HOLIDAYS_KNOWN_FROM, tradingDays } from "../../lake/calendar.ts";
 import { daysToIso, isoToDays } from "../../lake/schemas/columns.ts";
 import type { Lake } from "../../lake/query.ts";
 import type { ObjectStore } from "../../lake/store.ts";
@@ -74,7 +74,7 @@ function checkQueries(moveThreshold: number, staleSessions: number): Record<Excl
       WHERE NOT EXISTS (SELECT 1 FROM daily_bars b WHERE b.symbol = spans.symbol AND b.date = s.date)`,
     bar_on_closed_day: `WITH s AS (${sessions})
       SELECT symbol, date, 'the NYSE was closed' AS detail FROM daily_bars
-      WHERE year(date) BETWEEN ${HOLIDAY_YEARS.first} AND ${HOLIDAY_YEARS.last} AND date NOT IN (SELECT date FROM s)`,
+      WHERE year(date) >= ${HOLIDAYS_KNOWN_FROM} AND date NOT IN (SELECT date FROM s)`,
     unexplained_move: `WITH t AS (${steps})
       SELECT symbol, date, printf('close %.4f after %.4f (split ratio %g): %+.1f%%', close, prev_close, split_ratio,
         (close * split_ratio / prev_close - 1) * 100) AS detail
@@ -127,10 +127,7 @@ export async function auditDailyBars(
     `SELECT count(DISTINCT symbol)::INT AS symbols, count(*)::INT AS bars, strftime(min(date), '%Y-%m-%d') AS first,
        strftime(max(date), '%Y-%m-%d') AS last FROM daily_bars`,
   );
-  const known = (iso: string) => {
-    const y = Number(iso.slice(0, 4));
-    return y >= HOLIDAY_YEARS.first && y <= HOLIDAY_YEARS.last;
-  };
+  const known = (iso: string) => Number(iso.slice(0, 4)) >= HOLIDAYS_KNOWN_FROM;
   const sessions = span.first && span.last
     ? tradingDays(isoToDays(span.first), isoToDays(span.last)).map(daysToIso).filter(known)
     : [];
