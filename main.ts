@@ -19,6 +19,7 @@ import { DAILY_PARSERS, yahooDailySource } from "./pipelines/jobs/daily_sources.
 import { rebuildDailyBars } from "./pipelines/jobs/rebuild_daily.ts";
 import { computeIndicatorTables } from "./pipelines/jobs/compute_indicators.ts";
 import { auditDailyBars } from "./pipelines/jobs/audit_daily.ts";
+import { reconcileDailyBars } from "./pipelines/jobs/reconcile_daily.ts";
 import { createProviderNet } from "./pipelines/jobs/provider_net.ts";
 import { loadProviderHealth, saveProviderHealth } from "./pipelines/jobs/provider_state.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "./pipelines/sources/alphavantage/client.ts";
@@ -64,15 +65,7 @@ const commands: Record<string, Command> = {
     },
     async run(flags, config) {
       config = withLake(config, flags);
-      const symbols = flags.symbols
-        ? String(flags.symbols).split(",").filter((s) => s.trim() !== "")
-        : flags.universe
-        ? await resolveUniverse(String(flags.universe))
-        : [];
-      if (flags.symbols !== undefined && symbols.length === 0) {
-        throw new SymbolError("Cannot ingest: --symbols is empty");
-      }
-      if (symbols.length === 0) throw new RangeError("Cannot ingest: give --symbols or --universe");
+      const symbols = await chosenSymbols(flags, "ingest");
       const store = openStore(config.lake);
       const net = createProviderNet({ store });
       const summary = await ingestDaily({
@@ -360,12 +353,29 @@ async function summarizeLake(config: Config) {
   }
 }
 
+/** The symbols `--symbols` or `--universe` names, or a clear error for neither (or an empty list). */
+async function chosenSymbols(flags: Flags, what: string): Promise<string[]> {
+  const symbols = flags.symbols
+    ? String(flags.symbols).split(",").filter((s) => s.trim() !== "")
+    : flags.universe
+    ? await resolveUniverse(String(flags.universe))
+    : [];
+  if (flags.symbols !== undefined && symbols.length === 0) throw new SymbolError(`Cannot ${what}: --symbols is empty`);
+  if (symbols.length === 0) throw new RangeError(`Cannot ${what}: give --symbols or --universe`);
+  return symbols;
+}
+
 /** Daily-bar sources in failover order: Yahoo, then Alpha Vantage when a key is configured. */
 function dailySources(config: Config) {
   const yahoo = yahooDailySource({ baseUrl: config.providers.yahoo });
-  if (!config.keys.alphavantage) return [yahoo];
-  const av = createAlphaVantageClient({ baseUrl: config.providers.alphavantage, apiKey: config.keys.alphavantage });
-  return [yahoo, alphaVantageDailySource(av)];
+  return config.keys.alphavantage ? [yahoo, alphaVantageSource(config)] : [yahoo];
+}
+
+/** Alpha Vantage's daily bars, or a clear error without a key. */
+function alphaVantageSource(config: Config) {
+  const apiKey = config.keys.alphavantage;
+  if (!apiKey) throw new ConfigError("Cannot use Alpha Vantage: set ALPHAVANTAGE_API_KEY");
+  return alphaVantageDailySource(createAlphaVantageClient({ baseUrl: config.providers.alphavantage, apiKey }));
 }
 
 commands["ingest-minute"] = {
@@ -531,6 +541,74 @@ commands.audit = {
       }
       // Like a linter: an error (a promise of the lake broken) fails the command; warnings do not.
       return report.errors > 0 ? 1 : 0;
+    } finally {
+      lake.close();
+    }
+  },
+};
+
+commands.reconcile = {
+  summary: "Check the curated daily bars against a second provider, day by day, without writing to them",
+  usage:
+    "reconcile (--symbols AAPL,MSFT | --universe ...) [--provider alphavantage|yahoo] [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
+  options: {
+    symbols: { type: "string", help: "comma-separated symbols" },
+    universe: { type: "string", help: "a named universe instead of --symbols (mind Alpha Vantage's 25 calls a day)" },
+    provider: {
+      type: "string",
+      help: "the provider to check against (default alphavantage; needs ALPHAVANTAGE_API_KEY)",
+    },
+    from: { type: "string", help: "first date, inclusive (default a year before --to)" },
+    to: { type: "string", help: "last date, inclusive (default today)" },
+    tolerance: { type: "string", help: "relative price difference that counts (default 0.0005, 5 basis points)" },
+    examples: { type: "string", help: "differences listed per kind (default 20)" },
+    json: { type: "boolean", help: "print the report as JSON" },
+    lake: lakeOption,
+  },
+  async run(flags, config) {
+    config = withLake(config, flags);
+    const symbols = await chosenSymbols(flags, "reconcile");
+    const provider = String(flags.provider ?? "alphavantage");
+    const source = provider === "yahoo"
+      ? yahooDailySource({ baseUrl: config.providers.yahoo })
+      : provider === "alphavantage"
+      ? alphaVantageSource(config)
+      : undefined;
+    if (!source) throw new RangeError(`Cannot reconcile against '${provider}': expected alphavantage or yahoo`);
+    const to = String(flags.to ?? today());
+    const from = flags.from === undefined
+      ? new Date(Date.parse(`${to}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10)
+      : String(flags.from);
+    const store = openStore(config.lake);
+    const net = createProviderNet({ store });
+    const lake = await openLake({ store, cacheDir: config.cacheDir });
+    try {
+      const report = await reconcileDailyBars({
+        store,
+        lake,
+        source,
+        symbols,
+        from,
+        to,
+        net: { router: net.router, clock: net.clock },
+        priceTolerance: flags.tolerance === undefined ? undefined : Number(flags.tolerance),
+        examples: flags.examples === undefined ? undefined : Number(flags.examples),
+        log: createLogger(),
+      });
+      await saveProviderHealth(store, await net.snapshot());
+      if (flags.json) console.log(JSON.stringify(report, null, 2));
+      else {
+        const found = Object.values(report.counts).reduce((n, c) => n + c, 0);
+        console.log(
+          `reconcile against ${report.provider}: ${report.symbols_checked}/${report.symbols_total} symbols checked, ` +
+            `${report.days_compared} days compared, ${found} differences`,
+        );
+        for (const [kind, n] of Object.entries(report.counts)) console.log(`  ${kind.padEnd(18)} ${n}`);
+        for (const d of report.discrepancies) console.log(`  ${d.difference} ${d.symbol} ${d.date}: ${d.detail}`);
+        for (const f of report.failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
+      }
+      // As the ingest does: non-zero only when nothing could be checked.
+      return report.symbols_checked === 0 ? 1 : 0;
     } finally {
       lake.close();
     }

@@ -69,32 +69,18 @@ Deno.test("main(query --fundamentals) exports a company's facts as they were kno
   const api = await lake.getFundamentals({ symbols: ["aapl"], concepts: ["Revenues"], asOf: "2024-09-30" });
   lake.close();
   assert.deepEqual(api.map((r) => [r.period_end, r.filed, r.value]), rows.map((r) => [r.period_end, r.filed, r.value]));
-  const said: string[] = [];
-  const error = console.error;
-  console.error = (...a: unknown[]) => said.push(a.join(" "));
-  try {
-    assert.equal(await main([...args, "--as-of", "2024-02-30"]), 2);
-    assert.equal(await main([...args, "--minute"]), 2);
-  } finally {
-    console.error = error;
-  }
-  assert.match(said.join("\n"), /as-of date '2024-02-30': no such calendar day[^]*choose one/);
+  const badDay = await capture(() => main([...args, "--as-of", "2024-02-30"]));
+  const both = await capture(() => main([...args, "--minute"]));
+  assert.deepEqual([badDay.code, both.code], [2, 2]);
+  assert.match(`${badDay.err}\n${both.err}`, /as-of date '2024-02-30': no such calendar day[^]*choose one/);
 });
 
 Deno.test("main(query) with no matching rows prints no data, says so on stderr, and succeeds", async () => {
   const { root } = await makeDemoLake();
-  const said: string[] = [];
-  const error = console.error;
-  console.error = (...a: unknown[]) => said.push(a.join(" "));
-  try {
-    const args = ["query", "--symbols", "ZZZZ", "--from", "2024-01-02", "--lake", root];
-    assert.deepEqual(await capture(() => main(args)), { code: 0, out: "" });
-    assert.deepEqual(await capture(() => main([...args, "--format", "json"])), { code: 0, out: "[]" });
-    assert.deepEqual(await capture(() => main([...args, "--minute"])), { code: 0, out: "" });
-  } finally {
-    console.error = error;
-  }
-  assert.deepEqual(said, ["0 rows", "0 rows", "0 rows"]);
+  const args = ["query", "--symbols", "ZZZZ", "--from", "2024-01-02", "--lake", root];
+  assert.deepEqual(await capture(() => main(args)), { code: 0, out: "", err: "0 rows" });
+  assert.deepEqual(await capture(() => main([...args, "--format", "json"])), { code: 0, out: "[]", err: "0 rows" });
+  assert.deepEqual(await capture(() => main([...args, "--minute"])), { code: 0, out: "", err: "0 rows" });
 });
 
 Deno.test("main(runs) lists the demo's run and every command answers --help", async () => {
@@ -231,18 +217,17 @@ Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and
   while (minutesOnDays("MSFT", day(back), day(back), new Date()) === 0) back++;
   const [from, to] = [day(back + 7), day(back)];
   const root = await Deno.makeTempDir();
-  const errors: string[] = [];
-  const error = console.error;
-  console.error = (...a: unknown[]) => errors.push(a.join(" "));
+  let said = "";
   const names = ["APCA_API_KEY_ID", "APCA_API_SECRET_KEY", "TICKLAKE_ALPACA_DATA_URL", "TICKLAKE_YAHOO_URL"];
   const saved = names.map((k) => [k, Deno.env.get(k)]);
   try {
     for (const [k] of saved) Deno.env.delete(k!);
     // Alpaca's URL stays the real one: without keys it must not be asked at all.
     Deno.env.set("TICKLAKE_YAHOO_URL", replay.url);
-    const { code, out } = await capture(() =>
+    const { code, out, err } = await capture(() =>
       main(["ingest-minute", "--symbols", "MSFT", "--from", from, "--to", to, "--lake", root])
     );
+    said = err;
     assert.equal(code, 0, out);
     assert.match(out, /served by yahoo [12]$/m);
     const file = join(root, "minutes.json");
@@ -255,11 +240,10 @@ Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and
     assert.ok(exported.every((b) => b.ts.startsWith(to) || b.ts.startsWith(day(back - 1))), "only that New York day");
     assert.ok(exported.every((b) => b.trades === null), "Yahoo gives no trade counts");
   } finally {
-    console.error = error;
     for (const [k, v] of saved) v === undefined ? Deno.env.delete(k!) : Deno.env.set(k!, v);
     await replay.close();
   }
-  assert.match(errors.join("\n"), /minute\.yahoo_only.*APCA_API_KEY_ID and APCA_API_SECRET_KEY/);
+  assert.match(said, /minute\.yahoo_only.*APCA_API_KEY_ID and APCA_API_SECRET_KEY/);
   const lake = await openLake({ store: createLocalStore(root), cacheDir: await Deno.makeTempDir() });
   const rows = await lake.sql<{ source: string; n: number; refs: string }>(
     `SELECT source, count(*)::INT AS n, min(raw_ref) AS refs FROM minute_bars GROUP BY source`,

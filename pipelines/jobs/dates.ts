@@ -7,6 +7,7 @@ import { parseIsoDay } from "../../lake/calendar.ts";
 
 /**
  * Check a `[from, to]` range: both real days, from <= to, not before 1970 and not after today.
+ * `what` names the job in the errors.
  *
  * @example
  * ```ts
@@ -15,12 +16,17 @@ import { parseIsoDay } from "../../lake/calendar.ts";
  * if (r.toDay - r.fromDay !== 3) throw new Error();
  * ```
  */
-export function parseRange(from: string, to: string, today: Date): { fromDay: number; toDay: number } {
+export function parseRange(
+  from: string,
+  to: string,
+  today: Date,
+  what = "ingest",
+): { fromDay: number; toDay: number } {
   const fromDay = parseIsoDay(from, "--from");
   const toDay = parseIsoDay(to, "--to");
   const todayDay = Math.floor(today.getTime() / 86_400_000);
-  if (fromDay > toDay) throw new RangeError(`Cannot ingest range ${from}..${to}: --from is after --to`);
-  if (fromDay < 0) throw new RangeError(`Cannot ingest from ${from}: dates before 1970-01-01 are not supported`);
-  if (fromDay > todayDay) throw new RangeError(`Cannot ingest from ${from}: it is in the future`);
+  if (fromDay > toDay) throw new RangeError(`Cannot ${what} range ${from}..${to}: --from is after --to`);
+  if (fromDay < 0) throw new RangeError(`Cannot ${what} from ${from}: dates before 1970-01-01 are not supported`);
+  if (fromDay > todayDay) throw new RangeError(`Cannot ${what} from ${from}: it is in the future`);
   return { fromDay, toDay: Math.min(toDay, todayDay) };
 }

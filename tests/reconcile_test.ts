@@ -1,0 +1,200 @@
+/**
+ * reconcileDailyBars() and `deno task reconcile` over real HTTP: the demo lake (from the Yahoo
+ * replay) against the replay's Alpha Vantage, which serves the same market, then against replies
+ * with known differences made in them.
+ */
+import assert from "node:assert/strict";
+import { openLake } from "../lake/query.ts";
+import { createLocalStore } from "../lake/store_local.ts";
+import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
+import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
+import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
+import { reconcileDailyBars } from "../pipelines/jobs/reconcile_daily.ts";
+import { startReplayServer } from "../pipelines/replay/server.ts";
+import { alphaVantageDailySource, createAlphaVantageClient } from "../pipelines/sources/alphavantage/client.ts";
+import type { RawResponse } from "../pipelines/sources/http.ts";
+import { main } from "../main.ts";
+import { capture } from "./support/capture.ts";
+import { DEMO_NOW, makeDemoLake } from "./support/demo_lake.ts";
+
+const { root, store } = await makeDemoLake();
+const now = () => DEMO_NOW;
+
+/** A source whose reply body `edit` rewrites before the job sees it (as a provider's own data would differ). */
+function edited<S extends { fetch: (...a: never[]) => Promise<RawResponse> }>(
+  source: S,
+  edit: (text: string) => string,
+) {
+  return {
+    ...source,
+    fetch: async (...a: Parameters<S["fetch"]>) => {
+      const reply = await source.fetch(...a);
+      return { ...reply, body: new TextEncoder().encode(edit(new TextDecoder().decode(reply.body))) };
+    },
+  };
+}
+
+Deno.test("reconcile: the lake agrees with a second provider serving the same market; the reply is kept in raw", async () => {
+  const replay = await startReplayServer({ now });
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  try {
+    const source = alphaVantageDailySource(createAlphaVantageClient({ baseUrl: replay.url, apiKey: "test" }));
+    // NVDA's window is Yahoo's real recording, with its 4:1 split; S0001 is simulated.
+    const report = await reconcileDailyBars({
+      store,
+      lake,
+      source,
+      symbols: ["nvda", "S0001"],
+      from: "2021-01-04",
+      to: "2024-12-31",
+      now,
+    });
+    const bars = await lake.getDailyBars({ symbols: ["NVDA", "S0001"], start: "2021-01-04", end: "2024-12-31" });
+    assert.deepEqual([report.symbols_checked, report.failures, report.days_compared], [2, [], bars.length]);
+    assert.deepEqual(Object.values(report.counts), [0, 0, 0, 0, 0, 0, 0]);
+    assert.equal(report.raw_refs.length, 2);
+    for (const key of report.raw_refs) assert.ok(await store.head(key), key);
+  } finally {
+    lake.close();
+    await replay.close();
+  }
+});
+
+Deno.test("reconcile: a revised close, a missing day, a volume and a dividend the provider reports otherwise are each found once", async () => {
+  const replay = await startReplayServer({ now });
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  try {
+    const av = alphaVantageDailySource(createAlphaVantageClient({ baseUrl: replay.url, apiKey: "test" }));
+    // CSV rows: timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient.
+    const source = edited(av, (csv) =>
+      csv.split("\n").flatMap((line) => {
+        const f = line.split(",");
+        if (f[0] === "2024-06-04") return [];
+        if (f[0] === "2024-06-03") f[4] = (Number(f[4]) * 1.01).toFixed(4);
+        if (f[0] === "2024-06-05") f[6] = String(Math.round(Number(f[6]) * 1.05));
+        if (f[0] === "2024-06-06") f[7] = "0.2500";
+        return [f.join(",")];
+      }).join("\n"));
+    const report = await reconcileDailyBars({
+      store,
+      lake,
+      source,
+      symbols: ["S0001"],
+      from: "2024-06-01",
+      to: "2024-06-30",
+      now,
+    });
+    const found = report.discrepancies.map((d) => [d.difference, d.date]);
+    assert.deepEqual(found, [
+      ["missing_in_source", "2024-06-04"],
+      ["price", "2024-06-03"],
+      ["volume", "2024-06-05"],
+      ["dividend", "2024-06-06"],
+    ]);
+    assert.match(report.discrepancies[1].detail, /^close \d+(\.\d+)? vs \d+(\.\d+)?$/);
+  } finally {
+    lake.close();
+    await replay.close();
+  }
+});
+
+Deno.test("reconcile: a session the lake lacks (a bar the ingest dropped) is missing_in_lake; a symbol the lake lacks fails alone", async () => {
+  const replay = await startReplayServer({ now });
+  const lakeRoot = await Deno.makeTempDir();
+  const fresh = createLocalStore(lakeRoot);
+  try {
+    // Yahoo's reply with 2024-06-12's close nulled: the ingest drops that bar.
+    const yahoo = edited(yahooDailySource({ baseUrl: replay.url, now }), (body) => {
+      const json = JSON.parse(body);
+      const r = json.chart.result[0];
+      const i = r.timestamp.findIndex((t: number) => new Date(t * 1000).toISOString().startsWith("2024-06-12"));
+      r.indicators.quote[0].close[i] = null;
+      return JSON.stringify(json);
+    });
+    await ingestDaily({
+      store: fresh,
+      engine: createWasmEngine(),
+      source: yahoo,
+      symbols: ["S0002"],
+      from: "2024-06-03",
+      to: "2024-06-28",
+      now,
+    });
+    const lake = await openLake({ store: fresh, cacheDir: await Deno.makeTempDir() });
+    try {
+      const av = alphaVantageDailySource(createAlphaVantageClient({ baseUrl: replay.url, apiKey: "test" }));
+      const report = await reconcileDailyBars({
+        store: fresh,
+        lake,
+        source: av,
+        symbols: ["S0002", "ZZZZ9"],
+        from: "2024-06-01",
+        to: "2024-06-30",
+        now,
+      });
+      assert.deepEqual(report.discrepancies.map((d) => [d.difference, d.date]), [["missing_in_lake", "2024-06-12"]]);
+      // ZZZZ9 has no bars in this lake: it fails, named, without a request, and S0002 is checked.
+      assert.deepEqual([report.symbols_checked, report.failures.map((f) => [f.symbol, f.reason])], [1, [[
+        "ZZZZ9",
+        "no_bars",
+      ]]]);
+      assert.equal(report.raw_refs.length, 1);
+    } finally {
+      lake.close();
+    }
+    await assert.rejects(
+      reconcileDailyBars({
+        store: fresh,
+        lake: undefined as never,
+        source: yahoo,
+        symbols: ["../x"],
+        from: "2024-06-01",
+        to: "2024-06-30",
+        now,
+      }),
+      /looks like a path/,
+    );
+  } finally {
+    await replay.close();
+  }
+});
+
+Deno.test("deno task reconcile: prints the report, needs a key for Alpha Vantage, refuses an impossible range", async () => {
+  const replay = await startReplayServer({ now });
+  const env: Record<string, string> = { TICKLAKE_ALPHAVANTAGE_URL: replay.url, TICKLAKE_YAHOO_URL: replay.url };
+  // The CLI reads its configuration from the environment, as it would in a shell.
+  const run = async (args: string[], extra: Record<string, string> = {}) => {
+    const vars = { ...env, ...extra };
+    for (const [k, v] of Object.entries(vars)) Deno.env.set(k, v);
+    try {
+      return await capture(() => main(["reconcile", "--lake", root, ...args]));
+    } finally {
+      for (const k of Object.keys(vars)) Deno.env.delete(k);
+    }
+  };
+  try {
+    const ok = await run(["--symbols", "S0001", "--from", "2024-06-03", "--to", "2024-06-28", "--json"], {
+      ALPHAVANTAGE_API_KEY: "test",
+    });
+    assert.equal(ok.code, 0, ok.err);
+    const report = JSON.parse(ok.out);
+    assert.deepEqual([report.provider, report.symbols_checked, report.days_compared], ["alphavantage", 1, 19]);
+    const noKey = await run(["--symbols", "S0001"]);
+    assert.notEqual(noKey.code, 0);
+    assert.match(noKey.err, /ALPHAVANTAGE_API_KEY/);
+    const backwards = await run([
+      "--symbols",
+      "S0001",
+      "--provider",
+      "yahoo",
+      "--from",
+      "2024-06-28",
+      "--to",
+      "2024-06-03",
+    ]);
+    assert.notEqual(backwards.code, 0);
+    assert.match(backwards.err, /Cannot reconcile range 2024-06-28\.\.2024-06-03: --from is after --to/);
+  } finally {
+    await replay.close();
+  }
+});
