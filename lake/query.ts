@@ -101,6 +101,8 @@ export interface IndicatorRow {
   volatility_20d: number | null;
   atr_14: number | null;
   dollar_volume_20d: number | null;
+  momentum_12_1: number | null;
+  high_52w_ratio: number | null;
 }
 
 /** Symbols and inclusive trading dates, `YYYY-MM-DD` (both optional). */

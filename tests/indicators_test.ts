@@ -101,6 +101,28 @@ Deno.test("indicators_daily features: return, 20-day volatility and dollar volum
   }
 });
 
+Deno.test("indicators_daily momentum (12-1) and 52-week-high ratio agree with SQL, and are null until a year of bars", async () => {
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  try {
+    const [d] = await lake.sql<{ mom: number; high: number; n: number; nulls: number }>(`
+      WITH s AS (
+        SELECT symbol, date, lag(adj_close::DOUBLE, 21) OVER w / lag(adj_close::DOUBLE, 252) OVER w - 1 AS mom,
+          adj_close::DOUBLE / max(adj_close::DOUBLE) OVER y AS high, count(*) OVER y AS k
+        FROM daily_bars
+        WINDOW w AS (PARTITION BY symbol ORDER BY date), y AS (w ROWS BETWEEN 251 PRECEDING AND CURRENT ROW))
+      SELECT max(abs(s.mom - i.momentum_12_1)) AS mom, max(abs(s.high - i.high_52w_ratio)) FILTER (s.k = 252) AS high,
+        count(i.momentum_12_1)::INT AS n,
+        count(*) FILTER ((i.momentum_12_1 IS NULL) <> (s.mom IS NULL) OR (i.high_52w_ratio IS NULL) <> (s.k < 252))::INT
+          AS nulls
+      FROM s JOIN indicators_daily i USING (symbol, date)`);
+    assert.ok(d.n > 1000);
+    assert.ok(d.mom <= rounding(6) && d.high <= rounding(6), JSON.stringify(d));
+    assert.equal(d.nulls, 0, "null exactly while a year of bars is not there yet");
+  } finally {
+    lake.close();
+  }
+});
+
 Deno.test("getIndicators() and query --indicators return the table's rows for a symbol and range, typed, and refuse bad input", async () => {
   const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
   try {

@@ -145,8 +145,8 @@ Deno.test({
       // The screener: every symbol on the newest day, as indicators_daily has it, in dollar-volume order.
       await rendered(page, `${base}/?page=screener`, "screener");
       const featuresApi = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
-      const day = await featuresApi.sql<{ symbol: string; dv: number; vol: number }>(
-        `SELECT symbol, dollar_volume_20d AS dv, volatility_20d AS vol FROM indicators_daily
+      const day = await featuresApi.sql<{ symbol: string; dv: number; vol: number; mom: number }>(
+        `SELECT symbol, dollar_volume_20d AS dv, volatility_20d AS vol, momentum_12_1 AS mom FROM indicators_daily
          WHERE date = (SELECT max(date) FROM indicators_daily) ORDER BY dv DESC, symbol`,
       );
       featuresApi.close();
@@ -166,6 +166,12 @@ Deno.test({
       await page.waitForSelector('#app[data-rendered="3"]');
       assert.deepEqual(await shownSymbols(), day.slice(0, 2).sort((a, b) => b.vol - a.vol).map((r) => r.symbol));
       assert.match(page.url(), /sort=volatility_20d/);
+      await page.selectOption("#sort", "momentum_12_1");
+      await page.waitForSelector('#app[data-rendered="4"]');
+      const byMomentum = day.slice(0, 2).sort((a, b) => b.mom - a.mom);
+      assert.deepEqual(await shownSymbols(), byMomentum.map((r) => r.symbol));
+      const momentumCells = await page.locator("#app tbody tr td:nth-child(9)").allTextContents();
+      assert.deepEqual(momentumCells, byMomentum.map((r) => `${(r.mom * 100).toFixed(1)}%`));
 
       await rendered(page, `${base}/?page=coverage`, "coverage");
       assert.ok(
@@ -224,6 +230,13 @@ Deno.test({
           await engine.encode(await engine.decode((await demo.store.get(o.key))!, older), older),
         );
       }
+      // An indicators_latest from before momentum and the 52-week high: those columns show empty.
+      const beforeMomentum = INDICATORS_DAILY.filter((c) => !["momentum_12_1", "high_52w_ratio"].includes(c.name));
+      const latest = await engine.decode((await demo.store.get(layout.indicatorsLatest))!, beforeMomentum);
+      await demo.store.put(layout.indicatorsLatest, await engine.encode(latest, beforeMomentum));
+      await rendered(page, `${base}/?page=screener`, "screener_before_momentum");
+      const olderCells = await page.locator("#app tbody tr").first().locator("td").allTextContents();
+      assert.deepEqual([olderCells[0], olderCells[8], olderCells[9]], [day[0].symbol, "", ""]);
       await demo.store.delete(layout.indicatorsLatest);
       await rendered(page, `${base}/?page=symbol&symbol=AAPL&start=2024-06-03&end=2024-09-30`, "symbol_older_lake");
       const olderView = Object.fromEntries(

@@ -36,4 +36,8 @@ export const INDICATORS_DAILY: TableSpec = [
   value("atr_14", PRICE_LIKE),
   /** Mean of close x volume (as traded) over 20 bars: whole dollars traded a day. */
   value("dollar_volume_20d", "decimal(18,0)"),
+  /** Total return from 252 bars back to 21 bars back: a year's momentum without its last month. */
+  value("momentum_12_1", "decimal(18,6)"),
+  /** adj_close over its highest of the last 252 bars (1 at a new 52-week high). */
+  value("high_52w_ratio", "decimal(18,6)"),
 ];

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Batch } from "../../lake/schemas/columns.ts";
-import { atr, macd, rollingStd, rsi, sma } from "./series.ts";
+import { atr, macd, rollingMax, rollingStd, rsi, sma } from "./series.ts";
 
 /** One symbol's bars in date order: prices as traded, `adjClose` adjusted for splits and dividends. */
 export interface SymbolHistory {
@@ -17,6 +17,8 @@ export interface SymbolHistory {
 }
 
 const TRADING_DAYS = 252;
+/** Bars in a month, for momentum that leaves out the last one (short-term reversal). */
+const MONTH = 21;
 
 /**
  * @example SMA(20) needs 20 closes
@@ -59,6 +61,8 @@ export function computeIndicators(symbol: string, h: SymbolHistory): Batch {
       volatility_20d: rollingStd(logReturns, 20, 1).map((x) => x * Math.sqrt(TRADING_DAYS)),
       atr_14: atr(h.high.map((x, i) => x * factor[i]), h.low.map((x, i) => x * factor[i]), adj, 14),
       dollar_volume_20d: sma(h.close.map((c, i) => c * h.volume[i]), 20),
+      momentum_12_1: adj.map((_, i) => (i < TRADING_DAYS ? NaN : adj[i - MONTH] / adj[i - TRADING_DAYS] - 1)),
+      high_52w_ratio: rollingMax(adj, TRADING_DAYS).map((m, i) => adj[i] / m),
     },
   };
 }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { ATR, BollingerBands, MACD, RSI, SMA } from "technicalindicators";
 import { num } from "../../lake/schemas/columns.ts";
 import { computeIndicators, type SymbolHistory } from "./indicators.ts";
+import { rollingMax } from "./series.ts";
 
 /** A deterministic random walk in cents with highs and lows around it, and a 3:1 split-like drop at `splitAt`. */
 function walk(n: number, seed: number, splitAt = -1): SymbolHistory {
@@ -87,6 +88,17 @@ for (const [label, h] of cases) {
     );
   });
 }
+
+Deno.test("rollingMax() equals the highest value of each window, found by looking at all of it", () => {
+  const x = walk(700, 13).adjClose;
+  for (const period of [1, 5, 252]) {
+    const got = rollingMax(x, period);
+    for (let i = 0; i < x.length; i++) {
+      const want = i < period - 1 ? NaN : Math.max(...x.subarray(i - period + 1, i + 1));
+      assert.ok(Object.is(got[i], want), `period ${period}, index ${i}: ${got[i]} against ${want}`);
+    }
+  }
+});
 
 Deno.test("computeIndicators(): RSI is 100 over a period without losses and 0 over one without gains; flat prices have bands of width 0", () => {
   const n = 40;

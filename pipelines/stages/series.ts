@@ -91,3 +91,17 @@ export function atr(high: Float64Array, low: Float64Array, close: Float64Array, 
   }
   return wilder(tr, period);
 }
+
+/** Highest of the `period` values ending at each index, in one pass (a window's candidates kept in a deque). */
+export function rollingMax(x: Float64Array, period: number): Float64Array {
+  const out = new Float64Array(x.length).fill(NaN);
+  const candidates = new Int32Array(x.length);
+  let head = 0, tail = 0;
+  for (let i = 0; i < x.length; i++) {
+    while (tail > head && x[candidates[tail - 1]] <= x[i]) tail--;
+    candidates[tail++] = i;
+    if (candidates[head] <= i - period) head++;
+    if (i >= period - 1) out[i] = x[candidates[head]];
+  }
+  return out;
+}

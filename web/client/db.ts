@@ -175,18 +175,24 @@ async function symbolRows(
 
 /**
  * Every symbol's indicators and features on the lake's newest day, from `indicators_latest` (one
- * row per symbol); none before an indicators run has written it.
+ * row per symbol), with ATR as a share of price and the close against SMA(50); none before an
+ * indicators run has written it. All columns are read, so a table written before a feature was
+ * added shows that feature empty rather than failing.
  */
 export async function latestFeatures(): Promise<Row[]> {
   await (ready ??= init());
   const file = tableFiles.get("indicators_latest")?.[0];
   if (!file) return [];
-  return await queryFiles(
-    `SELECT symbol, date, adj_close, return_1d, volatility_20d, atr_14 / adj_close AS atr_share, dollar_volume_20d,
-       rsi_14, adj_close / sma_50 - 1 AS vs_sma_50
-     FROM read_parquet(${file}) WHERE date = (SELECT max(date) FROM read_parquet(${file}))
+  const rows = await queryFiles(
+    `SELECT * FROM read_parquet(${file}) WHERE date = (SELECT max(date) FROM read_parquet(${file}))
      ORDER BY dollar_volume_20d DESC NULLS LAST, symbol`,
   );
+  const ratio = (a: unknown, b: unknown) => (typeof a === "number" && typeof b === "number" ? a / b : null);
+  return rows.map((r) => ({
+    ...r,
+    atr_share: ratio(r.atr_14, r.adj_close),
+    vs_sma_50: typeof r.sma_50 === "number" ? ratio(r.adj_close, r.sma_50)! - 1 : null,
+  }));
 }
 
 /** Whether the lake has any daily-bars partition. */

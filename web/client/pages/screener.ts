@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /**
- * Screener: every symbol on the lake's newest day, from `indicators_daily`: liquidity, risk and
- * trend side by side, filtered by dollar volume and sorted by any of them.
+ * Screener: every symbol on the lake's newest day, from `indicators_daily`: liquidity, risk, trend
+ * and momentum side by side, filtered by dollar volume and sorted by any of them.
  * @module
  */
 import { screenerPlot } from "../charts.ts";
@@ -14,6 +14,8 @@ const SORTS = {
   return_1d: "1-day return",
   rsi_14: "RSI(14)",
   vs_sma_50: "close vs SMA(50)",
+  momentum_12_1: "momentum (12-1)",
+  high_52w_ratio: "close vs 52-week high",
 } as const;
 type SortKey = keyof typeof SORTS;
 
@@ -72,6 +74,8 @@ export async function screenerPage(root: HTMLElement, { width }: { width: number
           "$ volume 20d (M)": typeof r.dollar_volume_20d === "number" ? (r.dollar_volume_20d / 1e6).toFixed(1) : "",
           "RSI(14)": typeof r.rsi_14 === "number" ? r.rsi_14.toFixed(1) : "",
           "vs SMA(50)": pct(r.vs_sma_50),
+          "momentum 12-1": pct(r.momentum_12_1),
+          "vs 52w high": typeof r.high_52w_ratio === "number" ? pct(r.high_52w_ratio - 1) : "",
         }))),
       );
       // Each symbol opens its own view.
