@@ -12,6 +12,7 @@ import { loadConfig } from "../config.ts";
 import { openStore } from "../lake/open_store.ts";
 import { startS3rver } from "./support/s3rver.ts";
 import { simulatedCompanyFacts } from "../pipelines/replay/facts_sim.ts";
+import { makeDemoLake } from "./support/demo_lake.ts";
 
 /** One demo lake for both notebooks: daily bars for 2024, and minute bars for its last week. */
 let demoLake: Promise<{ root: string; store: ObjectStore }> | undefined;
@@ -130,6 +131,56 @@ Deno.test("notebooks/fundamentals.ipynb prices each day against the latest 10-K 
   assert.equal(apple.pe, Math.round((bar.close / eps.val) * 100) / 100);
   assert.match(text, /plotted \d+ days of AAPL/);
   assert.match(html, /<svg[^>]*>.*<path/s, "the P/E line renders as SVG");
+});
+
+Deno.test("notebooks/momentum.ipynb ranks each month's symbols by 12-1 momentum and holds the top third a month", async () => {
+  const { root, store, symbols } = await makeDemoLake();
+  const { text, html } = await execute("momentum.ipynb", { TICKLAKE_LAKE: root });
+  const shown = /\{"summary":.*?\]\}/.exec(text);
+  assert.ok(shown, text.slice(0, 800));
+  type Month = { month: string; winners: number; everyone: number; ranked: number };
+  const { summary, months } = JSON.parse(shown[0]) as { summary: { months: number }; months: Month[] };
+
+  // The oracle, from the bars alone: momentum from adj_close 252 and 21 bars back, each month's last bar,
+  // the next month's return, the top third (ceil(n / 3)) by signal.
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  const bars = await lake.getDailyBars({ symbols });
+  lake.close();
+  const ends = new Map<string, { symbol: string; signal: number; price: number; next?: number }[]>();
+  for (const symbol of symbols) {
+    const own = bars.filter((b) => b.symbol === symbol);
+    const last = own.filter((b, i) => own[i + 1]?.date.slice(0, 7) !== b.date.slice(0, 7));
+    last.forEach((b, k) => {
+      const i = own.indexOf(b);
+      if (i < 252 || k + 1 >= last.length) return;
+      const signal = own[i - 21].adj_close / own[i - 252].adj_close - 1;
+      const month = b.date.slice(0, 7);
+      (ends.get(month) ?? ends.set(month, []).get(month)!).push({
+        symbol,
+        signal,
+        price: b.adj_close,
+        next: last[k + 1].adj_close / b.adj_close - 1,
+      });
+    });
+  }
+  const want: Month[] = [...ends].filter(([, rows]) => rows.length >= 3).sort().map(([month, rows]) => {
+    rows.sort((a, b) => b.signal - a.signal || (a.symbol < b.symbol ? -1 : 1));
+    const mean = (xs: typeof rows) => xs.reduce((s, r) => s + r.next!, 0) / xs.length;
+    return {
+      month,
+      winners: mean(rows.slice(0, Math.ceil(rows.length / 3))),
+      everyone: mean(rows),
+      ranked: rows.length,
+    };
+  });
+  assert.ok(want.length >= 24, `${want.length} months`);
+  assert.equal(summary.months, want.length);
+  assert.deepEqual(months.map((m) => [m.month, m.ranked]), want.map((m) => [m.month, m.ranked]));
+  for (const [i, m] of months.entries()) {
+    assert.ok(Math.abs(m.winners - want[i].winners) < 1e-9 && Math.abs(m.everyone - want[i].everyone) < 1e-9, m.month);
+  }
+  assert.match(text, new RegExp(`plotted ${want.length} months`));
+  assert.match(html, /<svg[^>]*>.*<path/s, "the growth lines render as SVG");
 });
 
 Deno.test({

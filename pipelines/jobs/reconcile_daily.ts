@@ -7,7 +7,7 @@
 import { tradingDays } from "../../lake/calendar.ts";
 import type { Lake } from "../../lake/query.ts";
 import { writeRaw } from "../../lake/raw.ts";
-import { daysToIso, num } from "../../lake/schemas/columns.ts";
+import { daysToIso, isoToDays, num } from "../../lake/schemas/columns.ts";
 import type { ObjectStore } from "../../lake/store.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
@@ -124,7 +124,7 @@ export async function reconcileDailyBars(opts: ReconcileOptions): Promise<Reconc
       const col = (name: string, i: number) => num(batch, name)[i];
       const seen = new Set<number>();
       for (const bar of ours) {
-        const day = Date.parse(`${bar.date}T00:00:00Z`) / 86_400_000;
+        const day = isoToDays(bar.date);
         seen.add(day);
         const i = theirs.get(day);
         if (i === undefined) {
@@ -150,7 +150,7 @@ export async function reconcileDailyBars(opts: ReconcileOptions): Promise<Reconc
         }
       }
       // A source bar on a session the lake lacks, within the span the lake holds for the symbol.
-      const [first, last] = [Math.min(...seen), Math.max(...seen)];
+      const [first, last] = [isoToDays(ours[0].date), isoToDays(ours[ours.length - 1].date)];
       for (const [day, i] of theirs) {
         if (!seen.has(day) && sessions.has(day) && day >= first && day <= last) {
           differ("missing_in_lake", day, `${source.provider} has a bar (close ${col("close", i)}) the lake does not`);
