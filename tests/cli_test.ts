@@ -87,23 +87,14 @@ Deno.test("main(runs) lists the demo's run and every command answers --help", as
   const { root } = await makeDemoLake();
   const runs = await capture(() => main(["runs", "--lake", root]));
   assert.match(runs.out, /ingest_daily ok: 5\/5 ok/);
-  for (
-    const cmd of [
-      "ingest",
-      "ingest-minute",
-      "rebuild",
-      "query",
-      "runs",
-      "symbols",
-      "serve",
-      "demo",
-      "replay",
-      "providers",
-      "backfill",
-      "indicators",
-      "audit",
-    ]
-  ) {
+  // Every deno task that runs a main.ts command, read from deno.json so that a new one is not missed.
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).tasks as Record<
+    string,
+    { command: string }
+  >;
+  const commands = Object.values(tasks).flatMap((t) => /main\.ts (\S+)/.exec(t.command)?.[1] ?? []);
+  assert.ok(commands.includes("reconcile") && commands.length >= 15, commands.join(" "));
+  for (const cmd of commands) {
     const help = await capture(() => main([cmd, "--help"]));
     assert.equal(help.code, 0, cmd);
     assert.match(help.out, /usage: deno task /, cmd);
