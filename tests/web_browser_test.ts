@@ -124,11 +124,16 @@ Deno.test({
       await page.waitForSelector('#app[data-rendered="2"]');
       assert.match(page.url(), /symbol=MSFT/);
       assert.equal(await page.locator("#intraday-chart").count(), 0, "no minute bars before December");
+      assert.match(
+        (await page.locator("#no-minutes").textContent())!,
+        /No minute bars of MSFT on or before 2024-09-30/,
+      );
 
       // The demo lake holds a week of minute bars for its first symbols: the last session is drawn.
       await rendered(page, `${base}/?page=symbol&symbol=AAPL&start=2024-10-01&end=2024-12-31`, "symbol_intraday");
       const minutesApi = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
       const last = await minutesApi.getMinuteBars({ symbols: ["AAPL"], start: "2024-12-31", end: "2024-12-31" });
+      const friday = await minutesApi.getMinuteBars({ symbols: ["AAPL"], start: "2024-12-27", end: "2024-12-27" });
       minutesApi.close();
       // The whole New York day: its pre-market, its session, and its post-market, which runs into
       // January in UTC and so into the next month's partition (the replay's clock is today's).
@@ -137,6 +142,13 @@ Deno.test({
       assert.equal(await page.locator("#intraday-chart").getAttribute("data-minutes"), String(last.length));
       assert.match((await page.locator("#intraday-chart").textContent())!, /2024-12-31/);
       assert.ok(await page.locator("#intraday-chart svg path").count() >= 1, "the closes drawn as a line");
+      // A Sunday picked: the session on or before it, Friday's, replaces the last one.
+      await page.fill("#minute-day", "2024-12-29");
+      await page.locator("#minute-day").dispatchEvent("change");
+      await page.waitForSelector('#intraday-chart[data-day="2024-12-27"]');
+      assert.ok(friday.length > 390, `${friday.length} minutes`);
+      assert.equal(await page.locator("#intraday-chart").getAttribute("data-minutes"), String(friday.length));
+      assert.match((await page.locator("#intraday-chart").textContent())!, /2024-12-27/);
 
       await rendered(page, `${base}/?page=compare&symbols=AAPL,MSFT,NVDA&start=2023-01-03&end=2024-12-31`, "compare");
       assert.ok(await page.locator("#compare-chart svg path").count() >= 3, "one line per symbol");

@@ -201,6 +201,12 @@ export async function hasDailyBars(): Promise<boolean> {
   return dailyFiles.size > 0;
 }
 
+/** Whether the lake has any minute-bars partition. */
+export async function hasMinuteBars(): Promise<boolean> {
+  await (ready ??= init());
+  return minuteFiles.size > 0;
+}
+
 /** Whether the lake has an `indicators_daily` partition. */
 export async function hasIndicators(): Promise<boolean> {
   await (ready ??= init());

@@ -10,6 +10,7 @@ import {
   annualFundamentals,
   hasDailyBars,
   hasIndicators,
+  hasMinuteBars,
   lakeExtent,
   lastSessionMinutes,
   type Row,
@@ -234,19 +235,45 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
       );
       // How long this view took from the request to the charts in the DOM (read by the bench).
       root.dataset.renderMs = (performance.now() - started).toFixed(1);
-      // Minute bars are an extra, drawn after the daily view: a session is one more partition read.
-      const minutes = await lastSessionMinutes(symbol, rows[rows.length - 1].date);
-      if (minutes.length) {
-        const day = String(minutes[0].ts).slice(0, 10);
-        const figure = h(
-          "figure",
-          { class: "chart", id: "intraday-chart", "data-minutes": String(minutes.length) },
-          intradayPlot(minutes as { ts: string; session: string; high: number; low: number; close: number }[], {
-            width,
-            title: `${symbol} minute bars, ${day} (as traded, with pre- and post-market)`,
-          }),
+      // Minute bars are an extra, drawn after the daily view (a session is one more partition read):
+      // the range's last session, or the last one on or before a day picked.
+      if (await hasMinuteBars()) {
+        const dayIn = h("input", {
+          id: "minute-day",
+          type: "date",
+          value: rows[rows.length - 1].date,
+          min: rows[0].date,
+          max: rows[rows.length - 1].date,
+        });
+        const intraday = h(
+          "section",
+          { id: "intraday" },
+          h("label", {}, "Minute bars of the session on or before ", dayIn),
         );
-        out.querySelector("#macd-chart")!.after(figure);
+        out.querySelector("#macd-chart")!.after(intraday);
+        const drawMinutes = async () => {
+          const minutes = await lastSessionMinutes(symbol, dayIn.value);
+          const day = String(minutes[0]?.ts ?? "").slice(0, 10);
+          intraday.replaceChildren(
+            intraday.firstChild!,
+            minutes.length
+              ? h(
+                "figure",
+                { class: "chart", id: "intraday-chart", "data-minutes": String(minutes.length), "data-day": day },
+                intradayPlot(minutes as { ts: string; session: string; high: number; low: number; close: number }[], {
+                  width,
+                  title: `${symbol} minute bars, ${day} (as traded, with pre- and post-market)`,
+                }),
+              )
+              : h(
+                "p",
+                { class: "empty", id: "no-minutes" },
+                `No minute bars of ${symbol} on or before ${dayIn.value}.`,
+              ),
+          );
+        };
+        dayIn.onchange = () => void drawMinutes().catch((e) => showError(intraday, e));
+        await drawMinutes();
       }
       // SEC company facts too: the 10-Ks filed by the view's last day.
       const annual = fundamentalsTable(await annualFundamentals(symbol, end));
