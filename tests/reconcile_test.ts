@@ -159,6 +159,69 @@ Deno.test("reconcile: a session the lake lacks (a bar the ingest dropped) is mis
   }
 });
 
+Deno.test("reconcile on real data: Yahoo's AAPL replies around its 2020 split and dividend against Alpha Vantage's recorded series", async () => {
+  // The replay serves Yahoo's real recording for AAPL from 2020-08-31 (its 4:1 split) to 2020-11-06
+  // (a $0.205 dividend); Alpha Vantage's real full history to 2020-12-04 comes from a local server.
+  const yahooNow = () => new Date("2025-02-05T23:00:00Z");
+  const replay = await startReplayServer({ now: yahooNow });
+  const recorded = await Deno.readFile(
+    new URL("../pipelines/sources/alphavantage/testdata/daily_adjusted_AAPL_2020-12.csv", import.meta.url),
+  );
+  const av = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+    const q = new URL(req.url).searchParams;
+    return q.get("function") === "TIME_SERIES_DAILY_ADJUSTED" && q.get("symbol") === "AAPL"
+      ? new Response(recorded, { headers: { "content-type": "application/x-download" } })
+      : new Response("not recorded", { status: 404 });
+  });
+  const real = createLocalStore(await Deno.makeTempDir());
+  try {
+    const range = { from: "2020-08-31", to: "2020-11-06" };
+    await ingestDaily({
+      store: real,
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: replay.url, now: yahooNow }),
+      symbols: ["AAPL"],
+      ...range,
+      now: yahooNow,
+    });
+    const lake = await openLake({ store: real, cacheDir: await Deno.makeTempDir() });
+    try {
+      const sources = await lake.sql<{ source: string }>("SELECT DISTINCT source FROM daily_bars");
+      assert.deepEqual(sources, [{ source: "yahoo" }], "every bar is Yahoo's real reply");
+      const source = alphaVantageDailySource(
+        createAlphaVantageClient({ baseUrl: `http://127.0.0.1:${av.addr.port}`, apiKey: "test" }),
+      );
+      const check = (priceTolerance: number, volumeTolerance: number) =>
+        reconcileDailyBars({
+          store: real,
+          lake,
+          source,
+          symbols: ["AAPL"],
+          ...range,
+          priceTolerance,
+          volumeTolerance,
+          now,
+        });
+      // Measured: prices and adj_close within 0.45 basis points, volume within 0.98%; split and dividend alike.
+      const close = await check(0.00005, 0.0098);
+      assert.equal(close.days_compared, 49);
+      assert.deepEqual(Object.values(close.counts), [0, 0, 0, 0, 0, 0, 0]);
+      // The two providers are not identical to the last digit: the comparison sees that.
+      const exact = await check(1e-9, 1e-9);
+      assert.ok(
+        exact.counts.price > 0 && exact.counts.adj_close > 0 && exact.counts.volume > 0,
+        JSON.stringify(exact.counts),
+      );
+      assert.deepEqual([exact.counts.dividend, exact.counts.split, exact.counts.missing_in_source], [0, 0, 0]);
+    } finally {
+      lake.close();
+    }
+  } finally {
+    await replay.close();
+    await av.shutdown();
+  }
+});
+
 Deno.test("deno task reconcile: prints the report, needs a key for Alpha Vantage, refuses an impossible range", async () => {
   const replay = await startReplayServer({ now });
   const env: Record<string, string> = { TICKLAKE_ALPHAVANTAGE_URL: replay.url, TICKLAKE_YAHOO_URL: replay.url };
