@@ -585,7 +585,7 @@ commands.reconcile = {
     try {
       const report = await reconcileDailyBars({
         store,
-        lake,
+        lakeBars: (symbol, start, end) => lake.getDailyBars({ symbols: [symbol], start, end }),
         source,
         symbols,
         from,

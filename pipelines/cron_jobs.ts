@@ -10,6 +10,7 @@ import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { runDailyClose } from "./jobs/daily_close.ts";
 import { runFundamentalsClose } from "./jobs/fundamentals_close.ts";
 import { runMinuteClose } from "./jobs/minute_close.ts";
+import { runReconcileClose } from "./jobs/reconcile_close.ts";
 import { refreshSymbols } from "./jobs/refresh_symbols.ts";
 import { createLogger } from "./log.ts";
 
@@ -50,5 +51,11 @@ export const CRON_JOBS: CronJob[] = [
     // Saturdays: the week's filings are in SEC's company facts by then.
     schedule: "0 12 * * 6",
     run: (config) => runFundamentalsClose(config),
+  },
+  {
+    name: "ticklake reconcile",
+    // Sundays, with the week's bars in: a few symbols against Alpha Vantage, within its daily quota.
+    schedule: "0 12 * * 0",
+    run: (config) => runReconcileClose(config),
   },
 ];

@@ -62,6 +62,7 @@ Deno.test({
         ...replayProviderEnv(replay.url),
         TICKLAKE_DAILY_BUDGET: "3",
         TICKLAKE_WATCHLIST: watchlist,
+        ALPHAVANTAGE_API_KEY: "test",
       };
       // The control: the native engine is refused under these limits.
       const native = await underDeployLimits("./support/native_engine.ts", env);
@@ -72,7 +73,7 @@ Deno.test({
       assert.equal(run.code, 0, run.stderr.slice(-2000));
       const results = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
       assert.deepEqual(results.map((r) => r.job), CRON_JOBS.map((j) => j.name));
-      const [symbols, daily, minutes, fundamentals] = results.map((r) => r.result);
+      const [symbols, daily, minutes, fundamentals, reconcile] = results.map((r) => r.result);
       assert.deepEqual([daily.symbols_ok, daily.symbols_failed], [3, 0], "the budget's three tier-A symbols");
       assert.ok(daily.rows_inserted > 0, "a week has sessions");
       assert.deepEqual([minutes.symbols_ok, minutes.symbols_failed], [3, 0], "the watchlist's three symbols");
@@ -80,6 +81,11 @@ Deno.test({
       assert.deepEqual([fundamentals.symbols_ok, fundamentals.failures.length], [3, 0]);
       assert.ok(fundamentals.rows_inserted > 10_000, JSON.stringify(fundamentals));
       assert.ok(symbols.active > 0, JSON.stringify(symbols));
+      // The week's check against Alpha Vantage (the replay's, the same market): the daily close's
+      // three symbols, their week of bars, no difference.
+      assert.deepEqual([reconcile.symbols_checked, reconcile.failures], [3, []], JSON.stringify(reconcile));
+      assert.ok(reconcile.days_compared >= 3, JSON.stringify(reconcile));
+      assert.deepEqual(Object.values(reconcile.counts), [0, 0, 0, 0, 0, 0, 0]);
 
       const keys = (await openStore(loadConfig(s3.env("deploy")).lake).list("")).map((o) => o.key);
       const landed = [
@@ -88,6 +94,7 @@ Deno.test({
         "reference/symbols/",
         "state/runs/",
         "raw/yahoo/chart_1d/",
+        "raw/alphavantage/daily_adjusted/",
       ];
       for (const prefix of landed) {
         assert.ok(keys.some((k) => k.startsWith(prefix)), `${prefix} in the S3 lake`);

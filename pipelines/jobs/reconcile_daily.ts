@@ -1,11 +1,11 @@
 /**
  * `deno task reconcile`: the curated daily bars checked against a second provider. Each symbol's
  * bars are fetched again (the reply is kept in raw, the evidence of any difference), parsed as an
- * ingest would parse them, and compared day by day with the lake, which is not written to.
+ * ingest would parse them, and compared day by day with the lake's, which are not written to.
  * @module
  */
 import { tradingDays } from "../../lake/calendar.ts";
-import type { Lake } from "../../lake/query.ts";
+import type { BarRow } from "../../lake/daily_reader.ts";
 import { writeRaw } from "../../lake/raw.ts";
 import { daysToIso, isoToDays, num } from "../../lake/schemas/columns.ts";
 import type { ObjectStore } from "../../lake/store.ts";
@@ -54,7 +54,11 @@ export interface ReconcileReport {
 
 export interface ReconcileOptions {
   store: ObjectStore;
-  lake: Lake;
+  /**
+   * The lake's bars of a symbol in `start..end` (ISO dates), in date order: the query API's
+   * `getDailyBars` in the CLI, `readSymbolBars` where DuckDB cannot load (Deno Deploy).
+   */
+  lakeBars: (symbol: string, start: string, end: string) => Promise<BarRow[]>;
   source: DailyBarSource;
   symbols: string[];
   from: string;
@@ -76,7 +80,7 @@ const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a
 
 /** Check `symbols`' curated bars in `from..to` against `source`. Hostile symbols fail before any request. */
 export async function reconcileDailyBars(opts: ReconcileOptions): Promise<ReconcileReport> {
-  const { store, lake, source, log = silentLogger, examples = 20, now = () => new Date() } = opts;
+  const { store, lakeBars, source, log = silentLogger, examples = 20, now = () => new Date() } = opts;
   const priceTolerance = opts.priceTolerance ?? 0.0005, volumeTolerance = opts.volumeTolerance ?? 0.01;
   const { fromDay, toDay } = parseRange(opts.from, opts.to, now(), "reconcile");
   const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))].sort();
@@ -112,7 +116,7 @@ export async function reconcileDailyBars(opts: ReconcileOptions): Promise<Reconc
 
   for (const symbol of symbols) {
     try {
-      const ours = await lake.getDailyBars({ symbols: [symbol], start: daysToIso(fromDay), end: daysToIso(toDay) });
+      const ours = await lakeBars(symbol, daysToIso(fromDay), daysToIso(toDay));
       // Nothing to compare: no request spent (Alpha Vantage allows 25 a day).
       if (!ours.length) throw new NoBarsError(`the lake has no bars for '${symbol}' in ${opts.from}..${opts.to}`);
       const { batch, rawKey } = await fetchBars(symbol);

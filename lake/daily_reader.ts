@@ -1,0 +1,64 @@
+/**
+ * One symbol's curated daily bars read with a Parquet engine alone, no DuckDB: for jobs that run
+ * where native addons cannot (Deno Deploy). The query API (`query.ts`) is the way everywhere else.
+ * @module
+ */
+import { layout } from "./layout.ts";
+import type { ParquetEngine } from "./parquet/engine.ts";
+import { DAILY_BARS } from "./schemas/daily_bars.ts";
+import { daysToIso, num, str } from "./schemas/columns.ts";
+import type { ObjectStore } from "./store.ts";
+
+/** A curated bar as traded, with its adjusted close and events. */
+export interface BarRow {
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  adj_close: number;
+  volume: number;
+  dividend: number;
+  split_ratio: number;
+}
+
+const NUMBERS = ["date", "open", "high", "low", "close", "adj_close", "volume", "dividend", "split_ratio"] as const;
+const SPEC = DAILY_BARS.filter((c) => c.name === "symbol" || (NUMBERS as readonly string[]).includes(c.name));
+const yearOf = (day: number) => new Date(day * 86_400_000).getUTCFullYear();
+
+/**
+ * `symbol`'s bars in `[fromDay, toDay]` (epoch days), in date order. Partitions are sorted by
+ * symbol, so each is read a row group at a time only as far as the symbol's last row.
+ */
+export async function readSymbolBars(
+  store: ObjectStore,
+  engine: ParquetEngine,
+  symbol: string,
+  fromDay: number,
+  toDay: number,
+): Promise<BarRow[]> {
+  const rows: BarRow[] = [];
+  for (let year = yearOf(fromDay); year <= yearOf(toDay); year++) {
+    const file = await store.openRead(layout.dailyBarsPartition(year));
+    if (!file) continue;
+    const pieces = engine.decodePieces(file, SPEC)[Symbol.asyncIterator]();
+    try {
+      for (let next = await pieces.next(); !next.done; next = await pieces.next()) {
+        const b = next.value, symbols = str(b, "symbol");
+        if (symbols[0]! > symbol) break;
+        const cols = Object.fromEntries(NUMBERS.map((c) => [c, num(b, c)]));
+        for (let i = 0; i < b.length; i++) {
+          const day = cols.date[i];
+          if (symbols[i] !== symbol || day < fromDay || day > toDay) continue;
+          const row = Object.fromEntries(NUMBERS.map((c) => [c, cols[c][i]])) as unknown as BarRow;
+          rows.push({ ...row, date: daysToIso(day) });
+        }
+        if (symbols[b.length - 1]! > symbol) break;
+      }
+    } finally {
+      await pieces.return?.();
+      await file.close();
+    }
+  }
+  return rows;
+}
