@@ -12,21 +12,13 @@ import { CURATED_TABLES, layout } from "./layout.ts";
 import { type Batch, type Column, concatBatches, daysToIso, type TableSpec } from "./schemas/columns.ts";
 import { CURATED_SPECS, emptyTableSql } from "./schemas/curated.ts";
 import { type PackedStrings, packStrings } from "./schemas/packed.ts";
+import type { BarRow } from "./daily_reader.ts";
 import type { ObjectStore } from "./store.ts";
 import { canonicalSymbol } from "./symbol.ts";
 
-/** One daily bar as returned to callers (prices as numbers, dates as ISO strings). */
-export interface DailyBarRow {
+/** One daily bar as returned to callers (prices as numbers, dates as ISO strings), with its lineage. */
+export interface DailyBarRow extends BarRow {
   symbol: string;
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  adj_close: number;
-  volume: number;
-  dividend: number;
-  split_ratio: number;
   source: string;
   raw_ref: string;
 }
