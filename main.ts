@@ -30,6 +30,19 @@ import { SymbolError } from "./lake/symbol.ts";
 
 type Flags = Record<string, string | boolean | undefined>;
 
+/** A numeric flag, `undefined` when it is not given, or a clear error for anything but a number of 0 or more. */
+function numberFlag(flags: Flags, name: string, { integer = false } = {}): number | undefined {
+  const raw = flags[name];
+  if (raw === undefined) return undefined;
+  const n = String(raw).trim() === "" ? NaN : Number(raw);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
+    throw new RangeError(
+      `Cannot use --${name} '${raw}': expected ${integer ? "a whole number" : "a number"}, 0 or more`,
+    );
+  }
+  return n;
+}
+
 interface Command {
   summary: string;
   usage: string;
@@ -77,7 +90,7 @@ const commands: Record<string, Command> = {
         from: String(flags.from ?? "2009-01-01"),
         to: String(flags.to ?? today()),
         log: createLogger(),
-        concurrency: flags.concurrency ? Number(flags.concurrency) : undefined,
+        concurrency: numberFlag(flags, "concurrency", { integer: true }),
       });
       await saveProviderHealth(store, await net.snapshot());
       if (flags.json) console.log(JSON.stringify(summary, null, 2));
@@ -109,8 +122,7 @@ const commands: Record<string, Command> = {
       if (!(provider in DAILY_PARSERS)) {
         throw new RangeError(`Cannot rebuild '${provider}': expected one of ${Object.keys(DAILY_PARSERS).join(", ")}`);
       }
-      const workers = flags.workers === undefined ? navigator.hardwareConcurrency : Number(flags.workers);
-      if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`Cannot use --workers ${flags.workers}`);
+      const workers = numberFlag(flags, "workers", { integer: true }) ?? navigator.hardwareConcurrency;
       const engine = await createEngine("wasm", { workers });
       const started = performance.now();
       try {
@@ -224,7 +236,10 @@ const commands: Record<string, Command> = {
       lake: lakeOption,
     },
     async run(flags, config) {
-      const runs = await listRuns(openStore(withLake(config, flags).lake), Number(flags.limit ?? 10));
+      const runs = await listRuns(
+        openStore(withLake(config, flags).lake),
+        numberFlag(flags, "limit", { integer: true }) ?? 10,
+      );
       if (flags.json) console.log(JSON.stringify(runs, null, 2));
       else {
         for (const r of runs) {
@@ -273,7 +288,7 @@ commands.replay = {
   options: { port: { type: "string", help: "port (default 9000)" } },
   async run(flags) {
     const { startReplayServer } = await import("./pipelines/replay/server.ts");
-    const s = await startReplayServer({ port: Number(flags.port ?? 9000) });
+    const s = await startReplayServer({ port: numberFlag(flags, "port", { integer: true }) ?? 9000 });
     console.log(`replay server on ${s.url}`);
     await new Promise(() => {});
     return 0;
@@ -286,7 +301,7 @@ commands.serve = {
   options: { port: { type: "string", help: "port (default $PORT or 8000)" }, lake: lakeOption },
   async run(flags, config) {
     config = withLake(config, flags);
-    const port = Number(flags.port ?? config.port);
+    const port = numberFlag(flags, "port", { integer: true }) ?? config.port;
     await serveDashboard(openStore(config.lake), port, config.token);
     console.log(`dashboard on http://localhost:${port}/`);
     await new Promise(() => {});
@@ -525,9 +540,9 @@ commands.audit = {
       const report = await auditDailyBars({
         lake,
         store,
-        moveThreshold: flags.move === undefined ? undefined : Number(flags.move),
-        staleSessions: flags.stale === undefined ? undefined : Number(flags.stale),
-        examples: flags.examples === undefined ? undefined : Number(flags.examples),
+        moveThreshold: numberFlag(flags, "move"),
+        staleSessions: numberFlag(flags, "stale", { integer: true }),
+        examples: numberFlag(flags, "examples", { integer: true }),
       });
       if (flags.json) console.log(JSON.stringify(report, null, 2));
       else {
@@ -591,8 +606,8 @@ commands.reconcile = {
         from,
         to,
         net: { router: net.router, clock: net.clock },
-        priceTolerance: flags.tolerance === undefined ? undefined : Number(flags.tolerance),
-        examples: flags.examples === undefined ? undefined : Number(flags.examples),
+        priceTolerance: numberFlag(flags, "tolerance"),
+        examples: numberFlag(flags, "examples", { integer: true }),
         log: createLogger(),
       });
       await saveProviderHealth(store, await net.snapshot());

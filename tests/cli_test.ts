@@ -247,3 +247,19 @@ Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and
   ]);
   assert.match(rows[0].refs, /^raw\/yahoo\/chart_1m\//);
 });
+
+Deno.test("numeric flags refuse text, negatives and fractions, naming the flag", async () => {
+  const root = await Deno.makeTempDir();
+  for (
+    const [args, message] of [
+      [["runs", "--limit", "ten"], /--limit 'ten': expected a whole number/],
+      [["audit", "--move=-1"], /--move '-1': expected a number, 0 or more/],
+      [["rebuild", "--workers", "1.5"], /--workers '1\.5': expected a whole number/],
+      [["ingest", "--symbols", "AAPL", "--concurrency", ""], /--concurrency '': expected a whole number/],
+    ] as const
+  ) {
+    const r = await capture(() => main([...args, "--lake", root]));
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.err, message);
+  }
+});

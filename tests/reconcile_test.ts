@@ -253,6 +253,9 @@ Deno.test("deno task reconcile: prints the report, needs a key for Alpha Vantage
     const noKey = await run(["--symbols", "S0001"]);
     assert.notEqual(noKey.code, 0);
     assert.match(noKey.err, /ALPHAVANTAGE_API_KEY/);
+    const notANumber = await run(["--symbols", "S0001", "--provider", "yahoo", "--tolerance", "5bp"]);
+    assert.equal(notANumber.code, 2);
+    assert.match(notANumber.err, /Cannot use --tolerance '5bp': expected a number, 0 or more/);
     const backwards = await run([
       "--symbols",
       "S0001",

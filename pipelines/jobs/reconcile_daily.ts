@@ -82,6 +82,14 @@ const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a
 export async function reconcileDailyBars(opts: ReconcileOptions): Promise<ReconcileReport> {
   const { store, lakeBars, source, log = silentLogger, examples = 20, now = () => new Date() } = opts;
   const priceTolerance = opts.priceTolerance ?? 0.0005, volumeTolerance = opts.volumeTolerance ?? 0.01;
+  // A tolerance that is not a number would compare false everywhere and find nothing, silently.
+  for (
+    const [what, v] of [["tolerance", priceTolerance], ["volume tolerance", volumeTolerance], ["examples", examples]]
+  ) {
+    if (!(Number.isFinite(v) && (v as number) >= 0)) {
+      throw new RangeError(`Cannot reconcile with ${what} '${v}': expected a number, 0 or more`);
+    }
+  }
   const { fromDay, toDay } = parseRange(opts.from, opts.to, now(), "reconcile");
   const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))].sort();
   if (symbols.length === 0) throw new RangeError("Cannot reconcile: no symbols given");
