@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { type ExportFormat, openLake } from "./lake/query.ts";
+import { type ExportFormat, type Lake, openLake } from "./lake/query.ts";
 import { openStore } from "./lake/open_store.ts";
 import type { ObjectStore } from "./lake/store.ts";
 import { createLogger } from "./pipelines/log.ts";
@@ -187,8 +187,7 @@ const commands: Record<string, Command> = {
         throw new RangeError(`Cannot export as '${format}': use csv, parquet or json`);
       }
       if (format === "parquet" && !flags.out) throw new RangeError("Cannot print Parquet: give --out FILE");
-      const lake = await openLake({ store: openStore(config.lake), cacheDir: config.cacheDir });
-      try {
+      await withOpenLake(config, async (lake) => {
         if (!flags.sql && !flags.symbols) throw new RangeError("Cannot query: give --symbols or --sql");
         if ([flags.minute, flags.adjusted, flags.indicators, flags.fundamentals].filter(Boolean).length > 1) {
           throw new RangeError("Cannot combine --minute, --adjusted, --indicators and --fundamentals: choose one");
@@ -221,9 +220,7 @@ const commands: Record<string, Command> = {
           if (format === "json") console.log(JSON.stringify(rows, null, 2));
           else if (rows.length) console.log(toCsv(rows));
         }
-      } finally {
-        lake.close();
-      }
+      });
       return 0;
     },
   },
@@ -353,9 +350,7 @@ async function serveDashboard(store: ObjectStore, port: number, token?: string) 
 }
 
 async function summarizeLake(config: Config) {
-  const store = openStore(config.lake);
-  const lake = await openLake({ store, cacheDir: config.cacheDir });
-  try {
+  return await withOpenLake(config, async (lake, store) => {
     const [r] = await lake.sql<{ bars: number; real: number; simulated: number; first: string; last: string }>(
       `SELECT count(*)::INT AS bars, count(*) FILTER (source <> 'simulated')::INT AS real,
         count(*) FILTER (source = 'simulated')::INT AS simulated, min(date)::VARCHAR AS first, max(date)::VARCHAR AS last
@@ -363,6 +358,15 @@ async function summarizeLake(config: Config) {
     );
     const audit = await auditDailyBars({ lake, store, examples: 0 });
     return { ...r, audit };
+  });
+}
+
+/** Open the configured lake for querying, hand it to `use`, and close it whatever happens. */
+async function withOpenLake<T>(config: Config, use: (lake: Lake, store: ObjectStore) => Promise<T>): Promise<T> {
+  const store = openStore(config.lake);
+  const lake = await openLake({ store, cacheDir: config.cacheDir });
+  try {
+    return await use(lake, store);
   } finally {
     lake.close();
   }
@@ -534,9 +538,7 @@ commands.audit = {
   },
   async run(flags, config) {
     config = withLake(config, flags);
-    const store = openStore(config.lake);
-    const lake = await openLake({ store, cacheDir: config.cacheDir });
-    try {
+    return await withOpenLake(config, async (lake, store) => {
       const report = await auditDailyBars({
         lake,
         store,
@@ -556,9 +558,7 @@ commands.audit = {
       }
       // Like a linter: an error (a promise of the lake broken) fails the command; warnings do not.
       return report.errors > 0 ? 1 : 0;
-    } finally {
-      lake.close();
-    }
+    });
   },
 };
 
@@ -594,10 +594,8 @@ commands.reconcile = {
     const from = flags.from === undefined
       ? new Date(Date.parse(`${to}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10)
       : String(flags.from);
-    const store = openStore(config.lake);
-    const net = createProviderNet({ store });
-    const lake = await openLake({ store, cacheDir: config.cacheDir });
-    try {
+    return await withOpenLake(config, async (lake, store) => {
+      const net = createProviderNet({ store });
       const report = await reconcileDailyBars({
         store,
         lakeBars: (symbol, start, end) => lake.getDailyBars({ symbols: [symbol], start, end }),
@@ -624,9 +622,7 @@ commands.reconcile = {
       }
       // As the ingest does: non-zero only when nothing could be checked.
       return report.symbols_checked === 0 ? 1 : 0;
-    } finally {
-      lake.close();
-    }
+    });
   },
 };
 
