@@ -6,6 +6,7 @@
  * @module
  */
 import * as duckdb from "@duckdb/duckdb-wasm";
+import { layout } from "../../lake/layout.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -49,8 +50,8 @@ async function init(): Promise<duckdb.AsyncDuckDBConnection> {
       const name = f.key.replaceAll("/", "__");
       await db.registerFileURL(name, new URL(f.url, location.href).href, duckdb.DuckDBDataProtocol.HTTP, false);
       names.push(`'${name}'`);
-      const year = /year=(\d{4})\//.exec(f.key)?.[1];
-      if (year) yearFiles.get(t.name)?.set(Number(year), name);
+      const year = layout.partitionYear(f.key);
+      if (year !== undefined) yearFiles.get(t.name)?.set(year, name);
       const month = /month=(\d{4}-\d{2})/.exec(f.key)?.[1];
       if (t.name === "minute_bars" && month) minuteFiles.set(month, name);
     }
