@@ -7,7 +7,7 @@ import { layout } from "./layout.ts";
 import type { ParquetEngine } from "./parquet/engine.ts";
 import { DAILY_BARS } from "./schemas/daily_bars.ts";
 import { daysToIso, num, str } from "./schemas/columns.ts";
-import type { ObjectStore } from "./store.ts";
+import type { ObjectReader, ObjectStore } from "./store.ts";
 
 /** A curated bar as traded, with its adjusted close and events. */
 export interface BarRow {
@@ -24,6 +24,7 @@ export interface BarRow {
 
 const NUMBERS = ["date", "open", "high", "low", "close", "adj_close", "volume", "dividend", "split_ratio"] as const;
 const SPEC = DAILY_BARS.filter((c) => c.name === "symbol" || (NUMBERS as readonly string[]).includes(c.name));
+const SYMBOL_ONLY = DAILY_BARS.filter((c) => c.name === "symbol");
 const yearOf = (day: number) => new Date(day * 86_400_000).getUTCFullYear();
 
 /**
@@ -61,4 +62,11 @@ export async function readSymbolBars(
     }
   }
   return rows;
+}
+
+/** The distinct symbols of a daily-bars partition, from its symbol column alone. */
+export async function partitionSymbols(engine: ParquetEngine, file: ObjectReader): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for await (const b of engine.decodePieces(file, SYMBOL_ONLY)) for (const s of str(b, "symbol")) seen.add(s!);
+  return seen;
 }

@@ -8,6 +8,7 @@
  * does not grow with the universe.
  * @module
  */
+import { partitionSymbols } from "../../lake/daily_reader.ts";
 import { layout } from "../../lake/layout.ts";
 import type { EngineSink, ParquetEngine } from "../../lake/parquet/engine.ts";
 import { type Batch, concatBatches, num, str, takeRows } from "../../lake/schemas/columns.ts";
@@ -17,6 +18,7 @@ import type { ObjectReader, ObjectStore, ObjectWriter } from "../../lake/store.t
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import { splitByYear } from "../stages/curate_daily_bars.ts";
 import { computeIndicators } from "../stages/indicators.ts";
+import { sortedCursor } from "../stages/merge_bars.ts";
 
 /**
  * Years of bars read before `fromYear`: ~500 bars, after which the exponential averages (RSI,
@@ -49,44 +51,6 @@ async function schemaIsCurrent(store: ObjectStore): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** A partition sorted by symbol, read a row group at a time and handed out a symbol's rows at a time. */
-function symbolCursor(pieces: AsyncIterator<Batch>) {
-  let piece: Batch | undefined, symbols: (string | null)[] = [], at = 0, ended = false;
-  async function current(): Promise<string | undefined> {
-    while (!ended && (!piece || at >= piece.length)) {
-      const next = await pieces.next();
-      if (next.done) ended = true, piece = undefined;
-      else piece = next.value, symbols = str(piece, "symbol"), at = 0;
-    }
-    return piece ? symbols[at]! : undefined;
-  }
-  return {
-    current,
-    /** Append the rows of `symbol` at the cursor to `into` (none if the cursor is elsewhere). */
-    async take(symbol: string, into: History) {
-      while (await current() === symbol) {
-        let end = at;
-        while (end < piece!.length && symbols[end] === symbol) end++;
-        for (const c of COLUMNS) {
-          const values = num(piece!, c);
-          for (let i = at; i < end; i++) into[c].push(values[i]);
-        }
-        at = end;
-      }
-    },
-  };
-}
-
-/** Distinct symbols in the partitions, from their symbol column alone: the progress total. */
-async function countSymbols(engine: ParquetEngine, readers: ObjectReader[]): Promise<number> {
-  const seen = new Set<string | null>();
-  const spec = DAILY_BARS.filter((c) => c.name === "symbol");
-  for (const r of readers) {
-    for await (const b of engine.decodePieces(r, spec)) str(b, "symbol").forEach((s) => seen.add(s));
-  }
-  return seen.size;
 }
 
 /**
@@ -129,7 +93,7 @@ export async function computeIndicatorTables(
     .sort((a, b) => a.year - b.year);
 
   const readers: ObjectReader[] = [];
-  const iterators: AsyncIterator<Batch>[] = [];
+  const cursors: ReturnType<typeof sortedCursor>[] = [];
   const latest: Batch[] = [];
   const outputs = new Map<number, { out: ObjectWriter; sink: EngineSink }>();
   let symbols = 0, rows = 0;
@@ -140,15 +104,24 @@ export async function computeIndicatorTables(
       readers.push(reader);
     }
     // Read in year order, so that a symbol's rows come out in date order.
-    for (const r of readers) iterators.push(engine.decodePieces(r, HISTORY_SPEC)[Symbol.asyncIterator]());
-    const cursors = iterators.map(symbolCursor);
-    const progress = createProgress(log, "indicators.progress", await countSymbols(engine, readers));
+    for (const r of readers) cursors.push(sortedCursor(engine.decodePieces(r, HISTORY_SPEC)));
+    // The progress total: the distinct symbols of the partitions read.
+    const all = new Set<string>();
+    for (const r of readers) for (const s of await partitionSymbols(engine, r)) all.add(s);
+    const progress = createProgress(log, "indicators.progress", all.size);
     for (;;) {
-      const heads = (await Promise.all(cursors.map((c) => c.current()))).filter((s) => s !== undefined);
+      const heads = (await Promise.all(cursors.map((c) => c.peek()))).filter((s) => s !== undefined);
       if (!heads.length) break;
       const symbol = heads.reduce((a, b) => (b < a ? b : a));
       const h: History = { date: [], high: [], low: [], close: [], adj_close: [], volume: [] };
-      for (const c of cursors) await c.take(symbol, h);
+      for (const c of cursors) {
+        await c.takeWhile((s) => s === symbol, (b) => {
+          for (const col of COLUMNS) {
+            const values = num(b, col);
+            for (let i = 0; i < b.length; i++) h[col].push(values[i]);
+          }
+        });
+      }
       const computed = computeIndicators(symbol, {
         days: Float64Array.from(h.date),
         high: Float64Array.from(h.high),
@@ -182,7 +155,7 @@ export async function computeIndicatorTables(
     throw e;
   } finally {
     // A decoder left mid-file (after an error) still holds its file's reader state until returned.
-    await Promise.all(iterators.map((it) => it.return?.()));
+    await Promise.all(cursors.map((c) => c.close()));
     await Promise.all(readers.map((r) => r.close()));
   }
   if (!current) await store.put(SCHEMA_STATE, new TextEncoder().encode(JSON.stringify({ columns: COLUMNS_RECORD })));

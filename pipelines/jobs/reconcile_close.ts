@@ -5,13 +5,12 @@
  * @module
  */
 import type { Config } from "../../config.ts";
-import { readSymbolBars } from "../../lake/daily_reader.ts";
+import { partitionSymbols, readSymbolBars } from "../../lake/daily_reader.ts";
 import { layout } from "../../lake/layout.ts";
 import { openStore } from "../../lake/open_store.ts";
 import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
 import { finishRun, newRunId } from "../../lake/runs.ts";
-import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
-import { isoToDays, str } from "../../lake/schemas/columns.ts";
+import { isoToDays } from "../../lake/schemas/columns.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "../sources/alphavantage/client.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { createProviderNet } from "./provider_net.ts";
@@ -45,12 +44,11 @@ export async function runReconcileClose(
   // The symbols of the newest year partition: those the lake keeps current.
   const years = (await store.list(layout.dailyBarsPrefix)).map((o) => layout.partitionYear(o.key) ?? -1);
   const newest = Math.max(...years);
-  const symbols = new Set<string>();
+  let symbols = new Set<string>();
   const file = newest >= 0 ? await store.openRead(layout.dailyBarsPartition(newest)) : undefined;
   if (file) {
     try {
-      const spec = DAILY_BARS.filter((c) => c.name === "symbol");
-      for await (const b of engine.decodePieces(file, spec)) for (const s of str(b, "symbol")) symbols.add(s!);
+      symbols = await partitionSymbols(engine, file);
     } finally {
       await file.close();
     }

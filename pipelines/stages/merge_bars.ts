@@ -149,8 +149,11 @@ export function* symbolRuns(batch: Batch): Generator<SymbolRows> {
   }
 }
 
-/** Pulls rows from a partition read in pieces, sorted by symbol, and checks that order. */
-function sortedCursor(pieces: AsyncIterable<Batch>) {
+/**
+ * Pulls rows from a partition read in pieces, sorted by symbol, and checks that order: the
+ * streaming merges' reader, and the indicators job's (one cursor per year partition).
+ */
+export function sortedCursor(pieces: AsyncIterable<Batch>) {
   const it = pieces[Symbol.asyncIterator]();
   let piece: Batch | undefined, at = 0, done = false, previous = "";
   const current = async () => {
@@ -162,13 +165,17 @@ function sortedCursor(pieces: AsyncIterable<Batch>) {
     return piece;
   };
   return {
+    /** The symbol of the next row, or undefined at the end. */
+    async peek(): Promise<string | undefined> {
+      return (await current())?.columns.symbol[at] as string | undefined;
+    },
     /** Hand rows to `out` while `keep(symbol)` holds, a slice at a time. */
     async takeWhile(keep: (symbol: string) => boolean, out: (b: Batch) => unknown) {
       for (let p = await current(); p; p = await current()) {
         const symbols = p.columns.symbol as string[];
         let end = at;
         for (; end < p.length && keep(symbols[end]); end++) {
-          if (symbols[end] < previous) throw new RangeError("Cannot merge: the partition is not sorted by symbol");
+          if (symbols[end] < previous) throw new RangeError("Cannot read the partition: it is not sorted by symbol");
           previous = symbols[end];
         }
         if (end > at) await out(sliceBatch(p, at, end)), at = end;
