@@ -10,6 +10,7 @@ import { HOLIDAYS_KNOWN_FROM, tradingDays } from "../../lake/calendar.ts";
 import { daysToIso, isoToDays } from "../../lake/schemas/columns.ts";
 import type { Lake } from "../../lake/query.ts";
 import type { ObjectStore } from "../../lake/store.ts";
+import { tally } from "./tally.ts";
 
 /** The checks, in report order. */
 export const CHECKS = [
@@ -141,10 +142,7 @@ export async function auditDailyBars(
   }
   all.push(...await missingLineage(lake, store));
 
-  const counts = Object.fromEntries(CHECKS.map((c) => [c, 0])) as Record<Check, number>;
-  const findings: Finding[] = [];
-  all.sort((a, b) => CHECKS.indexOf(a.check) - CHECKS.indexOf(b.check));
-  for (const f of all) if (counts[f.check]++ < examples) findings.push(f);
+  const { counts, examples: findings } = tally(CHECKS, all, (f) => f.check, examples);
   const errors = all.filter((f) => ERRORS.has(f.check)).length;
   return {
     symbols: span.symbols,

@@ -15,6 +15,7 @@ import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
 import { parseRange } from "./dates.ts";
+import { tally } from "./tally.ts";
 import { failureReason } from "./failures.ts";
 import type { DailyBarSource } from "./ingest_daily.ts";
 
@@ -96,16 +97,8 @@ export async function reconcileDailyBars(opts: ReconcileOptions): Promise<Reconc
   const sessions = new Set(tradingDays(fromDay, toDay));
 
   const all: Discrepancy[] = [];
-  const report: ReconcileReport = {
-    provider: source.provider,
-    symbols_total: symbols.length,
-    symbols_checked: 0,
-    failures: [],
-    days_compared: 0,
-    counts: Object.fromEntries(DIFFERENCES.map((d) => [d, 0])) as Record<Difference, number>,
-    discrepancies: [],
-    raw_refs: [],
-  };
+  const failures: ReconcileReport["failures"] = [], rawRefs: string[] = [];
+  let checked = 0, compared = 0;
   const progress = createProgress(log, "reconcile.progress", symbols.length);
   const fetchBars = async (symbol: string) => {
     const once = async () => {
@@ -128,7 +121,7 @@ export async function reconcileDailyBars(opts: ReconcileOptions): Promise<Reconc
       // Nothing to compare: no request spent (Alpha Vantage allows 25 a day).
       if (!ours.length) throw new NoBarsError(`the lake has no bars for '${symbol}' in ${opts.from}..${opts.to}`);
       const { batch, rawKey } = await fetchBars(symbol);
-      report.raw_refs.push(rawKey);
+      rawRefs.push(rawKey);
       const theirs = new Map<number, number>();
       num(batch, "date").forEach((d, i) => theirs.set(d, i));
       const differ = (difference: Difference, day: number, detail: string) =>
@@ -143,7 +136,7 @@ export async function reconcileDailyBars(opts: ReconcileOptions): Promise<Reconc
           differ("missing_in_source", day, `the lake has a bar (close ${bar.close}) that ${source.provider} does not`);
           continue;
         }
-        report.days_compared++;
+        compared++;
         const prices = (["open", "high", "low", "close"] as const)
           .map((k) => ({ k, lake: bar[k], source: col(k, i) }))
           .filter((p) => relative(p.lake, p.source) > priceTolerance);
@@ -168,17 +161,26 @@ export async function reconcileDailyBars(opts: ReconcileOptions): Promise<Reconc
           differ("missing_in_lake", day, `${source.provider} has a bar (close ${col("close", i)}) the lake does not`);
         }
       }
-      report.symbols_checked++;
+      checked++;
     } catch (e) {
       const reason = e instanceof NoBarsError ? "no_bars" : failureReason(e);
       const failure = { symbol, reason, message: (e as Error).message };
-      report.failures.push(failure);
+      failures.push(failure);
       log.error("reconcile.symbol_failed", failure);
     }
     progress.tick(1, { symbol });
   }
-  all.sort((a, b) => DIFFERENCES.indexOf(a.difference) - DIFFERENCES.indexOf(b.difference));
-  for (const d of all) if (report.counts[d.difference]++ < examples) report.discrepancies.push(d);
-  log.info("reconcile.done", { ...report, discrepancies: all.length, raw_refs: report.raw_refs.length });
+  const { counts, examples: discrepancies } = tally(DIFFERENCES, all, (d) => d.difference, examples);
+  const report: ReconcileReport = {
+    provider: source.provider,
+    symbols_total: symbols.length,
+    symbols_checked: checked,
+    failures,
+    days_compared: compared,
+    counts,
+    discrepancies,
+    raw_refs: rawRefs,
+  };
+  log.info("reconcile.done", { ...report, discrepancies: all.length, raw_refs: rawRefs.length });
   return report;
 }
