@@ -245,17 +245,15 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
           min: rows[0].date,
           max: rows[rows.length - 1].date,
         });
-        const intraday = h(
-          "section",
-          { id: "intraday" },
-          h("label", {}, "Minute bars of the session on or before ", dayIn),
+        // The picked session's chart, or why there is none; the picker itself stays.
+        const shown = h("div", {});
+        out.querySelector("#macd-chart")!.after(
+          h("section", { id: "intraday" }, h("label", {}, "Minute bars of the session on or before ", dayIn), shown),
         );
-        out.querySelector("#macd-chart")!.after(intraday);
         const drawMinutes = async () => {
           const minutes = await lastSessionMinutes(symbol, dayIn.value);
           const day = String(minutes[0]?.ts ?? "").slice(0, 10);
-          intraday.replaceChildren(
-            intraday.firstChild!,
+          shown.replaceChildren(
             minutes.length
               ? h(
                 "figure",
@@ -272,7 +270,7 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
               ),
           );
         };
-        dayIn.onchange = () => void drawMinutes().catch((e) => showError(intraday, e));
+        dayIn.onchange = () => void drawMinutes().catch((e) => showError(shown, e));
         await drawMinutes();
       }
       // SEC company facts too: the 10-Ks filed by the view's last day.
