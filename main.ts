@@ -12,7 +12,9 @@ import { createLogger } from "./pipelines/log.ts";
 import { ingestDaily } from "./pipelines/jobs/ingest_daily.ts";
 import { ingestMinuteBars } from "./pipelines/jobs/ingest_minute.ts";
 import { minuteSources } from "./pipelines/jobs/minute_sources.ts";
-import { resolveUniverse } from "./pipelines/jobs/universe.ts";
+import { resolveUniverse, UNIVERSE_NAMES } from "./pipelines/jobs/universe.ts";
+import { readSymbolMaster } from "./lake/symbols_table.ts";
+import { createWasmEngine } from "./lake/parquet/wasm_engine.ts";
 import { listRuns } from "./lake/runs.ts";
 import { createEngine } from "./pipelines/jobs/engine_choice.ts";
 import { DAILY_PARSERS, yahooDailySource } from "./pipelines/jobs/daily_sources.ts";
@@ -64,11 +66,10 @@ const today = () => new Date().toISOString().slice(0, 10);
 const commands: Record<string, Command> = {
   ingest: {
     summary: "Fetch daily bars (Yahoo chart API) into the lake: raw -> staging -> curated",
-    usage:
-      "ingest (--symbols AAPL,MSFT | --universe demo|sp500|sim:<n>|file:<path>) [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
+    usage: "ingest (--symbols AAPL,MSFT | --universe NAME) [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
     options: {
       symbols: { type: "string", help: "comma-separated symbols (BRK.B, BRK-B and BRK/B are the same)" },
-      universe: { type: "string", help: "a named universe instead of --symbols" },
+      universe: { type: "string", help: `a named universe instead of --symbols: ${UNIVERSE_NAMES}` },
       from: { type: "string", help: "first date, inclusive (default 2009-01-01)" },
       to: { type: "string", help: "last date, inclusive (default today)" },
       lake: lakeOption,
@@ -78,7 +79,7 @@ const commands: Record<string, Command> = {
     },
     async run(flags, config) {
       config = withLake(config, flags);
-      const symbols = await chosenSymbols(flags, "ingest");
+      const symbols = await chosenSymbols(flags, config, "ingest");
       const store = openStore(config.lake);
       const net = createProviderNet({ store });
       const summary = await ingestDaily({
@@ -272,8 +273,8 @@ commands.symbols = {
       flags.json
         ? JSON.stringify(r, null, 2)
         : `symbols: ${r.active} active, ${r.delisted} delisted, ${r.added} added${
-          r.usedLastGood ? " (kept the last good master)" : ""
-        }`,
+          r.addedDelisted ? ` (${r.addedDelisted} delisted securities from Alpha Vantage)` : ""
+        }${r.usedLastGood ? " (kept the last good master)" : ""}`,
     );
     return r.usedLastGood ? 1 : 0;
   },
@@ -372,12 +373,17 @@ async function withOpenLake<T>(config: Config, use: (lake: Lake, store: ObjectSt
   }
 }
 
+/** A named universe; `listed` ones read the lake's symbol master. */
+function universe(name: string, config: Config): Promise<string[]> {
+  return resolveUniverse(name, { master: () => readSymbolMaster(openStore(config.lake), createWasmEngine()) });
+}
+
 /** The symbols `--symbols` or `--universe` names, or a clear error for neither (or an empty list). */
-async function chosenSymbols(flags: Flags, what: string): Promise<string[]> {
+async function chosenSymbols(flags: Flags, config: Config, what: string): Promise<string[]> {
   const symbols = flags.symbols
     ? String(flags.symbols).split(",").filter((s) => s.trim() !== "")
     : flags.universe
-    ? await resolveUniverse(String(flags.universe))
+    ? await universe(String(flags.universe), config)
     : [];
   if (flags.symbols !== undefined && symbols.length === 0) throw new SymbolError(`Cannot ${what}: --symbols is empty`);
   if (symbols.length === 0) throw new RangeError(`Cannot ${what}: give --symbols or --universe`);
@@ -582,7 +588,7 @@ commands.reconcile = {
   },
   async run(flags, config) {
     config = withLake(config, flags);
-    const symbols = await chosenSymbols(flags, "reconcile");
+    const symbols = await chosenSymbols(flags, config, "reconcile");
     const provider = String(flags.provider ?? "alphavantage");
     const source = provider === "yahoo"
       ? yahooDailySource({ baseUrl: config.providers.yahoo })
@@ -659,14 +665,14 @@ commands.backfill = {
   summary: "Backfill daily history for a universe within the providers' budgets (--dry-run plans only)",
   usage: "backfill --universe sp500 --from 2009-01-01 [--dry-run]",
   options: {
-    universe: { type: "string", help: "demo, sp500, sim:<n> or file:<path>" },
+    universe: { type: "string", help: UNIVERSE_NAMES },
     from: { type: "string", help: "first date (default 2009-01-01)" },
     "dry-run": { type: "boolean", help: "print the estimate and spend nothing" },
     lake: lakeOption,
   },
   async run(flags, config) {
     config = withLake(config, flags);
-    const symbols = await resolveUniverse(String(flags.universe ?? "sp500"));
+    const symbols = await universe(String(flags.universe ?? "sp500"), config);
     const from = String(flags.from ?? "2009-01-01");
     // One Yahoo chart call or one Alpha Vantage outputsize=full call covers a symbol's whole history.
     const estimate = estimateBackfill({

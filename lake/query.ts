@@ -12,6 +12,7 @@ import { CURATED_TABLES, layout } from "./layout.ts";
 import { type Batch, type Column, concatBatches, daysToIso, type TableSpec } from "./schemas/columns.ts";
 import { CURATED_SPECS, emptyTableSql } from "./schemas/curated.ts";
 import { type PackedStrings, packStrings } from "./schemas/packed.ts";
+import { SYMBOLS } from "./schemas/symbols.ts";
 import type { BarRow } from "./daily_reader.ts";
 import type { ObjectStore } from "./store.ts";
 import { canonicalSymbol } from "./symbol.ts";
@@ -309,11 +310,7 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       await view(table, keys, emptyTableSql(CURATED_SPECS[table]));
     }
     const hasSymbols = !!(await store.head(layout.symbols));
-    await view(
-      "symbols",
-      hasSymbols ? [layout.symbols] : [],
-      `SELECT NULL::VARCHAR AS symbol, NULL::VARCHAR AS name, NULL::VARCHAR AS exchange, NULL::VARCHAR AS status WHERE false`,
-    );
+    await view("symbols", hasSymbols ? [layout.symbols] : [], emptyTableSql(SYMBOLS));
   }
   await refresh();
 

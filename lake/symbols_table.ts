@@ -41,3 +41,14 @@ export async function readSymbolMaster(store: ObjectStore, engine: ParquetEngine
 export async function writeSymbolMaster(store: ObjectStore, engine: ParquetEngine, rows: SymbolRow[]): Promise<void> {
   await store.put(layout.symbols, await engine.encode(toBatch(rows), SYMBOLS));
 }
+
+/**
+ * Whether a master row was listed on `day` (YYYY-MM-DD): from its IPO date until its delisting
+ * date (exclusive); a symbol the directory dropped with no known date counts through the last day
+ * it was seen. An unknown IPO date bounds nothing, so a symbol is never missed for lack of one.
+ */
+export function listedOn(row: SymbolRow, day: string): boolean {
+  if (row.ipo_date && day < row.ipo_date) return false;
+  if (row.delisting_date) return day < row.delisting_date;
+  return row.status === "active" || day <= row.last_seen;
+}

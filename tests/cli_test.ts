@@ -83,6 +83,31 @@ Deno.test("main(query) with no matching rows prints no data, says so on stderr, 
   assert.deepEqual(await capture(() => main([...args, "--minute"])), { code: 0, out: "", err: "0 rows" });
 });
 
+Deno.test("--universe listed:<day> reads the lake's symbol master; an empty master is a clear error", async () => {
+  const { root } = await makeDemoLake();
+  const day = "2015-06-30";
+  // The oracle: SQL over the master as the docs define "listed on a day".
+  const sql = `SELECT count(*)::INT AS n FROM symbols WHERE asset_type IN ('stock', 'etf')
+    AND (ipo_date IS NULL OR ipo_date <= '${day}') AND (delisting_date IS NULL OR delisting_date > '${day}')
+    AND (status = 'active' OR delisting_date IS NOT NULL OR last_seen >= '${day}')`;
+  const [{ n }] = JSON.parse(
+    (await capture(() => main(["query", "--sql", sql, "--format", "json", "--lake", root]))).out,
+  );
+  const plan = await capture(() => main(["backfill", "--universe", `listed:${day}`, "--dry-run", "--lake", root]));
+  assert.equal(plan.code, 0, plan.err);
+  assert.ok(n > 1000, `${n} symbols listed on ${day}`);
+  assert.match(plan.out, new RegExp(`^backfill ${n} symbols from`));
+  const now = await capture(() => main(["backfill", "--universe", "listed", "--dry-run", "--lake", root]));
+  assert.ok(Number(/^backfill (\d+)/.exec(now.out)?.[1]) > n, "more symbols are listed now than in 2015");
+
+  const bare = await Deno.makeTempDir();
+  const empty = await capture(() => main(["ingest", "--universe", "listed", "--lake", bare]));
+  assert.equal(empty.code, 2);
+  assert.match(empty.err, /symbol master is empty/);
+  const none = await capture(() => main(["query", "--sql", sql, "--format", "json", "--lake", bare]));
+  assert.deepEqual(JSON.parse(none.out), [{ n: 0 }], "an empty lake's symbols view has the master's columns");
+});
+
 Deno.test("main(runs) lists the demo's run and every command answers --help", async () => {
   const { root } = await makeDemoLake();
   const runs = await capture(() => main(["runs", "--lake", root]));

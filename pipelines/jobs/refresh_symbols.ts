@@ -19,14 +19,15 @@ import {
   parseListing,
 } from "../sources/nasdaqtrader/listing.ts";
 import { fetchCompanyTickers, parseCompanyTickers } from "../sources/sec/company_tickers.ts";
-import { mergeSymbolMaster } from "../stages/symbol_master.ts";
+import { latestListings, mergeSymbolMaster } from "../stages/symbol_master.ts";
 import { createAlphaVantageClient, parseListingStatus } from "../sources/alphavantage/client.ts";
-import { canonicalSymbol } from "../../lake/symbol.ts";
 
 export interface RefreshSummary {
   active: number;
   delisted: number;
   added: number;
+  /** Delisted securities from Alpha Vantage that the directory never showed. */
+  addedDelisted: number;
   testIssues: number;
   usedLastGood: boolean;
   error?: string;
@@ -37,7 +38,7 @@ export async function refreshSymbols(
     store: ObjectStore;
     engine: ParquetEngine;
     config: Config["providers"];
-    /** With a key, Alpha Vantage LISTING_STATUS adds IPO and delisting dates. */
+    /** With a key, Alpha Vantage LISTING_STATUS adds IPO and delisting dates, and delisted securities. */
     alphaVantageKey?: string;
     fetch?: Fetch;
     now?: () => Date;
@@ -66,7 +67,14 @@ export async function refreshSymbols(
     }
   } catch (e) {
     log.error("symbols.listing_failed", { message: (e as Error).message, kept: previous.length });
-    return { ...counts(previous), added: 0, testIssues, usedLastGood: true, error: (e as Error).message };
+    return {
+      ...counts(previous),
+      added: 0,
+      addedDelisted: 0,
+      testIssues,
+      usedLastGood: true,
+      error: (e as Error).message,
+    };
   }
 
   // CIKs are an enrichment: without them the master is still right, so a SEC failure only warns.
@@ -80,31 +88,30 @@ export async function refreshSymbols(
     log.warn("symbols.cik_failed", { message: (e as Error).message });
   }
 
-  const dates = new Map<string, { ipo: string | null; delisting: string | null }>();
+  const lists: Parameters<typeof latestListings>[0] = [];
   if (alphaVantageKey) {
     const av = createAlphaVantageClient({ baseUrl: config.alphavantage, apiKey: alphaVantageKey, fetch });
     for (const state of ["active", "delisted"] as const) {
       try {
         const reply = await av.listingStatus(state);
-        await writeRaw(store, reply, { dataset: "listing_status", name: state, ext: "csv" });
-        for (const r of parseListingStatus(new TextDecoder().decode(reply.body))) {
-          try {
-            dates.set(canonicalSymbol(r.symbol, { fromProvider: true }), {
-              ipo: r.ipoDate,
-              delisting: r.delistingDate,
-            });
-          } catch { /* a symbol we cannot represent has no row to enrich */ }
-        }
+        const rawRef = await writeRaw(store, reply, { dataset: "listing_status", name: state, ext: "csv" });
+        lists.push({ rows: parseListingStatus(new TextDecoder().decode(reply.body)), rawRef });
       } catch (e) {
         log.warn("symbols.listing_status_failed", { state, message: (e as Error).message });
       }
     }
   }
   const today = now().toISOString().slice(0, 10);
-  const merged = mergeSymbolMaster(previous, listed, ciks, today, rawRef, dates);
+  const merged = mergeSymbolMaster(previous, listed, ciks, today, rawRef, latestListings(lists));
   for (const row of merged.rows) SymbolRowSchema.parse(row);
   await writeSymbolMaster(store, engine, merged.rows);
-  const summary = { ...counts(merged.rows), added: merged.added, testIssues, usedLastGood: false };
+  const summary = {
+    ...counts(merged.rows),
+    added: merged.added,
+    addedDelisted: merged.addedDelisted,
+    testIssues,
+    usedLastGood: false,
+  };
   log.info("symbols.done", summary);
   return summary;
 }

@@ -7,8 +7,19 @@ import { refreshSymbols } from "./refresh_symbols.ts";
 
 const testdata = (p: string) => new URL(`../sources/${p}`, import.meta.url);
 
-/** A directory server whose nasdaqlisted reply a test can swap. */
-function directoryServer(nasdaqlisted: () => Promise<Response>) {
+const DELISTED = [
+  "symbol,name,exchange,assetType,ipoDate,delistingDate,status",
+  "AAPL,Apple Inc,NASDAQ,Stock,1980-12-12,2026-01-06,Delisted",
+  // A reused ticker: an earlier security's dates must not land on today's MSFT.
+  "MSFT,An Earlier Msft Corp,NYSE,Stock,1970-01-02,1979-05-01,Delisted",
+  "GONECO,Gone Company Inc,NYSE,Stock,1999-03-01,2012-08-15,Delisted",
+].join("\r\n");
+
+/**
+ * A directory server whose nasdaqlisted reply a test can swap, and whose Alpha Vantage active
+ * list leaves out the symbols in `avGone`.
+ */
+function directoryServer(nasdaqlisted: () => Promise<Response>, avGone: Set<string>) {
   return Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
     const path = new URL(req.url).pathname;
     if (path === "/dynamic/SymDir/nasdaqlisted.txt") return await nasdaqlisted();
@@ -17,11 +28,9 @@ function directoryServer(nasdaqlisted: () => Promise<Response>) {
     }
     if (path === "/query") {
       const state = new URL(req.url).searchParams.get("state");
-      return new Response(
-        state === "delisted"
-          ? "symbol,name,exchange,assetType,ipoDate,delistingDate,status\r\nAAPL,Apple Inc,NASDAQ,Stock,1980-12-12,2026-01-06,Delisted\r\n"
-          : await Deno.readFile(testdata("alphavantage/testdata/listing_status_active_2021-12.csv")),
-      );
+      if (state === "delisted") return new Response(DELISTED);
+      const active = await Deno.readTextFile(testdata("alphavantage/testdata/listing_status_active_2021-12.csv"));
+      return new Response(active.split("\r\n").filter((l) => !avGone.has(l.slice(0, l.indexOf(",")))).join("\r\n"));
     }
     if (path === "/files/company_tickers.json") {
       assert.ok(req.headers.get("user-agent")?.includes("@"), "SEC needs a contact User-Agent");
@@ -34,7 +43,8 @@ function directoryServer(nasdaqlisted: () => Promise<Response>) {
 Deno.test("refreshSymbols() builds the master, keeps it on a bad listing, and marks vanished symbols delisted", async () => {
   let nasdaq = async () =>
     new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/nasdaqlisted_2025-07-21.txt")));
-  const server = directoryServer(() => nasdaq());
+  const avGone = new Set<string>();
+  const server = directoryServer(() => nasdaq(), avGone);
   try {
     const base = `http://127.0.0.1:${server.addr.port}`;
     const config =
@@ -52,7 +62,17 @@ Deno.test("refreshSymbols() builds the master, keeps it on a bad listing, and ma
     });
     assert.equal(first.usedLastGood, false);
     const master = await readSymbolMaster(store, engine);
-    assert.equal(master.length, first.active);
+    assert.equal(master.length, first.active + 1);
+    assert.equal(first.addedDelisted, 1);
+    const goneCo = master.find((r) => r.symbol === "GONECO")!;
+    assert.deepEqual(
+      [goneCo.status, goneCo.ipo_date, goneCo.delisting_date, goneCo.first_seen, goneCo.last_seen],
+      ["delisted", "1999-03-01", "2012-08-15", "1999-03-01", "2012-08-15"],
+      "a security delisted before the directory was read comes from Alpha Vantage",
+    );
+    assert.match(goneCo.raw_ref, /^raw\/alphavantage\/listing_status\/.*delisted.*\.csv$/);
+    assert.ok(await store.head(goneCo.raw_ref), "its lineage points at a stored reply");
+    assert.equal(master.find((r) => r.symbol === "MSFT")?.ipo_date, "1986-03-13", "the listed MSFT keeps its own IPO");
     const aapl = master.find((r) => r.symbol === "AAPL")!;
     assert.deepEqual([aapl.exchange, aapl.cik, aapl.first_seen, aapl.status], [
       "NASDAQ",
@@ -72,6 +92,7 @@ Deno.test("refreshSymbols() builds the master, keeps it on a bad listing, and ma
 
     const text = await Deno.readTextFile(testdata("nasdaqtrader/testdata/nasdaqlisted_2025-07-21.txt"));
     nasdaq = () => Promise.resolve(new Response(text.split("\n").filter((l) => !l.startsWith("AAPL|")).join("\n")));
+    avGone.add("AAPL");
     const third = await refreshSymbols({
       store,
       engine,
@@ -79,7 +100,7 @@ Deno.test("refreshSymbols() builds the master, keeps it on a bad listing, and ma
       alphaVantageKey: "k",
       now: () => new Date("2026-01-07T12:00:00Z"),
     });
-    assert.equal(third.delisted, 1);
+    assert.equal(third.delisted, 2, "AAPL, and GONECO from Alpha Vantage");
     const after = await readSymbolMaster(store, engine);
     const gone = after.find((r) => r.symbol === "AAPL")!;
     assert.deepEqual([gone.status, gone.last_seen, gone.first_seen, gone.delisting_date], [

@@ -1,9 +1,17 @@
 /**
- * Named symbol universes for `--universe`: `demo`, `sp500`, `file:<path>` (one symbol per line),
- * or `sim:<n>` (n synthetic tickers for benchmarks against the simulated market).
+ * Named symbol universes for `--universe`: `demo`, `sp500`, `listed` (the symbol master's common
+ * stocks and ETFs listed today), `listed:<YYYY-MM-DD>` (those listed on that day, delisted ones
+ * included, for work free of survivorship bias), `file:<path>` (one symbol per line), or
+ * `sim:<n>` (n synthetic tickers for benchmarks against the simulated market).
  * @module
  */
+import { parseIsoDay } from "../../lake/calendar.ts";
+import type { SymbolRow } from "../../lake/schemas/symbols.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
+import { listedOn } from "../../lake/symbols_table.ts";
+
+/** The universe names, for help texts. */
+export const UNIVERSE_NAMES = "demo, sp500, listed, listed:<YYYY-MM-DD>, sim:<n> or file:<path>";
 
 /** A small, recognisable set: the symbols with real recordings first, then large caps. */
 export const DEMO_UNIVERSE = [
@@ -48,8 +56,13 @@ export function simulatedSymbols(n: number): string[] {
  * if (s.join() !== "S0000,S0001,S0002") throw new Error();
  * ```
  */
-export async function resolveUniverse(name: string): Promise<string[]> {
+export async function resolveUniverse(
+  name: string,
+  { master, today = new Date() }: { master?: () => Promise<SymbolRow[]>; today?: Date } = {},
+): Promise<string[]> {
   if (name === "demo") return DEMO_UNIVERSE;
+  const listed = /^listed(?::(.*))?$/.exec(name);
+  if (listed) return listedUniverse(name, listed[1], master, today);
   if (name === "sp500") return await sp500Symbols();
   const sim = /^sim:(\d{1,5})$/.exec(name);
   if (sim) return simulatedSymbols(Number(sim[1]));
@@ -59,5 +72,24 @@ export async function resolveUniverse(name: string): Promise<string[]> {
       canonicalSymbol(s)
     );
   }
-  throw new RangeError(`Cannot resolve universe '${name}': expected demo, sp500, sim:<n> or file:<path>`);
+  throw new RangeError(`Cannot resolve universe '${name}': expected ${UNIVERSE_NAMES}`);
+}
+
+async function listedUniverse(
+  name: string,
+  day: string | undefined,
+  master: (() => Promise<SymbolRow[]>) | undefined,
+  today: Date,
+): Promise<string[]> {
+  if (day !== undefined && parseIsoDay(day, "universe day") > today.getTime() / 86_400_000) {
+    throw new RangeError(`Cannot resolve universe '${name}': the day is in the future`);
+  }
+  const rows = master ? await master() : [];
+  if (rows.length === 0) {
+    throw new RangeError(`Cannot resolve universe '${name}': the symbol master is empty (run \`deno task symbols\`)`);
+  }
+  return rows
+    .filter((r) => r.asset_type === "stock" || r.asset_type === "etf")
+    .filter((r) => day === undefined ? r.status === "active" : listedOn(r, day))
+    .map((r) => r.symbol);
 }

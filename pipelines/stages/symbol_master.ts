@@ -1,18 +1,64 @@
 /**
  * Pure merge of the symbol master with today's listings: new symbols appear with
  * `first_seen = today`, listed ones are refreshed, missing ones become `delisted` (kept, with
- * their last `last_seen`), and a returning symbol is active again.
+ * their last `last_seen`), and a returning symbol is active again. Alpha Vantage's listing status,
+ * when there is one, adds IPO and delisting dates, and the common stocks and ETFs it lists as
+ * delisted that the directory never showed, so that the master reaches back before Ticklake did.
  * @module
  */
 import type { SymbolRow } from "../../lake/schemas/symbols.ts";
-import { providerSymbol } from "../../lake/symbol.ts";
-import type { ListingRow } from "../sources/nasdaqtrader/listing.ts";
+import { canonicalSymbol, providerSymbol } from "../../lake/symbol.ts";
+import type { ListingStatusRow } from "../sources/alphavantage/client.ts";
+import { assetTypeFromName, type ListingRow } from "../sources/nasdaqtrader/listing.ts";
+
+/** One security in Alpha Vantage's LISTING_STATUS, under its canonical symbol. */
+export interface ListingStatus {
+  name: string;
+  exchange: string;
+  asset_type: SymbolRow["asset_type"];
+  ipo: string | null;
+  /** Null for a security listed today. */
+  delisting: string | null;
+  raw_ref: string;
+}
+
+/**
+ * Alpha Vantage's active and delisted lists as one entry per canonical symbol. A ticker is
+ * reused over the years, so the delisted list can hold it several times: a listed security wins,
+ * then the latest delisting. A symbol that has no canonical form is left out.
+ */
+export function latestListings(lists: { rows: ListingStatusRow[]; rawRef: string }[]): Map<string, ListingStatus> {
+  const out = new Map<string, ListingStatus>();
+  for (const { rows, rawRef } of lists) {
+    for (const r of rows) {
+      let symbol: string;
+      try {
+        symbol = canonicalSymbol(r.symbol, { fromProvider: true });
+      } catch {
+        continue;
+      }
+      const held = out.get(symbol);
+      if (held && (!held.delisting || (r.delistingDate && r.delistingDate <= held.delisting))) continue;
+      out.set(symbol, {
+        name: r.name,
+        exchange: r.exchange,
+        asset_type: assetTypeFromName(r.name, r.assetType === "ETF", /-P(-|$)/.test(r.symbol)),
+        ipo: r.ipoDate,
+        delisting: r.delistingDate,
+        raw_ref: rawRef,
+      });
+    }
+  }
+  return out;
+}
 
 export interface MasterChange {
   rows: SymbolRow[];
   added: number;
   delisted: number;
   relisted: number;
+  /** Delisted securities added from Alpha Vantage that the directory never showed. */
+  addedDelisted: number;
 }
 
 /**
@@ -31,8 +77,8 @@ export function mergeSymbolMaster(
   ciks: Map<string, string>,
   today: string,
   rawRef: string,
-  /** IPO and delisting dates by symbol (Alpha Vantage LISTING_STATUS), when available. */
-  dates: Map<string, { ipo: string | null; delisting: string | null }> = new Map(),
+  /** Alpha Vantage LISTING_STATUS by symbol, when available ({@linkcode latestListings}). */
+  status: Map<string, ListingStatus> = new Map(),
 ): MasterChange {
   const bySymbol = new Map(previous.map((r) => [r.symbol, r]));
   const seen = new Set<string>();
@@ -40,9 +86,13 @@ export function mergeSymbolMaster(
   for (const l of listed) {
     if (seen.has(l.symbol)) continue; // the same security listed twice: first listing wins
     seen.add(l.symbol);
-    const old = bySymbol.get(l.symbol);
-    if (!old) added++;
-    else if (old.status === "delisted") relisted++;
+    // A symbol back after a recorded delisting is a new security under a reused ticker: the old
+    // one's dates and CIK are not its own.
+    const old = bySymbol.get(l.symbol)?.delisting_date ? undefined : bySymbol.get(l.symbol);
+    if (!bySymbol.has(l.symbol)) added++;
+    else if (bySymbol.get(l.symbol)!.status === "delisted") relisted++;
+    // A listing-status entry with a delisting date belongs to an earlier security of that ticker.
+    const listing = status.get(l.symbol)?.delisting ? undefined : status.get(l.symbol);
     bySymbol.set(l.symbol, {
       symbol: l.symbol,
       name: l.name,
@@ -52,7 +102,7 @@ export function mergeSymbolMaster(
       first_seen: old?.first_seen ?? today,
       last_seen: today,
       cik: ciks.get(l.symbol) ?? old?.cik ?? null,
-      ipo_date: dates.get(l.symbol)?.ipo ?? old?.ipo_date ?? null,
+      ipo_date: listing?.ipo ?? old?.ipo_date ?? null,
       delisting_date: null,
       yahoo_symbol: providerSymbol(l.symbol, "yahoo"),
       nasdaq_symbol: l.nasdaq_symbol,
@@ -62,14 +112,38 @@ export function mergeSymbolMaster(
   }
   for (const [symbol, row] of bySymbol) {
     if (!seen.has(symbol) && row.status === "active") {
+      // Only a delisting after the last day the directory listed it is this security's.
+      const delisting = status.get(symbol)?.delisting;
       bySymbol.set(symbol, {
         ...row,
         status: "delisted",
-        delisting_date: dates.get(symbol)?.delisting ?? row.delisting_date,
+        delisting_date: delisting && delisting > row.last_seen ? delisting : row.delisting_date,
       });
       delisted++;
     }
   }
+  let addedDelisted = 0;
+  for (const [symbol, s] of status) {
+    if (!s.delisting || bySymbol.has(symbol) || (s.asset_type !== "stock" && s.asset_type !== "etf")) continue;
+    // Never seen by the directory: the days it was seen listed are the ones Alpha Vantage gives.
+    bySymbol.set(symbol, {
+      symbol,
+      name: s.name,
+      exchange: s.exchange,
+      asset_type: s.asset_type,
+      status: "delisted",
+      first_seen: s.ipo ?? s.delisting,
+      last_seen: s.delisting,
+      cik: ciks.get(symbol) ?? null,
+      ipo_date: s.ipo,
+      delisting_date: s.delisting,
+      yahoo_symbol: providerSymbol(symbol, "yahoo"),
+      nasdaq_symbol: null,
+      cqs_symbol: null,
+      raw_ref: s.raw_ref,
+    });
+    addedDelisted++;
+  }
   const rows = [...bySymbol.values()].sort((a, b) => a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
-  return { rows, added, delisted, relisted };
+  return { rows, added, delisted, relisted, addedDelisted };
 }

@@ -59,7 +59,8 @@ function malformed(file: ListingFile, why: string): ProviderError {
   });
 }
 
-function assetType(name: string, etf: boolean, preferredMark: boolean): ListingRow["asset_type"] {
+/** A listing's asset type from its name and flags (the directory has no type column). */
+export function assetTypeFromName(name: string, etf: boolean, preferredMark: boolean): ListingRow["asset_type"] {
   if (etf) return "etf";
   if (preferredMark || /\bPreferred\b|\bDepositary Shares\b/i.test(name)) return "preferred";
   if (/\bWarrants?\b/i.test(name)) return "warrant";
@@ -118,7 +119,7 @@ export function parseListing(file: ListingFile, text: string): ParsedListing {
           symbol: canonicalSymbol(f[0], { fromProvider: true }),
           name,
           exchange: "NASDAQ",
-          asset_type: assetType(name, f[6] === "Y", false),
+          asset_type: assetTypeFromName(name, f[6] === "Y", false),
           nasdaq_symbol: f[0],
           cqs_symbol: null,
         });
@@ -127,7 +128,7 @@ export function parseListing(file: ListingFile, text: string): ParsedListing {
           symbol: canonicalFromAct(f[0]),
           name,
           exchange: EXCHANGES[f[2]] ?? f[2],
-          asset_type: assetType(name, f[4] === "Y", f[0].includes("$")),
+          asset_type: assetTypeFromName(name, f[4] === "Y", f[0].includes("$")),
           nasdaq_symbol: f[7] || null,
           cqs_symbol: f[3] || null,
         });
