@@ -14,6 +14,7 @@ export {
   type MinuteBarRow,
   type MinuteBarsQuery,
   openLake,
+  type SymbolsQuery,
 } from "./query.ts";
 export { type ObjectInfo, type ObjectStore } from "./store.ts";
 export { createLocalStore } from "./store_local.ts";
@@ -21,3 +22,4 @@ export { openStore } from "./open_store.ts";
 export { layout } from "./layout.ts";
 export { DAILY_BARS, type DailyBar, DailyBarSchema } from "./schemas/daily_bars.ts";
 export { canonicalSymbol } from "./symbol.ts";
+export type { SymbolRow } from "./schemas/symbols.ts";

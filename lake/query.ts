@@ -12,7 +12,8 @@ import { CURATED_TABLES, layout } from "./layout.ts";
 import { type Batch, type Column, concatBatches, daysToIso, type TableSpec } from "./schemas/columns.ts";
 import { CURATED_SPECS, emptyTableSql } from "./schemas/curated.ts";
 import { type PackedStrings, packStrings } from "./schemas/packed.ts";
-import { SYMBOLS } from "./schemas/symbols.ts";
+import { type SymbolRow, SYMBOLS } from "./schemas/symbols.ts";
+import { listedOn } from "./symbols_table.ts";
 import type { BarRow } from "./daily_reader.ts";
 import type { ObjectStore } from "./store.ts";
 import { canonicalSymbol } from "./symbol.ts";
@@ -116,6 +117,14 @@ export interface FundamentalsQuery {
   asOf?: string;
 }
 
+/** The symbol master, whole or as of a day. */
+export interface SymbolsQuery {
+  /** Only the symbols listed on this day, delisted ones included ({@linkcode listedOn}). */
+  asOf?: string;
+  /** Only these asset types, e.g. `["stock", "etf"]` (default: all). */
+  assetTypes?: SymbolRow["asset_type"][];
+}
+
 export type ExportFormat = "csv" | "parquet" | "json";
 
 export interface Lake {
@@ -145,6 +154,8 @@ export interface Lake {
   getFundamentals(q: FundamentalsQuery): Promise<FundamentalRow[]>;
   /** The SQL and parameters `getFundamentals` runs, for exports. */
   fundamentalsSql(q: FundamentalsQuery): { text: string; params: DuckDBValue[] };
+  /** Symbol master rows sorted by symbol: a universe free of survivorship bias with `asOf`. */
+  getSymbols(q?: SymbolsQuery): Promise<SymbolRow[]>;
   /** Re-read the lake's file list (after an ingest). */
   refresh(): Promise<void>;
   close(): void;
@@ -481,6 +492,13 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       return await sql<FundamentalRow>(text, params);
     },
     fundamentalsSql,
+    async getSymbols({ asOf, assetTypes } = {}) {
+      if (asOf !== undefined) parseIsoDay(asOf, "asOf");
+      const rows = await sql<SymbolRow>("SELECT * FROM symbols ORDER BY symbol");
+      return rows.filter((r) =>
+        (!assetTypes || assetTypes.includes(r.asset_type)) && (asOf === undefined || listedOn(r, asOf))
+      );
+    },
     async exportQuery(query, params, format, outPath) {
       // COPY takes no parameters, so the bound query lands in a temp table first.
       await conn.run(`CREATE OR REPLACE TEMP TABLE export_result AS ${query}`, params);

@@ -97,6 +97,16 @@ Deno.test("--universe listed:<day> reads the lake's symbol master; an empty mast
   assert.equal(plan.code, 0, plan.err);
   assert.ok(n > 1000, `${n} symbols listed on ${day}`);
   assert.match(plan.out, new RegExp(`^backfill ${n} symbols from`));
+  const lake = await openLake({ store: createLocalStore(root), cacheDir: await Deno.makeTempDir() });
+  try {
+    const listed = await lake.getSymbols({ asOf: day, assetTypes: ["stock", "etf"] });
+    assert.equal(listed.length, n);
+    assert.ok(listed.every((r) => r.ipo_date === null || r.ipo_date <= day), "no security before its IPO");
+    assert.equal((await lake.getSymbols()).length, (await lake.sql("SELECT * FROM symbols")).length);
+    await assert.rejects(lake.getSymbols({ asOf: "2015-02-30" }), /no such calendar day/);
+  } finally {
+    lake.close();
+  }
   const now = await capture(() => main(["backfill", "--universe", "listed", "--dry-run", "--lake", root]));
   assert.ok(Number(/^backfill (\d+)/.exec(now.out)?.[1]) > n, "more symbols are listed now than in 2015");
 
