@@ -1,7 +1,7 @@
 /**
  * SEC company facts over real HTTP from the replay server (the recorded Murphy Oil reply, and
  * simulated facts for other companies) into the `fundamentals` table: CIKs from the symbol master,
- * failures per symbol, reruns, a restated value.
+ * failures per symbol, reruns, a restated value, a resume after SIGKILL.
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../config.ts";
@@ -10,6 +10,7 @@ import { openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { ingestFundamentals, rebuildFundamentals } from "../pipelines/jobs/ingest_fundamentals.ts";
 import { refreshSymbols } from "../pipelines/jobs/refresh_symbols.ts";
+import { readSymbolMaster } from "../lake/symbols_table.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { createEdgarClient, parseCompanyFacts } from "../pipelines/sources/sec/edgar.ts";
 
@@ -189,6 +190,95 @@ Deno.test("ingestFundamentals() lands every fact of a company once, by filing ye
     assert.deepEqual(await facts(store), before);
     const again2 = await rebuildFundamentals({ store, engine });
     assert.deepEqual([again2.inserted, again2.updated, again2.partitions_written], [0, 0, 0]);
+  } finally {
+    await replay.close();
+  }
+});
+
+Deno.test("fundamentals killed with SIGKILL mid-run: the rerun parses the replies it stored instead of fetching them, and nothing duplicates", async () => {
+  const replay = await startReplayServer({ now: NOW });
+  try {
+    const root = await Deno.makeTempDir();
+    const store = createLocalStore(root);
+    const engine = createWasmEngine();
+    const config = loadConfig({ TICKLAKE_NASDAQTRADER_URL: replay.url, TICKLAKE_SEC_URL: replay.url });
+    await refreshSymbols({ store, engine, config: config.providers, now: NOW });
+    // Forty companies, one symbol each (class shares share a CIK, and so a request).
+    const byCik = new Map((await readSymbolMaster(store, engine)).filter((r) => r.cik).map((r) => [r.cik, r.symbol]));
+    const symbols = [...byCik.values()].sort().slice(0, 40);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("../main.ts", import.meta.url).pathname,
+        "fundamentals",
+        "--symbols",
+        symbols.join(","),
+      ],
+      env: { TICKLAKE_LAKE: root, TICKLAKE_SEC_URL: replay.url, TICKLAKE_SEC_DATA_URL: replay.url },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const storedReplies = async () =>
+      (await store.list("raw/sec/companyfacts/")).filter((o) => o.key.endsWith(".meta.json")).map((o) =>
+        o.key.slice(0, -".meta.json".length)
+      );
+    for (let i = 0; i < 3000 && (await storedReplies()).length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGKILL");
+    const status = await child.status;
+    assert.equal(status.signal, "SIGKILL", "the child must be killed mid-run for this test to mean anything");
+    const before = await storedReplies();
+    assert.ok(before.length >= 3 && before.length < symbols.length, `${before.length} replies stored before the kill`);
+    assert.deepEqual(
+      await store.list("curated/fundamentals/"),
+      [],
+      "no partition, whole or torn, before the merges end",
+    );
+    assert.deepEqual(await store.list("state/runs/"), [], "the killed run recorded nothing");
+
+    const metas = await Promise.all(
+      before.map(async (k) => JSON.parse(new TextDecoder().decode((await store.get(`${k}.meta.json`))!))),
+    );
+    const fetchedBefore = new Map(metas.map((m, i) => [m.request.cik as string, before[i]]));
+    const requests: string[] = [];
+    const sec = createEdgarClient({ baseUrl: replay.url, userAgent: "Ticklake test ops@example.com" });
+    const rerun = await ingestFundamentals({
+      store,
+      engine,
+      companyFacts: (cik) => (requests.push(cik), sec.companyFacts(cik)),
+      symbols,
+    });
+    assert.deepEqual([rerun.resumed, rerun.symbols_ok, rerun.symbols_reparsed], [true, symbols.length, before.length]);
+    assert.equal(requests.length, symbols.length - before.length);
+    assert.deepEqual(
+      requests.filter((cik) => fetchedBefore.has(cik)),
+      [],
+      "no company stored before the kill is fetched again",
+    );
+    assert.deepEqual(await store.list("state/checkpoints/"), [], "the completed run closed its checkpoint");
+
+    const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+    try {
+      const [counts] = await lake.sql<{ n: number; keys: number; companies: number }>(
+        `SELECT count(*)::INT AS n, count(DISTINCT (cik, taxonomy, concept, unit, period_end, period_start, accession))::INT AS keys,
+           count(DISTINCT cik)::INT AS companies FROM fundamentals`,
+      );
+      assert.deepEqual(counts, { n: rerun.rows_inserted, keys: rerun.rows_inserted, companies: symbols.length });
+      const refs = await lake.sql<{ cik: string; raw_ref: string }>("SELECT DISTINCT cik, raw_ref FROM fundamentals");
+      for (const { cik, raw_ref } of refs) {
+        if (fetchedBefore.has(cik)) {
+          assert.equal(raw_ref, fetchedBefore.get(cik), "its rows point at the reply stored before the kill");
+        }
+      }
+    } finally {
+      lake.close();
+    }
+    const again = await ingestFundamentals({ store, engine, companyFacts: sec.companyFacts, symbols });
+    assert.deepEqual(
+      [again.resumed, again.rows_inserted, again.rows_updated],
+      [false, 0, 0],
+      "a finished run is not resumed",
+    );
   } finally {
     await replay.close();
   }

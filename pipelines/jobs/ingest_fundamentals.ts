@@ -4,12 +4,15 @@
  * first, then staged and handed, symbols in order, to one streaming merge per filing year. Memory
  * holds one company's facts and a piece of each open partition, and a run reads and writes each
  * partition once, however many companies it brings.
+ *
+ * A run is checkpointed by its symbols, and each reply's metadata names the run. Rerun after a
+ * kill, it parses again the replies the killed run stored and fetches only the other companies.
  * @module
  */
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { type RawMeta, readRawMetas, storedReplies, writeRaw } from "../../lake/raw.ts";
-import { finishRun, newRunId, type RunFailure, type RunSummary } from "../../lake/runs.ts";
+import { finishRun, newRunId, openCheckpoint, type RunFailure, type RunSummary } from "../../lake/runs.ts";
 import type { Batch } from "../../lake/schemas/columns.ts";
 import { FUNDAMENTALS } from "../../lake/schemas/fundamentals.ts";
 import type { ObjectStore } from "../../lake/store.ts";
@@ -40,6 +43,10 @@ export interface FundamentalsOptions {
 
 export interface FundamentalsSummary extends RunSummary {
   run_id: string;
+  /** Whether this run finished a killed one. */
+  resumed: boolean;
+  /** Companies parsed again from the replies a killed run stored, not fetched. */
+  symbols_reparsed: number;
   facts_fetched: number;
   rows_unchanged: number;
   partitions_written: number;
@@ -51,6 +58,29 @@ const FACT_YEARS: YearTable = {
   spec: FUNDAMENTALS,
   merge: mergeFactsStream,
 };
+
+/** The replies a run stored, by symbol (the latest of a symbol's), found by the run id in their metadata. */
+async function repliesOfRun(store: ObjectStore, runId: string, startedAt: string, now: Date) {
+  const prefix = layout.rawPrefix("sec", "companyfacts");
+  const keys: string[] = [];
+  // Raw replies sit under their fetch day: only the days since the run started are read.
+  for (let day = Date.parse(startedAt.slice(0, 10)); day <= now.getTime(); day += 86_400_000) {
+    const dayPrefix = `${prefix}dt=${new Date(day).toISOString().slice(0, 10)}/`;
+    for (const o of await store.list(dayPrefix)) {
+      if (o.key.endsWith(".meta.json")) keys.push(o.key.slice(0, -".meta.json".length));
+    }
+  }
+  const metas = await readRawMetas(store, keys);
+  const out = new Map<string, { key: string; meta: RawMeta }>();
+  keys.forEach((key, i) => {
+    const meta = metas[i];
+    if (meta?.request?.load_id !== runId) return;
+    const symbol = String(meta.request.symbol);
+    const held = out.get(symbol);
+    if (!held || held.meta.fetched_at <= meta.fetched_at) out.set(symbol, { key, meta });
+  });
+  return out;
+}
 
 /** Hand one company's facts to the merges of their filing years. */
 async function pushFacts(merges: ReturnType<typeof yearMerges>, symbol: string, facts: Batch) {
@@ -65,22 +95,46 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
   const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))].sort();
   if (symbols.length === 0) throw new RangeError("Cannot ingest fundamentals: no symbols given");
   const ciks = new Map((await readSymbolMaster(store, engine)).flatMap((r) => r.cik ? [[r.symbol, r.cik]] : []));
-  const runId = newRunId(startedAt);
-  log.info("fundamentals.start", { run_id: runId, symbols: symbols.length, lake: store.url });
+  const { key: cpKey, checkpoint: cp, resumed } = await openCheckpoint(
+    store,
+    "ingest_fundamentals",
+    { symbols },
+    () => ({ run_id: newRunId(startedAt), started_at: startedAt.toISOString() }),
+    startedAt,
+  );
+  const runId = cp.run_id;
+  const stored = resumed ? await repliesOfRun(store, runId, cp.started_at, startedAt) : new Map();
+  log.info("fundamentals.start", {
+    run_id: runId,
+    symbols: symbols.length,
+    resumed,
+    stored: stored.size,
+    lake: store.url,
+  });
 
   const failures: RunFailure[] = [];
-  let factsFetched = 0;
+  let factsFetched = 0, reparsed = 0;
   const progress = createProgress(log, "fundamentals.progress", symbols.length);
   const fail = (symbol: string, reason: string, message: string) => {
     failures.push({ symbol, provider: "sec", reason, message });
     log.error("fundamentals.symbol_failed", { symbol, reason, message });
   };
 
-  /** One company's reply, stored raw whatever it says, then parsed. */
+  /** One company's reply, stored raw whatever it says, then parsed; a killed run's reply is parsed again. */
   const fetchFacts = async (symbol: string, cik: string) => {
+    const earlier = stored.get(symbol);
+    const body = earlier && await store.get(earlier.key);
+    if (earlier && body) {
+      try {
+        const facts = parseCompanyFacts(storedResponse(earlier.meta, body));
+        reparsed++;
+        return { facts, rawKey: earlier.key };
+      } catch { /* an error reply: fetch again */ }
+    }
     const once = async () => {
       const reply = await opts.companyFacts(cik);
-      const rawKey = await writeRaw(store, reply, { dataset: "companyfacts", name: symbol, request: { symbol, cik } });
+      const request = { symbol, cik, load_id: runId };
+      const rawKey = await writeRaw(store, reply, { dataset: "companyfacts", name: symbol, request });
       return { facts: parseCompanyFacts(reply), rawKey };
     };
     if (!opts.net) return await once();
@@ -124,6 +178,8 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
   const failed = new Set(failures.map((f) => f.symbol)).size;
   const summary: FundamentalsSummary = {
     run_id: runId,
+    resumed,
+    symbols_reparsed: reparsed,
     symbols_total: symbols.length,
     symbols_ok: symbols.length - failed,
     symbols_failed: failed,
@@ -135,14 +191,9 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
     failures,
     elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
   };
-  await finishRun(
-    store,
-    "ingest_fundamentals",
-    { run_id: runId, started_at: startedAt.toISOString() },
-    now(),
-    summary,
-    { facts: factsFetched },
-  );
+  await finishRun(store, "ingest_fundamentals", cp, now(), summary, { facts: factsFetched });
+  // Only a killed run is resumed: one that ended, failures and all, is run afresh next time.
+  await store.delete(cpKey);
   log.info("fundamentals.done", { ...summary, failures: failures.length });
   return summary;
 }
