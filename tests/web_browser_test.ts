@@ -59,6 +59,12 @@ Deno.test({
         assert.ok(await page.locator(`#${id} svg`).count() >= 1, `${id} has an SVG`);
       }
       assert.ok(await page.locator("#price-chart svg line").count() > 100, "candlestick rules drawn");
+      const lefts = await Promise.all(
+        ["price-chart", "volume-chart", "rsi-chart", "macd-chart"].map((id) =>
+          page.locator(`#${id} svg`).first().evaluate((e) => Math.round(e.getBoundingClientRect().left))
+        ),
+      );
+      assert.equal(new Set(lefts).size, 1, `the stacked panels share one x axis: their left edges are ${lefts}`);
       const shown = Object.fromEntries(
         await page.locator("#summary dd").evaluateAll((dds) =>
           dds.map((d) => [d.getAttribute("data-key"), d.textContent])
@@ -195,6 +201,11 @@ Deno.test({
       assert.ok(await page.locator("#rows-chart svg rect").count() >= 1);
 
       await page.goto(`${base}/?page=sql`);
+      await page.waitForSelector("#views:has-text('over the views')");
+      assert.match(
+        (await page.locator("#views").textContent())!,
+        /views daily_bars, fundamentals, indicators_daily, indicators_latest, minute_bars, symbols\.$/,
+      );
       await page.fill("#sql", "SELECT count(*) AS n FROM daily_bars WHERE symbol = 'TSLA'");
       await page.click("#run");
       await page.waitForSelector("#row-count");

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /**
- * SQL console: read-only SQL over the views `daily_bars` and `symbols`, run by DuckDB-WASM in the
- * page; the result as a table and a quick chart, with CSV download. Errors read as messages.
+ * SQL console: read-only SQL over a view per lake table, run by DuckDB-WASM in the page; the
+ * result as a table and a quick chart, with CSV download. Errors read as messages.
  * @module
  */
 import * as Plot from "@observablehq/plot";
@@ -36,12 +36,12 @@ export function sqlPage(root: HTMLElement, { width }: { width: number }) {
   const run = h("button", { type: "submit", id: "run" }, "Run");
   const out = h("section", { id: "result" });
   const form = h("form", { class: "sql" }, text, run);
-  root.replaceChildren(
-    h("h1", {}, "SQL console"),
-    h("p", { class: "note" }, "Read-only SQL over daily_bars and symbols, run in your browser."),
-    form,
-    out,
-  );
+  const note = h("p", { class: "note", id: "views" }, "Read-only SQL over the lake's tables, run in your browser.");
+  root.replaceChildren(h("h1", {}, "SQL console"), note, form, out);
+  // The views are this lake's tables: a lake without minute bars has no minute_bars view.
+  query("SELECT table_name AS name FROM information_schema.tables ORDER BY name").then((rows) => {
+    note.textContent = `Read-only SQL, run in your browser, over the views ${rows.map((r) => r.name).join(", ")}.`;
+  }).catch(() => {/* the note stays general; a query's own error will say more */});
   form.onsubmit = async (e) => {
     e.preventDefault();
     const sql = text.value;
