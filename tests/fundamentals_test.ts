@@ -17,15 +17,21 @@ import { createEdgarClient, parseCompanyFacts } from "../pipelines/sources/sec/e
 const RECORDING = new URL("../pipelines/sources/sec/testdata/companyfacts_CIK0000717423.json", import.meta.url);
 const NOW = () => new Date("2025-07-22T12:00:00Z");
 
+/** A new lake whose symbol master, SEC's CIKs included, came from the replay server. */
+async function lakeWithMaster(replayUrl: string) {
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root);
+  const engine = createWasmEngine();
+  const config = loadConfig({ TICKLAKE_NASDAQTRADER_URL: replayUrl, TICKLAKE_SEC_URL: replayUrl });
+  await refreshSymbols({ store, engine, config: config.providers, now: NOW });
+  return { root, store, engine, config };
+}
+
 Deno.test("ingestFundamentals() lands every fact of a company once, by filing year; a rerun changes nothing; a restated value replaces its row", async () => {
   const replay = await startReplayServer({ now: NOW });
   const requests: string[] = [];
   try {
-    const root = await Deno.makeTempDir();
-    const store = createLocalStore(root);
-    const engine = createWasmEngine();
-    const config = loadConfig({ TICKLAKE_NASDAQTRADER_URL: replay.url, TICKLAKE_SEC_URL: replay.url });
-    await refreshSymbols({ store, engine, config: config.providers, now: NOW });
+    const { store, engine, config } = await lakeWithMaster(replay.url);
     const sec = createEdgarClient({ baseUrl: replay.url, userAgent: "Ticklake test ops@example.com" });
     let body: (bytes: Uint8Array) => Uint8Array = (b) => b;
     const companyFacts = async (cik: string) => {
@@ -198,11 +204,7 @@ Deno.test("ingestFundamentals() lands every fact of a company once, by filing ye
 Deno.test("fundamentals killed with SIGKILL mid-run: the rerun parses the replies it stored instead of fetching them, and nothing duplicates", async () => {
   const replay = await startReplayServer({ now: NOW });
   try {
-    const root = await Deno.makeTempDir();
-    const store = createLocalStore(root);
-    const engine = createWasmEngine();
-    const config = loadConfig({ TICKLAKE_NASDAQTRADER_URL: replay.url, TICKLAKE_SEC_URL: replay.url });
-    await refreshSymbols({ store, engine, config: config.providers, now: NOW });
+    const { root, store, engine } = await lakeWithMaster(replay.url);
     // Forty companies, one symbol each (class shares share a CIK, and so a request).
     const byCik = new Map((await readSymbolMaster(store, engine)).filter((r) => r.cik).map((r) => [r.cik, r.symbol]));
     const symbols = [...byCik.values()].sort().slice(0, 40);

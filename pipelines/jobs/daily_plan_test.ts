@@ -2,25 +2,10 @@ import assert from "node:assert/strict";
 import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
 import { createLocalStore } from "../../lake/store_local.ts";
 import { writeSymbolMaster } from "../../lake/symbols_table.ts";
-import type { SymbolRow } from "../../lake/schemas/symbols.ts";
+import { symbolRow } from "../../tests/support/symbol_rows.ts";
 import { planToday } from "./daily_plan.ts";
 
-const row = (symbol: string, status: "active" | "delisted" = "active"): SymbolRow => ({
-  symbol,
-  name: symbol,
-  exchange: "NYSE",
-  asset_type: "stock",
-  status,
-  first_seen: "2026-01-02",
-  last_seen: "2026-01-02",
-  cik: null,
-  ipo_date: null,
-  delisting_date: null,
-  yahoo_symbol: symbol,
-  nasdaq_symbol: null,
-  cqs_symbol: null,
-  raw_ref: "raw/x",
-});
+const row = (symbol: string, status: "active" | "delisted" = "active") => symbolRow(symbol, { status });
 
 Deno.test("planToday() puts the S&P 500 and the watchlist first and rotates the rest from a persisted cursor", async () => {
   const store = createLocalStore(await Deno.makeTempDir());

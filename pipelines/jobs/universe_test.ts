@@ -1,24 +1,8 @@
 import assert from "node:assert/strict";
-import type { SymbolRow } from "../../lake/schemas/symbols.ts";
+import { symbolRow } from "../../tests/support/symbol_rows.ts";
 import { resolveUniverse } from "./universe.ts";
 
-const row = (symbol: string, over: Partial<SymbolRow>): SymbolRow => ({
-  symbol,
-  name: symbol,
-  exchange: "NYSE",
-  asset_type: "stock",
-  status: "active",
-  first_seen: "2026-01-05",
-  last_seen: "2026-11-30",
-  cik: null,
-  ipo_date: null,
-  delisting_date: null,
-  yahoo_symbol: symbol,
-  nasdaq_symbol: null,
-  cqs_symbol: null,
-  raw_ref: "raw/x",
-  ...over,
-});
+const row = symbolRow;
 
 const MASTER = [
   row("OLDCO", { status: "delisted", ipo_date: "1999-03-01", delisting_date: "2012-08-15", last_seen: "2012-08-15" }),
