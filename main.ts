@@ -161,13 +161,17 @@ const commands: Record<string, Command> = {
     summary:
       "Query daily or minute bars, indicators, SEC company facts, or any read-only SQL, and print or export the result",
     usage:
-      "query --symbols AAPL [--from ..] [--to ..] [--adjusted | --minute | --indicators | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
+      "query --symbols AAPL [--from ..] [--to ..] [--adjusted | --minute [--interval N] | --indicators | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
     options: {
       symbols: { type: "string", help: "comma-separated symbols" },
       from: { type: "string", help: "first date, inclusive (New York trading date)" },
       to: { type: "string", help: "last date, inclusive" },
       adjusted: { type: "boolean", help: "split- and dividend-adjusted prices" },
       minute: { type: "boolean", help: "minute bars instead of daily bars" },
+      interval: {
+        type: "string",
+        help: "with --minute: bars of N minutes (1 to 390), aligned to each session's New York start",
+      },
       indicators: { type: "boolean", help: "indicators and features per bar (indicators_daily)" },
       fundamentals: { type: "boolean", help: "SEC company facts (--from/--to bound the period end)" },
       concepts: { type: "string", help: "with --fundamentals: comma-separated concepts, e.g. Revenues,NetIncomeLoss" },
@@ -193,6 +197,8 @@ const commands: Record<string, Command> = {
         if ([flags.minute, flags.adjusted, flags.indicators, flags.fundamentals].filter(Boolean).length > 1) {
           throw new RangeError("Cannot combine --minute, --adjusted, --indicators and --fundamentals: choose one");
         }
+        const interval = numberFlag(flags, "interval", { integer: true });
+        if (interval !== undefined && !flags.minute) throw new RangeError("Cannot use --interval without --minute");
         const bars = {
           symbols: String(flags.symbols).split(","),
           start: flags.from as string | undefined,
@@ -201,7 +207,7 @@ const commands: Record<string, Command> = {
         const { text, params } = flags.sql
           ? { text: String(flags.sql), params: [] }
           : flags.minute
-          ? lake.minuteBarsSql(bars)
+          ? lake.minuteBarsSql({ ...bars, interval })
           : flags.indicators
           ? lake.indicatorsSql(bars)
           : flags.fundamentals

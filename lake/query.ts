@@ -48,7 +48,10 @@ export interface MinuteBarRow {
   trades: number | null;
   vwap: number | null;
   source: string;
+  /** The raw page the minute came from; for a longer bar, every page of its minutes, space-separated. */
   raw_ref: string;
+  /** With an `interval`: how many one-minute bars the bar holds. */
+  minutes?: number;
 }
 
 export interface MinuteBarsQuery {
@@ -58,6 +61,12 @@ export interface MinuteBarsQuery {
   end?: string;
   /** Only these sessions (default: all). */
   sessions?: MinuteBarRow["session"][];
+  /**
+   * Bars of this many minutes (default 1), 1 to 390: aligned to their session's New York start
+   * (04:00, 09:30, 16:00), never across two sessions, `ts` the first minute's, `minutes` the
+   * one-minute bars they hold. `trades` and `vwap` are null unless every minute has them.
+   */
+  interval?: number;
 }
 
 /** One value a filing reported (see docs/lake.md, fundamentals). */
@@ -206,11 +215,16 @@ function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[
   const midnight = (day: number) => new Date(newYorkMidnightMs(day)).toISOString().slice(0, 19).replace("T", " ");
   const bad = q.sessions?.find((s) => !SESSIONS.has(s));
   if (bad !== undefined) throw new RangeError(`Cannot query session '${bad}': expected pre, regular or post`);
+  const interval = q.interval ?? 1;
+  if (!Number.isInteger(interval) || interval < 1 || interval > 390) {
+    throw new RangeError(`Cannot query minute bars of ${interval} minutes: expected a whole number from 1 to 390`);
+  }
   const params: DuckDBValue[] = [...symbols];
   const where = [`symbol IN (${symbols.map(() => "?").join(", ")})`];
   if (from !== undefined) params.push(midnight(from)), where.push("ts >= ?::TIMESTAMP");
   if (to !== undefined) params.push(midnight(to + 1)), where.push("ts < ?::TIMESTAMP");
   if (q.sessions) params.push(...q.sessions), where.push(`session IN (${q.sessions.map(() => "?").join(", ")})`);
+  if (interval > 1) return { text: resampledMinutesSql(where.join(" AND "), interval), params };
   return {
     text: `SELECT symbol, strftime(ts, '%Y-%m-%dT%H:%M:%SZ') AS ts, session, open::DOUBLE AS open,
         high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, volume, trades, vwap::DOUBLE AS vwap,
@@ -218,6 +232,27 @@ function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[
       FROM minute_bars WHERE ${where.join(" AND ")} ORDER BY symbol, minute_bars.ts`,
     params,
   };
+}
+
+/**
+ * Minute bars grouped into bars of `interval` minutes. A minute's offset from its session's start
+ * comes from its New York wall time; within a session no clock change happens (they fall at
+ * 02:00), so the bucket's start is the minute less that offset modulo the interval.
+ */
+function resampledMinutesSql(where: string, interval: number): string {
+  return `WITH m AS (
+      SELECT *, (hour(local) * 60 + minute(local)
+        - CASE session WHEN 'pre' THEN 240 WHEN 'regular' THEN 570 ELSE 960 END) % ${interval} AS past
+      FROM (SELECT *, timezone('America/New_York', timezone('UTC', ts)) AS local FROM minute_bars WHERE ${where})
+    )
+    SELECT symbol, strftime(ts - to_minutes(past), '%Y-%m-%dT%H:%M:%SZ') AS ts, session,
+      arg_min(open, m.ts)::DOUBLE AS open, max(high)::DOUBLE AS high, min(low)::DOUBLE AS low,
+      arg_max(close, m.ts)::DOUBLE AS close, sum(volume)::BIGINT AS volume,
+      CASE WHEN count(trades) = count(*) THEN sum(trades)::BIGINT END AS trades,
+      CASE WHEN count(vwap) = count(*) AND sum(volume) > 0 THEN (sum(vwap * volume) / sum(volume))::DOUBLE END AS vwap,
+      string_agg(DISTINCT source, ',' ORDER BY source) AS source,
+      string_agg(DISTINCT raw_ref, ' ' ORDER BY raw_ref) AS raw_ref, count(*)::INT AS minutes
+    FROM m GROUP BY symbol, session, m.ts - to_minutes(past) ORDER BY symbol, min(m.ts)`;
 }
 
 /** `symbol IN (...)` and `dateColumn` within the query's checked `start..end`, as `?` clauses and their values. */
