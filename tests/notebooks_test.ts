@@ -106,6 +106,18 @@ Deno.test("notebooks/minute_bars.ipynb runs in Jupyter and reports the lake's mi
   assert.ok(text.includes(JSON.stringify(held)), text.slice(0, 500));
   assert.match(text, /realized volatility of AAPL over 4 sessions/);
   assert.match(text, /plotted 390 minutes/);
+  // The half-hour profile: 13 half hours from 09:30, shares summing to 1, the first one as the minutes say.
+  const profile: { start: string; volume_share: number }[] = JSON.parse(/volume profile (\[.*?\])/.exec(text)![1]);
+  assert.deepEqual([profile.length, profile[0].start, profile.at(-1)!.start], [13, "09:30", "15:30"]);
+  assert.ok(Math.abs(profile.reduce((n, p) => n + p.volume_share, 0) - 1) < 1e-3);
+  const [{ share }] = await lakeSql<{ share: number }>(
+    store,
+    `WITH d AS (SELECT symbol, ts::DATE AS day, volume,
+         date_diff('minute', min(ts) OVER (PARTITION BY symbol, ts::DATE), ts) < 30 AS first
+       FROM minute_bars WHERE session = 'regular')
+     SELECT avg(s)::DOUBLE AS share FROM (SELECT sum(volume) FILTER (WHERE first) / sum(volume) AS s FROM d GROUP BY symbol, day)`,
+  );
+  assert.equal(profile[0].volume_share, Number(share.toFixed(4)));
   assert.match(html, /<svg[^>]*>.*<path/s, "the session renders as SVG with a line path");
 });
 
