@@ -261,6 +261,49 @@ const commands: Record<string, Command> = {
   },
 };
 
+commands.status = {
+  summary: "Show what the lake holds: rows and bytes per table, stored replies, each job's last run, unfinished runs",
+  usage: "status [--json] [--lake DIR|s3://...]",
+  options: { json: { type: "boolean", help: "print JSON" }, lake: lakeOption },
+  async run(flags, config) {
+    const { lakeStatus } = await import("./pipelines/jobs/lake_status.ts");
+    const s = await lakeStatus(openStore(withLake(config, flags).lake));
+    if (flags.json) {
+      console.log(JSON.stringify(s, null, 2));
+      return 0;
+    }
+    const n = (x: number) => x.toLocaleString("en-US");
+    const mb = (x: number) => x < 1e6 ? `${(x / 1e3).toFixed(1)} kB` : `${(x / 1e6).toFixed(1)} MB`;
+    console.log(`lake ${s.lake}`);
+    console.log(`${"table".padEnd(22)}${"objects".padStart(8)}${"size".padStart(12)}${"rows".padStart(14)}`);
+    for (const t of s.tables) {
+      console.log(
+        `${t.table.padEnd(22)}${n(t.objects).padStart(8)}${mb(t.bytes).padStart(12)}${n(t.rows).padStart(14)}`,
+      );
+    }
+    console.log(`${"raw replies".padEnd(30)}${"stored".padStart(8)}${"size".padStart(12)}`);
+    for (const r of s.raw) {
+      const unfinished = r.incomplete ? `  (${r.incomplete} unfinished writes, no sidecar)` : "";
+      console.log(
+        `${`${r.provider}/${r.dataset}`.padEnd(30)}${n(r.replies).padStart(8)}${mb(r.bytes).padStart(12)}${unfinished}`,
+      );
+    }
+    console.log("last run per job");
+    for (const r of s.latest_runs) {
+      console.log(`  ${r.job.padEnd(22)}${r.status.padEnd(8)}${r.finished_at}  ${r.symbols_ok}/${r.symbols_total} ok`);
+    }
+    if (s.latest_runs.length === 0) console.log("  none yet");
+    for (const u of s.unfinished) {
+      console.log(
+        `unfinished ${u.job} run (checkpoint ${u.checkpoint}, ${
+          u.modified ?? "time unknown"
+        }): the same command again resumes it`,
+      );
+    }
+    return 0;
+  },
+};
+
 commands.symbols = {
   summary: "Refresh the symbol master from the Nasdaq Trader directory and SEC company tickers",
   usage: "symbols [--lake DIR|s3://...]",

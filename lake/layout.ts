@@ -33,6 +33,7 @@ export const layout = {
   /** Request metadata stored beside a raw response. */
   rawMeta: (rawKey: string) => key(`${rawKey}.meta.json`),
   rawPrefix: (provider: ProviderName, dataset: string) => key("raw", provider, dataset) + "/",
+  rawRoot: "raw/",
 
   /** Typed Parquet for one fetch within one load. */
   staging: (table: string, loadId: string, name: string) => key("staging", table, `load=${loadId}`, `${name}.parquet`),
@@ -64,6 +65,7 @@ export const layout = {
   /** Checkpoint of an unfinished run, keyed by the fingerprint of its parameters. */
   checkpoint: (job: string, fingerprint: string) => key("state", "checkpoints", job, `${fingerprint}.json`),
   checkpointPrefix: (job: string) => key("state", "checkpoints", job) + "/",
+  checkpointsRoot: "state/checkpoints/",
   /** A small persisted JSON state (quota counters, cursors). */
   state: (name: string) => key("state", `${name}.json`),
   /** The year a `year=YYYY` partition key names, or undefined for any other key. */

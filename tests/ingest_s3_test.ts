@@ -11,6 +11,7 @@ import { alpacaMinuteSource } from "../pipelines/jobs/minute_sources.ts";
 import { minutesOnDays } from "./support/simulated_minutes.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { startS3rver } from "./support/s3rver.ts";
+import { lakeStatus } from "../pipelines/jobs/lake_status.ts";
 
 Deno.test("ingestDaily() into an S3 lake is queryable through the local cache, and reruns add nothing", async () => {
   const s3 = await startS3rver();
@@ -51,6 +52,16 @@ Deno.test("ingestDaily() into an S3 lake is queryable through the local cache, a
     assert.ok(keys.includes("curated/daily_bars/year=2024/data.parquet"));
     assert.equal(keys.filter((k) => k.startsWith("state/runs/")).length, 2);
     assert.ok(keys.every((k) => !k.includes("apikey")));
+    // `deno task status` reads S3 footers by range: the same rows, and every reply stored whole.
+    const status = await lakeStatus(store);
+    assert.deepEqual(status.tables.filter((t) => t.rows).map((t) => [t.table, t.rows]), [
+      ["daily_bars", 20],
+      ["indicators_daily", 20],
+      ["indicators_latest", 2],
+    ]);
+    assert.deepEqual(status.raw.map((r) => [r.provider, r.dataset, r.replies, r.incomplete]), [
+      ["yahoo", "chart_1d", 4, 0],
+    ]);
   } finally {
     await replay.close();
     await s3.close();

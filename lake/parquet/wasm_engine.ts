@@ -124,6 +124,16 @@ function blobOver(source: ObjectReader, from = 0, to = source.size): RangeBlob {
   };
 }
 
+/** A Parquet file's row count from its footer alone: two ranged reads, whatever the file's size. */
+export async function parquetRowCount(source: ObjectReader): Promise<number> {
+  const file = await pq.ParquetFile.fromFile(blobOver(source) as unknown as Blob);
+  try {
+    return file.metadata().fileMetadata().numRows();
+  } finally {
+    file.free();
+  }
+}
+
 /**
  * Create the wasm engine. With `workers` > 0 (and a runtime that has workers), encodes run on a
  * pool of that many workers, so a bulk job encodes partitions in parallel; call `close()` after.

@@ -1,0 +1,109 @@
+/**
+ * What a lake holds, from listings and Parquet footers alone (no table is read, so it is cheap on
+ * S3): objects, bytes and rows per curated table, stored replies per provider and dataset, each
+ * job's latest run, and runs that never finished (their checkpoints), which a rerun resumes.
+ * @module
+ */
+import { CURATED_TABLES, layout } from "../../lake/layout.ts";
+import { parquetRowCount } from "../../lake/parquet/wasm_engine.ts";
+import { listRuns, type RunRecord } from "../../lake/runs.ts";
+import type { ObjectInfo, ObjectStore } from "../../lake/store.ts";
+
+export interface TableStatus {
+  table: string;
+  objects: number;
+  bytes: number;
+  rows: number;
+}
+
+export interface RawStatus {
+  provider: string;
+  dataset: string;
+  /** Replies stored whole: the body and its metadata sidecar, written last. */
+  replies: number;
+  /** Bodies without a sidecar: writes a killed process left unfinished (no lineage points at them). */
+  incomplete: number;
+  bytes: number;
+}
+
+export interface LakeStatus {
+  lake: string;
+  tables: TableStatus[];
+  raw: RawStatus[];
+  latest_runs: Pick<RunRecord, "job" | "run_id" | "status" | "finished_at" | "symbols_ok" | "symbols_total">[];
+  /** Runs that started and never ended: the same command again resumes them. */
+  unfinished: { job: string; checkpoint: string; modified: string | null }[];
+}
+
+const META = ".meta.json";
+
+async function tableStatus(store: ObjectStore, table: string, objects: ObjectInfo[]): Promise<TableStatus> {
+  let rows = 0;
+  for (const o of objects) {
+    const reader = await store.openRead(o.key);
+    if (!reader) continue; // replaced between the listing and now: the next status counts it
+    try {
+      rows += await parquetRowCount(reader);
+    } finally {
+      await reader.close();
+    }
+  }
+  return { table, objects: objects.length, bytes: objects.reduce((n, o) => n + o.size, 0), rows };
+}
+
+function rawStatus(objects: ObjectInfo[]): RawStatus[] {
+  const by = new Map<string, RawStatus & { metas: Set<string>; bodies: Set<string> }>();
+  for (const o of objects) {
+    const [, provider, dataset] = o.key.split("/");
+    const k = `${provider}/${dataset}`;
+    const s = by.get(k) ?? by.set(k, {
+      provider,
+      dataset,
+      replies: 0,
+      incomplete: 0,
+      bytes: 0,
+      metas: new Set(),
+      bodies: new Set(),
+    }).get(k)!;
+    s.bytes += o.size;
+    if (o.key.endsWith(META)) s.metas.add(o.key.slice(0, -META.length));
+    else s.bodies.add(o.key);
+  }
+  return [...by.values()].map(({ metas, bodies, ...s }) => ({
+    ...s,
+    replies: [...bodies].filter((b) => metas.has(b)).length,
+    incomplete: [...bodies].filter((b) => !metas.has(b)).length,
+  }));
+}
+
+export async function lakeStatus(store: ObjectStore): Promise<LakeStatus> {
+  const tables: TableStatus[] = [];
+  for (const table of CURATED_TABLES) {
+    const parts = (await store.list(layout.curatedPrefix(table))).filter((o) => o.key.endsWith(".parquet"));
+    tables.push(await tableStatus(store, table, parts));
+  }
+  const master = await store.head(layout.symbols);
+  tables.push(await tableStatus(store, "symbols (reference)", master ? [master] : []));
+
+  const latest = new Map<string, RunRecord>();
+  for (const r of await listRuns(store, Infinity)) if (!latest.has(r.job)) latest.set(r.job, r);
+  const unfinished = (await store.list(layout.checkpointsRoot)).map((o) => ({
+    job: o.key.split("/")[2],
+    checkpoint: o.key,
+    modified: o.modified?.toISOString() ?? null,
+  }));
+  return {
+    lake: store.url,
+    tables,
+    raw: rawStatus(await store.list(layout.rawRoot)),
+    latest_runs: [...latest.values()].map(({ job, run_id, status, finished_at, symbols_ok, symbols_total }) => ({
+      job,
+      run_id,
+      status,
+      finished_at,
+      symbols_ok,
+      symbols_total,
+    })),
+    unfinished,
+  };
+}

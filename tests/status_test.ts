@@ -1,0 +1,47 @@
+/** `deno task status` over the demo lake: its counts against the query API and the listings. */
+import assert from "node:assert/strict";
+import { openLake } from "../lake/query.ts";
+import { openCheckpoint } from "../lake/runs.ts";
+import { lakeStatus } from "../pipelines/jobs/lake_status.ts";
+import { main } from "../main.ts";
+import { capture } from "./support/capture.ts";
+import { DEMO_SYMBOLS, makeDemoLake } from "./support/demo_lake.ts";
+
+Deno.test("lakeStatus() counts each table's rows from footers, stored replies, last runs and unfinished ones", async () => {
+  const { root, store } = await makeDemoLake();
+  // A reply body whose sidecar was never written (a killed write), and a run that never ended.
+  await store.put("raw/yahoo/chart_1d/dt=2024-12-31/ZZZ_20241231T230000Z_x.json", "{}");
+  await openCheckpoint(store, "ingest_fundamentals", { symbols: ["AAPL"] }, () => ({ run_id: "r" }), new Date());
+
+  const status = await lakeStatus(store);
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  try {
+    for (const table of ["daily_bars", "indicators_daily", "minute_bars", "fundamentals", "symbols"]) {
+      const [{ n }] = await lake.sql<{ n: number }>(`SELECT count(*)::INT AS n FROM ${table}`);
+      const t = status.tables.find((t) => t.table.startsWith(table))!;
+      assert.ok(n > 0, table);
+      assert.equal(t.rows, n, table);
+    }
+  } finally {
+    lake.close();
+  }
+  const daily = await store.list("curated/daily_bars/");
+  assert.deepEqual(status.tables[0], {
+    table: "daily_bars",
+    objects: daily.length,
+    bytes: daily.reduce((n, o) => n + o.size, 0),
+    rows: status.tables[0].rows,
+  });
+  const yahoo = status.raw.find((r) => r.provider === "yahoo" && r.dataset === "chart_1d")!;
+  assert.deepEqual([yahoo.replies, yahoo.incomplete], [DEMO_SYMBOLS.length, 1]);
+  assert.deepEqual(status.latest_runs.find((r) => r.job === "ingest_daily")?.status, "ok");
+  assert.deepEqual(status.unfinished.map((u) => u.job), ["ingest_fundamentals"]);
+
+  const json = await capture(() => main(["status", "--json", "--lake", root]));
+  assert.equal(json.code, 0);
+  assert.deepEqual(JSON.parse(json.out), status);
+  const text = await capture(() => main(["status", "--lake", root]));
+  assert.match(text.out, /^daily_bars\s+\d+\s+[\d.]+ [kM]B\s+[\d,]+$/m);
+  assert.match(text.out, /yahoo\/chart_1d\s+5 .*\(1 unfinished writes, no sidecar\)/);
+  assert.match(text.out, /unfinished ingest_fundamentals run .*the same command again resumes it/);
+});
