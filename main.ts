@@ -161,9 +161,13 @@ const commands: Record<string, Command> = {
     summary:
       "Query daily or minute bars, indicators, SEC company facts, or any read-only SQL, and print or export the result",
     usage:
-      "query --symbols AAPL [--from ..] [--to ..] [--adjusted | --minute [--interval N] | --indicators | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
+      "query (--symbols AAPL | --universe NAME) [--from ..] [--to ..] [--adjusted | --minute [--interval N] | --indicators | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
     options: {
       symbols: { type: "string", help: "comma-separated symbols" },
+      universe: {
+        type: "string",
+        help: `a named universe instead of --symbols (listed:<day> for the symbols listed that day): ${UNIVERSE_NAMES}`,
+      },
       from: { type: "string", help: "first date, inclusive (New York trading date)" },
       to: { type: "string", help: "last date, inclusive" },
       adjusted: { type: "boolean", help: "split- and dividend-adjusted prices" },
@@ -193,14 +197,16 @@ const commands: Record<string, Command> = {
       }
       if (format === "parquet" && !flags.out) throw new RangeError("Cannot print Parquet: give --out FILE");
       await withOpenLake(config, async (lake) => {
-        if (!flags.sql && !flags.symbols) throw new RangeError("Cannot query: give --symbols or --sql");
+        if (flags.sql && (flags.symbols || flags.universe)) {
+          throw new RangeError("Cannot query: --sql names its own symbols; leave out --symbols and --universe");
+        }
         if ([flags.minute, flags.adjusted, flags.indicators, flags.fundamentals].filter(Boolean).length > 1) {
           throw new RangeError("Cannot combine --minute, --adjusted, --indicators and --fundamentals: choose one");
         }
         const interval = numberFlag(flags, "interval", { integer: true });
         if (interval !== undefined && !flags.minute) throw new RangeError("Cannot use --interval without --minute");
         const bars = {
-          symbols: String(flags.symbols).split(","),
+          symbols: flags.sql ? [] : await chosenSymbols(flags, config, "query"),
           start: flags.from as string | undefined,
           end: flags.to as string | undefined,
         };

@@ -110,6 +110,29 @@ Deno.test("--universe listed:<day> reads the lake's symbol master; an empty mast
   const now = await capture(() => main(["backfill", "--universe", "listed", "--dry-run", "--lake", root]));
   assert.ok(Number(/^backfill (\d+)/.exec(now.out)?.[1]) > n, "more symbols are listed now than in 2015");
 
+  // Bars of the symbols listed on a day: the demo's simulated S0001 is in no listing.
+  const bars = await capture(() =>
+    main([
+      "query",
+      "--universe",
+      "listed:2024-06-03",
+      "--from",
+      "2024-06-03",
+      "--to",
+      "2024-06-03",
+      "--format",
+      "json",
+      "--lake",
+      root,
+    ])
+  );
+  assert.deepEqual(JSON.parse(bars.out).map((b: { symbol: string }) => b.symbol), ["AAPL", "MSFT", "NVDA", "TSLA"]);
+  const both = await capture(() => main(["query", "--sql", "SELECT 1", "--symbols", "AAPL", "--lake", root]));
+  assert.deepEqual([both.code, both.err], [
+    2,
+    "error: Cannot query: --sql names its own symbols; leave out --symbols and --universe",
+  ]);
+
   const bare = await Deno.makeTempDir();
   const empty = await capture(() => main(["ingest", "--universe", "listed", "--lake", bare]));
   assert.equal(empty.code, 2);
