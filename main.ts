@@ -268,7 +268,7 @@ const commands: Record<string, Command> = {
 };
 
 commands.status = {
-  summary: "Show what the lake holds: rows and bytes per table, stored replies, each job's last run, unfinished runs",
+  summary: "Show what the lake holds: rows and bytes per table, stored replies, each job's last run, runs to resume",
   usage: "status [--json] [--lake DIR|s3://...]",
   options: { json: { type: "boolean", help: "print JSON" }, lake: lakeOption },
   async run(flags, config) {

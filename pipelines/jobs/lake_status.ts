@@ -1,7 +1,7 @@
 /**
  * What a lake holds, from listings and Parquet footers alone (no table is read, so it is cheap on
  * S3): objects, bytes and rows per curated table, stored replies per provider and dataset, each
- * job's latest run, and runs that never finished (their checkpoints), which a rerun resumes.
+ * job's latest run, and runs a rerun would resume (their checkpoints).
  * @module
  */
 import { CURATED_TABLES, layout } from "../../lake/layout.ts";
@@ -31,7 +31,10 @@ export interface LakeStatus {
   tables: TableStatus[];
   raw: RawStatus[];
   latest_runs: Pick<RunRecord, "job" | "run_id" | "status" | "finished_at" | "symbols_ok" | "symbols_total">[];
-  /** Runs that started and never ended: the same command again resumes them. */
+  /**
+   * Runs whose checkpoint remains: killed ones, and ingests that ended with failures. The same
+   * command again resumes them (fetching only what is missing).
+   */
   unfinished: { job: string; checkpoint: string; modified: string | null }[];
 }
 
@@ -41,7 +44,7 @@ async function tableStatus(store: ObjectStore, table: string, objects: ObjectInf
   let rows = 0;
   for (const o of objects) {
     const reader = await store.openRead(o.key);
-    if (!reader) continue; // replaced between the listing and now: the next status counts it
+    if (!reader) continue; // deleted since the listing
     try {
       rows += await parquetRowCount(reader);
     } finally {
