@@ -5,6 +5,7 @@
  * requests. Every query is a prepared statement with `?` parameters.
  * @module
  */
+import { decimalNumber } from "./decimal.ts";
 import * as duckdb from "@duckdb/duckdb-wasm";
 import { layout } from "../../lake/layout.ts";
 
@@ -110,24 +111,29 @@ async function run(conn: duckdb.AsyncDuckDBConnection, sql: string, params: unkn
     const tsCols = new Set(
       table.schema.fields.filter((f) => String(f.type).startsWith("Timestamp")).map((f) => f.name),
     );
-    // Decimals arrive as unscaled 128-bit integers (493.92 at scale 4 is 4939200), whose number
-    // conversion in this Arrow version is wrong; their decimal text is right.
+    // Decimals arrive as unscaled 128-bit integers (493.92 at scale 4 is 4939200).
     const decimalScale = new Map(
       table.schema.fields.filter((f) => String(f.type).startsWith("Decimal"))
         .map((f) => [f.name, 10 ** (f.type as { scale: number }).scale]),
     );
-    return table.toArray().map((r: { toJSON(): Row }) => {
-      const o = r.toJSON();
-      const out: Row = {};
-      for (const [k, v] of Object.entries(o)) {
-        out[k] = dateCols.has(k) && v != null
+    // Column by column: a row object per Arrow row (toJSON) cost more than the query.
+    const columns = table.schema.fields.map((f) => {
+      const k = f.name, vector = table.getChild(k)!;
+      const value = (v: unknown) =>
+        v == null
+          ? null
+          : dateCols.has(k)
           ? new Date(Number(v)).toISOString().slice(0, 10)
-          : tsCols.has(k) && v != null
+          : tsCols.has(k)
           ? new Date(Number(v)).toISOString()
-          : decimalScale.has(k) && v != null
-          ? Number(String(v)) / decimalScale.get(k)!
+          : decimalScale.has(k)
+          ? decimalNumber(v as Uint32Array) / decimalScale.get(k)!
           : plain(v);
-      }
+      return [k, Array.from({ length: table.numRows }, (_, i) => value(vector.get(i)))] as const;
+    });
+    return Array.from({ length: table.numRows }, (_, i) => {
+      const out: Row = {};
+      for (const [k, values] of columns) out[k] = values[i];
       return out;
     });
   } finally {
