@@ -8,11 +8,11 @@
  * does not grow with the universe.
  * @module
  */
-import { partitionSymbols } from "../../lake/daily_reader.ts";
 import { layout } from "../../lake/layout.ts";
 import type { EngineSink, ParquetEngine } from "../../lake/parquet/engine.ts";
 import { type Batch, concatBatches, num, str, takeRows } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
+import { parquetRowCount } from "../../lake/parquet/wasm_engine.ts";
 import { INDICATORS_DAILY } from "../../lake/schemas/indicators_daily.ts";
 import type { ObjectReader, ObjectStore, ObjectWriter } from "../../lake/store.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
@@ -105,10 +105,11 @@ export async function computeIndicatorTables(
     }
     // Read in year order, so that a symbol's rows come out in date order.
     for (const r of readers) cursors.push(sortedCursor(engine.decodePieces(r, HISTORY_SPEC)));
-    // The progress total: the distinct symbols of the partitions read.
-    const all = new Set<string>();
-    for (const r of readers) for (const s of await partitionSymbols(engine, r)) all.add(s);
-    const progress = createProgress(log, "indicators.progress", all.size);
+    // Progress in bars read: their total is in the footers, where counting symbols meant decoding
+    // every partition's symbol column first (0.5 of 7 s).
+    let bars = 0;
+    for (const r of readers) bars += await parquetRowCount(r);
+    const progress = createProgress(log, "indicators.progress", bars);
     for (;;) {
       const heads = (await Promise.all(cursors.map((c) => c.peek()))).filter((s) => s !== undefined);
       if (!heads.length) break;
@@ -142,7 +143,7 @@ export async function computeIndicatorTables(
         await o.sink.append(part);
         rows += part.length;
       }
-      progress.tick(1, { symbol });
+      progress.tick(h.date.length, { symbol });
       symbols++;
     }
     for (const { out, sink } of outputs.values()) {
