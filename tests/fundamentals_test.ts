@@ -242,20 +242,41 @@ Deno.test("fundamentals killed with SIGKILL mid-run: the rerun parses the replie
       before.map(async (k) => JSON.parse(new TextDecoder().decode((await store.get(`${k}.meta.json`))!))),
     );
     const fetchedBefore = new Map(metas.map((m, i) => [m.request.cik as string, before[i]]));
-    const requests: string[] = [];
     const sec = createEdgarClient({ baseUrl: replay.url, userAgent: "Ticklake test ops@example.com" });
+    // Meanwhile another run fetches one of those companies again, and SEC has restated a value.
+    const revised = { cik: metas[0].request.cik as string, symbol: metas[0].request.symbol as string };
+    let fact = { concept: "", accn: "", end: "", val: 0 };
+    const restated = async (cik: string) => {
+      const reply = await sec.companyFacts(cik);
+      if (cik !== revised.cik) return reply;
+      const json = JSON.parse(new TextDecoder().decode(reply.body));
+      const [concept, { units }] = Object.entries(json.facts["us-gaap"])[0] as [
+        string,
+        { units: Record<string, { accn: string; end: string; val: number }[]> },
+      ][][0];
+      const first = Object.values(units)[0][0];
+      first.val += 1;
+      fact = { concept, accn: first.accn, end: first.end, val: first.val };
+      return { ...reply, body: new TextEncoder().encode(JSON.stringify(json)) };
+    };
+    await ingestFundamentals({ store, engine, companyFacts: restated, symbols: [revised.symbol] });
+    const requests: string[] = [];
     const rerun = await ingestFundamentals({
       store,
       engine,
-      companyFacts: (cik) => (requests.push(cik), sec.companyFacts(cik)),
+      companyFacts: (cik) => (requests.push(cik), restated(cik)),
       symbols,
     });
-    assert.deepEqual([rerun.resumed, rerun.symbols_ok, rerun.symbols_reparsed], [true, symbols.length, before.length]);
-    assert.equal(requests.length, symbols.length - before.length);
+    assert.deepEqual([rerun.resumed, rerun.symbols_ok, rerun.symbols_reparsed], [
+      true,
+      symbols.length,
+      before.length - 1,
+    ]);
+    assert.equal(requests.length, symbols.length - before.length + 1);
     assert.deepEqual(
       requests.filter((cik) => fetchedBefore.has(cik)),
-      [],
-      "no company stored before the kill is fetched again",
+      [revised.cik],
+      "no company stored before the kill is fetched again, but for the one fetched anew since",
     );
     assert.deepEqual(await store.list("state/checkpoints/"), [], "the completed run closed its checkpoint");
 
@@ -265,17 +286,23 @@ Deno.test("fundamentals killed with SIGKILL mid-run: the rerun parses the replie
         `SELECT count(*)::INT AS n, count(DISTINCT (cik, taxonomy, concept, unit, period_end, period_start, accession))::INT AS keys,
            count(DISTINCT cik)::INT AS companies FROM fundamentals`,
       );
-      assert.deepEqual(counts, { n: rerun.rows_inserted, keys: rerun.rows_inserted, companies: symbols.length });
+      assert.deepEqual(counts, { n: counts.keys, keys: counts.keys, companies: symbols.length });
       const refs = await lake.sql<{ cik: string; raw_ref: string }>("SELECT DISTINCT cik, raw_ref FROM fundamentals");
       for (const { cik, raw_ref } of refs) {
-        if (fetchedBefore.has(cik)) {
+        if (fetchedBefore.has(cik) && cik !== revised.cik) {
           assert.equal(raw_ref, fetchedBefore.get(cik), "its rows point at the reply stored before the kill");
         }
       }
+      // The killed run's older reply did not undo the restatement.
+      const [held] = await lake.sql<{ value: number }>(
+        `SELECT value FROM fundamentals WHERE cik = $1 AND concept = $2 AND accession = $3 AND period_end = $4::DATE`,
+        [revised.cik, fact.concept, fact.accn, fact.end],
+      );
+      assert.equal(held.value, fact.val);
     } finally {
       lake.close();
     }
-    const again = await ingestFundamentals({ store, engine, companyFacts: sec.companyFacts, symbols });
+    const again = await ingestFundamentals({ store, engine, companyFacts: restated, symbols });
     assert.deepEqual(
       [again.resumed, again.rows_inserted, again.rows_updated],
       [false, 0, 0],

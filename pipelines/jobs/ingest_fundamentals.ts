@@ -59,7 +59,11 @@ const FACT_YEARS: YearTable = {
   merge: mergeFactsStream,
 };
 
-/** The replies a run stored, by symbol (the latest of a symbol's), found by the run id in their metadata. */
+/**
+ * The replies a run stored, by symbol, found by the run id in their metadata. A symbol that
+ * another run fetched again since is left out: its newer reply is the one the table holds, and
+ * merging the older one again would undo it.
+ */
 async function repliesOfRun(store: ObjectStore, runId: string, startedAt: string, now: Date) {
   const prefix = layout.rawPrefix("sec", "companyfacts");
   const keys: string[] = [];
@@ -74,11 +78,12 @@ async function repliesOfRun(store: ObjectStore, runId: string, startedAt: string
   const out = new Map<string, { key: string; meta: RawMeta }>();
   keys.forEach((key, i) => {
     const meta = metas[i];
-    if (meta?.request?.load_id !== runId) return;
+    if (!meta?.request?.symbol) return;
     const symbol = String(meta.request.symbol);
     const held = out.get(symbol);
     if (!held || held.meta.fetched_at <= meta.fetched_at) out.set(symbol, { key, meta });
   });
+  for (const [symbol, { meta }] of out) if (meta.request?.load_id !== runId) out.delete(symbol);
   return out;
 }
 
