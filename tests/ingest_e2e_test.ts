@@ -175,6 +175,24 @@ Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched
     assert.ok(staged >= 5 && staged < 60, `staged ${staged}`);
 
     const store = createLocalStore(root);
+    // Meanwhile another run fetches S0000, which the killed run had staged, and the provider has
+    // revised its closes by a cent: the resumed run's older bars must not undo that.
+    const yahoo = yahooDailySource({ baseUrl: url });
+    const revising = {
+      ...yahoo,
+      async fetch(...args: Parameters<typeof yahoo.fetch>) {
+        const reply = await yahoo.fetch(...args);
+        const json = JSON.parse(new TextDecoder().decode(reply.body));
+        const quote: { close: number[]; high: number[] } = json.chart.result[0].indicators.quote[0];
+        quote.close = quote.close.map((c) => Math.round(c * 100 + 1) / 100);
+        quote.high = quote.high.map((h, i) => Math.max(h, quote.close[i]));
+        return { ...reply, body: new TextEncoder().encode(JSON.stringify(json)) };
+      },
+    };
+    const base = { store, engine: createWasmEngine(), from: "2022-01-03", to: "2022-03-31" };
+    await ingestDaily({ ...base, source: revising, symbols: ["S0000"] });
+    const revised = await curatedRows(root);
+    assert.equal(revised.length, 62);
     const resumed = await ingestDaily({
       store,
       engine: createWasmEngine(),
@@ -190,6 +208,7 @@ Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched
     const keys = new Set(rows.map((r) => `${r.symbol} ${r.date}`));
     assert.equal(keys.size, rows.length, "no duplicate (symbol, date)");
     assert.equal(rows.length, 60 * 62, "62 NYSE sessions in 2022 Q1 (exchange_calendars XNYS)");
+    assert.deepEqual(rows.filter((r) => r.symbol === "S0000"), revised);
     // The checkpoint is gone once the run completes; readers never see temp files.
     assert.equal((await store.list("state/checkpoints/")).length, 0);
     assert.ok((await store.list("")).every((o) => !o.key.includes(".tmp-")));

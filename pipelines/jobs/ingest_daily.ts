@@ -97,7 +97,7 @@ async function fetchOnce(
 ) {
   const reply = await source.fetch(symbol, range);
   const rawKey = await writeRaw(store, reply, { dataset: source.dataset, name: symbol, request });
-  return { ...source.parse(reply, symbol, range), rawKey, provider: source.provider };
+  return { ...source.parse(reply, symbol, range), rawKey, provider: source.provider, fetchedAt: reply.fetchedAt };
 }
 
 /** Fetch a symbol from the first provider that can serve it, under the configured policies. */
@@ -133,7 +133,6 @@ async function stageSymbol(
   rejections: Rejection[],
 ): Promise<void> {
   const { store, engine } = opts;
-  const now = opts.now ?? (() => new Date());
   const request = {
     symbol,
     from: cp.from,
@@ -142,9 +141,10 @@ async function stageSymbol(
     to_day: range.toDay,
     load_id: cp.load_id,
   };
-  const { batch, warnings, rawKey } = await loadSymbol(opts, symbol, range, request);
+  const { batch, warnings, rawKey, fetchedAt } = await loadSymbol(opts, symbol, range, request);
   for (const w of warnings) opts.log?.warn("ingest.parse_warning", { symbol, warning: w, raw_ref: rawKey });
-  const { batch: staged, rejected } = stageBars(batch, now().getTime(), rawKey);
+  // Stamped with the reply's fetch time, as a rebuild from raw stamps it: see `MergeKey.fetched`.
+  const { batch: staged, rejected } = stageBars(batch, fetchedAt.getTime(), rawKey);
   rejections.push(...rejected);
   await store.put(layout.staging("daily_bars", cp.load_id, symbol), await engine.encode(staged, DAILY_BARS));
 }

@@ -133,14 +133,14 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
       try {
         const facts = parseCompanyFacts(storedResponse(earlier.meta, body));
         reparsed++;
-        return { facts, rawKey: earlier.key };
+        return { facts, rawKey: earlier.key, fetchedAt: Date.parse(earlier.meta.fetched_at) };
       } catch { /* an error reply: fetch again */ }
     }
     const once = async () => {
       const reply = await opts.companyFacts(cik);
       const request = { symbol, cik, load_id: runId };
       const rawKey = await writeRaw(store, reply, { dataset: "companyfacts", name: symbol, request });
-      return { facts: parseCompanyFacts(reply), rawKey };
+      return { facts: parseCompanyFacts(reply), rawKey, fetchedAt: reply.fetchedAt.getTime() };
     };
     if (!opts.net) return await once();
     const { router, clock, retry } = opts.net;
@@ -156,10 +156,10 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
       } else {
         let staged: Batch | undefined;
         try {
-          const { facts, rawKey } = await fetchFacts(symbol, cik);
+          const { facts, rawKey, fetchedAt } = await fetchFacts(symbol, cik);
           staged = stageFacts(facts.rows, {
             symbol,
-            ingestedAt: now().getTime(),
+            ingestedAt: fetchedAt,
             rawRef: rawKey,
             source: facts.simulated ? "simulated" : "sec",
           });

@@ -86,7 +86,7 @@ interface StoredMonth {
 }
 
 type MonthWindow = { month: string; start: string; end: string };
-type Page = MinutePage & { rawKey: string; provider: string };
+type Page = MinutePage & { rawKey: string; provider: string; fetchedAt: number };
 
 /** A stored page read back as the reply it was, parsed as when it was fetched. */
 async function storedPage(store: ObjectStore, source: MinuteSource, symbol: string, window: MinuteWindow, key: string) {
@@ -97,6 +97,7 @@ async function storedPage(store: ObjectStore, source: MinuteSource, symbol: stri
     ...source.parse(storedResponse(meta, body), symbol, window, cursor),
     rawKey: key,
     provider: source.provider,
+    fetchedAt: Date.parse(meta.fetched_at),
   };
 }
 
@@ -167,7 +168,12 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
       name: symbol,
       request: { symbol, start: new Date(window.start).toISOString(), end: new Date(window.end).toISOString(), cursor },
     });
-    return { ...source.parse(reply, symbol, window, cursor), rawKey, provider: source.provider };
+    return {
+      ...source.parse(reply, symbol, window, cursor),
+      rawKey,
+      provider: source.provider,
+      fetchedAt: reply.fetchedAt.getTime(),
+    };
   };
 
   /** A page from the first source that can serve it; `pinned` keeps a month's later pages on its first page's source. */
@@ -226,7 +232,8 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
       const staged = stageMinuteBars(page.bars, {
         symbol,
         source: page.simulated ? "simulated" : page.provider,
-        ingestedAt: now().getTime(),
+        // The page's fetch time, parsed again from raw or not: see `MergeKey.fetched`.
+        ingestedAt: page.fetchedAt,
         rawRef: page.rawKey,
       }, window);
       batches.push(staged.batch);

@@ -126,7 +126,7 @@ export function* incomingByYear(staged: (Batch | undefined)[]): Generator<[numbe
   }
 }
 
-const DAILY_KEY: MergeKey = { spec: DAILY_BARS, time: "date", step: 1, values: VALUE_COLUMNS };
+const DAILY_KEY: MergeKey = { spec: DAILY_BARS, time: "date", step: 1, values: VALUE_COLUMNS, fetched: "ingested_at" };
 
 /**
  * Merge `incoming` bars into `existing` (one partition). Within `incoming`, later rows are newer.

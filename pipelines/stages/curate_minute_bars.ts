@@ -76,6 +76,7 @@ const MINUTE_KEY: MergeKey = {
   time: "ts",
   step: 60_000,
   values: ["open", "high", "low", "close", "volume", "trades", "vwap"],
+  fetched: "ingested_at",
 };
 
 /** Merge incoming minute bars into a month partition: newest wins, identical reruns change nothing. */

@@ -28,6 +28,11 @@ export interface MergeKey {
   step: number;
   /** Columns whose values define the row; lineage columns are left out of the comparison. */
   values: readonly string[];
+  /**
+   * When the row's reply was fetched (epoch ms): a row from an older reply never replaces one from
+   * a newer reply, as when a run resumed days after its kill curates what it staged back then.
+   */
+  fetched?: string;
 }
 
 function sameValues(cols: Record<string, Column>, values: readonly string[], a: number, b: number): boolean {
@@ -93,7 +98,8 @@ function strictlyOrdered(b: Batch, time: string): boolean {
 /**
  * Merge `incoming` rows into `existing` (one partition) by (symbol, `key.time`). Within
  * `incoming`, later rows are newer. A key whose value columns did not change keeps its existing
- * row, lineage included, so a rerun rewrites nothing; a revised row replaces it (newest wins).
+ * row, lineage included, so a rerun rewrites nothing; a revised row replaces it (newest wins),
+ * unless it comes from a reply fetched before the existing row's (see `MergeKey.fetched`).
  * The result is sorted by symbol, then time, with one row per key.
  */
 export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): MergeResult {
@@ -105,6 +111,7 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
   const symbols = all.columns.symbol as (string | null)[];
   const days = all.columns[key.time] as Float64Array;
   const order = sortedOrder(symbols, days, key.step);
+  const fetched = key.fetched ? all.columns[key.fetched] as Float64Array : undefined;
   const keep: number[] = [];
   let inserted = 0, updated = 0, unchanged = 0;
   for (let start = 0; start < order.length;) {
@@ -116,7 +123,9 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
     if (old < 0) {
       keep.push(last);
       inserted++;
-    } else if (last === old || sameValues(all.columns, key.values, old, last)) {
+    } else if (
+      last === old || sameValues(all.columns, key.values, old, last) || (fetched && fetched[last] < fetched[old])
+    ) {
       keep.push(old);
       if (last !== old) unchanged++;
     } else {
