@@ -175,7 +175,7 @@ Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched
     assert.ok(staged >= 5 && staged < 60, `staged ${staged}`);
 
     const store = createLocalStore(root);
-    // Meanwhile another run fetches S0000, which the killed run had staged, and the provider has
+    // An hour later another run fetches S0000, which the killed run had staged, and the provider has
     // revised its closes by a cent: the resumed run's older bars must not undo that.
     const yahoo = yahooDailySource({ baseUrl: url });
     const revising = {
@@ -186,7 +186,8 @@ Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched
         const quote: { close: number[]; high: number[] } = json.chart.result[0].indicators.quote[0];
         quote.close = quote.close.map((c) => Math.round(c * 100 + 1) / 100);
         quote.high = quote.high.map((h, i) => Math.max(h, quote.close[i]));
-        return { ...reply, body: new TextEncoder().encode(JSON.stringify(json)) };
+        const anHourLater = new Date(reply.fetchedAt.getTime() + 3_600_000);
+        return { ...reply, fetchedAt: anHourLater, body: new TextEncoder().encode(JSON.stringify(json)) };
       },
     };
     const base = { store, engine: createWasmEngine(), from: "2022-01-03", to: "2022-03-31" };

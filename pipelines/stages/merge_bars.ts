@@ -35,6 +35,13 @@ export interface MergeKey {
   fetched?: string;
 }
 
+/**
+ * How much older an incoming reply must be to lose. Lakes written before `ingested_at` was the
+ * fetch time stamped the staging time, up to a few seconds later; a rebuild after a parser fix
+ * must still replace those rows.
+ */
+const OLDER_BY_MS = 60_000;
+
 function sameValues(cols: Record<string, Column>, values: readonly string[], a: number, b: number): boolean {
   for (const k of values) {
     const col = cols[k] as Float64Array;
@@ -99,7 +106,7 @@ function strictlyOrdered(b: Batch, time: string): boolean {
  * Merge `incoming` rows into `existing` (one partition) by (symbol, `key.time`). Within
  * `incoming`, later rows are newer. A key whose value columns did not change keeps its existing
  * row, lineage included, so a rerun rewrites nothing; a revised row replaces it (newest wins),
- * unless it comes from a reply fetched before the existing row's (see `MergeKey.fetched`).
+ * unless it comes from a reply fetched over a minute before the existing row's (`MergeKey.fetched`).
  * The result is sorted by symbol, then time, with one row per key.
  */
 export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): MergeResult {
@@ -124,7 +131,8 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
       keep.push(last);
       inserted++;
     } else if (
-      last === old || sameValues(all.columns, key.values, old, last) || (fetched && fetched[last] < fetched[old])
+      last === old || sameValues(all.columns, key.values, old, last) ||
+      (fetched && fetched[last] < fetched[old] - OLDER_BY_MS)
     ) {
       keep.push(old);
       if (last !== old) unchanged++;

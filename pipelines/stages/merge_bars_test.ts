@@ -134,21 +134,22 @@ Deno.test("mergeSortedStream() refuses symbols out of order and a partition not 
 Deno.test("mergeByKey(): a row from an older reply never replaces one from a newer reply", () => {
   const key: MergeKey = { ...KEY, fetched: "ingested_at" };
   const stamped = (b: Batch, fetched: number) => ((b.columns.ingested_at as Float64Array).fill(fetched), b);
-  const existing = stamped(rows("AAPL", [0, 1, 2], (m) => 100 + m, "raw/newer"), 2_000);
+  const existing = stamped(rows("AAPL", [0, 1, 2], (m) => 100 + m, "raw/newer"), 200_000);
   const revised = (fetched: number, ref: string) => stamped(rows("AAPL", [1, 3], (m) => 200 + m, ref), fetched);
 
   // A run resumed after a newer one: its revised minute 1 is older, and kept out; its new minute 3 lands.
-  const stale = mergeByKey(key, existing, revised(1_000, "raw/older"));
+  const stale = mergeByKey(key, existing, revised(100_000, "raw/older"));
   assert.deepEqual([stale.inserted, stale.updated, stale.unchanged], [1, 0, 1]);
   assert.deepEqual(stale.batch.columns.raw_ref, ["raw/newer", "raw/newer", "raw/newer", "raw/older"]);
   assert.deepEqual([...(stale.batch.columns.close as Float64Array)], [100, 101, 102, 203]);
 
-  // Fetched at the same time (a rebuild parsing the same reply again, after a parser fix) or later: it wins.
-  for (const fetched of [2_000, 3_000]) {
+  // Fetched at the same time (a rebuild parsing the same reply again, after a parser fix), later, or
+  // less than a minute earlier (an older lake stamped its staging time, after the fetch): it wins.
+  for (const fetched of [200_000, 300_000, 150_000]) {
     const fresh = mergeByKey(key, existing, revised(fetched, "raw/fix"));
     assert.deepEqual([fresh.inserted, fresh.updated, fresh.unchanged], [1, 1, 0], String(fetched));
     assert.equal((fresh.batch.columns.close as Float64Array)[1], 201);
   }
   // Without the column named, order alone decides, as before.
-  assert.equal(mergeByKey(KEY, existing, revised(1_000, "raw/older")).updated, 1);
+  assert.equal(mergeByKey(KEY, existing, revised(100_000, "raw/older")).updated, 1);
 });
