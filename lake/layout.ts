@@ -26,12 +26,16 @@ function key(...parts: string[]): string {
 /** Yahoo, Alpha Vantage, ... as a key segment. */
 export type ProviderName = "yahoo" | "alphavantage" | "alpaca" | "sec" | "nasdaqtrader" | "simulated";
 
+const RAW_META = ".meta.json";
+
 export const layout = {
   /** A verbatim provider response. `name` is usually `<symbol>_<requestId>`. */
   raw: (provider: ProviderName, dataset: string, fetchDate: string, name: string, ext: string) =>
     key("raw", provider, dataset, `dt=${fetchDate}`, `${name}.${ext}`),
   /** Request metadata stored beside a raw response. */
-  rawMeta: (rawKey: string) => key(`${rawKey}.meta.json`),
+  rawMeta: (rawKey: string) => key(`${rawKey}${RAW_META}`),
+  /** How a metadata sidecar's key ends. */
+  rawMetaSuffix: RAW_META,
   rawPrefix: (provider: ProviderName, dataset: string) => key("raw", provider, dataset) + "/",
   rawRoot: "raw/",
 

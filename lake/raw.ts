@@ -75,10 +75,14 @@ export async function writeRaw(
 }
 
 /** The keys of a dataset's completed replies (those whose metadata was written), sorted. */
-export async function storedReplies(store: ObjectStore, provider: ProviderName, dataset: string): Promise<string[]> {
-  const META = ".meta.json";
-  return (await store.list(layout.rawPrefix(provider, dataset)))
-    .filter((o) => o.key.endsWith(META)).map((o) => o.key.slice(0, -META.length));
+export function storedReplies(store: ObjectStore, provider: ProviderName, dataset: string): Promise<string[]> {
+  return repliesUnder(store, layout.rawPrefix(provider, dataset));
+}
+
+/** The keys of the completed replies under a raw prefix (a dataset, or one fetch day of it), sorted. */
+export async function repliesUnder(store: ObjectStore, prefix: string): Promise<string[]> {
+  const suffix = layout.rawMetaSuffix;
+  return (await store.list(prefix)).filter((o) => o.key.endsWith(suffix)).map((o) => o.key.slice(0, -suffix.length));
 }
 
 /** The metadata of a raw object, or `undefined` if it was never completed. */

@@ -11,7 +11,7 @@
  */
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
-import { type RawMeta, readRawMetas, storedReplies, writeRaw } from "../../lake/raw.ts";
+import { type RawMeta, readRawMetas, repliesUnder, storedReplies, writeRaw } from "../../lake/raw.ts";
 import { finishRun, newRunId, openCheckpoint, type RunFailure, type RunSummary } from "../../lake/runs.ts";
 import type { Batch } from "../../lake/schemas/columns.ts";
 import { FUNDAMENTALS } from "../../lake/schemas/fundamentals.ts";
@@ -69,10 +69,7 @@ async function repliesOfRun(store: ObjectStore, runId: string, startedAt: string
   const keys: string[] = [];
   // Raw replies sit under their fetch day: only the days since the run started are read.
   for (let day = Date.parse(startedAt.slice(0, 10)); day <= now.getTime(); day += 86_400_000) {
-    const dayPrefix = `${prefix}dt=${new Date(day).toISOString().slice(0, 10)}/`;
-    for (const o of await store.list(dayPrefix)) {
-      if (o.key.endsWith(".meta.json")) keys.push(o.key.slice(0, -".meta.json".length));
-    }
+    keys.push(...await repliesUnder(store, `${prefix}dt=${new Date(day).toISOString().slice(0, 10)}/`));
   }
   const metas = await readRawMetas(store, keys);
   const out = new Map<string, { key: string; meta: RawMeta }>();

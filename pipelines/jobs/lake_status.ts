@@ -38,8 +38,6 @@ export interface LakeStatus {
   unfinished: { job: string; checkpoint: string; modified: string | null }[];
 }
 
-const META = ".meta.json";
-
 async function tableStatus(store: ObjectStore, table: string, objects: ObjectInfo[]): Promise<TableStatus> {
   let rows = 0;
   for (const o of objects) {
@@ -69,7 +67,7 @@ function rawStatus(objects: ObjectInfo[]): RawStatus[] {
       bodies: new Set(),
     }).get(k)!;
     s.bytes += o.size;
-    if (o.key.endsWith(META)) s.metas.add(o.key.slice(0, -META.length));
+    if (o.key.endsWith(layout.rawMetaSuffix)) s.metas.add(o.key.slice(0, -layout.rawMetaSuffix.length));
     else s.bodies.add(o.key);
   }
   return [...by.values()].map(({ metas, bodies, ...s }) => ({
