@@ -52,3 +52,11 @@ export function listedOn(row: SymbolRow, day: string): boolean {
   if (row.delisting_date) return day < row.delisting_date;
   return row.status === "active" || day <= row.last_seen;
 }
+
+/** The master's common stocks and ETFs listed now, or on `day` ({@linkcode listedOn}). */
+export function listedSymbols(rows: SymbolRow[], day?: string): string[] {
+  return rows
+    .filter((r) => r.asset_type === "stock" || r.asset_type === "etf")
+    .filter((r) => day === undefined ? r.status === "active" : listedOn(r, day))
+    .map((r) => r.symbol);
+}

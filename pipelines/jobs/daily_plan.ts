@@ -8,7 +8,7 @@
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
-import { readSymbolMaster } from "../../lake/symbols_table.ts";
+import { listedSymbols, readSymbolMaster } from "../../lake/symbols_table.ts";
 import { type DailyPlan, planDailyRun } from "../net/tiers.ts";
 import { resolveUniverse, sp500Symbols } from "./universe.ts";
 
@@ -25,9 +25,7 @@ export async function planToday(
 ): Promise<DailyPlan & { commit(): Promise<void> }> {
   const tierA = [...await sp500Symbols(), ...(nasdaq100 ? await resolveUniverse(`file:${nasdaq100}`) : [])];
   const tierB = watchlist ? await resolveUniverse(`file:${watchlist}`) : [];
-  const tierC = (await readSymbolMaster(store, engine))
-    .filter((r) => r.status === "active" && (r.asset_type === "stock" || r.asset_type === "etf"))
-    .map((r) => r.symbol);
+  const tierC = listedSymbols(await readSymbolMaster(store, engine));
   const cursor = (await getJson<{ cursor: number }>(store, CURSOR))?.cursor ?? 0;
   const plan = planDailyRun({ tierA, tierB, tierC, cursor, budget });
   // The cursor moves only once the run has happened, so a crashed run repeats its slice.

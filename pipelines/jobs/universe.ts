@@ -8,7 +8,7 @@
 import { parseIsoDay } from "../../lake/calendar.ts";
 import type { SymbolRow } from "../../lake/schemas/symbols.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
-import { listedOn } from "../../lake/symbols_table.ts";
+import { listedSymbols } from "../../lake/symbols_table.ts";
 
 /** The universe names, for help texts. */
 export const UNIVERSE_NAMES = "demo, sp500, listed, listed:<YYYY-MM-DD>, sim:<n> or file:<path>";
@@ -88,8 +88,5 @@ async function listedUniverse(
   if (rows.length === 0) {
     throw new RangeError(`Cannot resolve universe '${name}': the symbol master is empty (run \`deno task symbols\`)`);
   }
-  return rows
-    .filter((r) => r.asset_type === "stock" || r.asset_type === "etf")
-    .filter((r) => day === undefined ? r.status === "active" : listedOn(r, day))
-    .map((r) => r.symbol);
+  return listedSymbols(rows, day);
 }
