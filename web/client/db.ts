@@ -107,29 +107,25 @@ async function run(conn: duckdb.AsyncDuckDBConnection, sql: string, params: unkn
   const stmt = await conn.prepare(sql);
   try {
     const table = await stmt.query(...params);
-    const dateCols = new Set(table.schema.fields.filter((f) => String(f.type).startsWith("Date")).map((f) => f.name));
-    const tsCols = new Set(
-      table.schema.fields.filter((f) => String(f.type).startsWith("Timestamp")).map((f) => f.name),
-    );
-    // Decimals arrive as unscaled 128-bit integers (493.92 at scale 4 is 4939200).
-    const decimalScale = new Map(
-      table.schema.fields.filter((f) => String(f.type).startsWith("Decimal"))
-        .map((f) => [f.name, 10 ** (f.type as { scale: number }).scale]),
-    );
     // Column by column: a row object per Arrow row (toJSON) cost more than the query.
     const columns = table.schema.fields.map((f) => {
-      const k = f.name, vector = table.getChild(k)!;
-      const value = (v: unknown) =>
-        v == null
-          ? null
-          : dateCols.has(k)
-          ? new Date(Number(v)).toISOString().slice(0, 10)
-          : tsCols.has(k)
-          ? new Date(Number(v)).toISOString()
-          : decimalScale.has(k)
-          ? decimalNumber(v as Uint32Array) / decimalScale.get(k)!
-          : plain(v);
-      return [k, Array.from({ length: table.numRows }, (_, i) => value(vector.get(i)))] as const;
+      const type = String(f.type), vector = table.getChild(f.name)!;
+      // Decimals arrive as unscaled 128-bit integers (493.92 at scale 4 is 4939200).
+      const scale = 10 ** ((f.type as { scale?: number }).scale ?? 0);
+      const value: (v: unknown) => unknown = type.startsWith("Date")
+        ? (v) => new Date(Number(v)).toISOString().slice(0, 10)
+        : type.startsWith("Timestamp")
+        ? (v) => new Date(Number(v)).toISOString()
+        : type.startsWith("Decimal")
+        ? (v) => decimalNumber(v as Uint32Array) / scale
+        : plain;
+      return [
+        f.name,
+        Array.from({ length: table.numRows }, (_, i) => {
+          const v = vector.get(i);
+          return v == null ? null : value(v);
+        }),
+      ] as const;
     });
     return Array.from({ length: table.numRows }, (_, i) => {
       const out: Row = {};
