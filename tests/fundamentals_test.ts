@@ -11,6 +11,8 @@ import { createLocalStore } from "../lake/store_local.ts";
 import { ingestFundamentals, rebuildFundamentals } from "../pipelines/jobs/ingest_fundamentals.ts";
 import { refreshSymbols } from "../pipelines/jobs/refresh_symbols.ts";
 import { readSymbolMaster } from "../lake/symbols_table.ts";
+import { storedReplies } from "../lake/raw.ts";
+import { killMainWhen } from "./support/kill_mid_run.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { createEdgarClient, parseCompanyFacts } from "../pipelines/sources/sec/edgar.ts";
 
@@ -208,28 +210,13 @@ Deno.test("fundamentals killed with SIGKILL mid-run: the rerun parses the replie
     // Forty companies, one symbol each (class shares share a CIK, and so a request).
     const byCik = new Map((await readSymbolMaster(store, engine)).filter((r) => r.cik).map((r) => [r.cik, r.symbol]));
     const symbols = [...byCik.values()].sort().slice(0, 40);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("../main.ts", import.meta.url).pathname,
-        "fundamentals",
-        "--symbols",
-        symbols.join(","),
-      ],
-      env: { TICKLAKE_LAKE: root, TICKLAKE_SEC_URL: replay.url, TICKLAKE_SEC_DATA_URL: replay.url },
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const storedReplies = async () =>
-      (await store.list("raw/sec/companyfacts/")).filter((o) => o.key.endsWith(".meta.json")).map((o) =>
-        o.key.slice(0, -".meta.json".length)
-      );
-    for (let i = 0; i < 3000 && (await storedReplies()).length < 3; i++) await new Promise((r) => setTimeout(r, 10));
-    child.kill("SIGKILL");
-    const status = await child.status;
-    assert.equal(status.signal, "SIGKILL", "the child must be killed mid-run for this test to mean anything");
-    const before = await storedReplies();
+    const facts = () => storedReplies(store, "sec", "companyfacts");
+    await killMainWhen(
+      ["fundamentals", "--symbols", symbols.join(",")],
+      { TICKLAKE_LAKE: root, TICKLAKE_SEC_URL: replay.url, TICKLAKE_SEC_DATA_URL: replay.url },
+      async () => (await facts()).length >= 3,
+    );
+    const before = await facts();
     assert.ok(before.length >= 3 && before.length < symbols.length, `${before.length} replies stored before the kill`);
     assert.deepEqual(
       await store.list("curated/fundamentals/"),

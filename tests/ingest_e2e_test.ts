@@ -15,6 +15,7 @@ import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { main } from "../main.ts";
+import { killMainWhen } from "./support/kill_mid_run.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
 
@@ -152,26 +153,17 @@ Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched
       "--concurrency",
       "1",
     ];
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, ...args],
-      env: { TICKLAKE_YAHOO_URL: url },
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
     const stagingDir = join(root, "staging", "daily_bars");
     let staged = 0;
-    for (let i = 0; i < 3000 && staged < 5; i++) {
-      await new Promise((r) => setTimeout(r, 10));
+    await killMainWhen(args, { TICKLAKE_YAHOO_URL: url }, async () => {
       try {
         for await (const load of Deno.readDir(stagingDir)) {
           staged = 0;
           for await (const f of Deno.readDir(join(stagingDir, load.name))) if (f.name.endsWith(".parquet")) staged++;
         }
       } catch { /* not created yet */ }
-    }
-    child.kill("SIGKILL");
-    const status = await child.status;
-    assert.equal(status.signal, "SIGKILL", "the child must be killed mid-run for this test to mean anything");
+      return staged >= 5;
+    });
     assert.ok(staged >= 5 && staged < 60, `staged ${staged}`);
 
     const store = createLocalStore(root);

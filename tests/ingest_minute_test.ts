@@ -20,6 +20,7 @@ import { alpacaMinuteSource, yahooMinuteSource } from "../pipelines/jobs/minute_
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { seriesFor } from "../pipelines/replay/series.ts";
 import { minutesBetween, minutesOnDays } from "./support/simulated_minutes.ts";
+import { killMainWhen } from "./support/kill_mid_run.ts";
 
 const NOW = () => new Date("2024-03-05T23:00:00Z");
 
@@ -393,25 +394,17 @@ Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole
   try {
     const root = await Deno.makeTempDir();
     const symbols = Array.from({ length: 12 }, (_, i) => `S${String(i).padStart(4, "0")}`);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("../main.ts", import.meta.url).pathname,
-        "ingest-minute",
-        "--symbols",
-        symbols.join(","),
-        "--from",
-        "2024-01-02",
-        "--to",
-        "2024-03-28",
-        "--lake",
-        root,
-      ],
-      env: { TICKLAKE_ALPACA_DATA_URL: replay.url, APCA_API_KEY_ID: "k", APCA_API_SECRET_KEY: "s" },
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const args = [
+      "ingest-minute",
+      "--symbols",
+      symbols.join(","),
+      "--from",
+      "2024-01-02",
+      "--to",
+      "2024-03-28",
+      "--lake",
+      root,
+    ];
     const store = createLocalStore(root);
     const january = "curated/minute_bars/month=2024-01/data.parquet";
     const checkpoint = async () => {
@@ -421,12 +414,11 @@ Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole
     };
     // Killed once the checkpoint holds symbols of February fetched but not yet curated.
     const fetchedInFebruary = async () => Object.keys((await checkpoint())?.fetched?.["2024-02"] ?? {});
-    for (let i = 0; i < 3000 && (await fetchedInFebruary()).length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    child.kill("SIGKILL");
-    const status = await child.status;
-    assert.equal(status.signal, "SIGKILL", "the child must be killed mid-run for this test to mean anything");
+    await killMainWhen(
+      args,
+      { TICKLAKE_ALPACA_DATA_URL: replay.url, APCA_API_KEY_ID: "k", APCA_API_SECRET_KEY: "s" },
+      async () => (await fetchedInFebruary()).length > 0,
+    );
     assert.ok(await store.head(january), "January was written before the kill");
     assert.equal(await store.head("curated/minute_bars/month=2024-03/data.parquet"), undefined, "March was not");
     const kept: Record<string, { pages: string[] }> = (await checkpoint()).fetched["2024-02"];
