@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { type ExportFormat, type Lake, openLake } from "./lake/query.ts";
+import { type ExportFormat, type Lake, openLake, SqlError } from "./lake/query.ts";
 import { openStore } from "./lake/open_store.ts";
 import type { ObjectStore } from "./lake/store.ts";
 import { createLogger } from "./pipelines/log.ts";
@@ -819,7 +819,10 @@ export async function main(args: string[]): Promise<number> {
   try {
     return await cmd.run(flags, loadConfig());
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof RangeError || e instanceof SymbolError || e instanceof TypeError) {
+    if (
+      e instanceof ConfigError || e instanceof RangeError || e instanceof SymbolError || e instanceof TypeError ||
+      e instanceof SqlError
+    ) {
       console.error(`error: ${(e as Error).message}`);
       return 2;
     }

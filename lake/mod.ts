@@ -14,6 +14,7 @@ export {
   type MinuteBarRow,
   type MinuteBarsQuery,
   openLake,
+  SqlError,
   type SymbolsQuery,
 } from "./query.ts";
 export { type ObjectInfo, type ObjectStore } from "./store.ts";

@@ -4,7 +4,14 @@
  * User input only ever reaches SQL as bound parameters.
  * @module
  */
-import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue } from "@duckdb/node-api";
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBPreparedStatement,
+  DuckDBTypeId,
+  type DuckDBValue,
+  StatementType,
+} from "@duckdb/node-api";
 import * as arrow from "apache-arrow";
 import { cacheObjects } from "./cache.ts";
 import { newYorkMidnightMs, parseIsoDay } from "./calendar.ts";
@@ -142,12 +149,13 @@ export interface Lake {
   /** The same bars as an Apache Arrow table (numbers as Float64, strings dictionary-encoded). */
   getDailyBarsArrow(q: DailyBarsQuery): Promise<arrow.Table>;
   /**
-   * Any read-only SQL over the views `daily_bars`, `indicators_daily`, `indicators_latest`, `minute_bars`, `fundamentals`
-   * and `symbols`,
-   * with `?` parameters.
+   * One read-only statement over the views `daily_bars`, `indicators_daily`, `indicators_latest`, `minute_bars`,
+   * `fundamentals` and `symbols`, with `?` parameters. Anything that would change the views or write a file (COPY,
+   * DROP, SET, a second statement), or what does not parse or bind, is refused with a {@linkcode SqlError}
+   * before it runs.
    */
   sql<T = Record<string, unknown>>(query: string, params?: DuckDBValue[]): Promise<T[]>;
-  /** Run a query and write its result to a local file. */
+  /** Run a read-only query and write its result to a local file, atomically (temp file, then rename). */
   exportQuery(query: string, params: DuckDBValue[], format: ExportFormat, outPath: string): Promise<number>;
   /** The SQL and parameters `getDailyBars` runs, for exports. */
   dailyBarsSql(q: DailyBarsQuery): { text: string; params: DuckDBValue[] };
@@ -291,6 +299,40 @@ function fundamentalsSql(q: FundamentalsQuery): { text: string; params: DuckDBVa
   };
 }
 
+/** A statement the SQL escape hatch will not run: it does not parse or bind, or it is not a read. */
+export class SqlError extends Error {
+  override name = "SqlError";
+}
+
+/** What the SQL escape hatch runs: reads of the lake's views, never a change to them or to a file. */
+const READ_ONLY = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
+
+/**
+ * `query` prepared, when it is one read-only statement (SELECT, WITH, FROM, VALUES, DESCRIBE,
+ * SHOW, SUMMARIZE, EXPLAIN). Anything else (two statements, COPY, DROP, SET, ATTACH) is refused
+ * before it runs.
+ */
+async function prepareReadOnly(conn: DuckDBConnection, query: string): Promise<DuckDBPreparedStatement> {
+  if (!query.trim()) throw new SqlError("Cannot run this SQL: it is empty");
+  const statements = await conn.extractStatements(query).catch((e) => {
+    throw new SqlError(`Cannot run this SQL: ${(e as Error).message.replace(/^Failed to extract statements: /, "")}`);
+  });
+  if (statements.count !== 1) {
+    throw new SqlError(`Cannot run this SQL: it holds ${statements.count} statements, and one is allowed`);
+  }
+  const prepared = await statements.prepare(0).catch((e) => {
+    throw new SqlError(`Cannot run this SQL: ${(e as Error).message}`);
+  });
+  const type = prepared.statementType;
+  if (!READ_ONLY.has(type)) {
+    prepared.destroySync();
+    throw new SqlError(
+      `Cannot run this SQL: only reads are allowed (SELECT, DESCRIBE, SUMMARIZE, EXPLAIN), not ${StatementType[type]}`,
+    );
+  }
+  return prepared;
+}
+
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
@@ -361,7 +403,9 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
   await refresh();
 
   async function sql<T>(query: string, params: DuckDBValue[] = []): Promise<T[]> {
-    const reader = await conn.runAndReadAll(query, params);
+    const prepared = await prepareReadOnly(conn, query);
+    prepared.bind(params);
+    const reader = await prepared.runAndReadAll().finally(() => prepared.destroySync());
     // Converted column by column, then one object per row (per-row conversion of each value
     // was ~70 ms of a 60k-row query).
     const names = reader.columnNames();
@@ -535,6 +579,8 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       );
     },
     async exportQuery(query, params, format, outPath) {
+      // Checked on its own, since it is spliced into the statement below.
+      (await prepareReadOnly(conn, query)).destroySync();
       // COPY takes no parameters, so the bound query lands in a temp table first.
       await conn.run(`CREATE OR REPLACE TEMP TABLE export_result AS ${query}`, params);
       const opts = format === "parquet"
@@ -542,7 +588,15 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
         : format === "csv"
         ? "FORMAT csv, HEADER true"
         : "FORMAT json, ARRAY true";
-      await conn.run(`COPY export_result TO ${sqlString(outPath)} (${opts})`);
+      // Written beside the target and renamed over it: a failed or killed export leaves the old file whole.
+      const temp = `${outPath}.tmp-${crypto.randomUUID()}`;
+      try {
+        await conn.run(`COPY export_result TO ${sqlString(temp)} (${opts})`);
+        await Deno.rename(temp, outPath);
+      } catch (e) {
+        await Deno.remove(temp).catch(() => {});
+        throw e;
+      }
       const n = await sql<{ n: number }>("SELECT count(*) AS n FROM export_result");
       await conn.run("DROP TABLE export_result");
       return n[0].n;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { main } from "../main.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
-import { type DailyBarsQuery, openLake } from "../lake/query.ts";
+import { type DailyBarsQuery, openLake, SqlError } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { minutesOnDays } from "./support/simulated_minutes.ts";
@@ -255,6 +255,55 @@ Deno.test("sql() returns plain values: numbers for BIGINT and DECIMAL, ISO text 
   } finally {
     lake.close();
   }
+});
+
+Deno.test("sql() runs one read-only statement and refuses the rest before they run", async () => {
+  const { root } = await makeDemoLake();
+  const dir = await Deno.makeTempDir();
+  const lake = await openLake({ store: createLocalStore(root), cacheDir: join(dir, "cache") });
+  const count = async () => (await lake.sql<{ n: number }>("SELECT count(*)::INT AS n FROM daily_bars"))[0].n;
+  try {
+    const bars = await count();
+    assert.ok(bars > 0);
+    for (const read of ["WITH x AS (SELECT 1 AS a) SELECT a FROM x", "DESCRIBE daily_bars", "SUMMARIZE symbols"]) {
+      assert.ok((await lake.sql(read)).length > 0, read);
+    }
+    const written = join(dir, "leak.csv");
+    for (
+      const [statement, why] of [
+        [`COPY daily_bars TO '${written}'`, /only reads are allowed .*, not COPY$/],
+        ["DROP VIEW daily_bars", /not DROP$/],
+        ["SET threads = 1", /not SET$/],
+        [`ATTACH '${join(dir, "x.db")}'`, /only reads are allowed/],
+        ["SELEC 1", /Parser Error: syntax error at or near "SELEC"/],
+        ["SELECT nope FROM daily_bars", /Binder Error/],
+        [`SELECT 1; COPY daily_bars TO '${written}'`, /holds 2 statements, and one is allowed/],
+        [" ", /it is empty/],
+      ] as const
+    ) {
+      await assert.rejects(lake.sql(statement), (e: Error) => e instanceof SqlError && why.test(e.message));
+      await assert.rejects(lake.exportQuery(statement, [], "csv", join(dir, "out.csv")), SqlError);
+    }
+    assert.equal(await count(), bars, "the view is still there");
+    assert.deepEqual([...Deno.readDirSync(dir)].filter((e) => e.name !== "cache"), [], "no file was written");
+  } finally {
+    lake.close();
+  }
+});
+
+Deno.test("main(query --out) writes through a temp file: a failed or refused query leaves the previous file whole, and no temp file behind", async () => {
+  const { root } = await makeDemoLake();
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "bars.csv");
+  await Deno.writeTextFile(out, "the previous export\n");
+  const failing = ["query", "--sql", "SELECT error('boom') FROM daily_bars", "--format", "csv", "--out", out];
+  await assert.rejects(main([...failing, "--lake", root]), /boom/);
+  assert.equal(await Deno.readTextFile(out), "the previous export\n");
+  assert.equal(await main(["query", "--sql", "COPY daily_bars TO 'x.csv'", "--out", out, "--lake", root]), 2);
+  const ok = ["query", "--sql", "SELECT DISTINCT symbol FROM daily_bars ORDER BY symbol LIMIT 2", "--format", "csv"];
+  assert.equal(await main([...ok, "--out", out, "--lake", root]), 0);
+  assert.deepEqual((await Deno.readTextFile(out)).trim().split("\n"), ["symbol", "AAPL", "MSFT"]);
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["bars.csv"], "no temp file is left");
 });
 
 Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and says why", async () => {
