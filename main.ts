@@ -183,7 +183,7 @@ const commands: Record<string, Command> = {
       sql: {
         type: "string",
         help:
-          "SQL over the views daily_bars, minute_bars, indicators_daily, indicators_latest, fundamentals and symbols",
+          "one read-only SQL statement over the views daily_bars, minute_bars, indicators_daily, indicators_latest, fundamentals and symbols",
       },
       format: { type: "string", help: "csv (default), parquet or json" },
       out: { type: "string", help: "write to this file instead of printing" },

@@ -151,8 +151,8 @@ export interface Lake {
   /**
    * One read-only statement over the views `daily_bars`, `indicators_daily`, `indicators_latest`, `minute_bars`,
    * `fundamentals` and `symbols`, with `?` parameters. Anything that would change the views or write a file (COPY,
-   * DROP, SET, a second statement), or what does not parse or bind, is refused with a {@linkcode SqlError}
-   * before it runs.
+   * DROP, SET, a second statement) is refused before it runs, and a statement that fails by itself
+   * (syntax, names, values) fails with a {@linkcode SqlError}.
    */
   sql<T = Record<string, unknown>>(query: string, params?: DuckDBValue[]): Promise<T[]>;
   /** Run a read-only query and write its result to a local file, atomically (temp file, then rename). */
@@ -299,9 +299,17 @@ function fundamentalsSql(q: FundamentalsQuery): { text: string; params: DuckDBVa
   };
 }
 
-/** A statement the SQL escape hatch will not run: it does not parse or bind, or it is not a read. */
+/** A statement the SQL escape hatch will not run (not a read), or that fails by itself: bad syntax, names or values. */
 export class SqlError extends Error {
   override name = "SqlError";
+}
+
+/** DuckDB's errors that a statement causes, by their prefix; a disk, memory or internal error is not one. */
+const STATEMENT_ERRORS = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Out of Range|Not implemented) Error: /;
+
+function statementError(e: unknown): unknown {
+  const message = e instanceof Error ? e.message.replace(/^Failed to extract statements: /, "") : "";
+  return STATEMENT_ERRORS.test(message) ? new SqlError(`Cannot run this SQL: ${message}`, { cause: e }) : e;
 }
 
 /** What the SQL escape hatch runs: reads of the lake's views, never a change to them or to a file. */
@@ -315,13 +323,13 @@ const READ_ONLY = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
 async function prepareReadOnly(conn: DuckDBConnection, query: string): Promise<DuckDBPreparedStatement> {
   if (!query.trim()) throw new SqlError("Cannot run this SQL: it is empty");
   const statements = await conn.extractStatements(query).catch((e) => {
-    throw new SqlError(`Cannot run this SQL: ${(e as Error).message.replace(/^Failed to extract statements: /, "")}`);
+    throw statementError(e);
   });
   if (statements.count !== 1) {
     throw new SqlError(`Cannot run this SQL: it holds ${statements.count} statements, and one is allowed`);
   }
   const prepared = await statements.prepare(0).catch((e) => {
-    throw new SqlError(`Cannot run this SQL: ${(e as Error).message}`);
+    throw statementError(e);
   });
   const type = prepared.statementType;
   if (!READ_ONLY.has(type)) {
@@ -405,7 +413,11 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
   async function sql<T>(query: string, params: DuckDBValue[] = []): Promise<T[]> {
     const prepared = await prepareReadOnly(conn, query);
     prepared.bind(params);
-    const reader = await prepared.runAndReadAll().finally(() => prepared.destroySync());
+    const reader = await prepared.runAndReadAll()
+      .catch((e) => {
+        throw statementError(e);
+      })
+      .finally(() => prepared.destroySync());
     // Converted column by column, then one object per row (per-row conversion of each value
     // was ~70 ms of a 60k-row query).
     const names = reader.columnNames();
@@ -582,7 +594,9 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       // Checked on its own, since it is spliced into the statement below.
       (await prepareReadOnly(conn, query)).destroySync();
       // COPY takes no parameters, so the bound query lands in a temp table first.
-      await conn.run(`CREATE OR REPLACE TEMP TABLE export_result AS ${query}`, params);
+      await conn.run(`CREATE OR REPLACE TEMP TABLE export_result AS ${query}`, params).catch((e) => {
+        throw statementError(e);
+      });
       const opts = format === "parquet"
         ? "FORMAT parquet, COMPRESSION zstd"
         : format === "csv"

@@ -297,7 +297,9 @@ Deno.test("main(query --out) writes through a temp file: a failed or refused que
   const out = join(dir, "bars.csv");
   await Deno.writeTextFile(out, "the previous export\n");
   const failing = ["query", "--sql", "SELECT error('boom') FROM daily_bars", "--format", "csv", "--out", out];
-  await assert.rejects(main([...failing, "--lake", root]), /boom/);
+  const { code, err } = await capture(() => main([...failing, "--lake", root]));
+  assert.equal(code, 2);
+  assert.match(err, /^error: Cannot run this SQL: Invalid Input Error: boom/m);
   assert.equal(await Deno.readTextFile(out), "the previous export\n");
   assert.equal(await main(["query", "--sql", "COPY daily_bars TO 'x.csv'", "--out", out, "--lake", root]), 2);
   const ok = ["query", "--sql", "SELECT DISTINCT symbol FROM daily_bars ORDER BY symbol LIMIT 2", "--format", "csv"];
