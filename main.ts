@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { type ExportFormat, type Lake, openLake, SqlError } from "./lake/query.ts";
+import { type DailyInterval, type ExportFormat, type Lake, openLake, SqlError } from "./lake/query.ts";
 import { openStore } from "./lake/open_store.ts";
 import type { ObjectStore } from "./lake/store.ts";
 import { createLogger } from "./pipelines/log.ts";
@@ -161,7 +161,7 @@ const commands: Record<string, Command> = {
     summary:
       "Query daily or minute bars, indicators, SEC company facts, or any read-only SQL, and print or export the result",
     usage:
-      "query (--symbols AAPL | --universe NAME) [--from ..] [--to ..] [--adjusted | --minute [--interval N] | --indicators | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
+      "query (--symbols AAPL | --universe NAME) [--from ..] [--to ..] [--interval week|month] [--adjusted | --minute [--interval N] | --indicators | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
     options: {
       symbols: { type: "string", help: "comma-separated symbols" },
       universe: {
@@ -174,7 +174,8 @@ const commands: Record<string, Command> = {
       minute: { type: "boolean", help: "minute bars instead of daily bars" },
       interval: {
         type: "string",
-        help: "with --minute: bars of N minutes (1 to 390), aligned to each session's New York start",
+        help:
+          "with --minute: bars of N minutes (1 to 390), aligned to each session's New York start; with daily bars: week or month",
       },
       indicators: { type: "boolean", help: "indicators and features per bar (indicators_daily)" },
       fundamentals: { type: "boolean", help: "SEC company facts (--from/--to bound the period end)" },
@@ -203,8 +204,11 @@ const commands: Record<string, Command> = {
         if ([flags.minute, flags.adjusted, flags.indicators, flags.fundamentals].filter(Boolean).length > 1) {
           throw new RangeError("Cannot combine --minute, --adjusted, --indicators and --fundamentals: choose one");
         }
-        const interval = numberFlag(flags, "interval", { integer: true });
-        if (interval !== undefined && !flags.minute) throw new RangeError("Cannot use --interval without --minute");
+        const interval = flags.minute ? numberFlag(flags, "interval", { integer: true }) : undefined;
+        const period = flags.minute ? undefined : flags.interval as DailyInterval | undefined;
+        if (period && (flags.sql || flags.indicators || flags.fundamentals)) {
+          throw new RangeError("Cannot use --interval here: it makes minute bars or daily bars longer");
+        }
         const bars = {
           symbols: flags.sql ? [] : await chosenSymbols(flags, config, "query"),
           start: flags.from as string | undefined,
@@ -222,7 +226,7 @@ const commands: Record<string, Command> = {
             concepts: flags.concepts ? String(flags.concepts).split(",") : undefined,
             asOf: flags["as-of"] as string | undefined,
           })
-          : lake.dailyBarsSql({ ...bars, adjusted: !!flags.adjusted });
+          : lake.dailyBarsSql({ ...bars, adjusted: !!flags.adjusted, interval: period });
         if (flags.out) {
           const n = await lake.exportQuery(text, params, format as ExportFormat, String(flags.out));
           console.error(`wrote ${n} rows to ${flags.out}`);

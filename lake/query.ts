@@ -29,8 +29,15 @@ import { canonicalSymbol } from "./symbol.ts";
 export interface DailyBarRow extends BarRow {
   symbol: string;
   source: string;
+  /** The raw reply the bar came from; for a week or month, every reply of its days, space-separated. */
   raw_ref: string;
+  /** With an `interval` of week or month: how many trading days the bar holds. */
+  days?: number;
 }
+
+/** Bar lengths over daily bars: weeks run Monday to Friday (ISO weeks), months by the calendar. */
+export const DAILY_INTERVALS = ["day", "week", "month"] as const;
+export type DailyInterval = typeof DAILY_INTERVALS[number];
 
 export interface DailyBarsQuery {
   symbols: string[];
@@ -39,6 +46,11 @@ export interface DailyBarsQuery {
   end?: string;
   /** Scale open/high/low/close by adj_close/close and volume by later splits. */
   adjusted?: boolean;
+  /**
+   * `week` or `month`: one bar per symbol and period, dated by its last trading day, from the daily
+   * bars in `start..end` (a period cut by them holds only its days inside). Default `day`.
+   */
+  interval?: DailyInterval;
 }
 
 /** One minute bar as returned to callers; `ts` is the minute's start in UTC (`...Z`). */
@@ -263,6 +275,20 @@ function resampledMinutesSql(where: string, interval: number): string {
     FROM m GROUP BY symbol, session, m.ts - to_minutes(past) ORDER BY symbol, min(m.ts)`;
 }
 
+/**
+ * Daily bars (the export form of `daily`, ISO dates sort as text) grouped into weeks or months:
+ * first open, highest high, lowest low, last close and adj_close, summed volume and dividends, and
+ * the product of the split ratios, dated by the period's last trading day.
+ */
+function periodBarsSql(daily: string, interval: "week" | "month"): string {
+  return `SELECT symbol, max(date) AS date, arg_min(open, date) AS open, max(high) AS high, min(low) AS low,
+      arg_max(close, date) AS close, arg_max(adj_close, date) AS adj_close, sum(volume)::BIGINT AS volume,
+      sum(dividend) AS dividend, product(split_ratio) AS split_ratio,
+      string_agg(DISTINCT source, ',' ORDER BY source) AS source,
+      string_agg(DISTINCT raw_ref, ' ' ORDER BY raw_ref) AS raw_ref, count(*)::INT AS days
+    FROM (${daily}) GROUP BY symbol, date_trunc('${interval}', date::DATE) ORDER BY symbol, max(date)`;
+}
+
 /** `symbol IN (...)` and `dateColumn` within the query's checked `start..end`, as `?` clauses and their values. */
 function symbolAndDateFilter(q: { symbols: string[]; start?: string; end?: string }, what: string, dateColumn: string) {
   const { symbols } = symbolsAndDays(q, what);
@@ -343,6 +369,21 @@ async function prepareReadOnly(conn: DuckDBConnection, query: string): Promise<D
 
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+const PERIOD_COLUMNS = "symbol date open high low close adj_close volume dividend split_ratio source raw_ref days"
+  .split(" ");
+const TEXT_COLUMNS = new Set(["symbol", "date", "source", "raw_ref"]);
+
+/**
+ * Columns as an Arrow table: numbers as Float64, strings as dictionaries (they repeat, and encoding
+ * every row's string to UTF-8 instead was most of the daily call's time).
+ */
+function arrowTable(columns: [string, Column][]): arrow.Table {
+  return new arrow.Table(Object.fromEntries(columns.map(([name, col]) => [
+    name,
+    col instanceof Float64Array ? arrow.makeVector(col) : dictionaryVector(packStrings(col)),
+  ])));
 }
 
 /** Packed strings as an Arrow dictionary vector (nulls, if any, kept). */
@@ -437,6 +478,16 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     q: DailyBarsQuery,
     form: "export" | "wire" = "export",
   ): { text: string; params: DuckDBValue[]; symbols: string[] } {
+    const interval = q.interval ?? "day";
+    if (!DAILY_INTERVALS.includes(interval)) {
+      throw new RangeError(
+        `Cannot make bars of '${interval}' from daily bars: use day, week or month (bars of N minutes come from minute bars)`,
+      );
+    }
+    if (interval !== "day") {
+      const days = dailyBarsSql({ ...q, interval: "day" });
+      return { ...days, text: periodBarsSql(days.text, interval) };
+    }
     const { symbols } = symbolsAndDays(q, "daily bars");
     // Numbered parameters, because the wire form binds the symbol list twice.
     const params: DuckDBValue[] = [...symbols];
@@ -476,6 +527,12 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       params,
       symbols,
     };
+  }
+
+  /** Weekly or monthly bars: few rows, so the plain result conversion serves. */
+  async function periodBars(q: DailyBarsQuery) {
+    const { text, params } = dailyBarsSql(q);
+    return await sql<DailyBarRow & Record<string, unknown>>(text, params);
   }
 
   /** Run the wire form and read it chunk by chunk into typed columns. */
@@ -522,6 +579,7 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
 
   return {
     async getDailyBars(q) {
+      if ((q.interval ?? "day") !== "day") return await periodBars(q);
       const { cols, length } = await dailyColumns(q);
       const text = (n: string) => cols[n] as string[], num = (n: string) => cols[n] as Float64Array;
       const [symbol, date, source, rawRef] = [text("symbol"), text("date"), text("source"), text("raw_ref")];
@@ -553,15 +611,16 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       return rows;
     },
     async getDailyBarsArrow(q) {
-      const { names, cols } = await dailyColumns(q);
-      const vectors: Record<string, arrow.Vector> = {};
-      for (const name of names) {
-        const col = cols[name];
-        // Strings repeat (symbol, date, source, raw_ref), so each column goes out as a dictionary:
-        // encoding every row's string to UTF-8 instead was most of this call's time.
-        vectors[name] = col instanceof Float64Array ? arrow.makeVector(col) : dictionaryVector(packStrings(col));
+      if ((q.interval ?? "day") !== "day") {
+        const rows = await periodBars(q);
+        const column = (name: string): Column =>
+          TEXT_COLUMNS.has(name)
+            ? rows.map((r) => r[name] as string)
+            : Float64Array.from(rows, (r) => r[name] as number);
+        return arrowTable(PERIOD_COLUMNS.map((name) => [name, column(name)]));
       }
-      return new arrow.Table(vectors);
+      const { names, cols } = await dailyColumns(q);
+      return arrowTable(names.map((name) => [name, cols[name]]));
     },
     sql,
     dailyBarsSql: (q) => {

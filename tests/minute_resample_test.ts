@@ -114,7 +114,10 @@ Deno.test("getMinuteBars({interval}) matches bars grouped by New York time, acro
     assert.equal(cli.code, 0, cli.err);
     assert.deepEqual(JSON.parse(cli.out), await lake.getMinuteBars({ symbols: ["AAPL"], interval: 30 }));
     const alone = await capture(() => main(["query", "--symbols", "AAPL", "--interval", "30", "--lake", root]));
-    assert.deepEqual([alone.code, alone.err], [2, "error: Cannot use --interval without --minute"]);
+    assert.deepEqual([alone.code, alone.err], [
+      2,
+      "error: Cannot make bars of '30' from daily bars: use day, week or month (bars of N minutes come from minute bars)",
+    ]);
   } finally {
     lake.close();
   }
