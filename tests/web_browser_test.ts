@@ -134,6 +134,22 @@ Deno.test({
         (await page.locator("#no-minutes").textContent())!,
         /No minute bars of MSFT on or before 2024-09-30/,
       );
+      // The view's statements are prepared once per text, and the oldest closed past 16. Ranges over
+      // every pair of years make 20 of them; the first range, prepared again, still shows the API's bars.
+      const ranges = [2021, 2022, 2023, 2024].flatMap((a) =>
+        [2021, 2022, 2023, 2024].filter((b) => b >= a).map((b) => [a, b])
+      );
+      for (const [k, [a, b]] of [...ranges, ranges[0]].entries()) {
+        await page.fill("#start", `${a}-01-04`);
+        await page.fill("#end", `${b}-12-30`);
+        await page.click("form.controls button");
+        await page.waitForSelector(`#app[data-rendered="${k + 3}"]`);
+      }
+      const rangeApi = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
+      const msft2021 = await rangeApi.getDailyBars({ symbols: ["MSFT"], start: "2021-01-04", end: "2021-12-30" });
+      rangeApi.close();
+      assert.equal(await page.locator('#summary dd[data-key="bars"]').textContent(), String(msft2021.length));
+      assert.equal(await page.locator('#summary dd[data-key="first"]').textContent(), "2021-01-04");
 
       // The demo lake holds a week of minute bars for its first symbols: the last session is drawn.
       await rendered(page, `${base}/?page=symbol&symbol=AAPL&start=2024-10-01&end=2024-12-31`, "symbol_intraday");
