@@ -198,8 +198,17 @@ const commands: Record<string, Command> = {
       }
       if (format === "parquet" && !flags.out) throw new RangeError("Cannot print Parquet: give --out FILE");
       await withOpenLake(config, async (lake) => {
-        if (flags.sql && (flags.symbols || flags.universe)) {
-          throw new RangeError("Cannot query: --sql names its own symbols; leave out --symbols and --universe");
+        // Flags a query would otherwise ignore are refused: an ignored --as-of reads like a point-in-time answer.
+        const given = (names: string[]) => names.filter((n) => flags[n] !== undefined).map((n) => `--${n}`);
+        const besideSql = flags.sql ? given(Object.keys(commands.query.options).filter((n) => !SQL_FLAGS.has(n))) : [];
+        if (besideSql.length) {
+          throw new RangeError(
+            `Cannot query: --sql names its own tables and filters; leave out ${besideSql.join(", ")}`,
+          );
+        }
+        const factsOnly = given(["concepts", "as-of"]);
+        if (factsOnly.length && !flags.fundamentals) {
+          throw new RangeError(`Cannot use ${factsOnly.join(" and ")} without --fundamentals`);
         }
         if ([flags.minute, flags.adjusted, flags.indicators, flags.fundamentals].filter(Boolean).length > 1) {
           throw new RangeError("Cannot combine --minute, --adjusted, --indicators and --fundamentals: choose one");
@@ -796,6 +805,9 @@ function mainHelp(): string {
     "\n`deno task <command> --help` explains a command's flags.",
   ].join("\n");
 }
+
+/** The query flags that go with --sql. */
+const SQL_FLAGS = new Set(["sql", "format", "out", "lake"]);
 
 export async function main(args: string[]): Promise<number> {
   const [name, ...rest] = args;

@@ -127,11 +127,25 @@ Deno.test("--universe listed:<day> reads the lake's symbol master; an empty mast
     ])
   );
   assert.deepEqual(JSON.parse(bars.out).map((b: { symbol: string }) => b.symbol), ["AAPL", "MSFT", "NVDA", "TSLA"]);
-  const both = await capture(() => main(["query", "--sql", "SELECT 1", "--symbols", "AAPL", "--lake", root]));
-  assert.deepEqual([both.code, both.err], [
-    2,
-    "error: Cannot query: --sql names its own symbols; leave out --symbols and --universe",
-  ]);
+  // Flags that a query would ignore are refused, not dropped: an ignored --as-of would read as point-in-time.
+  for (
+    const [args, said] of [
+      [
+        ["--sql", "SELECT 1", "--symbols", "AAPL", "--from", "2024-01-01"],
+        "--sql names its own tables and filters; leave out --symbols, --from",
+      ],
+      [["--sql", "SELECT 1", "--adjusted"], "--sql names its own tables and filters; leave out --adjusted"],
+      [["--symbols", "AAPL", "--as-of", "2024-01-01"], "Cannot use --as-of without --fundamentals"],
+      [
+        ["--symbols", "AAPL", "--concepts", "Revenues", "--as-of", "2024-01-01"],
+        "Cannot use --concepts and --as-of without --fundamentals",
+      ],
+    ] as [string[], string][]
+  ) {
+    const refused = await capture(() => main(["query", ...args, "--lake", root]));
+    assert.deepEqual([refused.code, refused.out], [2, ""], args.join(" "));
+    assert.ok(refused.err.startsWith("error: ") && refused.err.includes(said), refused.err);
+  }
 
   const bare = await Deno.makeTempDir();
   const empty = await capture(() => main(["ingest", "--universe", "listed", "--lake", bare]));
