@@ -798,10 +798,11 @@ function helpText(c: Command): string {
 }
 
 function mainHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((k) => k.length));
   return [
     "Ticklake: a self-hosted US-equities market data lake\n",
     "commands:",
-    ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`),
+    ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`),
     "\n`deno task <command> --help` explains a command's flags.",
   ].join("\n");
 }
