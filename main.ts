@@ -790,19 +790,25 @@ export function toCsv(rows: Record<string, unknown>[]): string {
   return [cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\n");
 }
 
+/** Two columns, the first as wide as its longest entry. */
+function columns(rows: [string, string][]): string[] {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+}
+
 function helpText(c: Command): string {
-  const opts = Object.entries(c.options).map(([k, o]) => `  --${k.padEnd(12)} ${o.help}`);
-  return [`${c.summary}\n`, `usage: deno task ${c.usage}\n`, ...opts, `  --${"help".padEnd(12)} show this help`].join(
-    "\n",
-  );
+  const opts = columns([
+    ...Object.entries(c.options).map(([k, o]): [string, string] => [`--${k}`, o.help]),
+    ["--help", "show this help"],
+  ]);
+  return [`${c.summary}\n`, `usage: deno task ${c.usage}\n`, ...opts].join("\n");
 }
 
 function mainHelp(): string {
-  const width = Math.max(...Object.keys(commands).map((k) => k.length));
   return [
     "Ticklake: a self-hosted US-equities market data lake\n",
     "commands:",
-    ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`),
+    ...columns(Object.entries(commands).map(([k, c]) => [k, c.summary])),
     "\n`deno task <command> --help` explains a command's flags.",
   ].join("\n");
 }
