@@ -9,6 +9,7 @@ import { type DailyInterval, type ExportFormat, type Lake, openLake, SqlError } 
 import { openStore } from "./lake/open_store.ts";
 import type { ObjectStore } from "./lake/store.ts";
 import { createLogger } from "./pipelines/log.ts";
+import { parseRange } from "./pipelines/jobs/dates.ts";
 import { ingestDaily } from "./pipelines/jobs/ingest_daily.ts";
 import { ingestMinuteBars } from "./pipelines/jobs/ingest_minute.ts";
 import { minuteSources } from "./pipelines/jobs/minute_sources.ts";
@@ -740,8 +741,10 @@ commands.backfill = {
   },
   async run(flags, config) {
     config = withLake(config, flags);
-    const symbols = await universe(String(flags.universe ?? "sp500"), config);
     const from = String(flags.from ?? "2009-01-01");
+    // Checked before the plan is printed: an impossible range has nothing to estimate.
+    parseRange(from, new Date().toISOString().slice(0, 10), new Date(), "backfill");
+    const symbols = await universe(String(flags.universe ?? "sp500"), config);
     // One Yahoo chart call or one Alpha Vantage outputsize=full call covers a symbol's whole history.
     const estimate = estimateBackfill({
       symbols: symbols.length,

@@ -109,6 +109,14 @@ Deno.test("--universe listed:<day> reads the lake's symbol master; an empty mast
   }
   const now = await capture(() => main(["backfill", "--universe", "listed", "--dry-run", "--lake", root]));
   assert.ok(Number(/^backfill (\d+)/.exec(now.out)?.[1]) > n, "more symbols are listed now than in 2015");
+  // An impossible start is refused before any plan is printed.
+  for (const [from, said] of [["2999-01-01", /it is in the future/], ["2015-02-30", /no such calendar day/]] as const) {
+    const refused = await capture(() =>
+      main(["backfill", "--universe", "listed", "--from", from, "--dry-run", "--lake", root])
+    );
+    assert.deepEqual([refused.code, refused.out], [2, ""]);
+    assert.match(refused.err, said);
+  }
 
   // Bars of the symbols listed on a day: the demo's simulated S0001 is in no listing.
   const bars = await capture(() =>

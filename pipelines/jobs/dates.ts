@@ -25,8 +25,8 @@ export function parseRange(
   const fromDay = parseIsoDay(from, "--from");
   const toDay = parseIsoDay(to, "--to");
   const todayDay = Math.floor(today.getTime() / 86_400_000);
+  if (fromDay > todayDay) throw new RangeError(`Cannot ${what} from ${from}: it is in the future`);
   if (fromDay > toDay) throw new RangeError(`Cannot ${what} range ${from}..${to}: --from is after --to`);
   if (fromDay < 0) throw new RangeError(`Cannot ${what} from ${from}: dates before 1970-01-01 are not supported`);
-  if (fromDay > todayDay) throw new RangeError(`Cannot ${what} from ${from}: it is in the future`);
   return { fromDay, toDay: Math.min(toDay, todayDay) };
 }
