@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { main } from "../main.ts";
-import { makeDemoLake } from "./support/demo_lake.ts";
+import { DEMO_SYMBOLS, makeDemoLake } from "./support/demo_lake.ts";
 import { type DailyBarsQuery, openLake, SqlError } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
@@ -219,6 +219,12 @@ Deno.test("getDailyBars() rows equal its own export SQL, as traded and adjusted 
       const ratio = nvda["2024-06-07"].close / nvda["2024-06-10"].close;
       if (adjusted) assert.ok(ratio > 0.9 && ratio < 1.1, `adjusted closes are continuous: ${ratio}`);
       else assert.ok(ratio > 9 && ratio < 11, `as traded, the split shows: ${ratio}`);
+      // Every symbol's whole history: DuckDB hands the rows over in chunks of 2,048, and the
+      // lineage strings, sent only where they change, must carry across a chunk's edge.
+      const all = { symbols: DEMO_SYMBOLS, adjusted };
+      const many = await lake.getDailyBars(all);
+      assert.ok(many.length > 2 * 2048, `${many.length} rows, in three chunks or more`);
+      assert.deepEqual(many, await lake.sql(lake.dailyBarsSql(all).text, lake.dailyBarsSql(all).params));
     }
   } finally {
     lake.close();
