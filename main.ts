@@ -241,11 +241,17 @@ const commands: Record<string, Command> = {
           const n = await lake.exportQuery(text, params, format as ExportFormat, String(flags.out));
           console.error(`wrote ${n} rows to ${flags.out}`);
         } else {
-          const rows = await lake.sql(text, params);
-          // Said on stderr, so that stdout stays data: JSON prints `[]`, CSV prints nothing.
-          if (rows.length === 0) console.error("0 rows");
-          if (format === "json") console.log(JSON.stringify(rows, null, 2));
-          else if (rows.length) console.log(toCsv(rows));
+          // Printed the way --out writes, through a temp file DuckDB streams into: rows held in
+          // JavaScript took 47 s and 5.8 GB for 2.1 M bars.
+          const temp = await Deno.makeTempFile({ prefix: "ticklake-query-" });
+          try {
+            const n = await lake.exportQuery(text, params, format as ExportFormat, temp);
+            // Said on stderr, so that stdout stays data: JSON prints `[]`, CSV its header.
+            if (n === 0) console.error("0 rows");
+            await printFile(temp);
+          } finally {
+            await Deno.remove(temp).catch(() => {});
+          }
         }
       });
       return 0;
@@ -782,15 +788,13 @@ commands.backfill = {
   },
 };
 
-/** CSV with RFC 4180 quoting. */
-export function toCsv(rows: Record<string, unknown>[]): string {
-  if (rows.length === 0) return "";
-  const cols = Object.keys(rows[0]);
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? "" : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-  };
-  return [cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\n");
+/** Copy a file to stdout a block at a time. */
+async function printFile(path: string) {
+  using file = await Deno.open(path);
+  const block = new Uint8Array(1 << 20);
+  for (let n = await file.read(block); n !== null; n = await file.read(block)) {
+    for (let done = 0; done < n;) done += await Deno.stdout.write(block.subarray(done, n));
+  }
 }
 
 /** Two columns, the first as wide as its longest entry. */

@@ -648,27 +648,27 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     async exportQuery(query, params, format, outPath) {
       // Checked on its own, since it is spliced into the statement below.
       (await prepareReadOnly(conn, query)).destroySync();
-      // COPY takes no parameters, so the bound query lands in a temp table first.
-      await conn.run(`CREATE OR REPLACE TEMP TABLE export_result AS ${query}`, params).catch((e) => {
-        throw statementError(e);
-      });
       const opts = format === "parquet"
         ? "FORMAT parquet, COMPRESSION zstd"
         : format === "csv"
         ? "FORMAT csv, HEADER true"
         : "FORMAT json, ARRAY true";
-      // Written beside the target and renamed over it: a failed or killed export leaves the old file whole.
+      // Streamed by DuckDB with the parameters bound, into a file beside the target that is
+      // renamed over it: a failed or killed export leaves the old file whole. (A new line ends the
+      // query, in case it ends in a comment.)
       const temp = `${outPath}.tmp-${crypto.randomUUID()}`;
+      const select = query.trim().replace(/;$/, "");
       try {
-        await conn.run(`COPY export_result TO ${sqlString(temp)} (${opts})`);
+        const copied = await conn.runAndReadAll(`COPY (${select}\n) TO ${sqlString(temp)} (${opts})`, params)
+          .catch((e) => {
+            throw statementError(e);
+          });
         await Deno.rename(temp, outPath);
+        return Number(copied.getRows()[0][0]);
       } catch (e) {
         await Deno.remove(temp).catch(() => {});
         throw e;
       }
-      const n = await sql<{ n: number }>("SELECT count(*) AS n FROM export_result");
-      await conn.run("DROP TABLE export_result");
-      return n[0].n;
     },
     refresh,
     close() {

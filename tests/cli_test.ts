@@ -78,9 +78,33 @@ Deno.test("main(query --fundamentals) exports a company's facts as they were kno
 Deno.test("main(query) with no matching rows prints no data, says so on stderr, and succeeds", async () => {
   const { root } = await makeDemoLake();
   const args = ["query", "--symbols", "ZZZZ", "--from", "2024-01-02", "--lake", root];
-  assert.deepEqual(await capture(() => main(args)), { code: 0, out: "", err: "0 rows" });
-  assert.deepEqual(await capture(() => main([...args, "--format", "json"])), { code: 0, out: "[]", err: "0 rows" });
-  assert.deepEqual(await capture(() => main([...args, "--minute"])), { code: 0, out: "", err: "0 rows" });
+  const csv = await capture(() => main(args));
+  assert.deepEqual(csv, { code: 0, out: `${DAILY_HEADER}\n`, err: "0 rows" });
+  const json = await capture(() => main([...args, "--format", "json"]));
+  assert.deepEqual({ ...json, out: JSON.parse(json.out) }, { code: 0, out: [], err: "0 rows" });
+  const minutes = await capture(() => main([...args, "--minute"]));
+  assert.deepEqual([minutes.code, minutes.out.split("\n").length, minutes.err], [0, 2, "0 rows"]);
+});
+
+const DAILY_HEADER = "symbol,date,open,high,low,close,adj_close,volume,dividend,split_ratio,source,raw_ref";
+
+Deno.test("main(query) prints what --out writes, streamed: each daily bar once, in order", async () => {
+  const { root } = await makeDemoLake();
+  const args = ["query", "--symbols", DEMO_SYMBOLS.join(","), "--adjusted", "--lake", root];
+  const file = join(await Deno.makeTempDir(), "bars.csv");
+  assert.equal(await main([...args, "--out", file]), 0);
+  const printed = await capture(() => main(args));
+  assert.equal(printed.out, await Deno.readTextFile(file));
+  const lines = printed.out.trimEnd().split("\n");
+  assert.equal(lines[0], DAILY_HEADER);
+  const lake = await openLake({ store: createLocalStore(root), cacheDir: await Deno.makeTempDir() });
+  const bars = await lake.getDailyBars({ symbols: DEMO_SYMBOLS, adjusted: true });
+  lake.close();
+  assert.deepEqual(
+    lines.slice(1).map((l) => l.split(",").slice(0, 2).join(" ")),
+    bars.map((b) => `${b.symbol} ${b.date}`),
+  );
+  assert.deepEqual(lines.slice(1).map((l) => Number(l.split(",")[5])), bars.map((b) => b.close));
 });
 
 Deno.test("--universe listed:<day> reads the lake's symbol master; an empty master is a clear error", async () => {
