@@ -788,12 +788,16 @@ commands.backfill = {
   },
 };
 
-/** Copy a file to stdout a block at a time. */
+/** Copy a file to stdout a block at a time; a reader that stopped early (`| head`) ends it quietly. */
 async function printFile(path: string) {
   using file = await Deno.open(path);
   const block = new Uint8Array(1 << 20);
-  for (let n = await file.read(block); n !== null; n = await file.read(block)) {
-    for (let done = 0; done < n;) done += await Deno.stdout.write(block.subarray(done, n));
+  try {
+    for (let n = await file.read(block); n !== null; n = await file.read(block)) {
+      for (let done = 0; done < n;) done += await Deno.stdout.write(block.subarray(done, n));
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
   }
 }
 

@@ -86,6 +86,22 @@ Deno.test("main(query) with no matching rows prints no data, says so on stderr, 
   assert.deepEqual([minutes.code, minutes.out.split("\n").length, minutes.err], [0, 2, "0 rows"]);
 });
 
+Deno.test("main(query) piped into a reader that stops early (| head) ends quietly", async () => {
+  const { root } = await makeDemoLake();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, "query", "--symbols", DEMO_SYMBOLS.join(",")],
+    env: { TICKLAKE_LAKE: root },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  await reader.cancel(); // the pipe closes with ~750 KB still to print
+  const [{ code }, said] = await Promise.all([child.status, new Response(child.stderr).text()]);
+  assert.ok(first.startsWith(DAILY_HEADER), first.slice(0, 80));
+  assert.deepEqual([code, said], [0, ""]);
+});
+
 const DAILY_HEADER = "symbol,date,open,high,low,close,adj_close,volume,dividend,split_ratio,source,raw_ref";
 
 Deno.test("main(query) prints what --out writes, streamed: each daily bar once, in order", async () => {
