@@ -117,9 +117,13 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
   const out = h("section", { id: "symbol-view" });
   root.replaceChildren(h("h1", {}, "Symbol"), form, out);
 
-  let rendered = 0;
+  let rendered = 0, latest = 0;
   const render = async () => {
     const started = performance.now();
+    // The latest request wins: a render that a newer one overtook leaves the view alone, so quick
+    // switches never end on an older symbol's bars.
+    const mine = ++latest;
+    const overtaken = () => mine !== latest;
     const symbol = symbolIn.value.trim().toUpperCase();
     setParams({
       page: "symbol",
@@ -147,6 +151,7 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
       ]);
       const tabled = fromTable ? storedIndicators(raw, stored) : undefined;
       const warmRows = tabled ? [] : warm ?? await warmUp();
+      if (overtaken()) return;
       const bars = [...warmRows, ...raw].map((r) => {
         const f = adjustedIn.checked ? (r.adj_close as number) / (r.close as number) : 1;
         const p = (k: string) => r[k] === undefined ? undefined : Math.round((r[k] as number) * f * 10_000) / 10_000;
@@ -237,7 +242,7 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
       root.dataset.renderMs = (performance.now() - started).toFixed(1);
       // Minute bars are an extra, drawn after the daily view (a session is one more partition read):
       // the range's last session, or the last one on or before a day picked.
-      if (await hasMinuteBars()) {
+      if (await hasMinuteBars() && !overtaken()) {
         const dayIn = h("input", {
           id: "minute-day",
           type: "date",
@@ -275,9 +280,11 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
       }
       // SEC company facts too: the 10-Ks filed by the view's last day.
       const annual = fundamentalsTable(await annualFundamentals(symbol, end));
+      if (overtaken()) return;
       if (annual) out.querySelector(".table-head")!.before(annual);
       root.dataset.rendered = String(++rendered);
     } catch (e) {
+      if (overtaken()) return;
       showError(out, e);
       root.dataset.rendered = String(++rendered);
     }
