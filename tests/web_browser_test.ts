@@ -7,6 +7,7 @@ import type { Page } from "playwright-core";
 import { layout } from "../lake/layout.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { openLake } from "../lake/query.ts";
 import { createApp } from "../web/server.ts";
 import { launchBrowser } from "./support/browser.ts";
@@ -305,6 +306,37 @@ Deno.test({
       assert.match((await page.locator("#no-features").textContent())!, /deno task indicators/);
 
       assert.deepEqual(blocked, [], "the dashboard asked for nothing outside localhost");
+    });
+  },
+});
+
+Deno.test({
+  name: "a page open while an ingest replaces a partition takes the new catalog and reads the new partition",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withDashboard(async (base, page, _blocked, demo) => {
+      await rendered(page, `${base}/?page=symbol&symbol=MSFT&start=2024-06-03&end=2024-09-30&adjusted=0`, "symbol");
+      // A revision of every 2023 close, written as the lake writes: a new file renamed over the old.
+      // The page's catalog still names the old one, which the server now refuses ranges of (412).
+      const file = `${demo.root}/${layout.dailyBarsPartition(2023)}`;
+      const db = await DuckDBInstance.create(":memory:");
+      const conn = await db.connect();
+      await conn.run(`COPY (SELECT * REPLACE ((close + 1)::DECIMAL(18,4) AS close, (high + 1)::DECIMAL(18,4) AS high)
+        FROM read_parquet('${file}') ORDER BY symbol, date) TO '${file}.tmp' (FORMAT parquet)`);
+      conn.closeSync();
+      await Deno.rename(`${file}.tmp`, file);
+      await page.fill("#start", "2023-06-01");
+      await page.fill("#end", "2023-09-29");
+      await page.click("form.controls button");
+      await page.waitForFunction(`document.querySelector('#summary dd[data-key="last"]')?.textContent === "2023-09-29"`)
+        .catch(async (e) => {
+          throw new Error(`${e.message}\npage: ${(await page.locator("#app").textContent())?.slice(0, 400)}`);
+        });
+      const lake = await openLake({ store: demo.store, cacheDir: await Deno.makeTempDir() });
+      const [bar] = await lake.getDailyBars({ symbols: ["MSFT"], start: "2023-09-29", end: "2023-09-29" });
+      lake.close();
+      assert.equal(await page.locator('#summary dd[data-key="last close"]').textContent(), String(bar.close));
     });
   },
 });

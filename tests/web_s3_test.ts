@@ -25,6 +25,10 @@ Deno.test("createApp() over an S3 lake answers Range requests from S3 and never 
       "no credentials or endpoint in the catalog",
     );
     assert.match(catalog, /\/lake\/curated\/daily_bars\/year=2024\/data\.parquet/);
+    // The version the catalog names, from S3's listing, is the one its HEAD reports: ranges are served.
+    const url: string = JSON.parse(catalog).tables[0].files[0].url;
+    const versioned = await app.request(url, { headers: { range: "bytes=0-3" } });
+    assert.deepEqual([url.includes("?v="), versioned.status, await versioned.text()], [true, 206, "PAR1"]);
   } finally {
     store.client.destroy();
     await s3.close();

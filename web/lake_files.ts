@@ -6,7 +6,7 @@
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { assertKey, type ObjectStore } from "../lake/store.ts";
+import { assertKey, type ObjectInfo, type ObjectStore } from "../lake/store.ts";
 
 const SERVED_PREFIXES = ["curated/", "reference/"];
 
@@ -42,11 +42,25 @@ export function parseRange(header: string | undefined, size: number): [number, n
   return start >= size || end < start ? "unsatisfiable" : [start, end];
 }
 
-/** Serve a GET or HEAD for `/lake/*`. `onBytes` counts what was sent. */
+/**
+ * An object's version as the catalog hands it out: a page asks for byte ranges of the version it
+ * read the footer of, and an object replaced since (an ingest rewrote the partition) must not
+ * answer with ranges of the new one.
+ */
+export function objectVersion(info: ObjectInfo): string {
+  // Whole seconds: S3 lists modification times in milliseconds but its HEAD answers in seconds.
+  return `${info.size}-${Math.floor((info.modified?.getTime() ?? 0) / 1000)}`;
+}
+
+/** Serve a GET or HEAD for `/lake/*` (`?v=` names the version wanted). `onBytes` counts what was sent. */
 export async function serveLakeFile(c: Context, store: ObjectStore, onBytes: (n: number) => void): Promise<Response> {
   const key = keyFromPath(new URL(c.req.url).pathname);
   const info = await store.head(key);
   if (!info) throw new HTTPException(404, { message: "Not found" });
+  const wanted = c.req.query("v");
+  if (wanted !== undefined && wanted !== objectVersion(info)) {
+    throw new HTTPException(412, { message: `${key} changed since the catalog named version ${wanted}` });
+  }
   const headers: Record<string, string> = {
     "accept-ranges": "bytes",
     "content-type": key.endsWith(".parquet") ? "application/vnd.apache.parquet" : "application/octet-stream",

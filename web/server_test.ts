@@ -29,6 +29,25 @@ Deno.test("createApp() serves curated Parquet with HTTP Range and HEAD", async (
   assert.equal(bad.status, 416);
 });
 
+Deno.test("createApp() serves the version of a file its catalog named, and refuses it once replaced (412)", async () => {
+  const store = await lakeWithFile();
+  const app = createApp({ store });
+  const catalog = await (await app.request("/api/catalog")).json();
+  const url: string = catalog.tables.find((t: { name: string }) => t.name === "daily_bars").files[0].url;
+  assert.match(url, /^\/lake\/curated\/daily_bars\/year=2024\/data\.parquet\?v=10-\d+$/);
+  assert.equal(await (await app.request(url, { headers: { range: "bytes=0-3" } })).text(), "0123");
+  // An ingest renames a new partition over the old: its ranges must not pass for the old one's.
+  await store.put(layout.dailyBarsPartition(2024), "0123456789abc");
+  for (const method of ["GET", "HEAD"]) {
+    const stale = await app.request(url, { method, headers: { range: "bytes=0-3" } });
+    assert.equal(stale.status, 412, method);
+    await stale.body?.cancel();
+  }
+  const fresh = (await (await app.request("/api/catalog")).json()).tables[0].files[0].url;
+  assert.notEqual(fresh, url);
+  assert.equal(await (await app.request(fresh, { headers: { range: "bytes=10-12" } })).text(), "abc");
+});
+
 Deno.test("createApp() confines /lake to curated and reference objects", async () => {
   const app = createApp({ store: await lakeWithFile() });
   const cases: [string, number][] = [

@@ -36,20 +36,32 @@ const DAILY_VIEW = `SELECT symbol, date, open::DOUBLE AS open, high::DOUBLE AS h
   close::DOUBLE AS close, adj_close::DOUBLE AS adj_close, volume::DOUBLE AS volume, dividend::DOUBLE AS dividend,
   split_ratio, source, ingested_at, raw_ref`;
 
+let db: duckdb.AsyncDuckDB | undefined;
+
 async function init(): Promise<duckdb.AsyncDuckDBConnection> {
   // The catalog arrives while the wasm compiles.
   const catalog: Promise<Catalog> = fetch("/api/catalog").then((r) => r.json());
   const worker = new Worker("/duckdb/duckdb-browser-eh.worker.js");
-  const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
+  db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
   await db.instantiate("/duckdb/duckdb-eh.wasm");
   const conn = await db.connect();
   // Keep Parquet footers after the first read, so a symbol switch does not fetch them again.
   await conn.query("SET enable_object_cache = true");
-  for (const t of (await catalog).tables) {
+  await register(await catalog);
+  return conn;
+}
+
+/**
+ * Register the catalog's files. A name carries its object's version: footers are cached by name,
+ * and a partition an ingest replaced is a new file to read from its own footer.
+ */
+async function register(catalog: Catalog) {
+  for (const t of catalog.tables) {
     const names = [];
     for (const f of t.files) {
-      const name = f.key.replaceAll("/", "__");
-      await db.registerFileURL(name, new URL(f.url, location.href).href, duckdb.DuckDBDataProtocol.HTTP, false);
+      const url = new URL(f.url, location.href);
+      const name = `${f.key.replaceAll("/", "__")}__v${url.searchParams.get("v")}`;
+      await db!.registerFileURL(name, url.href, duckdb.DuckDBDataProtocol.HTTP, false);
       names.push(`'${name}'`);
       const year = layout.partitionYear(f.key);
       if (year !== undefined) yearFiles.get(t.name)?.set(year, name);
@@ -58,7 +70,44 @@ async function init(): Promise<duckdb.AsyncDuckDBConnection> {
     }
     tableFiles.set(t.name, names);
   }
-  return conn;
+}
+
+/**
+ * The server refuses a file replaced since the catalog named it (HTTP 412): DuckDB-WASM says so
+ * for a range, and only that it failed to open the file for its first request. A query that named
+ * files before a reload dropped them finds none.
+ */
+const LAKE_CHANGED = /status: 412|Failed to open file|No files found that match/;
+let reloading: Promise<void> | undefined;
+
+/**
+ * Run `read`; when the lake changed under the page (an ingest replaced a partition), take the new
+ * catalog and run it once more. Queries name files as they run, so the second run names the new ones.
+ */
+async function afterLakeChange<T>(read: () => Promise<T>): Promise<T> {
+  const seen = reloading;
+  try {
+    return await read();
+  } catch (e) {
+    if (!LAKE_CHANGED.test(String((e as Error)?.message))) throw e;
+    // One reload for every query that failed on the same change.
+    if (reloading === seen) reloading = reload();
+    await reloading;
+    return await read();
+  }
+}
+
+/**
+ * Take the catalog afresh. The old names stay registered, unused (DuckDB-WASM's dropFiles() did
+ * not return while a failed read was pending); views and statements are made again on next use.
+ */
+async function reload() {
+  const catalog: Catalog = await (await fetch("/api/catalog")).json();
+  for (const closing of statements.values()) void closing.then((s) => s.close()).catch(() => {});
+  statements.clear();
+  for (const files of [tableFiles, dailyFiles, indicatorFiles, factFiles, minuteFiles]) files.clear();
+  views = undefined;
+  await register(catalog);
 }
 
 /**
@@ -92,10 +141,12 @@ function plain(v: unknown): unknown {
 }
 
 /** Run a query with parameters over the lake's views; rows as plain objects (BigInt -> number, DATE -> ISO string). */
-export async function query(sql: string, params: unknown[] = []): Promise<Row[]> {
-  const conn = await (ready ??= init());
-  await (views ??= createViews(conn));
-  return await run(conn, sql, params);
+export function query(sql: string, params: unknown[] = []): Promise<Row[]> {
+  return afterLakeChange(async () => {
+    const conn = await (ready ??= init());
+    await (views ??= createViews(conn));
+    return await run(conn, sql, params);
+  });
 }
 
 /**
@@ -165,19 +216,23 @@ function plainRows(table: Awaited<ReturnType<duckdb.AsyncPreparedStatement["quer
  * footers and row groups fetched than the all-years view. `columns` and file names are ours,
  * never user input.
  */
-export async function symbolBars(symbol: string, from: string, to: string, columns: string[]): Promise<Row[]> {
-  return await symbolRows(dailyFiles, DAILY_VIEW, symbol, from, to, columns);
+export function symbolBars(symbol: string, from: string, to: string, columns: string[]): Promise<Row[]> {
+  return afterLakeChange(async () => {
+    return await symbolRows(dailyFiles, DAILY_VIEW, symbol, from, to, columns);
+  });
 }
 
 /**
  * One symbol's rows of `indicators_daily` in `[from, to]`, read as `symbolBars` reads bars. Columns
  * the partitions lack (written before the table gained its features) are left out, not an error.
  */
-export async function symbolIndicators(symbol: string, from: string, to: string): Promise<Row[]> {
-  const wanted = `date sma_20 sma_50 bb_upper bb_lower rsi_14 macd macd_signal macd_hist volatility_20d atr_14
-    dollar_volume_20d`.split(/\s+/).map((c) => `'${c}'`);
-  const columns = [`COLUMNS(c -> list_contains([${wanted.join(", ")}], c))`];
-  return await symbolRows(indicatorFiles, "SELECT *", symbol, from, to, columns);
+export function symbolIndicators(symbol: string, from: string, to: string): Promise<Row[]> {
+  return afterLakeChange(async () => {
+    const wanted = `date sma_20 sma_50 bb_upper bb_lower rsi_14 macd macd_signal macd_hist volatility_20d atr_14
+      dollar_volume_20d`.split(/\s+/).map((c) => `'${c}'`);
+    const columns = [`COLUMNS(c -> list_contains([${wanted.join(", ")}], c))`];
+    return await symbolRows(indicatorFiles, "SELECT *", symbol, from, to, columns);
+  });
 }
 
 async function symbolRows(
@@ -205,20 +260,22 @@ async function symbolRows(
  * indicators run has written it. All columns are read, so a table written before a feature was
  * added shows that feature empty rather than failing.
  */
-export async function latestFeatures(): Promise<Row[]> {
-  await (ready ??= init());
-  const file = tableFiles.get("indicators_latest")?.[0];
-  if (!file) return [];
-  const rows = await queryFiles(
-    `SELECT * FROM read_parquet(${file}) WHERE date = (SELECT max(date) FROM read_parquet(${file}))
-     ORDER BY dollar_volume_20d DESC NULLS LAST, symbol`,
-  );
-  const ratio = (a: unknown, b: unknown) => (typeof a === "number" && typeof b === "number" ? a / b : null);
-  return rows.map((r) => ({
-    ...r,
-    atr_share: ratio(r.atr_14, r.adj_close),
-    vs_sma_50: typeof r.sma_50 === "number" ? ratio(r.adj_close, r.sma_50)! - 1 : null,
-  }));
+export function latestFeatures(): Promise<Row[]> {
+  return afterLakeChange(async () => {
+    await (ready ??= init());
+    const file = tableFiles.get("indicators_latest")?.[0];
+    if (!file) return [];
+    const rows = await queryFiles(
+      `SELECT * FROM read_parquet(${file}) WHERE date = (SELECT max(date) FROM read_parquet(${file}))
+       ORDER BY dollar_volume_20d DESC NULLS LAST, symbol`,
+    );
+    const ratio = (a: unknown, b: unknown) => (typeof a === "number" && typeof b === "number" ? a / b : null);
+    return rows.map((r) => ({
+      ...r,
+      atr_share: ratio(r.atr_14, r.adj_close),
+      vs_sma_50: typeof r.sma_50 === "number" ? ratio(r.adj_close, r.sma_50)! - 1 : null,
+    }));
+  });
 }
 
 /** Whether the lake has any daily-bars partition. */
@@ -243,16 +300,18 @@ export async function hasIndicators(): Promise<boolean> {
  * The lake's first symbol and last day, from the newest partition's footer statistics alone:
  * no column data is fetched to choose the page's defaults.
  */
-export async function lakeExtent(): Promise<{ symbol: string | null; last: string | null }> {
-  await (ready ??= init());
-  const year = Math.max(...dailyFiles.keys());
-  if (!Number.isFinite(year)) return { symbol: null, last: null };
-  const [r] = await queryFiles(
-    `SELECT min(stats_min_value) FILTER (path_in_schema = 'symbol') AS symbol,
-            max(stats_max_value) FILTER (path_in_schema = 'date') AS last
-     FROM parquet_metadata('${dailyFiles.get(year)}')`,
-  );
-  return r as { symbol: string | null; last: string | null };
+export function lakeExtent(): Promise<{ symbol: string | null; last: string | null }> {
+  return afterLakeChange(async () => {
+    await (ready ??= init());
+    const year = Math.max(...dailyFiles.keys());
+    if (!Number.isFinite(year)) return { symbol: null, last: null };
+    const [r] = await queryFiles(
+      `SELECT min(stats_min_value) FILTER (path_in_schema = 'symbol') AS symbol,
+              max(stats_max_value) FILTER (path_in_schema = 'date') AS last
+       FROM parquet_metadata('${dailyFiles.get(year)}')`,
+    );
+    return r as { symbol: string | null; last: string | null };
+  });
 }
 
 /**
@@ -260,21 +319,23 @@ export async function lakeExtent(): Promise<{ symbol: string | null; last: strin
  * session and post-market. Only the month of `day` is read, and the next month's partition if it
  * exists (a post-market runs past midnight UTC); nothing when the lake holds no minute bars for it.
  */
-export async function lastSessionMinutes(symbol: string, day: string): Promise<Row[]> {
-  await (ready ??= init());
-  const month = day.slice(0, 7);
-  const next = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1)).toISOString().slice(0, 7);
-  if (!minuteFiles.has(month)) return [];
-  const files = [month, next].flatMap((m) => minuteFiles.has(m) ? [`'${minuteFiles.get(m)}'`] : []);
-  // The day runs from 00:00 New York, 9.5 hours before its 09:30 open whatever the season, for 24 hours.
-  return await queryFiles(
-    `WITH m AS (SELECT ts, session, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close
-         FROM read_parquet([${files.join(",")}]) WHERE symbol = ?),
-       opened AS (SELECT min(ts) AS t FROM m WHERE session = 'regular' AND ts::DATE =
-         (SELECT max(ts::DATE) FROM m WHERE session = 'regular' AND ts::DATE <= ?::DATE))
-     SELECT m.* FROM m, opened WHERE ts >= t - INTERVAL 570 MINUTE AND ts < t + INTERVAL 870 MINUTE ORDER BY ts`,
-    [symbol, day],
-  );
+export function lastSessionMinutes(symbol: string, day: string): Promise<Row[]> {
+  return afterLakeChange(async () => {
+    await (ready ??= init());
+    const month = day.slice(0, 7);
+    const next = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1)).toISOString().slice(0, 7);
+    if (!minuteFiles.has(month)) return [];
+    const files = [month, next].flatMap((m) => minuteFiles.has(m) ? [`'${minuteFiles.get(m)}'`] : []);
+    // The day runs from 00:00 New York, 9.5 hours before its 09:30 open whatever the season, for 24 hours.
+    return await queryFiles(
+      `WITH m AS (SELECT ts, session, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close
+           FROM read_parquet([${files.join(",")}]) WHERE symbol = ?),
+         opened AS (SELECT min(ts) AS t FROM m WHERE session = 'regular' AND ts::DATE =
+           (SELECT max(ts::DATE) FROM m WHERE session = 'regular' AND ts::DATE <= ?::DATE))
+       SELECT m.* FROM m, opened WHERE ts >= t - INTERVAL 570 MINUTE AND ts < t + INTERVAL 870 MINUTE ORDER BY ts`,
+      [symbol, day],
+    );
+  });
 }
 
 /** The annual figures the fundamentals panel shows, as SEC concepts. */
@@ -285,19 +346,21 @@ const ANNUAL_CONCEPTS = ["Revenues", "NetIncomeLoss", "EarningsPerShareBasic", "
  * year end, the value of the latest such filing (a restatement wins), a year's duration or a
  * year-end instant. Only the partitions of the last `years` filing years are read.
  */
-export async function annualFundamentals(symbol: string, asOf: string, years = 6): Promise<Row[]> {
-  await (ready ??= init());
-  const last = Number(asOf.slice(0, 4));
-  const names = [...factFiles].filter(([y]) => y > last - years && y <= last).map(([, n]) => `'${n}'`);
-  if (!names.length) return [];
-  return await queryFiles(
-    `SELECT concept, period_end, arg_max(value, filed) AS value, arg_max(source, filed) AS source
-     FROM read_parquet([${names.join(",")}])
-     WHERE symbol = ? AND form = '10-K' AND filed <= ?::DATE AND concept IN (${
-      ANNUAL_CONCEPTS.map(() => "?").join(", ")
-    })
-       AND (period_start IS NULL OR period_end - period_start > 300)
-     GROUP BY concept, period_end ORDER BY period_end`,
-    [symbol, asOf, ...ANNUAL_CONCEPTS],
-  );
+export function annualFundamentals(symbol: string, asOf: string, years = 6): Promise<Row[]> {
+  return afterLakeChange(async () => {
+    await (ready ??= init());
+    const last = Number(asOf.slice(0, 4));
+    const names = [...factFiles].filter(([y]) => y > last - years && y <= last).map(([, n]) => `'${n}'`);
+    if (!names.length) return [];
+    return await queryFiles(
+      `SELECT concept, period_end, arg_max(value, filed) AS value, arg_max(source, filed) AS source
+       FROM read_parquet([${names.join(",")}])
+       WHERE symbol = ? AND form = '10-K' AND filed <= ?::DATE AND concept IN (${
+        ANNUAL_CONCEPTS.map(() => "?").join(", ")
+      })
+         AND (period_start IS NULL OR period_end - period_start > 300)
+       GROUP BY concept, period_end ORDER BY period_end`,
+      [symbol, asOf, ...ANNUAL_CONCEPTS],
+    );
+  });
 }
