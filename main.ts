@@ -216,7 +216,7 @@ const commands: Record<string, Command> = {
         }
         const interval = flags.minute ? numberFlag(flags, "interval", { integer: true }) : undefined;
         const period = flags.minute ? undefined : flags.interval as DailyInterval | undefined;
-        if (period && (flags.sql || flags.indicators || flags.fundamentals)) {
+        if (period && (flags.indicators || flags.fundamentals)) {
           throw new RangeError("Cannot use --interval here: it makes minute bars or daily bars longer");
         }
         const bars = {

@@ -5,6 +5,7 @@
 export {
   type DailyBarRow,
   type DailyBarsQuery,
+  type DailyInterval,
   type ExportFormat,
   type FundamentalRow,
   type FundamentalsQuery,
