@@ -264,7 +264,8 @@ Deno.test("getDailyBars() rows equal its own export SQL, as traded and adjusted 
       const all = { symbols: DEMO_SYMBOLS, adjusted };
       const many = await lake.getDailyBars(all);
       assert.ok(many.length > 2 * 2048, `${many.length} rows, in three chunks or more`);
-      assert.deepEqual(many, await lake.sql(lake.dailyBarsSql(all).text, lake.dailyBarsSql(all).params));
+      const exported = lake.dailyBarsSql(all);
+      assert.deepEqual(many, await lake.sql(exported.text, exported.params));
     }
   } finally {
     lake.close();
