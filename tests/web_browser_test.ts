@@ -316,7 +316,8 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     await withDashboard(async (base, page, _blocked, demo) => {
-      await rendered(page, `${base}/?page=symbol&symbol=MSFT&start=2024-06-03&end=2024-09-30&adjusted=0`, "symbol");
+      const view = `${base}/?page=symbol&symbol=MSFT&start=2024-06-03&end=2024-09-30&adjusted=0`;
+      await rendered(page, view, "symbol_before_ingest");
       // A revision of every 2023 close, written as the lake writes: a new file renamed over the old.
       // The page's catalog still names the old one, which the server now refuses ranges of (412).
       const file = `${demo.root}/${layout.dailyBarsPartition(2023)}`;

@@ -82,7 +82,7 @@ let reloading: Promise<void> | undefined;
 
 /**
  * Run `read`; when the lake changed under the page (an ingest replaced a partition), take the new
- * catalog and run it once more. Queries name files as they run, so the second run names the new ones.
+ * catalog and run it once more. `read` names its files as it runs, so the second run names the new ones.
  */
 async function afterLakeChange<T>(read: () => Promise<T>): Promise<T> {
   const seen = reloading;
@@ -157,20 +157,28 @@ export function query(sql: string, params: unknown[] = []): Promise<Row[]> {
 const statements = new Map<string, Promise<duckdb.AsyncPreparedStatement>>();
 const KEPT_STATEMENTS = 16;
 
-/** Run a query that names its files itself (no views needed). */
-async function queryFiles(sql: string, params: unknown[] = []): Promise<Row[]> {
-  const conn = await (ready ??= init());
-  let stmt = statements.get(sql);
-  if (!stmt) {
-    statements.set(sql, stmt = conn.prepare(sql));
-    stmt.catch(() => statements.delete(sql));
-    if (statements.size > KEPT_STATEMENTS) {
-      const [oldest, closing] = statements.entries().next().value!;
-      statements.delete(oldest);
-      void closing.then((s) => s.close()).catch(() => {});
+/**
+ * Run a query that names its files itself (no views needed). `sql` names them from the registered
+ * files when it runs, so a run after a catalog reload names the new ones; undefined when the lake
+ * has none of the files it needs (no rows).
+ */
+function queryFiles(sql: () => string | undefined, params: unknown[] = []): Promise<Row[]> {
+  return afterLakeChange(async () => {
+    const conn = await (ready ??= init());
+    const text = sql();
+    if (text === undefined) return [];
+    let stmt = statements.get(text);
+    if (!stmt) {
+      statements.set(text, stmt = conn.prepare(text));
+      stmt.catch(() => statements.delete(text));
+      if (statements.size > KEPT_STATEMENTS) {
+        const [oldest, closing] = statements.entries().next().value!;
+        statements.delete(oldest);
+        void closing.then((s) => s.close()).catch(() => {});
+      }
     }
-  }
-  return plainRows(await (await stmt).query(...params));
+    return plainRows(await (await stmt).query(...params));
+  });
 }
 
 async function run(conn: duckdb.AsyncDuckDBConnection, sql: string, params: unknown[]): Promise<Row[]> {
@@ -216,23 +224,19 @@ function plainRows(table: Awaited<ReturnType<duckdb.AsyncPreparedStatement["quer
  * footers and row groups fetched than the all-years view. `columns` and file names are ours,
  * never user input.
  */
-export function symbolBars(symbol: string, from: string, to: string, columns: string[]): Promise<Row[]> {
-  return afterLakeChange(async () => {
-    return await symbolRows(dailyFiles, DAILY_VIEW, symbol, from, to, columns);
-  });
+export async function symbolBars(symbol: string, from: string, to: string, columns: string[]): Promise<Row[]> {
+  return await symbolRows(dailyFiles, DAILY_VIEW, symbol, from, to, columns);
 }
 
 /**
  * One symbol's rows of `indicators_daily` in `[from, to]`, read as `symbolBars` reads bars. Columns
  * the partitions lack (written before the table gained its features) are left out, not an error.
  */
-export function symbolIndicators(symbol: string, from: string, to: string): Promise<Row[]> {
-  return afterLakeChange(async () => {
-    const wanted = `date sma_20 sma_50 bb_upper bb_lower rsi_14 macd macd_signal macd_hist volatility_20d atr_14
-      dollar_volume_20d`.split(/\s+/).map((c) => `'${c}'`);
-    const columns = [`COLUMNS(c -> list_contains([${wanted.join(", ")}], c))`];
-    return await symbolRows(indicatorFiles, "SELECT *", symbol, from, to, columns);
-  });
+export async function symbolIndicators(symbol: string, from: string, to: string): Promise<Row[]> {
+  const wanted = `date sma_20 sma_50 bb_upper bb_lower rsi_14 macd macd_signal macd_hist volatility_20d atr_14
+    dollar_volume_20d`.split(/\s+/).map((c) => `'${c}'`);
+  const columns = [`COLUMNS(c -> list_contains([${wanted.join(", ")}], c))`];
+  return await symbolRows(indicatorFiles, "SELECT *", symbol, from, to, columns);
 }
 
 async function symbolRows(
@@ -243,15 +247,13 @@ async function symbolRows(
   to: string,
   columns: string[],
 ): Promise<Row[]> {
-  await (ready ??= init());
   const [a, b] = [Number(from.slice(0, 4)), Number(to.slice(0, 4))];
-  const names = [...files].filter(([y]) => y >= a && y <= b).map(([, n]) => `'${n}'`);
-  if (!names.length) return [];
-  return await queryFiles(
-    `SELECT ${columns.join(", ")} FROM (${select} FROM read_parquet([${names.join(",")}]))
-     WHERE symbol = ? AND date BETWEEN ?::DATE AND ?::DATE ORDER BY date`,
-    [symbol, from, to],
-  );
+  return await queryFiles(() => {
+    const names = [...files].filter(([y]) => y >= a && y <= b).map(([, n]) => `'${n}'`);
+    if (!names.length) return undefined;
+    return `SELECT ${columns.join(", ")} FROM (${select} FROM read_parquet([${names.join(",")}]))
+      WHERE symbol = ? AND date BETWEEN ?::DATE AND ?::DATE ORDER BY date`;
+  }, [symbol, from, to]);
 }
 
 /**
@@ -260,22 +262,19 @@ async function symbolRows(
  * indicators run has written it. All columns are read, so a table written before a feature was
  * added shows that feature empty rather than failing.
  */
-export function latestFeatures(): Promise<Row[]> {
-  return afterLakeChange(async () => {
-    await (ready ??= init());
+export async function latestFeatures(): Promise<Row[]> {
+  const rows = await queryFiles(() => {
     const file = tableFiles.get("indicators_latest")?.[0];
-    if (!file) return [];
-    const rows = await queryFiles(
-      `SELECT * FROM read_parquet(${file}) WHERE date = (SELECT max(date) FROM read_parquet(${file}))
-       ORDER BY dollar_volume_20d DESC NULLS LAST, symbol`,
-    );
-    const ratio = (a: unknown, b: unknown) => (typeof a === "number" && typeof b === "number" ? a / b : null);
-    return rows.map((r) => ({
-      ...r,
-      atr_share: ratio(r.atr_14, r.adj_close),
-      vs_sma_50: typeof r.sma_50 === "number" ? ratio(r.adj_close, r.sma_50)! - 1 : null,
-    }));
+    if (!file) return undefined;
+    return `SELECT * FROM read_parquet(${file}) WHERE date = (SELECT max(date) FROM read_parquet(${file}))
+      ORDER BY dollar_volume_20d DESC NULLS LAST, symbol`;
   });
+  const ratio = (a: unknown, b: unknown) => (typeof a === "number" && typeof b === "number" ? a / b : null);
+  return rows.map((r) => ({
+    ...r,
+    atr_share: ratio(r.atr_14, r.adj_close),
+    vs_sma_50: typeof r.sma_50 === "number" ? ratio(r.adj_close, r.sma_50)! - 1 : null,
+  }));
 }
 
 /** Whether the lake has any daily-bars partition. */
@@ -300,18 +299,15 @@ export async function hasIndicators(): Promise<boolean> {
  * The lake's first symbol and last day, from the newest partition's footer statistics alone:
  * no column data is fetched to choose the page's defaults.
  */
-export function lakeExtent(): Promise<{ symbol: string | null; last: string | null }> {
-  return afterLakeChange(async () => {
-    await (ready ??= init());
+export async function lakeExtent(): Promise<{ symbol: string | null; last: string | null }> {
+  const [r] = await queryFiles(() => {
     const year = Math.max(...dailyFiles.keys());
-    if (!Number.isFinite(year)) return { symbol: null, last: null };
-    const [r] = await queryFiles(
-      `SELECT min(stats_min_value) FILTER (path_in_schema = 'symbol') AS symbol,
-              max(stats_max_value) FILTER (path_in_schema = 'date') AS last
-       FROM parquet_metadata('${dailyFiles.get(year)}')`,
-    );
-    return r as { symbol: string | null; last: string | null };
+    if (!Number.isFinite(year)) return undefined;
+    return `SELECT min(stats_min_value) FILTER (path_in_schema = 'symbol') AS symbol,
+        max(stats_max_value) FILTER (path_in_schema = 'date') AS last
+      FROM parquet_metadata('${dailyFiles.get(year)}')`;
   });
+  return (r ?? { symbol: null, last: null }) as { symbol: string | null; last: string | null };
 }
 
 /**
@@ -319,23 +315,19 @@ export function lakeExtent(): Promise<{ symbol: string | null; last: string | nu
  * session and post-market. Only the month of `day` is read, and the next month's partition if it
  * exists (a post-market runs past midnight UTC); nothing when the lake holds no minute bars for it.
  */
-export function lastSessionMinutes(symbol: string, day: string): Promise<Row[]> {
-  return afterLakeChange(async () => {
-    await (ready ??= init());
-    const month = day.slice(0, 7);
-    const next = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1)).toISOString().slice(0, 7);
-    if (!minuteFiles.has(month)) return [];
+export async function lastSessionMinutes(symbol: string, day: string): Promise<Row[]> {
+  const month = day.slice(0, 7);
+  const next = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1)).toISOString().slice(0, 7);
+  return await queryFiles(() => {
+    if (!minuteFiles.has(month)) return undefined;
     const files = [month, next].flatMap((m) => minuteFiles.has(m) ? [`'${minuteFiles.get(m)}'`] : []);
     // The day runs from 00:00 New York, 9.5 hours before its 09:30 open whatever the season, for 24 hours.
-    return await queryFiles(
-      `WITH m AS (SELECT ts, session, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close
-           FROM read_parquet([${files.join(",")}]) WHERE symbol = ?),
-         opened AS (SELECT min(ts) AS t FROM m WHERE session = 'regular' AND ts::DATE =
-           (SELECT max(ts::DATE) FROM m WHERE session = 'regular' AND ts::DATE <= ?::DATE))
-       SELECT m.* FROM m, opened WHERE ts >= t - INTERVAL 570 MINUTE AND ts < t + INTERVAL 870 MINUTE ORDER BY ts`,
-      [symbol, day],
-    );
-  });
+    return `WITH m AS (SELECT ts, session, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close
+        FROM read_parquet([${files.join(",")}]) WHERE symbol = ?),
+      opened AS (SELECT min(ts) AS t FROM m WHERE session = 'regular' AND ts::DATE =
+        (SELECT max(ts::DATE) FROM m WHERE session = 'regular' AND ts::DATE <= ?::DATE))
+      SELECT m.* FROM m, opened WHERE ts >= t - INTERVAL 570 MINUTE AND ts < t + INTERVAL 870 MINUTE ORDER BY ts`;
+  }, [symbol, day]);
 }
 
 /** The annual figures the fundamentals panel shows, as SEC concepts. */
@@ -346,21 +338,17 @@ const ANNUAL_CONCEPTS = ["Revenues", "NetIncomeLoss", "EarningsPerShareBasic", "
  * year end, the value of the latest such filing (a restatement wins), a year's duration or a
  * year-end instant. Only the partitions of the last `years` filing years are read.
  */
-export function annualFundamentals(symbol: string, asOf: string, years = 6): Promise<Row[]> {
-  return afterLakeChange(async () => {
-    await (ready ??= init());
-    const last = Number(asOf.slice(0, 4));
+export async function annualFundamentals(symbol: string, asOf: string, years = 6): Promise<Row[]> {
+  const last = Number(asOf.slice(0, 4));
+  return await queryFiles(() => {
     const names = [...factFiles].filter(([y]) => y > last - years && y <= last).map(([, n]) => `'${n}'`);
-    if (!names.length) return [];
-    return await queryFiles(
-      `SELECT concept, period_end, arg_max(value, filed) AS value, arg_max(source, filed) AS source
-       FROM read_parquet([${names.join(",")}])
-       WHERE symbol = ? AND form = '10-K' AND filed <= ?::DATE AND concept IN (${
-        ANNUAL_CONCEPTS.map(() => "?").join(", ")
-      })
-         AND (period_start IS NULL OR period_end - period_start > 300)
-       GROUP BY concept, period_end ORDER BY period_end`,
-      [symbol, asOf, ...ANNUAL_CONCEPTS],
-    );
-  });
+    if (!names.length) return undefined;
+    return `SELECT concept, period_end, arg_max(value, filed) AS value, arg_max(source, filed) AS source
+      FROM read_parquet([${names.join(",")}])
+      WHERE symbol = ? AND form = '10-K' AND filed <= ?::DATE AND concept IN (${
+      ANNUAL_CONCEPTS.map(() => "?").join(", ")
+    })
+        AND (period_start IS NULL OR period_end - period_start > 300)
+      GROUP BY concept, period_end ORDER BY period_end`;
+  }, [symbol, asOf, ...ANNUAL_CONCEPTS]);
 }
