@@ -37,6 +37,32 @@ export interface ObjectStore {
   list(prefix: string): Promise<ObjectInfo[]>;
   /** Remove an object; removing a missing object is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Take the exclusive lock `key`, waiting while another process or job holds it. A holder that
+   * dies releases it: at once on disk (an OS file lock), once its lease (renewed while held) runs
+   * out on S3.
+   */
+  lock(key: string, holder: LockHolder, options?: LockOptions): Promise<StoreLock>;
+}
+
+/** Who holds a lock, as those waiting for it are told. */
+export interface LockHolder {
+  job: string;
+  pid: number;
+  host: string;
+  since: string;
+}
+
+export interface LockOptions {
+  /** Called once if the lock is held by another, with the holder when it is known. */
+  waiting?: (holder: LockHolder | undefined) => void;
+  /** S3: how long the lease outlives its last renewal, should the holder die (default 60 s). */
+  ttlMs?: number;
+}
+
+/** A held lock; `release()` is idempotent. */
+export interface StoreLock {
+  release(): Promise<void>;
 }
 
 /** An object opened for ranged reads. */

@@ -4,13 +4,15 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { ObjectStore } from "./store.ts";
+import type { LockHolder, ObjectStore } from "./store.ts";
 
 export interface StoreFixture {
   store: ObjectStore;
   close(): Promise<void>;
   /** What an open reader does once its object is replaced: keep serving the old bytes, or refuse. */
   replacedWhileReading: "serves the old version" | "refuses";
+  /** The environment under which `loadConfig()` opens this same store, for a child process. */
+  env: Record<string, string>;
 }
 
 const text = (b: Uint8Array | undefined) => b && new TextDecoder().decode(b);
@@ -150,6 +152,43 @@ export function defineStoreContract(
     } finally {
       await pinned.close();
     }
+  });
+
+  const holder = (job: string): LockHolder => ({ job, pid: Deno.pid, host: "test", since: new Date().toISOString() });
+  const LOCK = "state/locks/test.lock";
+  /** Who the taker was told holds the lock; fails if the lock was taken without waiting. */
+  const firstOf = (told: Promise<LockHolder | undefined>, taking: Promise<unknown>) =>
+    Promise.race([told, taking.then(() => assert.fail("taken while another held it"))]);
+
+  test("lock(): a second taker waits for the first to release, told who holds it", async (s) => {
+    const first = await s.lock(LOCK, holder("first"), { ttlMs: 1000 });
+    const told = Promise.withResolvers<LockHolder | undefined>();
+    let taken = false;
+    const second = s.lock(LOCK, holder("second"), { waiting: told.resolve, ttlMs: 3000 })
+      .then((l) => (taken = true, l));
+    assert.equal((await firstOf(told.promise, second))?.job, "first");
+    await new Promise((r) => setTimeout(r, 1500)); // longer than the lease: only renewals keep it held
+    assert.equal(taken, false);
+    await first.release();
+    await (await second).release();
+    await (await s.lock(LOCK, holder("third"), { waiting: () => assert.fail("released, yet held") })).release();
+  });
+
+  test("lock(): a holder killed with SIGKILL leaves the lock free", async (s, f) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../tests/support/hold_lock.ts", import.meta.url).pathname, LOCK, "1500"],
+      env: f.env,
+      stdout: "piped",
+    }).spawn();
+    const out = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    assert.equal((await out.read()).value?.trim(), "locked");
+    const told = Promise.withResolvers<LockHolder | undefined>();
+    const taking = s.lock(LOCK, holder("after"), { waiting: told.resolve });
+    assert.equal((await firstOf(told.promise, taking))?.pid, child.pid);
+    child.kill("SIGKILL");
+    await child.status;
+    await out.cancel();
+    await (await taking).release();
   });
 
   test("openWrite() and openRead() refuse hostile keys", async (s) => {

@@ -4,6 +4,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
+import { lockFile } from "./lock_local.ts";
 import { assertKey, type ObjectInfo, type ObjectStore, type ObjectWriter } from "./store.ts";
 
 const TEMP_MARK = ".tmp-";
@@ -174,5 +175,6 @@ export function createLocalStore(root: string): ObjectStore & { root: string; pa
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       });
     },
+    lock: (key, holder, options) => lockFile(pathOf(key), holder, options),
   };
 }

@@ -9,6 +9,7 @@ defineStoreContract("local store", async () => {
     store: createLocalStore(root),
     close: () => Deno.remove(root, { recursive: true }),
     replacedWhileReading: "serves the old version",
+    env: { TICKLAKE_LAKE: root },
   };
 });
 

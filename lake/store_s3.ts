@@ -16,6 +16,7 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { LakeLocation } from "../config.ts";
+import { leaseLock } from "./lock_s3.ts";
 import {
   assertKey,
   concatBytes,
@@ -244,5 +245,6 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
         if (!isMissing(e)) throw wrap("delete", key, e);
       }
     },
+    lock: (key, holder, options) => leaseLock(s3, loc.bucket, full(key), holder, options),
   };
 }

@@ -8,12 +8,14 @@ defineStoreContract(
   "S3 store on s3rver",
   async () => {
     const s3 = await startS3rver();
-    const loc = loadConfig(s3.env("lake/v1")).lake;
+    const env = s3.env("lake/v1");
+    const loc = loadConfig(env).lake;
     if (loc.kind !== "s3") throw new Error("expected an S3 location");
     const store = createS3Store(loc);
     return {
       store,
       replacedWhileReading: "refuses",
+      env,
       async close() {
         store.client.destroy();
         await s3.close();

@@ -1,0 +1,86 @@
+/**
+ * A store lock on S3: a lease object naming its holder, a random token and an expiry, renewed
+ * while held. A holder that dies stops renewing, and the lease is free once it expires. Taking it
+ * is a conditional PUT (If-None-Match when there is none, If-Match on the expired one), which S3
+ * applies atomically; the lease is then read back, so that on a server that ignores the condition
+ * (s3rver does) only the last writer goes on. There the read-back narrows the race but does not
+ * close it.
+ * @module
+ */
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { LockHolder, LockOptions, StoreLock } from "./store.ts";
+
+interface Lease extends LockHolder {
+  token: string;
+  expires_at: string;
+}
+
+const DEFAULT_TTL_MS = 60_000;
+
+const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function leaseLock(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  holder: LockHolder,
+  { waiting, ttlMs = DEFAULT_TTL_MS }: LockOptions = {},
+): Promise<StoreLock> {
+  const token = crypto.randomUUID();
+  const read = async (): Promise<{ lease: Lease; etag: string } | undefined> => {
+    try {
+      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return { lease: JSON.parse(await res.Body!.transformToString()), etag: res.ETag! };
+    } catch (e) {
+      if (status(e) === 404 || (e as Error).name === "NoSuchKey") return undefined;
+      throw new Error(`Cannot read the lock s3://${bucket}/${key}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  /** Write our lease on the condition given; its ETag, or undefined when another got there first. */
+  const write = async (condition: { IfMatch?: string; IfNoneMatch?: string }) => {
+    const lease: Lease = { ...holder, token, expires_at: new Date(Date.now() + ttlMs).toISOString() };
+    try {
+      const body = JSON.stringify(lease);
+      return (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...condition }))).ETag;
+    } catch (e) {
+      if (status(e) === 412 || status(e) === 409) return undefined;
+      throw new Error(`Cannot write the lock s3://${bucket}/${key}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+
+  let etag: string | undefined;
+  for (let told = false; !etag;) {
+    const current = await read();
+    if (current && current.lease.token !== token && Date.parse(current.lease.expires_at) > Date.now()) {
+      if (!told) waiting?.(current.lease), told = true;
+      await sleep(Math.min(1000, ttlMs / 3) * (0.5 + Math.random()));
+      continue;
+    }
+    if (await write(current ? { IfMatch: current.etag } : { IfNoneMatch: "*" })) {
+      const mine = await read();
+      if (mine?.lease.token === token) etag = mine.etag;
+    }
+  }
+
+  // Renewed well before it expires; a renewal that fails is retried at the next beat.
+  let held = true;
+  let renewing = Promise.resolve();
+  let beat: ReturnType<typeof setTimeout>;
+  const renewLater = () => {
+    if (!held) return;
+    beat = setTimeout(() => {
+      renewing = write({ IfMatch: etag }).then((next) => void (etag = next ?? etag), () => {}).then(renewLater);
+    }, ttlMs / 3);
+  };
+  renewLater();
+  return {
+    async release() {
+      if (!held) return;
+      held = false;
+      clearTimeout(beat);
+      await renewing;
+      if ((await read())?.lease.token === token) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+  };
+}
