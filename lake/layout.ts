@@ -70,8 +70,8 @@ export const layout = {
   checkpoint: (job: string, fingerprint: string) => key("state", "checkpoints", job, `${fingerprint}.json`),
   checkpointPrefix: (job: string) => key("state", "checkpoints", job) + "/",
   checkpointsRoot: "state/checkpoints/",
-  /** The lock a job holds while it changes curated tables or the symbol master: one writer at a time. */
-  writerLock: key("state", "locks", "writer.lock"),
+  /** The lock a job holds while it changes a curated table or the symbol master: one writer at a time. */
+  writerLock: (table: string) => key("state", "locks", `${table}.lock`),
   /** A small persisted JSON state (quota counters, cursors). */
   state: (name: string) => key("state", `${name}.json`),
   /** The year a `year=YYYY` partition key names, or undefined for any other key. */

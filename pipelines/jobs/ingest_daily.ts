@@ -24,6 +24,7 @@ import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
 import { finishRun, newRunId, openCheckpoint, type RunFailure } from "../../lake/runs.ts";
+import { asTableWriter } from "./lake_writer.ts";
 
 /** Where daily bars come from: one provider's fetch and its pure parser. */
 export interface DailyBarSource {
@@ -210,7 +211,10 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
 
   // Every symbol of the load, staged now or by an earlier, interrupted attempt, is read back from staging.
   const loadKeys = (await store.list(layout.stagingLoadPrefix("daily_bars", cp.load_id))).map((o) => o.key);
-  const curated = await curateStaged(store, engine, loadKeys);
+  const curated = await asTableWriter(
+    { store, table: "daily_bars", job: "ingest_daily", log },
+    () => curateStaged(store, engine, loadKeys),
+  );
   // A resumed run may have curated before it was killed, so it refreshes even when nothing changes now.
   const refresh = opts.indicators !== false && curated.years.length > 0 &&
     (curated.inserted + curated.updated > 0 || resumed);

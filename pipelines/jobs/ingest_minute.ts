@@ -26,6 +26,7 @@ import { parseRange } from "./dates.ts";
 import { failureReason } from "./failures.ts";
 import { mergeIntoPartition } from "./merge_partition.ts";
 import type { MinutePage, MinuteSource, MinuteWindow } from "./minute_sources.ts";
+import { asTableWriter } from "./lake_writer.ts";
 
 export interface MinuteIngestOptions {
   store: ObjectStore;
@@ -310,12 +311,16 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   for (const window of months) {
     const fetched: string[] = [];
     const clipped: number[] = [];
-    const merged = await mergeIntoPartition(
-      { store, engine },
-      layout.minuteBarsPartition(window.month),
-      MINUTE_BARS,
-      mergeMinuteStream,
-      fetchedSymbols(window, fetched, clipped),
+    const merged = await asTableWriter(
+      { store, table: "minute_bars", job: "ingest_minute", log },
+      () =>
+        mergeIntoPartition(
+          { store, engine },
+          layout.minuteBarsPartition(window.month),
+          MINUTE_BARS,
+          mergeMinuteStream,
+          fetchedSymbols(window, fetched, clipped),
+        ),
     );
     if (clipped.length) {
       // One line a month: the horizon is the provider's, the same for every symbol.

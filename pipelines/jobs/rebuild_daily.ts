@@ -26,6 +26,7 @@ import { DAILY_YEARS } from "./curate_daily.ts";
 import { yearMerges } from "./merge_partition.ts";
 import { createShard, encodesYear, type EncodeYears, type ShardResult } from "./rebuild_shard.ts";
 import type { ShardMessage } from "./rebuild_worker.ts";
+import { asTableWriter } from "./lake_writer.ts";
 
 export interface RebuildSummary {
   replies: number;
@@ -126,7 +127,8 @@ export async function rebuildDailyBars(opts: RebuildOptions): Promise<RebuildSum
     () => parallel ? workerShard(provider) : inlineShard(provider),
   );
   try {
-    return await rebuildWith(runners, opts);
+    const job = { store: opts.store, table: "daily_bars", job: "rebuild_daily", log: opts.log } as const;
+    return await asTableWriter(job, () => rebuildWith(runners, opts));
   } finally {
     for (const r of runners) r.close();
   }

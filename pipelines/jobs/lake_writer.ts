@@ -1,0 +1,54 @@
+/**
+ * One writer at a time per table. A job that changes a curated table or the symbol master reads a
+ * partition, merges into it and writes it back; two jobs doing that at once (a cron and a manual
+ * ingest) would each write back a version without the other's rows. So each holds the table's
+ * writer lock while it merges: the other waits, says so in the log, and then merges into what the
+ * first wrote. The daily ingest fetches before it takes the lock; the minute and fundamentals
+ * ingests stream what they fetch into their merges, so they hold it while they fetch.
+ * @module
+ */
+import { layout } from "../../lake/layout.ts";
+import type { ObjectStore } from "../../lake/store.ts";
+import { type Logger, silentLogger } from "../log.ts";
+
+/** The tables whose writes are locked. */
+export type LockedTable = "daily_bars" | "indicators_daily" | "minute_bars" | "fundamentals" | "symbols";
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown"; // not allowed to ask (Deno Deploy)
+  }
+}
+
+/**
+ * Run `fn` holding `table`'s writer lock in `store`, waiting for it while another job holds it.
+ * Not re-entrant: `fn` must not take the same table's lock again.
+ */
+export async function asTableWriter<T>(
+  { store, table, job, log = silentLogger }: { store: ObjectStore; table: LockedTable; job: string; log?: Logger },
+  fn: () => Promise<T>,
+): Promise<T> {
+  const asked = performance.now();
+  let waited = false;
+  const lock = await store.lock(layout.writerLock(table), {
+    job,
+    pid: Deno.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+  }, {
+    waiting(holder) {
+      waited = true;
+      log.info("lake.lock_wait", { table, job, held_by: holder ?? "unknown" });
+    },
+  });
+  if (waited) {
+    log.info("lake.lock_taken", { table, job, waited_s: Number(((performance.now() - asked) / 1000).toFixed(1)) });
+  }
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
