@@ -49,6 +49,20 @@ async function rendered(page: Page, path: string, name: string) {
   await page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
 }
 
+/**
+ * Run `script` in the page: two submits of the view's form in one task, so both requests are in
+ * flight. Only the later may draw: a view is drawn, and once the earlier has had time to finish
+ * too, still just one.
+ */
+async function submittedTwice(page: Page, script: string) {
+  const drawn = `Number(document.querySelector("#app").dataset.rendered ?? 0)`;
+  const before = await page.evaluate(drawn);
+  await page.evaluate(`{${script}}`);
+  await page.waitForFunction(`${drawn} > ${before}`);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await page.evaluate(drawn), Number(before) + 1, "one view drawn");
+}
+
 Deno.test({
   name: "dashboard pages render charts from the lake, offline, and match the query API",
   sanitizeResources: false,
@@ -191,6 +205,13 @@ Deno.test({
       await rendered(page, `${base}/?page=compare&symbols=AAPL,MSFT,NVDA&start=2023-01-03&end=2024-12-31`, "compare");
       assert.ok(await page.locator("#compare-chart svg path").count() >= 3, "one line per symbol");
       assert.equal(await page.locator("#correlation-chart svg rect").count() >= 9, true);
+      await submittedTwice(
+        page,
+        `const [form, symbols, start] = ["form.controls", "#symbols", "#start"].map((q) => document.querySelector(q));
+        symbols.value = "AAPL,MSFT,NVDA,TSLA", start.value = "2021-01-04", form.requestSubmit();
+        symbols.value = "MSFT", start.value = "2024-06-03", form.requestSubmit();`,
+      );
+      assert.equal(await page.locator("#compare-chart").getAttribute("data-symbols"), "MSFT");
 
       // The screener: every symbol on the newest day, as indicators_daily has it, in dollar-volume order.
       await rendered(page, `${base}/?page=screener`, "screener");
@@ -260,6 +281,13 @@ Deno.test({
       ]);
       await page.screenshot({ path: new URL("sql.png", ARTIFACTS).pathname, fullPage: true });
 
+      await submittedTwice(
+        page,
+        `const sql = document.querySelector("#sql");
+        sql.value = "SELECT * FROM daily_bars", sql.form.requestSubmit();
+        sql.value = "SELECT 42 AS answer", sql.form.requestSubmit();`,
+      );
+      assert.equal(await page.locator("#row-count").textContent(), "1 rows");
       await page.fill("#sql", "SELECT * FROM no_such_table");
       await page.click("#run");
       await page.waitForSelector("#result .error");

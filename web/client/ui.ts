@@ -28,6 +28,21 @@ export function setParams(values: Record<string, string>) {
   history.replaceState(null, "", `?${p}`);
 }
 
+/**
+ * The latest request wins, for a view that redraws per request: `next()` starts a request and
+ * returns its check, true once a later request has started, so a slow earlier answer never
+ * replaces a newer one.
+ */
+export function requests(): { next(): () => boolean } {
+  let latest = 0;
+  return {
+    next() {
+      const mine = ++latest;
+      return () => mine !== latest;
+    },
+  };
+}
+
 export function loading(target: HTMLElement, what = "Loading") {
   target.replaceChildren(h("p", { class: "loading" }, `${what}…`));
 }

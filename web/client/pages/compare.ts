@@ -6,7 +6,7 @@
  */
 import { comparePlot, correlationPlot } from "../charts.ts";
 import { query } from "../db.ts";
-import { getParam, h, loading, setParams, showError } from "../ui.ts";
+import { getParam, h, loading, requests, setParams, showError } from "../ui.ts";
 
 export async function comparePage(root: HTMLElement, { width }: { width: number }) {
   const [{ last }] = await query("SELECT max(date)::VARCHAR AS last FROM daily_bars") as { last: string | null }[];
@@ -34,7 +34,10 @@ export async function comparePage(root: HTMLElement, { width }: { width: number 
   );
   const out = h("section", {});
   root.replaceChildren(h("h1", {}, "Compare"), form, out);
+  let rendered = 0;
+  const latest = requests();
   const render = async () => {
+    const overtaken = latest.next();
     const symbols = symbolsIn.value.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean).slice(0, 12);
     setParams({ page: "compare", symbols: symbols.join(","), start: startIn.value, end: endIn.value });
     loading(out);
@@ -52,14 +55,19 @@ export async function comparePage(root: HTMLElement, { width }: { width: number 
          WHERE x.ret IS NOT NULL AND y.ret IS NOT NULL GROUP BY ALL ORDER BY a, b`,
         [...symbols, startIn.value, endIn.value],
       ) as { a: string; b: string; corr: number }[];
+      if (overtaken()) return;
       out.replaceChildren(
-        h("figure", { class: "chart", id: "compare-chart" }, comparePlot(growth, { width })),
+        h(
+          "figure",
+          { class: "chart", id: "compare-chart", "data-symbols": symbols.join(",") },
+          comparePlot(growth, { width }),
+        ),
         h("h2", {}, "Correlation of daily returns"),
         h("figure", { class: "chart", id: "correlation-chart" }, correlationPlot(corr, { width })),
       );
-      root.dataset.rendered = "1";
+      root.dataset.rendered = String(++rendered);
     } catch (e) {
-      showError(out, e);
+      if (!overtaken()) showError(out, e);
     }
   };
   form.onsubmit = (e) => {

@@ -6,7 +6,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { query, type Row } from "../db.ts";
-import { downloadButton, getParam, h, loading, setParams, showError, table } from "../ui.ts";
+import { downloadButton, getParam, h, loading, requests, setParams, showError, table } from "../ui.ts";
 
 const READ_ONLY = /^\s*(select|with|describe|summarize|show|explain|from|values)\b/i;
 const EXAMPLE =
@@ -42,8 +42,10 @@ export function sqlPage(root: HTMLElement, { width }: { width: number }) {
   query("SELECT table_name AS name FROM information_schema.tables ORDER BY name").then((rows) => {
     note.textContent = `Read-only SQL, run in your browser, over the views ${rows.map((r) => r.name).join(", ")}.`;
   }).catch(() => {/* the note stays general; a query's own error will say more */});
+  const latest = requests();
   form.onsubmit = async (e) => {
     e.preventDefault();
+    const overtaken = latest.next();
     const sql = text.value;
     setParams({ page: "sql", q: sql });
     if (!READ_ONLY.test(sql)) {
@@ -56,6 +58,7 @@ export function sqlPage(root: HTMLElement, { width }: { width: number }) {
     loading(out, "Running");
     try {
       const rows = await query(sql);
+      if (overtaken()) return;
       const chart = quickChart(rows, width);
       out.replaceChildren(
         h(
@@ -69,6 +72,7 @@ export function sqlPage(root: HTMLElement, { width }: { width: number }) {
       );
       root.dataset.rendered = String(Number(root.dataset.rendered ?? 0) + 1);
     } catch (err) {
+      if (overtaken()) return;
       showError(out, err);
       root.dataset.rendered = String(Number(root.dataset.rendered ?? 0) + 1);
     }

@@ -18,7 +18,7 @@ import {
   symbolIndicators,
 } from "../db.ts";
 import { type IndicatorRow, indicators } from "../indicators.ts";
-import { downloadButton, getParam, h, loading, setParams, showError, table } from "../ui.ts";
+import { downloadButton, getParam, h, loading, requests, setParams, showError, table } from "../ui.ts";
 
 /** Extra days fetched before the range so that 50-day averages and MACD are warm at its start. */
 const WARMUP_DAYS = 120;
@@ -117,13 +117,13 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
   const out = h("section", { id: "symbol-view" });
   root.replaceChildren(h("h1", {}, "Symbol"), form, out);
 
-  let rendered = 0, latest = 0;
+  let rendered = 0;
+  const latest = requests();
   const render = async () => {
     const started = performance.now();
-    // The latest request wins: a render that a newer one overtook leaves the view alone, so quick
+    // A render that a newer one overtook leaves the view alone, so quick
     // switches never end on an older symbol's bars.
-    const mine = ++latest;
-    const overtaken = () => mine !== latest;
+    const overtaken = latest.next();
     const symbol = symbolIn.value.trim().toUpperCase();
     setParams({
       page: "symbol",
