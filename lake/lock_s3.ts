@@ -17,6 +17,15 @@ interface Lease extends LockHolder {
 
 const DEFAULT_TTL_MS = 60_000;
 
+/** A stored lease; one that cannot be read counts as expired, so a damaged object cannot lock a table for good. */
+function leaseOf(text: string): Lease {
+  try {
+    const lease = JSON.parse(text);
+    if (typeof lease?.token === "string" && typeof lease.expires_at === "string") return lease;
+  } catch { /* damaged */ }
+  return { job: "unknown", pid: 0, host: "unknown", since: "", token: "", expires_at: new Date(0).toISOString() };
+}
+
 const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,7 +40,7 @@ export async function leaseLock(
   const read = async (): Promise<{ lease: Lease; etag: string } | undefined> => {
     try {
       const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return { lease: JSON.parse(await res.Body!.transformToString()), etag: res.ETag! };
+      return { lease: leaseOf(await res.Body!.transformToString()), etag: res.ETag! };
     } catch (e) {
       if (status(e) === 404 || (e as Error).name === "NoSuchKey") return undefined;
       throw new Error(`Cannot read the lock s3://${bucket}/${key}: ${(e as Error).message}`, { cause: e });

@@ -46,3 +46,23 @@ Deno.test("S3 store: keys live under the lake prefix and the URL names bucket an
     await s3.close();
   }
 });
+
+Deno.test("S3 store: a damaged lease object counts as expired, and the lock is taken over it", async () => {
+  const s3 = await startS3rver();
+  try {
+    const loc = loadConfig(s3.env("lake")).lake;
+    if (loc.kind !== "s3") throw new Error("expected an S3 location");
+    const store = createS3Store(loc);
+    for (const damaged of ["{not json", JSON.stringify({ job: "x", expires_at: "2999-01-01T00:00:00Z" })]) {
+      await store.put("state/locks/t.lock", damaged);
+      const holder = { job: "test", pid: Deno.pid, host: "test", since: new Date().toISOString() };
+      const lock = await store.lock("state/locks/t.lock", holder, { waiting: () => assert.fail("waited") });
+      assert.equal(JSON.parse(new TextDecoder().decode(await store.get("state/locks/t.lock"))).job, "test");
+      await lock.release();
+      assert.equal(await store.get("state/locks/t.lock"), undefined);
+    }
+    store.client.destroy();
+  } finally {
+    await s3.close();
+  }
+});

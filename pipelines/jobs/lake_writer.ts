@@ -49,6 +49,9 @@ export async function asTableWriter<T>(
   try {
     return await fn();
   } finally {
-    await lock.release();
+    // A lock that cannot be released is not the job's failure: on S3 its lease runs out by itself.
+    await lock.release().catch((e) =>
+      log.warn("lake.lock_release_failed", { table, job, message: (e as Error).message })
+    );
   }
 }
