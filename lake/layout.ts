@@ -70,8 +70,8 @@ export const layout = {
   checkpoint: (job: string, fingerprint: string) => key("state", "checkpoints", job, `${fingerprint}.json`),
   checkpointPrefix: (job: string) => key("state", "checkpoints", job) + "/",
   checkpointsRoot: "state/checkpoints/",
-  /** The lock a job holds while it changes a curated table or the symbol master: one writer at a time. */
-  writerLock: (table: string) => key("state", "locks", `${table}.lock`),
+  /** A lock: a table's, held by the job changing it (one writer at a time), or a quota counter's. */
+  lock: (name: string) => key("state", "locks", `${name}.lock`),
   /** A small persisted JSON state (quota counters, cursors). */
   state: (name: string) => key("state", `${name}.json`),
   /** The year a `year=YYYY` partition key names, or undefined for any other key. */

@@ -53,6 +53,15 @@ export interface LockHolder {
   since: string;
 }
 
+/** This process as a lock's holder, for `job`. */
+export function lockHolder(job: string): LockHolder {
+  let host = "unknown";
+  try {
+    host = Deno.hostname();
+  } catch { /* not allowed to ask (Deno Deploy) */ }
+  return { job, pid: Deno.pid, host, since: new Date().toISOString() };
+}
+
 export interface LockOptions {
   /** Called once if the lock is held by another, with the holder when it is known. */
   waiting?: (holder: LockHolder | undefined) => void;

@@ -97,7 +97,7 @@ Deno.test("a daily ingest waits while another process holds the table's lock, th
       "run",
       "-A",
       new URL("./support/hold_lock.ts", import.meta.url).pathname,
-      layout.writerLock("daily_bars"),
+      layout.lock("daily_bars"),
       "0",
     ],
     env: { TICKLAKE_LAKE: root },

@@ -8,19 +8,11 @@
  * @module
  */
 import { layout } from "../../lake/layout.ts";
-import type { ObjectStore } from "../../lake/store.ts";
+import { lockHolder, type ObjectStore } from "../../lake/store.ts";
 import { type Logger, silentLogger } from "../log.ts";
 
 /** The tables whose writes are locked. */
 export type LockedTable = "daily_bars" | "indicators_daily" | "minute_bars" | "fundamentals" | "symbols";
-
-function hostname(): string {
-  try {
-    return Deno.hostname();
-  } catch {
-    return "unknown"; // not allowed to ask (Deno Deploy)
-  }
-}
 
 /**
  * Run `fn` holding `table`'s writer lock in `store`, waiting for it while another job holds it.
@@ -32,12 +24,7 @@ export async function asTableWriter<T>(
 ): Promise<T> {
   const asked = performance.now();
   let waited = false;
-  const lock = await store.lock(layout.writerLock(table), {
-    job,
-    pid: Deno.pid,
-    host: hostname(),
-    since: new Date().toISOString(),
-  }, {
+  const lock = await store.lock(layout.lock(table), lockHolder(job), {
     waiting(holder) {
       waited = true;
       log.info("lake.lock_wait", { table, job, held_by: holder ?? "unknown" });

@@ -4,7 +4,8 @@ import { estimateBackfill, runBackfill } from "./backfill.ts";
 import { createCircuitBreaker } from "./circuit_breaker.ts";
 import { createFakeClock } from "./clock.ts";
 import { createHealth } from "./health.ts";
-import { createDailyQuota, memoryQuotaState } from "./quota.ts";
+import { createDailyQuota, memoryQuotaState, objectStoreQuotaState } from "./quota.ts";
+import { createLocalStore } from "../../lake/store_local.ts";
 import { createTokenBucket } from "./rate_limiter.ts";
 import { DEFAULT_RETRY, RetriesExhausted, withRetry } from "./retry.ts";
 import { createRouter } from "./router.ts";
@@ -54,6 +55,22 @@ Deno.test("createDailyQuota() stops at limit minus reserve, survives a restart, 
   await clock.advance(14 * 3600_000);
   assert.equal(await q2.remaining(), 490);
   assert.equal(await q2.tryConsume(), true);
+});
+
+Deno.test("createDailyQuota() over one lake from two processes at once grants the limit, not twice it", async () => {
+  const root = await Deno.makeTempDir();
+  const clock = createFakeClock(Date.UTC(2026, 0, 5, 10));
+  // Two quotas over one lake, each with its own store: as two processes have.
+  const quotas = [0, 1].map(() =>
+    createDailyQuota({ limit: 12, reserve: 2, clock, state: objectStoreQuotaState(createLocalStore(root), "av") })
+  );
+  const granted = await Promise.all(quotas.map(async (q) => {
+    let n = 0;
+    for (let i = 0; i < 10; i++) if (await q.tryConsume()) n++;
+    return n;
+  }));
+  assert.equal(granted[0] + granted[1], 10, granted.join(" + "));
+  await Deno.remove(root, { recursive: true });
 });
 
 Deno.test("withRetry() backs off 60 s, 120 s, 300 s on rate limiting, then gives up", async () => {

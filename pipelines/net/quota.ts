@@ -5,18 +5,31 @@
  * @module
  */
 import { layout } from "../../lake/layout.ts";
-import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
+import { getJson, lockHolder, type ObjectStore, putJson } from "../../lake/store.ts";
 import type { Clock } from "./clock.ts";
 
 export interface QuotaState {
   load(): Promise<{ day: string; used: number } | undefined>;
   save(v: { day: string; used: number }): Promise<void>;
+  /** Run a load-then-save with no other process's in between, where processes share the state. */
+  exclusive?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-/** Persist quota counters in the lake's state area. */
+/** Persist quota counters in the lake's state area, shared by every process using the lake. */
 export function objectStoreQuotaState(store: ObjectStore, provider: string): QuotaState {
   const key = layout.state(`quota_${provider}`);
-  return { load: () => getJson(store, key), save: (v) => putJson(store, key, v) };
+  return {
+    load: () => getJson(store, key),
+    save: (v) => putJson(store, key, v),
+    async exclusive(fn) {
+      const lock = await store.lock(layout.lock(`quota_${provider}`), lockHolder("quota"));
+      try {
+        return await fn();
+      } finally {
+        await lock.release();
+      }
+    },
+  };
 }
 
 /** Keeps the counter in memory (for simulations). */
@@ -59,13 +72,14 @@ export function createDailyQuota(
     limit,
     reserve,
     tryConsume(n = 1, { emergency = false } = {}) {
-      const run = chain.then(async () => {
+      const consume = async () => {
         const s = await current();
         const cap = emergency ? limit : limit - reserve;
         if (s.used + n > cap) return false;
         await state.save({ day: s.day, used: s.used + n });
         return true;
-      });
+      };
+      const run = chain.then(() => state.exclusive ? state.exclusive(consume) : consume());
       chain = run.then(() => {}, () => {});
       return run;
     },
