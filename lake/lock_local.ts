@@ -11,7 +11,7 @@ import type { LockHolder, LockOptions, StoreLock } from "./store.ts";
 const NOTICE_MS = 100;
 
 /** The holder a lock file names, if it names one (it is empty while nobody holds the lock). */
-export async function lockHolderAt(path: string): Promise<LockHolder | undefined> {
+async function lockHolderAt(path: string): Promise<LockHolder | undefined> {
   try {
     return JSON.parse(await Deno.readTextFile(path));
   } catch {

@@ -4,7 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { LockHolder, ObjectStore } from "./store.ts";
+import { type LockHolder, lockHolder as holder, type ObjectStore } from "./store.ts";
 
 export interface StoreFixture {
   store: ObjectStore;
@@ -154,7 +154,6 @@ export function defineStoreContract(
     }
   });
 
-  const holder = (job: string): LockHolder => ({ job, pid: Deno.pid, host: "test", since: new Date().toISOString() });
   const LOCK = "state/locks/test.lock";
   /** Who the taker was told holds the lock; fails if the lock was taken without waiting. */
   const firstOf = (told: Promise<LockHolder | undefined>, taking: Promise<unknown>) =>

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createS3Store } from "../lake/store_s3.ts";
+import { lockHolder } from "../lake/store.ts";
 import { defineStoreContract } from "../lake/store_contract.ts";
 import { startS3rver } from "./support/s3rver.ts";
 import { loadConfig } from "../config.ts";
@@ -55,8 +56,7 @@ Deno.test("S3 store: a damaged lease object counts as expired, and the lock is t
     const store = createS3Store(loc);
     for (const damaged of ["{not json", JSON.stringify({ job: "x", expires_at: "2999-01-01T00:00:00Z" })]) {
       await store.put("state/locks/t.lock", damaged);
-      const holder = { job: "test", pid: Deno.pid, host: "test", since: new Date().toISOString() };
-      const lock = await store.lock("state/locks/t.lock", holder, { waiting: () => assert.fail("waited") });
+      const lock = await store.lock("state/locks/t.lock", lockHolder("test"), { waiting: () => assert.fail("waited") });
       assert.equal(JSON.parse(new TextDecoder().decode(await store.get("state/locks/t.lock"))).job, "test");
       await lock.release();
       assert.equal(await store.get("state/locks/t.lock"), undefined);

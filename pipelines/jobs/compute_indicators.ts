@@ -19,7 +19,7 @@ import { createProgress, type Logger, silentLogger } from "../log.ts";
 import { splitByYear } from "../stages/curate_daily_bars.ts";
 import { computeIndicators } from "../stages/indicators.ts";
 import { sortedCursor } from "../stages/merge_bars.ts";
-import { asTableWriter } from "./lake_writer.ts";
+import { lockTable } from "./lake_writer.ts";
 
 /**
  * Years of bars read before `fromYear`: ~500 bars, after which the exponential averages (RSI,
@@ -75,24 +75,16 @@ async function writeLatest(store: ObjectStore, engine: ParquetEngine, computed: 
   await store.put(layout.indicatorsLatest, await engine.encode(rows, INDICATORS_DAILY));
 }
 
-export interface IndicatorsOptions {
-  store: ObjectStore;
-  engine: ParquetEngine;
-  log?: Logger;
-  /** Rewrite only the partitions of this year and later (default: every year). */
-  fromYear?: number;
-}
-
-export function computeIndicatorTables(
-  opts: IndicatorsOptions,
+export async function computeIndicatorTables(
+  { store, engine, log = silentLogger, fromYear }: {
+    store: ObjectStore;
+    engine: ParquetEngine;
+    log?: Logger;
+    /** Rewrite only the partitions of this year and later (default: every year). */
+    fromYear?: number;
+  },
 ): Promise<{ symbols: number; rows: number; partitions: number }> {
-  const job = { store: opts.store, table: "indicators_daily", job: "indicators", log: opts.log } as const;
-  return asTableWriter(job, () => computeUnlocked(opts));
-}
-
-async function computeUnlocked(
-  { store, engine, log = silentLogger, fromYear }: IndicatorsOptions,
-): Promise<{ symbols: number; rows: number; partitions: number }> {
+  await using _ = await lockTable({ store, table: "indicators_daily", job: "indicators", log });
   // Partitions written before the table gained or retyped columns would leave it with two schemas:
   // the first run after such a change recomputes every year.
   const current = await schemaIsCurrent(store);

@@ -28,7 +28,7 @@ import { splitByYear } from "../stages/curate_daily_bars.ts";
 import { mergeFacts, mergeFactsStream, stageFacts } from "../stages/curate_fundamentals.ts";
 import { failureReason } from "./failures.ts";
 import { yearMerges, type YearTable } from "./merge_partition.ts";
-import { asTableWriter } from "./lake_writer.ts";
+import { lockTable } from "./lake_writer.ts";
 
 export interface FundamentalsOptions {
   store: ObjectStore;
@@ -145,41 +145,39 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
     return (await router.run("fundamentals", () => withRetry(once, { clock, policy: retry }), ["sec"])).value;
   };
 
-  const job = { store, table: "fundamentals", job: "ingest_fundamentals", log } as const;
-  const merged = await asTableWriter(job, async () => {
-    const merges = yearMerges(store, engine, FACT_YEARS);
-    try {
-      for (const symbol of symbols) {
-        const cik = ciks.get(symbol);
-        if (!cik) {
-          fail(symbol, "no_cik", `no CIK for '${symbol}' in the symbol master: run \`deno task symbols\` first`);
-        } else {
-          let staged: Batch | undefined;
-          try {
-            const { facts, rawKey, fetchedAt } = await fetchFacts(symbol, cik);
-            staged = stageFacts(facts.rows, {
-              symbol,
-              ingestedAt: fetchedAt,
-              rawRef: rawKey,
-              source: facts.simulated ? "simulated" : "sec",
-            });
-          } catch (e) {
-            fail(symbol, failureReason(e), (e as Error).message);
-          }
-          // Outside the try: a failed merge (a full disk) ends the run, it is no company's failure.
-          if (staged) {
-            factsFetched += staged.length;
-            await pushFacts(merges, symbol, staged);
-          }
+  await using _ = await lockTable({ store, table: "fundamentals", job: "ingest_fundamentals", log });
+  const merges = yearMerges(store, engine, FACT_YEARS);
+  try {
+    for (const symbol of symbols) {
+      const cik = ciks.get(symbol);
+      if (!cik) {
+        fail(symbol, "no_cik", `no CIK for '${symbol}' in the symbol master: run \`deno task symbols\` first`);
+      } else {
+        let staged: Batch | undefined;
+        try {
+          const { facts, rawKey, fetchedAt } = await fetchFacts(symbol, cik);
+          staged = stageFacts(facts.rows, {
+            symbol,
+            ingestedAt: fetchedAt,
+            rawRef: rawKey,
+            source: facts.simulated ? "simulated" : "sec",
+          });
+        } catch (e) {
+          fail(symbol, failureReason(e), (e as Error).message);
         }
-        progress.tick(1, { symbol });
+        // Outside the try: a failed merge (a full disk) ends the run, it is no company's failure.
+        if (staged) {
+          factsFetched += staged.length;
+          await pushFacts(merges, symbol, staged);
+        }
       }
-    } catch (e) {
-      await merges.fail(e);
-      throw e;
+      progress.tick(1, { symbol });
     }
-    return await merges.close();
-  });
+  } catch (e) {
+    await merges.fail(e);
+    throw e;
+  }
+  const merged = await merges.close();
 
   const failed = new Set(failures.map((f) => f.symbol)).size;
   const summary: FundamentalsSummary = {
@@ -244,39 +242,36 @@ export async function rebuildFundamentals(
   let replies = 0;
   const failed: FundamentalsRebuildSummary["failed"] = [];
   const progress = createProgress(log, "fundamentals_rebuild.progress", bySymbol.size);
-  const job = { store, table: "fundamentals", job: "rebuild_fundamentals", log } as const;
-  const merged = await asTableWriter(job, async () => {
-    const merges = yearMerges(store, engine, FACT_YEARS);
-    try {
-      for (const symbol of [...bySymbol.keys()].sort()) {
-        let folded: Batch | undefined;
-        for (const { key, meta } of bySymbol.get(symbol)!.sort(order)) {
-          replies++;
-          try {
-            const body = await store.get(key);
-            if (!body) throw new Error("raw reply is missing");
-            const facts = parseCompanyFacts(storedResponse(meta, body));
-            const staged = stageFacts(facts.rows, {
-              symbol,
-              ingestedAt: Date.parse(meta.fetched_at),
-              rawRef: key,
-              source: facts.simulated ? "simulated" : "sec",
-            });
-            folded = folded ? mergeFacts(folded, staged).batch : staged;
-          } catch (e) {
-            failed.push({ raw_ref: key, message: (e as Error).message });
-          }
+  await using _ = await lockTable({ store, table: "fundamentals", job: "rebuild_fundamentals", log });
+  const merges = yearMerges(store, engine, FACT_YEARS);
+  try {
+    for (const symbol of [...bySymbol.keys()].sort()) {
+      let folded: Batch | undefined;
+      for (const { key, meta } of bySymbol.get(symbol)!.sort(order)) {
+        replies++;
+        try {
+          const body = await store.get(key);
+          if (!body) throw new Error("raw reply is missing");
+          const facts = parseCompanyFacts(storedResponse(meta, body));
+          const staged = stageFacts(facts.rows, {
+            symbol,
+            ingestedAt: Date.parse(meta.fetched_at),
+            rawRef: key,
+            source: facts.simulated ? "simulated" : "sec",
+          });
+          folded = folded ? mergeFacts(folded, staged).batch : staged;
+        } catch (e) {
+          failed.push({ raw_ref: key, message: (e as Error).message });
         }
-        if (folded) await pushFacts(merges, symbol, folded);
-        progress.tick(1, { symbol });
       }
-    } catch (e) {
-      await merges.fail(e);
-      throw e;
+      if (folded) await pushFacts(merges, symbol, folded);
+      progress.tick(1, { symbol });
     }
-    return await merges.close();
-  });
-  const { inserted, updated, unchanged, partitions_written } = merged;
+  } catch (e) {
+    await merges.fail(e);
+    throw e;
+  }
+  const { inserted, updated, unchanged, partitions_written } = await merges.close();
   const summary = { replies, symbols: bySymbol.size, failed, inserted, updated, unchanged, partitions_written };
   log.info("fundamentals_rebuild.done", { ...summary, failed: failed.length });
   return summary;

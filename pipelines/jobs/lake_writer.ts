@@ -14,14 +14,20 @@ import { type Logger, silentLogger } from "../log.ts";
 /** The tables whose writes are locked. */
 export type LockedTable = "daily_bars" | "indicators_daily" | "minute_bars" | "fundamentals" | "symbols";
 
+export interface TableWriter {
+  store: ObjectStore;
+  table: LockedTable;
+  job: string;
+  log?: Logger;
+}
+
 /**
- * Run `fn` holding `table`'s writer lock in `store`, waiting for it while another job holds it.
- * Not re-entrant: `fn` must not take the same table's lock again.
+ * Take `table`'s writer lock in `store`, waiting while another job holds it; released when the
+ * `await using` scope holding it ends. Not re-entrant: a job takes a table's lock once.
  */
-export async function asTableWriter<T>(
-  { store, table, job, log = silentLogger }: { store: ObjectStore; table: LockedTable; job: string; log?: Logger },
-  fn: () => Promise<T>,
-): Promise<T> {
+export async function lockTable(
+  { store, table, job, log = silentLogger }: TableWriter,
+): Promise<AsyncDisposable> {
   const asked = performance.now();
   let waited = false;
   const lock = await store.lock(layout.lock(table), lockHolder(job), {
@@ -33,12 +39,15 @@ export async function asTableWriter<T>(
   if (waited) {
     log.info("lake.lock_taken", { table, job, waited_s: Number(((performance.now() - asked) / 1000).toFixed(1)) });
   }
-  try {
-    return await fn();
-  } finally {
+  return {
     // A lock that cannot be released is not the job's failure: on S3 its lease runs out by itself.
-    await lock.release().catch((e) =>
-      log.warn("lake.lock_release_failed", { table, job, message: (e as Error).message })
-    );
-  }
+    [Symbol.asyncDispose]: () =>
+      lock.release().catch((e) => log.warn("lake.lock_release_failed", { table, job, message: (e as Error).message })),
+  };
+}
+
+/** Run `fn` holding `table`'s writer lock. */
+export async function asTableWriter<T>(writer: TableWriter, fn: () => Promise<T>): Promise<T> {
+  await using _ = await lockTable(writer);
+  return await fn();
 }

@@ -21,7 +21,7 @@ import {
 import { fetchCompanyTickers, parseCompanyTickers } from "../sources/sec/company_tickers.ts";
 import { latestListings, mergeSymbolMaster } from "../stages/symbol_master.ts";
 import { createAlphaVantageClient, parseListingStatus } from "../sources/alphavantage/client.ts";
-import { asTableWriter } from "./lake_writer.ts";
+import { lockTable } from "./lake_writer.ts";
 
 export interface RefreshSummary {
   active: number;
@@ -47,75 +47,74 @@ export async function refreshSymbols(
   },
 ): Promise<RefreshSummary> {
   // Held from reading the master to writing it back, fetches included: they are three files.
-  return await asTableWriter({ store, table: "symbols", job: "refresh_symbols", log }, async () => {
-    const previous = await readSymbolMaster(store, engine);
-    const counts = (rows: SymbolRow[]) => ({
-      active: rows.filter((r) => r.status === "active").length,
-      delisted: rows.filter((r) => r.status === "delisted").length,
-    });
-    const client = createNasdaqTraderClient({ baseUrl: config.nasdaqtrader, fetch });
-    const listed: ListingRow[] = [];
-    let testIssues = 0;
-    let rawRef = "";
-    try {
-      for (const file of ["nasdaqlisted", "otherlisted"] as ListingFile[]) {
-        const reply = await client.fetchListing(file);
-        const key = await writeRaw(store, reply, { dataset: "symdir", name: file, ext: "txt" });
-        rawRef ||= key;
-        if (reply.status !== 200) throw statusError("nasdaqtrader", reply, `fetch ${file}.txt`);
-        const parsed = parseListing(file, new TextDecoder().decode(reply.body));
-        for (const s of parsed.skipped) log.warn("symbols.skipped", { file, detail: s });
-        listed.push(...parsed.rows);
-        testIssues += parsed.testIssues;
-      }
-    } catch (e) {
-      log.error("symbols.listing_failed", { message: (e as Error).message, kept: previous.length });
-      return {
-        ...counts(previous),
-        added: 0,
-        addedDelisted: 0,
-        testIssues,
-        usedLastGood: true,
-        error: (e as Error).message,
-      };
-    }
-
-    // CIKs are an enrichment: without them the master is still right, so a SEC failure only warns.
-    let ciks = new Map<string, string>();
-    try {
-      const reply = await fetchCompanyTickers({ baseUrl: config.sec, userAgent: config.secUserAgent, fetch });
-      await writeRaw(store, reply, { dataset: "company_tickers", name: "company_tickers" });
-      if (reply.status !== 200) throw statusError("sec", reply, "fetch company_tickers.json");
-      ciks = parseCompanyTickers(new TextDecoder().decode(reply.body));
-    } catch (e) {
-      log.warn("symbols.cik_failed", { message: (e as Error).message });
-    }
-
-    const lists: Parameters<typeof latestListings>[0] = [];
-    if (alphaVantageKey) {
-      const av = createAlphaVantageClient({ baseUrl: config.alphavantage, apiKey: alphaVantageKey, fetch });
-      for (const state of ["active", "delisted"] as const) {
-        try {
-          const reply = await av.listingStatus(state);
-          const rawRef = await writeRaw(store, reply, { dataset: "listing_status", name: state, ext: "csv" });
-          lists.push({ rows: parseListingStatus(new TextDecoder().decode(reply.body)), rawRef });
-        } catch (e) {
-          log.warn("symbols.listing_status_failed", { state, message: (e as Error).message });
-        }
-      }
-    }
-    const today = now().toISOString().slice(0, 10);
-    const merged = mergeSymbolMaster(previous, listed, ciks, today, rawRef, latestListings(lists));
-    for (const row of merged.rows) SymbolRowSchema.parse(row);
-    await writeSymbolMaster(store, engine, merged.rows);
-    const summary = {
-      ...counts(merged.rows),
-      added: merged.added,
-      addedDelisted: merged.addedDelisted,
-      testIssues,
-      usedLastGood: false,
-    };
-    log.info("symbols.done", summary);
-    return summary;
+  await using _ = await lockTable({ store, table: "symbols", job: "refresh_symbols", log });
+  const previous = await readSymbolMaster(store, engine);
+  const counts = (rows: SymbolRow[]) => ({
+    active: rows.filter((r) => r.status === "active").length,
+    delisted: rows.filter((r) => r.status === "delisted").length,
   });
+  const client = createNasdaqTraderClient({ baseUrl: config.nasdaqtrader, fetch });
+  const listed: ListingRow[] = [];
+  let testIssues = 0;
+  let rawRef = "";
+  try {
+    for (const file of ["nasdaqlisted", "otherlisted"] as ListingFile[]) {
+      const reply = await client.fetchListing(file);
+      const key = await writeRaw(store, reply, { dataset: "symdir", name: file, ext: "txt" });
+      rawRef ||= key;
+      if (reply.status !== 200) throw statusError("nasdaqtrader", reply, `fetch ${file}.txt`);
+      const parsed = parseListing(file, new TextDecoder().decode(reply.body));
+      for (const s of parsed.skipped) log.warn("symbols.skipped", { file, detail: s });
+      listed.push(...parsed.rows);
+      testIssues += parsed.testIssues;
+    }
+  } catch (e) {
+    log.error("symbols.listing_failed", { message: (e as Error).message, kept: previous.length });
+    return {
+      ...counts(previous),
+      added: 0,
+      addedDelisted: 0,
+      testIssues,
+      usedLastGood: true,
+      error: (e as Error).message,
+    };
+  }
+
+  // CIKs are an enrichment: without them the master is still right, so a SEC failure only warns.
+  let ciks = new Map<string, string>();
+  try {
+    const reply = await fetchCompanyTickers({ baseUrl: config.sec, userAgent: config.secUserAgent, fetch });
+    await writeRaw(store, reply, { dataset: "company_tickers", name: "company_tickers" });
+    if (reply.status !== 200) throw statusError("sec", reply, "fetch company_tickers.json");
+    ciks = parseCompanyTickers(new TextDecoder().decode(reply.body));
+  } catch (e) {
+    log.warn("symbols.cik_failed", { message: (e as Error).message });
+  }
+
+  const lists: Parameters<typeof latestListings>[0] = [];
+  if (alphaVantageKey) {
+    const av = createAlphaVantageClient({ baseUrl: config.alphavantage, apiKey: alphaVantageKey, fetch });
+    for (const state of ["active", "delisted"] as const) {
+      try {
+        const reply = await av.listingStatus(state);
+        const rawRef = await writeRaw(store, reply, { dataset: "listing_status", name: state, ext: "csv" });
+        lists.push({ rows: parseListingStatus(new TextDecoder().decode(reply.body)), rawRef });
+      } catch (e) {
+        log.warn("symbols.listing_status_failed", { state, message: (e as Error).message });
+      }
+    }
+  }
+  const today = now().toISOString().slice(0, 10);
+  const merged = mergeSymbolMaster(previous, listed, ciks, today, rawRef, latestListings(lists));
+  for (const row of merged.rows) SymbolRowSchema.parse(row);
+  await writeSymbolMaster(store, engine, merged.rows);
+  const summary = {
+    ...counts(merged.rows),
+    added: merged.added,
+    addedDelisted: merged.addedDelisted,
+    testIssues,
+    usedLastGood: false,
+  };
+  log.info("symbols.done", summary);
+  return summary;
 }

@@ -6,11 +6,10 @@
  */
 import { loadConfig } from "../../config.ts";
 import { openStore } from "../../lake/open_store.ts";
+import { lockHolder } from "../../lake/store.ts";
 
 const [key, ttl] = Deno.args;
 const store = openStore(loadConfig().lake);
-await store.lock(key, { job: "holder", pid: Deno.pid, host: "test", since: new Date().toISOString() }, {
-  ttlMs: Number(ttl),
-});
+await store.lock(key, lockHolder("holder"), { ttlMs: Number(ttl) });
 console.log("locked");
 setInterval(() => {}, 2 ** 30); // held until killed
