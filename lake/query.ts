@@ -367,6 +367,19 @@ async function prepareReadOnly(conn: DuckDBConnection, query: string): Promise<D
   return prepared;
 }
 
+/**
+ * One statement without its closing `;` and what follows it (blanks, comments), so that it fits
+ * inside `COPY (...)`. A last `;` inside a string or a comment stays: what follows it is then no
+ * run of blanks and comments.
+ */
+async function withoutTerminator(conn: DuckDBConnection, statement: string): Promise<string> {
+  const end = statement.lastIndexOf(";");
+  if (end < 0) return statement;
+  // (DuckDB fails to extract from text without statements, so one is put after it.)
+  const after = await conn.extractStatements(`${statement.slice(end + 1)}\nSELECT 1`).catch(() => undefined);
+  return after?.count === 1 ? statement.slice(0, end) : statement;
+}
+
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
@@ -657,7 +670,7 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       // renamed over it: a failed or killed export leaves the old file whole. (A new line ends the
       // query, in case it ends in a comment.)
       const temp = `${outPath}.tmp-${crypto.randomUUID()}`;
-      const select = query.trim().replace(/;$/, "");
+      const select = await withoutTerminator(conn, query);
       try {
         const copied = await conn.runAndReadAll(`COPY (${select}\n) TO ${sqlString(temp)} (${opts})`, params)
           .catch((e) => {

@@ -43,6 +43,13 @@ Deno.test("main(query) exports the same rows as CSV, JSON and Parquet", async ()
     main(["query", "--sql", "SELECT count(DISTINCT symbol) AS n FROM daily_bars", "--format", "json", "--lake", root])
   );
   assert.deepEqual(JSON.parse(sql.out), [{ n: 5 }]);
+  // A closing semicolon, with comments after it or semicolons inside strings and comments.
+  for (const text of ["SELECT 5 AS n; -- done", "SELECT 5 AS n /* ; */ ;\n/* end */", "SELECT 5 AS n -- x; y"]) {
+    const ended = await capture(() => main(["query", "--sql", text, "--format", "json", "--lake", root]));
+    assert.deepEqual([ended.code, JSON.parse(ended.out || "null")], [0, [{ n: 5 }]], `${text}: ${ended.err}`);
+  }
+  const quoted = await capture(() => main(["query", "--sql", "SELECT ';' AS s;", "--format", "csv", "--lake", root]));
+  assert.deepEqual([quoted.code, quoted.out.trim()], [0, "s\n;"], quoted.err);
 });
 
 Deno.test("main(query --fundamentals) exports a company's facts as they were known on a day", async () => {
