@@ -48,6 +48,7 @@ export async function lockFile(path: string, holder: LockHolder, options: LockOp
   }
   let held = true;
   return {
+    exclusive: true,
     async release() {
       if (!held) return;
       held = false;

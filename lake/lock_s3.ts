@@ -4,7 +4,7 @@
  * is a conditional PUT (If-None-Match when there is none, If-Match on the expired one), which S3
  * applies atomically; the lease is then read back, so that on a server that ignores the condition
  * (s3rver does) only the last writer goes on. There the read-back narrows the race but does not
- * close it.
+ * close it, and the lock says it is not exclusive.
  * @module
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -72,6 +72,11 @@ export async function leaseLock(
     }
   }
 
+  // Our lease exists now, so a server that applies conditions refuses this PUT; one that ignores
+  // them takes it (the same lease, as ours).
+  const unrefused = await write({ IfNoneMatch: "*" });
+  etag = unrefused ?? etag;
+
   // Renewed well before it expires; a renewal that fails is retried at the next beat.
   let held = true;
   let renewing = Promise.resolve();
@@ -84,6 +89,7 @@ export async function leaseLock(
   };
   renewLater();
   return {
+    exclusive: unrefused === undefined,
     async release() {
       if (!held) return;
       held = false;

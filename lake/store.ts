@@ -71,6 +71,8 @@ export interface LockOptions {
 
 /** A held lock; `release()` is idempotent. */
 export interface StoreLock {
+  /** Whether no other taker can hold it at once; false on an S3 server that ignores conditional writes. */
+  readonly exclusive: boolean;
   release(): Promise<void>;
 }
 

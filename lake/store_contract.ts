@@ -13,6 +13,8 @@ export interface StoreFixture {
   replacedWhileReading: "serves the old version" | "refuses";
   /** The environment under which `loadConfig()` opens this same store, for a child process. */
   env: Record<string, string>;
+  /** Whether the backend lets no two takers hold a lock at once (an S3 server may ignore conditional writes). */
+  exclusiveLocks: boolean;
 }
 
 const text = (b: Uint8Array | undefined) => b && new TextDecoder().decode(b);
@@ -159,8 +161,9 @@ export function defineStoreContract(
   const firstOf = (told: Promise<LockHolder | undefined>, taking: Promise<unknown>) =>
     Promise.race([told, taking.then(() => assert.fail("taken while another held it"))]);
 
-  test("lock(): a second taker waits for the first to release, told who holds it", async (s) => {
+  test("lock(): a second taker waits for the first to release, told who holds it", async (s, f) => {
     const first = await s.lock(LOCK, holder("first"), { ttlMs: 1000 });
+    assert.equal(first.exclusive, f.exclusiveLocks);
     const told = Promise.withResolvers<LockHolder | undefined>();
     let taken = false;
     const second = s.lock(LOCK, holder("second"), { waiting: told.resolve, ttlMs: 3000 })

@@ -10,6 +10,7 @@ defineStoreContract("local store", async () => {
     close: () => Deno.remove(root, { recursive: true }),
     replacedWhileReading: "serves the old version",
     env: { TICKLAKE_LAKE: root },
+    exclusiveLocks: true,
   };
 });
 

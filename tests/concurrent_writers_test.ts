@@ -12,6 +12,10 @@ import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
 import type { Fields, Logger } from "../pipelines/log.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
+import { asTableWriter } from "../pipelines/jobs/lake_writer.ts";
+import { loadConfig } from "../config.ts";
+import { openStore } from "../lake/open_store.ts";
+import { startS3rver } from "./support/s3rver.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
 
@@ -86,6 +90,21 @@ Deno.test("two daily ingests at once into one partition: the second waits for th
     assert.deepEqual([waits[0].table, (waits[0].held_by as { job: string }).job], ["daily_bars", "ingest_daily"]);
   } finally {
     await replay.close();
+  }
+});
+
+Deno.test("a lake whose S3 server ignores conditional writes is said, once, to have locks that are not exclusive", async () => {
+  const s3 = await startS3rver();
+  try {
+    const store = openStore(loadConfig(s3.env("lake")).lake);
+    const log = keptLog();
+    for (const table of ["daily_bars", "daily_bars", "symbols"] as const) {
+      assert.equal(await asTableWriter({ store, table, job: "test", log }, () => Promise.resolve(table)), table);
+    }
+    assert.deepEqual(log.events.map((e) => [e.event, e.table]), [["lake.lock_not_exclusive", "daily_bars"]]);
+    assert.deepEqual(await store.list("state/locks/"), [], "every lock released");
+  } finally {
+    await s3.close();
   }
 });
 

@@ -17,6 +17,8 @@ defineStoreContract(
       store,
       replacedWhileReading: "refuses",
       env,
+      // s3rver ignores If-None-Match on PUT; AWS S3 applies it.
+      exclusiveLocks: false,
       async close() {
         store.client.destroy();
         await s3.close();

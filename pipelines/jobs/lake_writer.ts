@@ -11,6 +11,9 @@ import { layout } from "../../lake/layout.ts";
 import { lockHolder, type ObjectStore } from "../../lake/store.ts";
 import { type Logger, silentLogger } from "../log.ts";
 
+/** Lakes whose locks were found not exclusive, said once per process. */
+const warned = new Set<string>();
+
 /** The tables whose writes are locked. */
 export type LockedTable = "daily_bars" | "indicators_daily" | "minute_bars" | "fundamentals" | "symbols";
 
@@ -36,6 +39,14 @@ export async function lockTable(
       log.info("lake.lock_wait", { table, job, held_by: holder ?? "unknown" });
     },
   });
+  if (!lock.exclusive && !warned.has(store.url)) {
+    warned.add(store.url);
+    log.warn("lake.lock_not_exclusive", {
+      table,
+      job,
+      reason: "the store ignores conditional writes: two jobs starting at the same instant could both take a lock",
+    });
+  }
   if (waited) {
     log.info("lake.lock_taken", { table, job, waited_s: Number(((performance.now() - asked) / 1000).toFixed(1)) });
   }
