@@ -333,9 +333,10 @@ export class SqlError extends Error {
 /** DuckDB's errors that a statement causes, by their prefix; a disk, memory or internal error is not one. */
 const STATEMENT_ERRORS = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Out of Range|Not implemented) Error: /;
 
-function statementError(e: unknown): unknown {
+/** Throw `e`, as a {@linkcode SqlError} when the statement caused it. */
+function failStatement(e: unknown): never {
   const message = e instanceof Error ? e.message.replace(/^Failed to extract statements: /, "") : "";
-  return STATEMENT_ERRORS.test(message) ? new SqlError(`Cannot run this SQL: ${message}`, { cause: e }) : e;
+  throw STATEMENT_ERRORS.test(message) ? new SqlError(`Cannot run this SQL: ${message}`, { cause: e }) : e;
 }
 
 /** What the SQL escape hatch runs: reads of the lake's views, never a change to them or to a file. */
@@ -348,15 +349,11 @@ const READ_ONLY = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
  */
 async function prepareReadOnly(conn: DuckDBConnection, query: string): Promise<DuckDBPreparedStatement> {
   if (!query.trim()) throw new SqlError("Cannot run this SQL: it is empty");
-  const statements = await conn.extractStatements(query).catch((e) => {
-    throw statementError(e);
-  });
+  const statements = await conn.extractStatements(query).catch(failStatement);
   if (statements.count !== 1) {
     throw new SqlError(`Cannot run this SQL: it holds ${statements.count} statements, and one is allowed`);
   }
-  const prepared = await statements.prepare(0).catch((e) => {
-    throw statementError(e);
-  });
+  const prepared = await statements.prepare(0).catch(failStatement);
   const type = prepared.statementType;
   if (!READ_ONLY.has(type)) {
     prepared.destroySync();
@@ -468,9 +465,7 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     const prepared = await prepareReadOnly(conn, query);
     prepared.bind(params);
     const reader = await prepared.runAndReadAll()
-      .catch((e) => {
-        throw statementError(e);
-      })
+      .catch(failStatement)
       .finally(() => prepared.destroySync());
     // Converted column by column, then one object per row (per-row conversion of each value
     // was ~70 ms of a 60k-row query).
@@ -673,9 +668,7 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       const select = await withoutTerminator(conn, query);
       try {
         const copied = await conn.runAndReadAll(`COPY (${select}\n) TO ${sqlString(temp)} (${opts})`, params)
-          .catch((e) => {
-            throw statementError(e);
-          });
+          .catch(failStatement);
         await Deno.rename(temp, outPath);
         return Number(copied.getRows()[0][0]);
       } catch (e) {

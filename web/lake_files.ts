@@ -47,9 +47,14 @@ export function parseRange(header: string | undefined, size: number): [number, n
  * read the footer of, and an object replaced since (an ingest rewrote the partition) must not
  * answer with ranges of the new one.
  */
-export function objectVersion(info: ObjectInfo): string {
+function objectVersion(info: ObjectInfo): string {
   // Whole seconds: S3 lists modification times in milliseconds but its HEAD answers in seconds.
   return `${info.size}-${Math.floor((info.modified?.getTime() ?? 0) / 1000)}`;
+}
+
+/** An object as the catalog lists it: its URL names the version it has now. */
+export function catalogFile(info: ObjectInfo): { key: string; url: string; size: number } {
+  return { key: info.key, url: `/lake/${info.key}?v=${objectVersion(info)}`, size: info.size };
 }
 
 /** Serve a GET or HEAD for `/lake/*` (`?v=` names the version wanted). `onBytes` counts what was sent. */

@@ -19,7 +19,7 @@ import type { SymbolRow } from "../lake/schemas/symbols.ts";
 import type { ObjectStore } from "../lake/store.ts";
 import { readSymbolMaster } from "../lake/symbols_table.ts";
 import { appBundle } from "./build.ts";
-import { objectVersion, serveLakeFile } from "./lake_files.ts";
+import { catalogFile, serveLakeFile } from "./lake_files.ts";
 import { createMetrics } from "./metrics.ts";
 import { DUCKDB_WASM_VERSION } from "./client/duckdb_version.ts";
 
@@ -138,7 +138,7 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
       tables.push({
         name: table,
         columns: CURATED_SPECS[table],
-        files: files.map((f) => ({ key: f.key, url: `/lake/${f.key}?v=${objectVersion(f)}`, size: f.size })),
+        files: files.map(catalogFile),
       });
     }
     const sym = await store.head(layout.symbols);
@@ -146,7 +146,7 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
       tables.push({
         name: "symbols",
         columns: SYMBOLS,
-        files: [{ key: sym.key, url: `/lake/${sym.key}?v=${objectVersion(sym)}`, size: sym.size }],
+        files: [catalogFile(sym)],
       });
     }
     return c.json({ duckdbWasm: DUCKDB_WASM_VERSION, tables });

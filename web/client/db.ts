@@ -103,7 +103,7 @@ async function afterLakeChange<T>(read: () => Promise<T>): Promise<T> {
  */
 async function reload() {
   const catalog: Catalog = await (await fetch("/api/catalog")).json();
-  for (const closing of statements.values()) void closing.then((s) => s.close()).catch(() => {});
+  for (const closing of statements.values()) close(closing);
   statements.clear();
   for (const files of [tableFiles, dailyFiles, indicatorFiles, factFiles, minuteFiles]) files.clear();
   views = undefined;
@@ -157,6 +157,11 @@ export function query(sql: string, params: unknown[] = []): Promise<Row[]> {
 const statements = new Map<string, Promise<duckdb.AsyncPreparedStatement>>();
 const KEPT_STATEMENTS = 16;
 
+/** Close a statement once prepared; one that failed to prepare has nothing to close. */
+function close(statement: Promise<duckdb.AsyncPreparedStatement>) {
+  void statement.then((s) => s.close()).catch(() => {});
+}
+
 /**
  * Run a query that names its files itself (no views needed). `sql` names them from the registered
  * files when it runs, so a run after a catalog reload names the new ones; undefined when the lake
@@ -174,7 +179,7 @@ function queryFiles(sql: () => string | undefined, params: unknown[] = []): Prom
       if (statements.size > KEPT_STATEMENTS) {
         const [oldest, closing] = statements.entries().next().value!;
         statements.delete(oldest);
-        void closing.then((s) => s.close()).catch(() => {});
+        close(closing);
       }
     }
     return plainRows(await (await stmt).query(...params));

@@ -121,8 +121,7 @@ export async function symbolPage(root: HTMLElement, { width }: { width: number }
   const latest = requests();
   const render = async () => {
     const started = performance.now();
-    // A render that a newer one overtook leaves the view alone, so quick
-    // switches never end on an older symbol's bars.
+    // A render that a newer one overtook leaves the view alone: quick switches end on the last symbol's bars.
     const overtaken = latest.next();
     const symbol = symbolIn.value.trim().toUpperCase();
     setParams({
