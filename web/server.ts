@@ -4,7 +4,7 @@
  * never computes chart data: the browser queries the Parquet itself.
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { etag } from "hono/etag";
 import { HTTPException } from "hono/http-exception";
@@ -20,6 +20,7 @@ import type { ObjectStore } from "../lake/store.ts";
 import { readSymbolMaster } from "../lake/symbols_table.ts";
 import { appBundle } from "./build.ts";
 import { catalogFile, serveLakeFile } from "./lake_files.ts";
+import { negotiated } from "./compressed.ts";
 import { createMetrics } from "./metrics.ts";
 import { DUCKDB_WASM_VERSION } from "./client/duckdb_version.ts";
 
@@ -30,6 +31,13 @@ const DUCKDB_FILES: Record<string, string> = {
   "duckdb-browser-eh.worker.js": "text/javascript",
   "duckdb-browser-mvp.worker.js": "text/javascript",
 };
+/** Read once per process: the files are fixed, and one body keeps its compressed copies. */
+const duckdbFiles = new Map<string, Promise<Uint8Array>>();
+function duckdbFile(file: string): Promise<Uint8Array> {
+  let bytes = duckdbFiles.get(file);
+  if (!bytes) duckdbFiles.set(file, bytes = Deno.readFile(new URL(file, DUCKDB_DIST)));
+  return bytes;
+}
 
 export interface AppOptions {
   store: ObjectStore;
@@ -106,27 +114,20 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
   // The bundle is revalidated on each visit (a 304 while it is unchanged) rather than sent again.
   const revalidate = { "cache-control": "no-cache" };
   app.use("/app.*", etag());
+  const send = async (c: Context, bytes: Uint8Array, headers: Record<string, string>) => {
+    const { body, headers: sent } = await negotiated(bytes, c.req.header("accept-encoding"), headers);
+    return c.body(body, 200, sent);
+  };
   app.get(
     "/app.js",
-    async (c) =>
-      c.body((await appBundle()).js as Uint8Array<ArrayBuffer>, 200, {
-        "content-type": "text/javascript",
-        ...revalidate,
-      }),
+    async (c) => send(c, (await appBundle()).js, { "content-type": "text/javascript", ...revalidate }),
   );
-  app.get(
-    "/app.css",
-    async (c) =>
-      c.body((await appBundle()).css as Uint8Array<ArrayBuffer>, 200, { "content-type": "text/css", ...revalidate }),
-  );
+  app.get("/app.css", async (c) => send(c, (await appBundle()).css, { "content-type": "text/css", ...revalidate }));
   app.get("/duckdb/:file", async (c) => {
     const file = c.req.param("file");
     const type = DUCKDB_FILES[file];
     if (!type) throw new HTTPException(404, { message: "Not found" });
-    return c.body(await Deno.readFile(new URL(file, DUCKDB_DIST)), 200, {
-      "content-type": type,
-      "cache-control": "public, max-age=86400",
-    });
+    return send(c, await duckdbFile(file), { "content-type": type, "cache-control": "public, max-age=86400" });
   });
 
   app.on(["GET", "HEAD"], "/lake/*", (c) => serveLakeFile(c, store, (n) => metrics.lakeBytes(n)));

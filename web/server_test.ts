@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { gunzipSync, zstdDecompressSync } from "node:zlib";
 import { layout } from "../lake/layout.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { createApp } from "./server.ts";
@@ -136,6 +138,37 @@ Deno.test("createApp() lets a browser revalidate the app bundle instead of downl
     assert.equal((await again.arrayBuffer()).byteLength, 0);
     assert.equal((await app.request(path, { headers: { "if-none-match": '"stale"' } })).status, 200);
   }
+});
+
+Deno.test("createApp() sends DuckDB-WASM and the bundle compressed when the browser accepts it", async () => {
+  const app = createApp({ store: await lakeWithFile() });
+  const original = await Deno.readFile(
+    new URL("../node_modules/@duckdb/duckdb-wasm/dist/duckdb-eh.wasm", import.meta.url),
+  );
+  const decoders: Record<string, (b: Uint8Array) => Buffer> = { zstd: zstdDecompressSync, gzip: gunzipSync };
+  for (
+    const [accept, encoding] of [["gzip, deflate, br, zstd", "zstd"], ["gzip", "gzip"], ["zstd;q=0, gzip", "gzip"]]
+  ) {
+    const res = await app.request("/duckdb/duckdb-eh.wasm", { headers: { "accept-encoding": accept } });
+    assert.equal(res.headers.get("content-encoding"), encoding, accept);
+    assert.equal(res.headers.get("vary"), "Accept-Encoding");
+    const body = new Uint8Array(await res.arrayBuffer());
+    assert.ok(body.length < original.length / 3, `${encoding}: ${body.length} of ${original.length} bytes`);
+    assert.ok(Buffer.from(decoders[encoding](body)).equals(original), `${encoding} decodes to the file`);
+  }
+  const plain = await app.request("/duckdb/duckdb-eh.wasm", { headers: { "accept-encoding": "identity" } });
+  assert.equal(plain.headers.get("content-encoding"), null);
+  assert.ok(Buffer.from(await plain.arrayBuffer()).equals(original));
+
+  // The bundle is compressed too, and still revalidates: each encoding has its own ETag.
+  const zstd = { "accept-encoding": "zstd" };
+  const js = await app.request("/app.js", { headers: zstd });
+  assert.equal(js.headers.get("content-encoding"), "zstd");
+  const bundle = new TextDecoder().decode(zstdDecompressSync(new Uint8Array(await js.arrayBuffer())));
+  assert.match(bundle, /duckdb/i);
+  const tag = js.headers.get("etag")!;
+  assert.equal((await app.request("/app.js", { headers: { ...zstd, "if-none-match": tag } })).status, 304);
+  assert.notEqual((await app.request("/app.js")).headers.get("etag"), tag);
 });
 
 Deno.test("the pinned DuckDB-WASM version constant matches the deno.json import", async () => {
