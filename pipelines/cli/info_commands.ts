@@ -1,0 +1,110 @@
+/**
+ * The commands that report on the lake and its jobs: runs, status and provider health.
+ * @module
+ */
+import { listRuns } from "../../lake/runs.ts";
+import { openStore } from "../../lake/open_store.ts";
+import { createProviderNet } from "../jobs/provider_net.ts";
+import { loadProviderHealth } from "../jobs/provider_state.ts";
+import { type Command, lakeOption, numberFlag, withLake } from "./command.ts";
+
+export const runs: Command = {
+  summary: "Show recent pipeline runs and what failed, and why",
+  usage: "runs [--json] [--limit N]",
+  options: {
+    json: { type: "boolean", help: "print JSON" },
+    limit: { type: "string", help: "how many runs (default 10)" },
+    lake: lakeOption,
+  },
+  async run(flags, config) {
+    const runs = await listRuns(
+      openStore(withLake(config, flags).lake),
+      numberFlag(flags, "limit", { integer: true }) ?? 10,
+    );
+    if (flags.json) console.log(JSON.stringify(runs, null, 2));
+    else {
+      for (const r of runs) {
+        console.log(
+          `${r.run_id} ${r.job} ${r.status}: ${r.symbols_ok}/${r.symbols_total} ok, ${r.rows_landed} rows landed`,
+        );
+        for (const f of r.failures.slice(0, 20)) {
+          console.log(`  ${f.symbol} (${f.provider}) ${f.reason}: ${f.message}`);
+        }
+      }
+      if (runs.length === 0) console.log("no runs recorded yet");
+    }
+    return 0;
+  },
+};
+
+export const status: Command = {
+  summary: "Show what the lake holds: rows and bytes per table, stored replies, each job's last run, runs to resume",
+  usage: "status [--json] [--lake DIR|s3://...]",
+  options: { json: { type: "boolean", help: "print JSON" }, lake: lakeOption },
+  async run(flags, config) {
+    const { lakeStatus } = await import("../jobs/lake_status.ts");
+    const s = await lakeStatus(openStore(withLake(config, flags).lake));
+    if (flags.json) {
+      console.log(JSON.stringify(s, null, 2));
+      return 0;
+    }
+    const n = (x: number) => x.toLocaleString("en-US");
+    const mb = (x: number) => x < 1e6 ? `${(x / 1e3).toFixed(1)} kB` : `${(x / 1e6).toFixed(1)} MB`;
+    console.log(`lake ${s.lake}`);
+    console.log(`${"table".padEnd(22)}${"objects".padStart(8)}${"size".padStart(12)}${"rows".padStart(14)}`);
+    for (const t of s.tables) {
+      console.log(
+        `${t.table.padEnd(22)}${n(t.objects).padStart(8)}${mb(t.bytes).padStart(12)}${n(t.rows).padStart(14)}`,
+      );
+    }
+    console.log(`${"raw replies".padEnd(30)}${"stored".padStart(8)}${"size".padStart(12)}`);
+    for (const r of s.raw) {
+      const unfinished = r.incomplete ? `  (${r.incomplete} unfinished writes, no sidecar)` : "";
+      console.log(
+        `${`${r.provider}/${r.dataset}`.padEnd(30)}${n(r.replies).padStart(8)}${mb(r.bytes).padStart(12)}${unfinished}`,
+      );
+    }
+    console.log("last run per job");
+    for (const r of s.latest_runs) {
+      console.log(`  ${r.job.padEnd(22)}${r.status.padEnd(8)}${r.finished_at}  ${r.symbols_ok}/${r.symbols_total} ok`);
+    }
+    if (s.latest_runs.length === 0) console.log("  none yet");
+    for (const u of s.unfinished) {
+      console.log(
+        `unfinished ${u.job} run (checkpoint ${u.checkpoint}, ${
+          u.modified ?? "time unknown"
+        }): the same command again resumes it`,
+      );
+    }
+    return 0;
+  },
+};
+
+export const providers: Command = {
+  summary: "Show each provider's health, latency, error rate, breaker state and quota left",
+  usage: "providers [--json]",
+  options: { json: { type: "boolean", help: "print JSON" }, lake: lakeOption },
+  async run(flags, config) {
+    const store = openStore(withLake(config, flags).lake);
+    const saved = await loadProviderHealth(store);
+    const net = createProviderNet({ store });
+    const quotaLeft = Object.fromEntries((await net.snapshot()).map((s) => [s.provider, s.quotaLeft]));
+    const rows = (saved?.providers ?? []).map((p) => ({ ...p, quotaLeft: quotaLeft[p.provider] ?? p.quotaLeft }));
+    if (flags.json) console.log(JSON.stringify({ at: saved?.at ?? null, providers: rows }, null, 2));
+    else if (!rows.length) console.log("no provider calls recorded yet: run `deno task ingest` first");
+    else {
+      console.log(`as of ${saved!.at}`);
+      console.log("provider      score  breaker    p50 ms  errors  complete  quota left  calls");
+      for (const p of rows) {
+        console.log(
+          `${p.provider.padEnd(13)} ${p.score.toFixed(2).padStart(5)}  ${p.breaker.padEnd(9)} ${
+            String(p.p50LatencyMs ?? "-").padStart(7)
+          }  ${(p.errorRate * 100).toFixed(0).padStart(5)}%  ${(p.completeness * 100).toFixed(0).padStart(7)}%  ${
+            String(p.quotaLeft ?? "-").padStart(10)
+          }  ${p.calls}`,
+        );
+      }
+    }
+    return 0;
+  },
+};
