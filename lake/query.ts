@@ -4,26 +4,32 @@
  * User input only ever reaches SQL as bound parameters.
  * @module
  */
-import {
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBPreparedStatement,
-  DuckDBTypeId,
-  type DuckDBValue,
-  StatementType,
-} from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue } from "@duckdb/node-api";
 import * as arrow from "apache-arrow";
 import { cacheObjects } from "./cache.ts";
-import { newYorkMidnightMs, parseIsoDay } from "./calendar.ts";
+import { parseIsoDay } from "./calendar.ts";
 import { CURATED_TABLES, layout } from "./layout.ts";
 import { type Column, daysToIso } from "./schemas/columns.ts";
 import { CURATED_SPECS, emptyTableSql } from "./schemas/curated.ts";
-import { type PackedStrings, packStrings } from "./schemas/packed.ts";
 import { type SymbolRow, SYMBOLS } from "./schemas/symbols.ts";
 import { listedOn } from "./symbols_table.ts";
 import type { BarRow } from "./daily_reader.ts";
 import type { ObjectStore } from "./store.ts";
-import { canonicalSymbol } from "./symbol.ts";
+import {
+  EXPORT_KEYS,
+  fundamentalsSql,
+  indicatorsSql,
+  minuteBarsSql,
+  numbers,
+  periodBarsSql,
+  symbolsAndDays,
+  WIRE_LINEAGE,
+  wireKeys,
+} from "./query_sql.ts";
+import { failStatement, prepareReadOnly, SqlError, sqlString, withoutTerminator } from "./sql_statements.ts";
+import { arrowTable, PERIOD_COLUMNS, plainColumn, TEXT_COLUMNS } from "./query_results.ts";
+
+export { SqlError };
 
 /** One daily bar as returned to callers (prices as numbers, dates as ISO strings), with its lineage. */
 export interface DailyBarRow extends BarRow {
@@ -188,242 +194,6 @@ export interface Lake {
   /** Re-read the lake's file list (after an ingest). */
   refresh(): Promise<void>;
   close(): void;
-}
-
-/** Columns for exports: readable dates and symbols. */
-const EXPORT_KEYS = `symbol, strftime(date, '%Y-%m-%d') AS date`;
-/**
- * Prices as doubles (decimals reach JavaScript as 128-bit words). Volume stays an integer in
- * exports; the wire form, read into typed arrays, takes it as a double too.
- */
-const numbers = (volume: string) =>
-  `open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close,
-  adj_close::DOUBLE AS adj_close, ${volume} AS volume, dividend::DOUBLE AS dividend, split_ratio`;
-
-/**
- * For rows built in JavaScript: the symbol as its 1-based position in the bound list and the date
- * as epoch days, so that only numbers cross from DuckDB (converting strings costs ~1 us each).
- * New names, so that ORDER BY still sorts by the table's own columns.
- */
-const wireKeys = (symbolList: string) =>
-  `list_position([${symbolList}], symbol)::INTEGER AS symbol_at, (date - DATE '1970-01-01')::INTEGER AS day`;
-
-/** Lineage strings (never null in curated rows) only where they change; the reader fills them forward. */
-const WIRE_LINEAGE = ["source", "raw_ref"]
-  .map((c) => `CASE WHEN ${c} IS DISTINCT FROM lag(${c}) OVER w THEN ${c} END AS ${c}`).join(", ");
-
-const SESSIONS = new Set(["pre", "regular", "post"]);
-
-/** A query's canonical symbols and its `start..end` in epoch days: none, an impossible date or a reversed range is refused. */
-function symbolsAndDays(q: { symbols: string[]; start?: string; end?: string }, what: string) {
-  const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
-  if (symbols.length === 0) throw new RangeError(`Cannot query ${what}: no symbols given`);
-  const from = q.start === undefined ? undefined : parseIsoDay(q.start, "start");
-  const to = q.end === undefined ? undefined : parseIsoDay(q.end, "end");
-  if (from !== undefined && to !== undefined && from > to) {
-    throw new RangeError(`Cannot query ${q.start}..${q.end}: start is after end`);
-  }
-  return { symbols, from, to };
-}
-
-/**
- * The query for minute bars: New York dates become the UTC instants of their midnights, so a day
- * holds its pre-market, session and post-market bars whatever the season.
- */
-function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckDBValue[] } {
-  const { symbols, from, to } = symbolsAndDays(q, "minute bars");
-  const midnight = (day: number) => new Date(newYorkMidnightMs(day)).toISOString().slice(0, 19).replace("T", " ");
-  const bad = q.sessions?.find((s) => !SESSIONS.has(s));
-  if (bad !== undefined) throw new RangeError(`Cannot query session '${bad}': expected pre, regular or post`);
-  const interval = q.interval ?? 1;
-  if (!Number.isInteger(interval) || interval < 1 || interval > 390) {
-    throw new RangeError(`Cannot query minute bars of ${interval} minutes: expected a whole number from 1 to 390`);
-  }
-  const params: DuckDBValue[] = [...symbols];
-  const where = [`symbol IN (${symbols.map(() => "?").join(", ")})`];
-  if (from !== undefined) params.push(midnight(from)), where.push("ts >= ?::TIMESTAMP");
-  if (to !== undefined) params.push(midnight(to + 1)), where.push("ts < ?::TIMESTAMP");
-  if (q.sessions) params.push(...q.sessions), where.push(`session IN (${q.sessions.map(() => "?").join(", ")})`);
-  if (interval > 1) return { text: resampledMinutesSql(where.join(" AND "), interval), params };
-  return {
-    text: `SELECT symbol, strftime(ts, '%Y-%m-%dT%H:%M:%SZ') AS ts, session, open::DOUBLE AS open,
-        high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, volume, trades, vwap::DOUBLE AS vwap,
-        source, raw_ref
-      FROM minute_bars WHERE ${where.join(" AND ")} ORDER BY symbol, minute_bars.ts`,
-    params,
-  };
-}
-
-/**
- * Minute bars grouped into bars of `interval` minutes. A minute's offset from its session's start
- * comes from its New York wall time; within a session no clock change happens (they fall at
- * 02:00), so the bucket's start is the minute less that offset modulo the interval.
- */
-function resampledMinutesSql(where: string, interval: number): string {
-  return `WITH m AS (
-      SELECT *, (hour(local) * 60 + minute(local)
-        - CASE session WHEN 'pre' THEN 240 WHEN 'regular' THEN 570 ELSE 960 END) % ${interval} AS past
-      FROM (SELECT *, timezone('America/New_York', timezone('UTC', ts)) AS local FROM minute_bars WHERE ${where})
-    )
-    SELECT symbol, strftime(ts - to_minutes(past), '%Y-%m-%dT%H:%M:%SZ') AS ts, session,
-      arg_min(open, m.ts)::DOUBLE AS open, max(high)::DOUBLE AS high, min(low)::DOUBLE AS low,
-      arg_max(close, m.ts)::DOUBLE AS close, sum(volume)::BIGINT AS volume,
-      CASE WHEN count(trades) = count(*) THEN sum(trades)::BIGINT END AS trades,
-      CASE WHEN count(vwap) = count(*) AND sum(volume) > 0 THEN (sum(vwap * volume) / sum(volume))::DOUBLE END AS vwap,
-      string_agg(DISTINCT source, ',' ORDER BY source) AS source,
-      string_agg(DISTINCT raw_ref, ' ' ORDER BY raw_ref) AS raw_ref, count(*)::INT AS minutes
-    FROM m GROUP BY symbol, session, m.ts - to_minutes(past) ORDER BY symbol, min(m.ts)`;
-}
-
-/**
- * Daily bars (the export form of `daily`, ISO dates sort as text) grouped into weeks or months:
- * first open, highest high, lowest low, last close and adj_close, summed volume and dividends, and
- * the product of the split ratios, dated by the period's last trading day.
- */
-function periodBarsSql(daily: string, interval: "week" | "month"): string {
-  return `SELECT symbol, max(date) AS date, arg_min(open, date) AS open, max(high) AS high, min(low) AS low,
-      arg_max(close, date) AS close, arg_max(adj_close, date) AS adj_close, sum(volume)::BIGINT AS volume,
-      sum(dividend) AS dividend, product(split_ratio) AS split_ratio,
-      string_agg(DISTINCT source, ',' ORDER BY source) AS source,
-      string_agg(DISTINCT raw_ref, ' ' ORDER BY raw_ref) AS raw_ref, count(*)::INT AS days
-    FROM (${daily}) GROUP BY symbol, date_trunc('${interval}', date::DATE) ORDER BY symbol, max(date)`;
-}
-
-/** `symbol IN (...)` and `dateColumn` within the query's checked `start..end`, as `?` clauses and their values. */
-function symbolAndDateFilter(q: { symbols: string[]; start?: string; end?: string }, what: string, dateColumn: string) {
-  const { symbols } = symbolsAndDays(q, what);
-  const params: DuckDBValue[] = [...symbols];
-  const where = [`symbol IN (${symbols.map(() => "?").join(", ")})`];
-  if (q.start) params.push(q.start), where.push(`${dateColumn} >= ?::DATE`);
-  if (q.end) params.push(q.end), where.push(`${dateColumn} <= ?::DATE`);
-  return { params, where };
-}
-
-function indicatorsSql(q: IndicatorsQuery): { text: string; params: DuckDBValue[] } {
-  const { params, where } = symbolAndDateFilter(q, "indicators", "date");
-  return {
-    text: `SELECT symbol, strftime(date, '%Y-%m-%d') AS date, * EXCLUDE (symbol, date)
-      FROM indicators_daily WHERE ${where.join(" AND ")} ORDER BY symbol, indicators_daily.date`,
-    params,
-  };
-}
-
-function fundamentalsSql(q: FundamentalsQuery): { text: string; params: DuckDBValue[] } {
-  const { params, where } = symbolAndDateFilter(q, "fundamentals", "period_end");
-  if (q.asOf !== undefined) parseIsoDay(q.asOf, "as-of date"); // refuses a date that does not exist
-  if (q.concepts?.length) {
-    params.push(...q.concepts), where.push(`concept IN (${q.concepts.map(() => "?").join(", ")})`);
-  }
-  if (q.asOf) params.push(q.asOf), where.push("filed <= ?::DATE");
-  return {
-    text: `SELECT symbol, concept, unit, strftime(period_start, '%Y-%m-%d') AS period_start,
-        strftime(period_end, '%Y-%m-%d') AS period_end, value, fiscal_year, fiscal_period, form,
-        strftime(filed, '%Y-%m-%d') AS filed, accession, source, raw_ref
-      FROM fundamentals WHERE ${where.join(" AND ")}
-      ORDER BY symbol, concept, fundamentals.period_end, fundamentals.period_start NULLS FIRST, fundamentals.filed, accession`,
-    params,
-  };
-}
-
-/** A statement the SQL escape hatch will not run (not a read), or that fails by itself: bad syntax, names or values. */
-export class SqlError extends Error {
-  override name = "SqlError";
-}
-
-/** DuckDB's errors that a statement causes, by their prefix; a disk, memory or internal error is not one. */
-const STATEMENT_ERRORS = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Out of Range|Not implemented) Error: /;
-
-/** Throw `e`, as a {@linkcode SqlError} when the statement caused it. */
-function failStatement(e: unknown): never {
-  const message = e instanceof Error ? e.message.replace(/^Failed to extract statements: /, "") : "";
-  throw STATEMENT_ERRORS.test(message) ? new SqlError(`Cannot run this SQL: ${message}`, { cause: e }) : e;
-}
-
-/** What the SQL escape hatch runs: reads of the lake's views, never a change to them or to a file. */
-const READ_ONLY = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
-
-/**
- * `query` prepared, when it is one read-only statement (SELECT, WITH, FROM, VALUES, DESCRIBE,
- * SHOW, SUMMARIZE, EXPLAIN). Anything else (two statements, COPY, DROP, SET, ATTACH) is refused
- * before it runs.
- */
-async function prepareReadOnly(conn: DuckDBConnection, query: string): Promise<DuckDBPreparedStatement> {
-  if (!query.trim()) throw new SqlError("Cannot run this SQL: it is empty");
-  const statements = await conn.extractStatements(query).catch(failStatement);
-  if (statements.count !== 1) {
-    throw new SqlError(`Cannot run this SQL: it holds ${statements.count} statements, and one is allowed`);
-  }
-  const prepared = await statements.prepare(0).catch(failStatement);
-  const type = prepared.statementType;
-  if (!READ_ONLY.has(type)) {
-    prepared.destroySync();
-    throw new SqlError(
-      `Cannot run this SQL: only reads are allowed (SELECT, DESCRIBE, SUMMARIZE, EXPLAIN), not ${StatementType[type]}`,
-    );
-  }
-  return prepared;
-}
-
-/**
- * One statement without its closing `;` and what follows it (blanks, comments), so that it fits
- * inside `COPY (...)`. A last `;` inside a string or a comment stays: what follows it is then no
- * run of blanks and comments.
- */
-async function withoutTerminator(conn: DuckDBConnection, statement: string): Promise<string> {
-  const end = statement.lastIndexOf(";");
-  if (end < 0) return statement;
-  // (DuckDB fails to extract from text without statements, so one is put after it.)
-  const after = await conn.extractStatements(`${statement.slice(end + 1)}\nSELECT 1`).catch(() => undefined);
-  return after?.count === 1 ? statement.slice(0, end) : statement;
-}
-
-function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
-const PERIOD_COLUMNS = "symbol date open high low close adj_close volume dividend split_ratio source raw_ref days"
-  .split(" ");
-const TEXT_COLUMNS = new Set(["symbol", "date", "source", "raw_ref"]);
-
-/**
- * Columns as an Arrow table: numbers as Float64, strings as dictionaries (they repeat, and encoding
- * every row's string to UTF-8 instead was most of the daily call's time).
- */
-function arrowTable(columns: [string, Column][]): arrow.Table {
-  return new arrow.Table(Object.fromEntries(columns.map(([name, col]) => [
-    name,
-    col instanceof Float64Array ? arrow.makeVector(col) : dictionaryVector(packStrings(col)),
-  ])));
-}
-
-/** Packed strings as an Arrow dictionary vector (nulls, if any, kept). */
-function dictionaryVector({ dict, keys }: PackedStrings): arrow.Vector {
-  let nullBitmap: Uint8Array | undefined;
-  for (let i = 0; i < keys.length; i++) {
-    if (keys[i] >= 0) continue;
-    nullBitmap ??= new Uint8Array((keys.length + 7) >> 3).fill(255);
-    nullBitmap[i >> 3] &= ~(1 << (i & 7));
-    keys[i] = 0;
-  }
-  const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
-  const dictionary = arrow.vectorFromArray(dict, new arrow.Utf8());
-  return arrow.makeVector(arrow.makeData({ type, length: keys.length, nullBitmap, data: keys, dictionary }));
-}
-
-/**
- * One column of DuckDB's JS values (bigint, decimals as numbers, Date) as plain JSON-friendly
- * values: DATE as `YYYY-MM-DD`, TIMESTAMP as `YYYY-MM-DDTHH:MM:SS` (UTC). Values repeat down a
- * column, so each distinct one is formatted once.
- */
-function plainColumn(values: unknown[], isDate: boolean): unknown[] {
-  const iso = new Map<number, string>();
-  return values.map((v) => {
-    if (typeof v === "bigint") return Number(v);
-    if (!(v instanceof Date)) return v;
-    let text = iso.get(v.getTime());
-    if (text === undefined) iso.set(v.getTime(), text = v.toISOString().slice(0, isDate ? 10 : 19));
-    return text;
-  });
 }
 
 /**
