@@ -9,6 +9,7 @@ import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openLake } from "../lake/query.ts";
+import { listRuns } from "../lake/runs.ts";
 import { createApp } from "../web/server.ts";
 import { launchBrowser } from "./support/browser.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
@@ -252,6 +253,14 @@ Deno.test({
 
       await rendered(page, `${base}/?page=pipeline`, "pipeline");
       assert.ok(await page.locator("#rows-chart svg rect").count() >= 1);
+      // The fixture's one failure (a company without a CIK) is listed under its chart.
+      const failure = await page.locator("#failures-chart + .table-wrap tbody tr td").allTextContents();
+      assert.deepEqual(failure.slice(1, 4), ["S0001", "sec", "no_cik"]);
+      // Without failures the sentence says so, and no empty table follows it.
+      for (const r of await listRuns(demo.store)) if (r.failures.length) await demo.store.delete(layout.run(r.run_id));
+      await rendered(page, `${base}/?page=pipeline`, "pipeline_no_failures");
+      assert.equal(await page.locator("#no-failures").textContent(), "No failures recorded.");
+      assert.equal(await page.locator("#no-failures + h2").textContent(), "Provider health");
 
       await page.goto(`${base}/?page=sql`);
       await page.waitForSelector("#views:has-text('over the views')");

@@ -28,6 +28,7 @@ export async function pipelinePage(root: HTMLElement, { width }: { width: number
       runs: Run[];
       failuresByReason: Record<string, number>;
     };
+    const failures = runs.flatMap((r) => r.failures.map((f) => ({ run: r.run_id, ...f }))).slice(0, 200);
     const { providers, note } = await (await fetch("/api/providers")).json() as {
       providers: Record<string, unknown>[];
       note?: string;
@@ -68,7 +69,8 @@ export async function pipelinePage(root: HTMLElement, { width }: { width: number
           }),
         )
         : h("p", { id: "no-failures" }, "No failures recorded."),
-      table(runs.flatMap((r) => r.failures.map((f) => ({ run: r.run_id, ...f }))).slice(0, 200)),
+      // Without failures the table would be an empty frame under the sentence that says so.
+      ...(failures.length ? [table(failures)] : []),
       h("h2", {}, "Provider health"),
       providers.length ? table(providers) : h("p", { class: "note" }, note ?? "No provider health recorded."),
     );
