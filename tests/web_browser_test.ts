@@ -297,6 +297,11 @@ Deno.test({
         sql.value = "SELECT 42 AS answer", sql.form.requestSubmit();`,
       );
       assert.equal(await page.locator("#row-count").textContent(), "1 rows");
+      // No rows, and still the columns they would have had.
+      await page.fill("#sql", "SELECT symbol, close FROM daily_bars WHERE symbol = 'NOPE'");
+      await page.click("#run");
+      await page.waitForSelector("#row-count:text-is('0 rows')");
+      assert.deepEqual(await page.locator("#result th").allTextContents(), ["symbol", "close"]);
       await page.fill("#sql", "SELECT * FROM no_such_table");
       await page.click("#run");
       await page.waitForSelector("#result .error");

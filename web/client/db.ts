@@ -140,8 +140,19 @@ function plain(v: unknown): unknown {
   return v;
 }
 
+/** Rows as plain objects, with the result's column names: a result without rows still has them. */
+export interface Result {
+  columns: string[];
+  rows: Row[];
+}
+
 /** Run a query with parameters over the lake's views; rows as plain objects (BigInt -> number, DATE -> ISO string). */
-export function query(sql: string, params: unknown[] = []): Promise<Row[]> {
+export async function query(sql: string, params: unknown[] = []): Promise<Row[]> {
+  return (await queryResult(sql, params)).rows;
+}
+
+/** {@linkcode query} with the result's column names. */
+export function queryResult(sql: string, params: unknown[] = []): Promise<Result> {
   return afterLakeChange(async () => {
     const conn = await (ready ??= init());
     await (views ??= createViews(conn));
@@ -186,10 +197,11 @@ function queryFiles(sql: () => string | undefined, params: unknown[] = []): Prom
   });
 }
 
-async function run(conn: duckdb.AsyncDuckDBConnection, sql: string, params: unknown[]): Promise<Row[]> {
+async function run(conn: duckdb.AsyncDuckDBConnection, sql: string, params: unknown[]): Promise<Result> {
   const stmt = await conn.prepare(sql);
   try {
-    return plainRows(await stmt.query(...params));
+    const table = await stmt.query(...params);
+    return { columns: table.schema.fields.map((f) => f.name), rows: plainRows(table) };
   } finally {
     await stmt.close();
   }

@@ -73,15 +73,17 @@ export function downloadButton(rows: () => Row[], filename: string): HTMLButtonE
   return b;
 }
 
-export function table(rows: Row[], { limit = 500, numberFormat = 4 } = {}): HTMLElement {
-  const cols = rows.length ? Object.keys(rows[0]) : [];
+export function table(
+  rows: Row[],
+  { limit = 500, numberFormat = 4, columns = rows.length ? Object.keys(rows[0]) : [] } = {},
+): HTMLElement {
   const fmt = (v: unknown) =>
     typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(numberFormat)) : v == null ? "" : String(v);
-  const body = rows.slice(0, limit).map((r) => h("tr", {}, ...cols.map((c) => h("td", {}, fmt(r[c])))));
+  const body = rows.slice(0, limit).map((r) => h("tr", {}, ...columns.map((c) => h("td", {}, fmt(r[c])))));
   const wrap = h(
     "div",
     { class: "table-wrap" },
-    h("table", {}, h("thead", {}, h("tr", {}, ...cols.map((c) => h("th", {}, c)))), h("tbody", {}, ...body)),
+    h("table", {}, h("thead", {}, h("tr", {}, ...columns.map((c) => h("th", {}, c)))), h("tbody", {}, ...body)),
   );
   if (rows.length > limit) wrap.append(h("p", { class: "note" }, `showing ${limit} of ${rows.length} rows`));
   return wrap;

@@ -5,7 +5,7 @@
  * @module
  */
 import * as Plot from "@observablehq/plot";
-import { query, type Row } from "../db.ts";
+import { query, queryResult, type Row } from "../db.ts";
 import { downloadButton, getParam, h, loading, requests, setParams, showError, table } from "../ui.ts";
 
 const READ_ONLY = /^\s*(select|with|describe|summarize|show|explain|from|values)\b/i;
@@ -57,7 +57,7 @@ export function sqlPage(root: HTMLElement, { width }: { width: number }) {
     }
     loading(out, "Running");
     try {
-      const rows = await query(sql);
+      const { columns, rows } = await queryResult(sql);
       if (overtaken()) return;
       const chart = quickChart(rows, width);
       out.replaceChildren(
@@ -68,7 +68,8 @@ export function sqlPage(root: HTMLElement, { width }: { width: number }) {
           downloadButton(() => rows, "query.csv"),
         ),
         ...(chart ? [h("figure", { class: "chart", id: "sql-chart" }, chart)] : []),
-        table(rows),
+        // Column names even for no rows: an empty result still says what it would have held.
+        table(rows, { columns }),
       );
       root.dataset.rendered = String(Number(root.dataset.rendered ?? 0) + 1);
     } catch (err) {
