@@ -86,11 +86,26 @@ Deno.test("main(query) with no matching rows prints no data, says so on stderr, 
   const { root } = await makeDemoLake();
   const args = ["query", "--symbols", "ZZZZ", "--from", "2024-01-02", "--lake", root];
   const csv = await capture(() => main(args));
-  assert.deepEqual(csv, { code: 0, out: `${DAILY_HEADER}\n`, err: "0 rows" });
+  assert.deepEqual(csv, { code: 0, out: `${DAILY_HEADER}\n`, err: "0 rows\ndaily_bars holds no rows for ZZZZ" });
   const json = await capture(() => main([...args, "--format", "json"]));
-  assert.deepEqual({ ...json, out: JSON.parse(json.out) }, { code: 0, out: [], err: "0 rows" });
+  assert.deepEqual({ ...json, out: JSON.parse(json.out) }, {
+    code: 0,
+    out: [],
+    err: "0 rows\ndaily_bars holds no rows for ZZZZ",
+  });
   const minutes = await capture(() => main([...args, "--minute"]));
-  assert.deepEqual([minutes.code, minutes.out.split("\n").length, minutes.err], [0, 2, "0 rows"]);
+  assert.deepEqual([minutes.code, minutes.out.split("\n").length, minutes.err], [
+    0,
+    2,
+    "0 rows\nminute_bars holds no rows for ZZZZ",
+  ]);
+  // A typo among symbols the lake holds (msft is MSFT) is named; rows outside the range are not a typo.
+  const mixed = await capture(() =>
+    main(["query", "--symbols", `ZZZZ,${DEMO_SYMBOLS[0]},msft`, "--from", "2030-01-01", "--lake", root])
+  );
+  assert.deepEqual([mixed.code, mixed.err], [0, "0 rows\ndaily_bars holds no rows for 1 of 3 symbols: ZZZZ"]);
+  const held = await capture(() => main(["query", "--symbols", DEMO_SYMBOLS.join(","), "--lake", root]));
+  assert.deepEqual([held.code, held.err], [0, ""]);
 });
 
 Deno.test("main(query) piped into a reader that stops early (| head) ends quietly", async () => {

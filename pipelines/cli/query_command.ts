@@ -2,7 +2,8 @@
  * `query`: daily or minute bars, indicators, company facts or read-only SQL, printed or exported.
  * @module
  */
-import { type DailyInterval, type ExportFormat } from "../../lake/query.ts";
+import { type DailyInterval, type ExportFormat, type Lake } from "../../lake/query.ts";
+import { canonicalSymbol } from "../../lake/symbol.ts";
 import { UNIVERSE_NAMES } from "../jobs/universe.ts";
 import { chosenSymbols, type Command, lakeOption, numberFlag, withLake, withOpenLake } from "./command.ts";
 
@@ -104,6 +105,16 @@ export const query: Command = {
           await Deno.remove(temp).catch(() => {});
         }
       }
+      if (flags.sql) return;
+      const table = flags.minute
+        ? "minute_bars"
+        : flags.indicators
+        ? "indicators_daily"
+        : flags.fundamentals
+        ? "fundamentals"
+        : "daily_bars";
+      const absent = await symbolsWithoutRows(lake, table, bars.symbols);
+      if (absent.length) console.error(absentNote(table, absent, bars.symbols.length));
     });
     return 0;
   },
@@ -120,4 +131,28 @@ async function printFile(path: string) {
   } catch (e) {
     if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
   }
+}
+
+/**
+ * The symbols asked for that `table` holds no row of, at any date: a typo or a symbol never
+ * ingested would otherwise just be missing from the output. Row-group statistics answer it.
+ */
+async function symbolsWithoutRows(lake: Lake, table: string, symbols: string[]): Promise<string[]> {
+  const wanted = [...new Set(symbols.map((s) => canonicalSymbol(s)))];
+  const held = await lake.sql<{ symbol: string }>(
+    `SELECT DISTINCT symbol FROM ${table} WHERE symbol IN (${wanted.map(() => "?").join(", ")})`,
+    wanted,
+  );
+  const found = new Set(held.map((r) => r.symbol));
+  return wanted.filter((s) => !found.has(s));
+}
+
+/** One line for stderr naming the absent symbols, the first ten of a long list. */
+function absentNote(table: string, absent: string[], asked: number): string {
+  const names = absent.length > 10
+    ? `${absent.slice(0, 10).join(", ")} and ${absent.length - 10} more`
+    : absent.join(", ");
+  return `${table} holds no rows for ${
+    absent.length === asked ? "" : `${absent.length} of ${asked} symbols: `
+  }${names}`;
 }
