@@ -72,6 +72,7 @@ export const layout = {
   checkpointsRoot: "state/checkpoints/",
   /** A lock: a table's, held by the job changing it (one writer at a time), or a quota counter's. */
   lock: (name: string) => key("state", "locks", `${name}.lock`),
+  locksRoot: "state/locks/",
   /** A small persisted JSON state (quota counters, cursors). */
   state: (name: string) => key("state", `${name}.json`),
   /** The year a `year=YYYY` partition key names, or undefined for any other key. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import type { LockHolder, LockOptions, StoreLock } from "./store.ts";
+import type { LockHolder, LockOptions, LockState, StoreLock } from "./store.ts";
 
 /** How long a lock may take before the caller is told whom it waits for. */
 const NOTICE_MS = 100;
@@ -59,4 +59,47 @@ export async function lockFile(path: string, holder: LockHolder, options: LockOp
       }
     },
   };
+}
+
+/**
+ * The kernel's name for a file in /proc/locks: major and minor device numbers (hex) and inode.
+ * glibc's encoding of `dev`: the minor's low 8 bits, then the major's 12, then the rest of each.
+ */
+function lockTableId(dev: number, ino: number): string {
+  const d = BigInt(dev);
+  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
+  const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
+  return `${major.toString(16).padStart(2, "0")}:${minor.toString(16).padStart(2, "0")}:${ino}`;
+}
+
+/**
+ * `path`'s lock as an onlooker sees it. The file alone cannot say whether it is held (a killed
+ * holder's name stays in it), so the kernel's lock table is asked: Linux lists every flock, and
+ * every process waiting for one, in /proc/locks. Elsewhere the state is unknown.
+ */
+export async function inspectLockFile(path: string): Promise<LockState | undefined> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  const holder = await lockHolderAt(path);
+  let table: string;
+  try {
+    table = await Deno.readTextFile("/proc/locks");
+  } catch {
+    return { state: "unknown", holder };
+  }
+  if (info.dev === null || info.ino === null) return { state: "unknown", holder };
+  const id = lockTableId(info.dev, info.ino);
+  let held = false, waiting = 0;
+  for (const line of table.split("\n")) {
+    const entry = /^\d+:\s+(->\s+)?FLOCK\s+\S+\s+\S+\s+\d+\s+(\S+)\s/.exec(line);
+    if (entry?.[2] !== id) continue;
+    if (entry[1]) waiting++;
+    else held = true;
+  }
+  return { state: held ? "held" : "free", holder, waiting };
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { LockHolder, LockOptions, StoreLock } from "./store.ts";
+import type { LockHolder, LockOptions, LockState, StoreLock } from "./store.ts";
 
 interface Lease extends LockHolder {
   token: string;
@@ -29,6 +29,21 @@ function leaseOf(text: string): Lease {
 const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The lease stored at `key` and its ETag, or undefined when there is none. */
+async function readLease(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ lease: Lease; etag: string } | undefined> {
+  try {
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return { lease: leaseOf(await res.Body!.transformToString()), etag: res.ETag! };
+  } catch (e) {
+    if (status(e) === 404 || (e as Error).name === "NoSuchKey") return undefined;
+    throw new Error(`Cannot read the lock s3://${bucket}/${key}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 export async function leaseLock(
   s3: S3Client,
   bucket: string,
@@ -37,15 +52,7 @@ export async function leaseLock(
   { waiting, ttlMs = DEFAULT_TTL_MS }: LockOptions = {},
 ): Promise<StoreLock> {
   const token = crypto.randomUUID();
-  const read = async (): Promise<{ lease: Lease; etag: string } | undefined> => {
-    try {
-      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return { lease: leaseOf(await res.Body!.transformToString()), etag: res.ETag! };
-    } catch (e) {
-      if (status(e) === 404 || (e as Error).name === "NoSuchKey") return undefined;
-      throw new Error(`Cannot read the lock s3://${bucket}/${key}: ${(e as Error).message}`, { cause: e });
-    }
-  };
+  const read = () => readLease(s3, bucket, key);
   /** Write our lease on the condition given; its ETag, or undefined when another got there first. */
   const write = async (condition: { IfMatch?: string; IfNoneMatch?: string }) => {
     const lease: Lease = { ...holder, token, expires_at: new Date(Date.now() + ttlMs).toISOString() };
@@ -97,5 +104,17 @@ export async function leaseLock(
       await renewing;
       if ((await read())?.lease.token === token) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
+  };
+}
+
+/** The lease at `key` as an onlooker sees it: held until it expires; a damaged one is free and names nobody. */
+export async function inspectLease(s3: S3Client, bucket: string, key: string): Promise<LockState | undefined> {
+  const stored = await readLease(s3, bucket, key);
+  if (!stored) return undefined;
+  const { token, expires_at, ...holder } = stored.lease;
+  return {
+    state: Date.parse(expires_at) > Date.now() ? "held" : "free",
+    holder: token ? holder : undefined,
+    expires_at,
   };
 }

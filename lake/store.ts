@@ -43,6 +43,19 @@ export interface ObjectStore {
    * out on S3.
    */
   lock(key: string, holder: LockHolder, options?: LockOptions): Promise<StoreLock>;
+  /** The lock `key` as an onlooker sees it, without taking it; undefined when there is no such lock. */
+  inspectLock(key: string): Promise<LockState | undefined>;
+}
+
+/** A lock seen from outside: held, free, or unknown where the store cannot tell. */
+export interface LockState {
+  state: "held" | "free" | "unknown";
+  /** Who holds it; when free, the last holder that never released it (it was killed), if any. */
+  holder?: LockHolder;
+  /** S3: when the lease runs out unless its holder renews it. */
+  expires_at?: string;
+  /** Local disk: processes waiting to take it. */
+  waiting?: number;
 }
 
 /** Who holds a lock, as those waiting for it are told. */

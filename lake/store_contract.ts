@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type LockHolder, lockHolder as holder, type ObjectStore } from "./store.ts";
+import { holdLockInChild } from "../tests/support/hold_lock.ts";
 
 export interface StoreFixture {
   store: ObjectStore;
@@ -171,25 +172,38 @@ export function defineStoreContract(
     assert.equal((await firstOf(told.promise, second))?.job, "first");
     await new Promise((r) => setTimeout(r, 1500)); // longer than the lease: only renewals keep it held
     assert.equal(taken, false);
+    const seen = await s.inspectLock(LOCK);
+    assert.deepEqual([seen?.state, seen?.holder?.job], ["held", "first"]);
+    // The kernel lists the second taker as waiting; an S3 lease cannot know who polls it.
+    assert.equal(seen?.waiting, s.url.startsWith("file:") ? 1 : undefined);
     await first.release();
     await (await second).release();
     await (await s.lock(LOCK, holder("third"), { waiting: () => assert.fail("released, yet held") })).release();
+    const released = await s.inspectLock(LOCK);
+    assert.ok(released === undefined || (released.state === "free" && !released.holder), JSON.stringify(released));
+  });
+
+  test("inspectLock(): held by a process, then free once it is killed, naming it as the last holder", async (s, f) => {
+    assert.equal(await s.inspectLock(LOCK), undefined);
+    const child = await holdLockInChild(LOCK, 1500, f.env);
+    const held = await s.inspectLock(LOCK);
+    assert.deepEqual([held?.state, held?.holder?.pid], ["held", child.pid]);
+    await child.kill();
+    // At once on disk; on S3 once the lease (1.5 s) runs out.
+    let seen = await s.inspectLock(LOCK);
+    for (let tries = 0; seen?.state === "held" && tries < 100; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await s.inspectLock(LOCK);
+    }
+    assert.deepEqual([seen?.state, seen?.holder?.pid], ["free", child.pid]);
   });
 
   test("lock(): a holder killed with SIGKILL leaves the lock free", async (s, f) => {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("../tests/support/hold_lock.ts", import.meta.url).pathname, LOCK, "1500"],
-      env: f.env,
-      stdout: "piped",
-    }).spawn();
-    const out = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    assert.equal((await out.read()).value?.trim(), "locked");
+    const child = await holdLockInChild(LOCK, 1500, f.env);
     const told = Promise.withResolvers<LockHolder | undefined>();
     const taking = s.lock(LOCK, holder("after"), { waiting: told.resolve });
     assert.equal((await firstOf(told.promise, taking))?.pid, child.pid);
-    child.kill("SIGKILL");
-    await child.status;
-    await out.cancel();
+    await child.kill();
     await (await taking).release();
   });
 

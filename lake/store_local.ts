@@ -4,7 +4,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { lockFile } from "./lock_local.ts";
+import { inspectLockFile, lockFile } from "./lock_local.ts";
 import { assertKey, type ObjectInfo, type ObjectStore, type ObjectWriter } from "./store.ts";
 
 const TEMP_MARK = ".tmp-";
@@ -176,5 +176,6 @@ export function createLocalStore(root: string): ObjectStore & { root: string; pa
       });
     },
     lock: (key, holder, options) => lockFile(pathOf(key), holder, options),
+    inspectLock: (key) => inspectLockFile(pathOf(key)),
   };
 }

@@ -16,7 +16,7 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { LakeLocation } from "../config.ts";
-import { leaseLock } from "./lock_s3.ts";
+import { inspectLease, leaseLock } from "./lock_s3.ts";
 import {
   assertKey,
   concatBytes,
@@ -246,5 +246,6 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
       }
     },
     lock: (key, holder, options) => leaseLock(s3, loc.bucket, full(key), holder, options),
+    inspectLock: (key) => inspectLease(s3, loc.bucket, full(key)),
   };
 }

@@ -16,6 +16,7 @@ import { asTableWriter } from "../pipelines/jobs/lake_writer.ts";
 import { loadConfig } from "../config.ts";
 import { openStore } from "../lake/open_store.ts";
 import { startS3rver } from "./support/s3rver.ts";
+import { holdLockInChild } from "./support/hold_lock.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
 
@@ -111,20 +112,8 @@ Deno.test("a lake whose S3 server ignores conditional writes is said, once, to h
 Deno.test("a daily ingest waits while another process holds the table's lock, then lands its rows", async () => {
   const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now: NOW });
   const root = await Deno.makeTempDir();
-  const holder = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./support/hold_lock.ts", import.meta.url).pathname,
-      layout.lock("daily_bars"),
-      "0",
-    ],
-    env: { TICKLAKE_LAKE: root },
-    stdout: "piped",
-  }).spawn();
-  const said = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const holder = await holdLockInChild(layout.lock("daily_bars"), 0, { TICKLAKE_LAKE: root });
   try {
-    assert.equal((await said.read()).value?.trim(), "locked");
     const log = keptLog();
     let done = false;
     const ingest = ingestDaily({
@@ -142,15 +131,11 @@ Deno.test("a daily ingest waits while another process holds the table's lock, th
     assert.equal((wait?.held_by as { pid?: number } | undefined)?.pid, holder.pid, "the ingest names the holder");
     assert.equal(done, false);
     assert.deepEqual(await symbolsIn(root), {}, "nothing curated while the lock is held");
-    holder.kill("SIGKILL");
+    await holder.kill();
     assert.equal((await ingest).rows_inserted, 10);
     assert.deepEqual(await symbolsIn(root), { S0001: 10 });
   } finally {
-    try {
-      holder.kill("SIGKILL");
-    } catch { /* already killed */ }
-    await holder.status;
-    await said.cancel();
+    await holder.kill();
     await replay.close();
   }
 });

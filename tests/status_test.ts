@@ -2,9 +2,12 @@
 import assert from "node:assert/strict";
 import { openLake } from "../lake/query.ts";
 import { openCheckpoint } from "../lake/runs.ts";
+import { layout } from "../lake/layout.ts";
+import { lockHolder } from "../lake/store.ts";
 import { lakeStatus } from "../pipelines/jobs/lake_status.ts";
 import { main } from "../main.ts";
 import { capture } from "./support/capture.ts";
+import { holdLockInChild } from "./support/hold_lock.ts";
 import { DEMO_SYMBOLS, makeDemoLake } from "./support/demo_lake.ts";
 
 Deno.test("lakeStatus() counts each table's rows from footers, stored replies, last runs and unfinished ones", async () => {
@@ -44,4 +47,32 @@ Deno.test("lakeStatus() counts each table's rows from footers, stored replies, l
   assert.match(text.out, /^daily_bars\s+\d+\s+[\d.]+ [kM]B\s+[\d,]+$/m);
   assert.match(text.out, /yahoo\/chart_1d\s+5 .*\(1 unfinished writes, no sidecar\)/);
   assert.match(text.out, /unfinished ingest_fundamentals run .*the same command again resumes it/);
+});
+
+Deno.test("lakeStatus() names the locks held and those whose holder was killed, not those released", async () => {
+  const { root, store } = await makeDemoLake();
+  const held = await store.lock(layout.lock("daily_bars"), lockHolder("ingest_daily"));
+  await (await store.lock(layout.lock("fundamentals"), lockHolder("ingest_fundamentals"))).release();
+  const child = await holdLockInChild(layout.lock("indicators_daily"), 1000, { TICKLAKE_LAKE: root });
+  await child.kill();
+  try {
+    const { locks } = await lakeStatus(store);
+    assert.deepEqual(locks.map((l) => [l.name, l.state, l.holder?.job, l.holder?.pid]), [
+      ["daily_bars", "held", "ingest_daily", Deno.pid],
+      ["indicators_daily", "free", "holder", child.pid],
+    ]);
+    const text = (await capture(() => main(["status", "--lake", root]))).out;
+    assert.match(text, new RegExp(`^lock daily_bars: held by ingest_daily \\(pid ${Deno.pid} on `, "m"));
+    assert.match(
+      text,
+      new RegExp(
+        `^lock indicators_daily: free; its last holder, holder \\(pid ${child.pid} .*ended without releasing it$`,
+        "m",
+      ),
+    );
+    assert.doesNotMatch(text, /lock fundamentals/);
+  } finally {
+    await held.release();
+  }
+  assert.deepEqual((await lakeStatus(store)).locks.map((l) => l.name), ["indicators_daily"]);
 });

@@ -7,6 +7,7 @@ import { openStore } from "../../lake/open_store.ts";
 import { createProviderNet } from "../jobs/provider_net.ts";
 import { loadProviderHealth } from "../jobs/provider_state.ts";
 import { type Command, lakeOption, numberFlag, withLake } from "./command.ts";
+import type { LakeStatus } from "../jobs/lake_status.ts";
 
 export const runs: Command = {
   summary: "Show recent pipeline runs and what failed, and why",
@@ -69,6 +70,7 @@ export const status: Command = {
       console.log(`  ${r.job.padEnd(22)}${r.status.padEnd(8)}${r.finished_at}  ${r.symbols_ok}/${r.symbols_total} ok`);
     }
     if (s.latest_runs.length === 0) console.log("  none yet");
+    for (const l of s.locks) console.log(`lock ${l.name}: ${describeLock(l)}`);
     for (const u of s.unfinished) {
       console.log(
         `unfinished ${u.job} run (checkpoint ${u.checkpoint}, ${
@@ -108,3 +110,13 @@ export const providers: Command = {
     return 0;
   },
 };
+
+/** A lock's line: who holds it and since when, or that its last holder died holding it. */
+function describeLock(l: LakeStatus["locks"][number]): string {
+  const who = l.holder ? `${l.holder.job} (pid ${l.holder.pid} on ${l.holder.host}, since ${l.holder.since})` : "";
+  if (l.state === "free") return `free; its last holder, ${who}, ended without releasing it`;
+  const waiting = l.waiting ? `, ${l.waiting} waiting` : "";
+  const lease = l.expires_at ? `, lease until ${l.expires_at}` : "";
+  if (l.state === "held") return `held by ${who || "a job that has not named itself yet"}${waiting}${lease}`;
+  return `state unknown on this system${who ? `; it names ${who}` : ""}`;
+}

@@ -1,13 +1,14 @@
 /**
  * What a lake holds, from listings and Parquet footers alone (no table is read, so it is cheap on
  * S3): objects, bytes and rows per curated table, stored replies per provider and dataset, each
- * job's latest run, and runs a rerun would resume (their checkpoints).
+ * job's latest run, runs a rerun would resume (their checkpoints), and the locks that are held or
+ * whose holder died holding them.
  * @module
  */
 import { CURATED_TABLES, layout } from "../../lake/layout.ts";
 import { parquetRowCount } from "../../lake/parquet/wasm_engine.ts";
 import { listRuns, type RunRecord } from "../../lake/runs.ts";
-import type { ObjectInfo, ObjectStore } from "../../lake/store.ts";
+import type { LockState, ObjectInfo, ObjectStore } from "../../lake/store.ts";
 
 export interface TableStatus {
   table: string;
@@ -36,6 +37,21 @@ export interface LakeStatus {
    * command again resumes them (fetching only what is missing).
    */
   unfinished: { job: string; checkpoint: string; modified: string | null }[];
+  /**
+   * Locks held now, or whose last holder never released them (it was killed), or whose state the
+   * store cannot tell. Locks released cleanly are left out.
+   */
+  locks: ({ name: string } & LockState)[];
+}
+
+async function lockStatus(store: ObjectStore): Promise<LakeStatus["locks"]> {
+  const locks: LakeStatus["locks"] = [];
+  for (const o of await store.list(layout.locksRoot)) {
+    const state = await store.inspectLock(o.key);
+    if (!state || (state.state === "free" && !state.holder)) continue;
+    locks.push({ name: o.key.slice(layout.locksRoot.length).replace(/\.lock$/, ""), ...state });
+  }
+  return locks;
 }
 
 async function tableStatus(store: ObjectStore, table: string, objects: ObjectInfo[]): Promise<TableStatus> {
@@ -106,5 +122,6 @@ export async function lakeStatus(store: ObjectStore): Promise<LakeStatus> {
       symbols_total,
     })),
     unfinished,
+    locks: await lockStatus(store),
   };
 }
