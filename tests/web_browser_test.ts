@@ -43,6 +43,12 @@ async function withDashboard(
   }
 }
 
+/** The text of the file the page's "Download CSV" button saves. */
+async function downloaded(page: Page): Promise<string> {
+  const [file] = await Promise.all([page.waitForEvent("download"), page.click("button.download")]);
+  return await Deno.readTextFile((await file.path())!);
+}
+
 async function rendered(page: Page, path: string, name: string) {
   await page.goto(path);
   await page.waitForSelector("#app[data-rendered]", { timeout: 60_000 });
@@ -95,6 +101,24 @@ Deno.test({
       assert.equal(Number(shown["high"]), Math.max(...bars.map((b) => b.high)));
       assert.equal(Number(shown["low"]), Math.min(...bars.map((b) => b.low)));
       assert.equal(shown["indicators from"], "page (120-day warm-up)", "as traded: computed in the page");
+      // The CSV download holds the bars shown, as the query API returns them.
+      const csv = (await downloaded(page)).trim().split("\n").map((line) => line.split(","));
+      assert.deepEqual(csv[0], [
+        "date",
+        "open",
+        "high",
+        "low",
+        "close",
+        "adj_close",
+        "volume",
+        "dividend",
+        "split_ratio",
+        "source",
+      ]);
+      assert.deepEqual(
+        csv.slice(1).map(([date, open, , , close, , volume, , , source]) => [date, +open, +close, +volume, source]),
+        bars.map((b) => [b.date, b.open, b.close, b.volume, b.source]),
+      );
 
       // Adjusted, the overlays are the lake's indicators_daily (whole-history warm-up), not the page's own.
       await rendered(page, `${base}/?page=symbol&symbol=AAPL&start=2024-06-03&end=2024-09-30`, "symbol_adjusted");
@@ -302,6 +326,7 @@ Deno.test({
       await page.click("#run");
       await page.waitForSelector("#row-count:text-is('0 rows')");
       assert.deepEqual(await page.locator("#result th").allTextContents(), ["symbol", "close"]);
+      assert.equal(await downloaded(page), "symbol,close\n");
       await page.fill("#sql", "SELECT * FROM no_such_table");
       await page.click("#run");
       await page.waitForSelector("#result .error");

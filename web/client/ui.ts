@@ -52,20 +52,20 @@ export function showError(target: HTMLElement, e: unknown) {
   target.replaceChildren(h("div", { class: "error", role: "alert" }, msg.split("\n")[0]));
 }
 
-export function toCsv(rows: Row[]): string {
-  if (!rows.length) return "";
-  const cols = Object.keys(rows[0]);
+/** Rows as CSV with a header line; `columns` names them when there are no rows to take them from. */
+export function toCsv(rows: Row[], columns = rows.length ? Object.keys(rows[0]) : []): string {
+  if (!columns.length) return "";
   const cell = (v: unknown) => {
     const s = v == null ? "" : String(v);
     return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
   };
-  return [cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\n") + "\n";
+  return [columns.join(","), ...rows.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n") + "\n";
 }
 
-export function downloadButton(rows: () => Row[], filename: string): HTMLButtonElement {
+export function downloadButton(rows: () => Row[], filename: string, columns?: string[]): HTMLButtonElement {
   const b = h("button", { type: "button", class: "download" }, "Download CSV");
   b.onclick = () => {
-    const url = URL.createObjectURL(new Blob([toCsv(rows())], { type: "text/csv" }));
+    const url = URL.createObjectURL(new Blob([toCsv(rows(), columns)], { type: "text/csv" }));
     const a = h("a", { href: url, download: filename });
     a.click();
     URL.revokeObjectURL(url);

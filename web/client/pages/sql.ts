@@ -65,7 +65,7 @@ export function sqlPage(root: HTMLElement, { width }: { width: number }) {
           "div",
           { class: "table-head" },
           h("p", { id: "row-count" }, `${rows.length} rows`),
-          downloadButton(() => rows, "query.csv"),
+          downloadButton(() => rows, "query.csv", columns),
         ),
         ...(chart ? [h("figure", { class: "chart", id: "sql-chart" }, chart)] : []),
         // Column names even for no rows: an empty result still says what it would have held.
