@@ -39,7 +39,8 @@ export const runs: Command = {
 };
 
 export const status: Command = {
-  summary: "Show what the lake holds: rows and bytes per table, stored replies, each job's last run, runs to resume",
+  summary:
+    "Show what the lake holds: rows and bytes per table, stored replies, each job's last run, runs to resume, locks held",
   usage: "status [--json] [--lake DIR|s3://...]",
   options: { json: { type: "boolean", help: "print JSON" }, lake: lakeOption },
   async run(flags, config) {

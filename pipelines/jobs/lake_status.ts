@@ -38,8 +38,8 @@ export interface LakeStatus {
    */
   unfinished: { job: string; checkpoint: string; modified: string | null }[];
   /**
-   * Locks held now, or whose last holder never released them (it was killed), or whose state the
-   * store cannot tell. Locks released cleanly are left out.
+   * Locks held now, or whose last holder never released them (it was killed), or that name a
+   * holder where the store cannot tell whether it holds them. Locks released cleanly are left out.
    */
   locks: ({ name: string } & LockState)[];
 }
@@ -48,7 +48,8 @@ async function lockStatus(store: ObjectStore): Promise<LakeStatus["locks"]> {
   const locks: LakeStatus["locks"] = [];
   for (const o of await store.list(layout.locksRoot)) {
     const state = await store.inspectLock(o.key);
-    if (!state || (state.state === "free" && !state.holder)) continue;
+    // A lock file naming nobody was released cleanly (a holder writes its name once it holds it).
+    if (!state || (state.state !== "held" && !state.holder)) continue;
     locks.push({ name: o.key.slice(layout.locksRoot.length).replace(/\.lock$/, ""), ...state });
   }
   return locks;
