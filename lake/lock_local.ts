@@ -49,6 +49,7 @@ export async function lockFile(path: string, holder: LockHolder, options: LockOp
   let held = true;
   return {
     exclusive: true,
+    lost: () => undefined, // the kernel keeps it for as long as the file is open
     async release() {
       if (!held) return;
       held = false;

@@ -53,12 +53,17 @@ export async function leaseLock(
 ): Promise<StoreLock> {
   const token = crypto.randomUUID();
   const read = () => readLease(s3, bucket, key);
+  /** When our last stored lease runs out: counted from the moment its PUT was sent. */
+  let expiresAt = 0;
   /** Write our lease on the condition given; its ETag, or undefined when another got there first. */
   const write = async (condition: { IfMatch?: string; IfNoneMatch?: string }) => {
-    const lease: Lease = { ...holder, token, expires_at: new Date(Date.now() + ttlMs).toISOString() };
+    const sent = Date.now();
+    const lease: Lease = { ...holder, token, expires_at: new Date(sent + ttlMs).toISOString() };
     try {
       const body = JSON.stringify(lease);
-      return (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...condition }))).ETag;
+      const etag = (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...condition }))).ETag;
+      expiresAt = Math.max(expiresAt, sent + ttlMs);
+      return etag;
     } catch (e) {
       if (status(e) === 412 || status(e) === 409) return undefined;
       throw new Error(`Cannot write the lock s3://${bucket}/${key}: ${(e as Error).message}`, { cause: e });
@@ -84,19 +89,28 @@ export async function leaseLock(
   const unrefused = await write({ IfNoneMatch: "*" });
   etag = unrefused ?? etag;
 
-  // Renewed well before it expires; a renewal that fails is retried at the next beat.
+  // Renewed well before it expires; a renewal that fails is retried at the next beat. One refused
+  // (the lease is no longer ours: another job took it once it ran out) ends the renewals.
   let held = true;
+  let takenOver = false;
   let renewing = Promise.resolve();
   let beat: ReturnType<typeof setTimeout>;
   const renewLater = () => {
-    if (!held) return;
+    if (!held || takenOver) return;
     beat = setTimeout(() => {
-      renewing = write({ IfMatch: etag }).then((next) => void (etag = next ?? etag), () => {}).then(renewLater);
+      renewing = write({ IfMatch: etag }).then((next) => void (next ? etag = next : takenOver = true), () => {})
+        .then(renewLater);
     }, ttlMs / 3);
   };
   renewLater();
   return {
     exclusive: unrefused === undefined,
+    lost() {
+      if (!held) return undefined;
+      if (takenOver) return "another job took over its lease";
+      if (Date.now() >= expiresAt) return `its lease ran out at ${new Date(expiresAt).toISOString()} before a renewal`;
+      return undefined;
+    },
     async release() {
       if (!held) return;
       held = false;

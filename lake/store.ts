@@ -80,12 +80,25 @@ export interface LockOptions {
   waiting?: (holder: LockHolder | undefined) => void;
   /** S3: how long the lease outlives its last renewal, should the holder die (default 60 s). */
   ttlMs?: number;
+  /**
+   * Key prefixes the lock guards. Where a held lock can be lost (an S3 lease that ran out while its
+   * holder stalled, or that another job took), this store then refuses the holder's writes under
+   * them with {@linkcode LockLostError}, so it cannot overwrite what the next holder wrote.
+   */
+  guards?: string[];
+}
+
+/** A write refused because the lock guarding its key was lost (see {@linkcode LockOptions.guards}). */
+export class LockLostError extends Error {
+  override name = "LockLostError";
 }
 
 /** A held lock; `release()` is idempotent. */
 export interface StoreLock {
   /** Whether no other taker can hold it at once; false on an S3 server that ignores conditional writes. */
   readonly exclusive: boolean;
+  /** Why the lock is no longer held though not released (an S3 lease lost), or undefined while it is held. */
+  lost(): string | undefined;
   release(): Promise<void>;
 }
 

@@ -20,10 +20,12 @@ import { inspectLease, leaseLock } from "./lock_s3.ts";
 import {
   assertKey,
   concatBytes,
+  LockLostError,
   type ObjectInfo,
   type ObjectReader,
   type ObjectStore,
   type ObjectWriter,
+  type StoreLock,
 } from "./store.ts";
 
 type S3Location = Extract<LakeLocation, { kind: "s3" }>;
@@ -132,6 +134,18 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
     };
   }
 
+  /** The locks this store's callers hold, with the key prefixes each guards. */
+  const guards = new Set<{ key: string; prefixes: string[]; lock: StoreLock }>();
+  /** Refuse a write under a prefix whose guarding lock was lost: the next holder may have written there. */
+  function assertGuarded(key: string) {
+    for (const g of guards) {
+      const reason = g.prefixes.some((p) => key.startsWith(p)) ? g.lock.lost() : undefined;
+      if (reason) {
+        throw new LockLostError(`Cannot write ${key}: the lock ${g.key} guarding it was lost (${reason})`);
+      }
+    }
+  }
+
   /** Small objects go up in one PUT at commit; larger ones as a multipart upload, completed at commit. */
   function openWrite(key: string): ObjectWriter {
     const k = full(key);
@@ -167,6 +181,7 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
         }
       },
       async commit() {
+        assertGuarded(key);
         try {
           if (uploadId === undefined) {
             const body = concatBytes(pending);
@@ -213,6 +228,7 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
       }
     },
     async put(key, body) {
+      assertGuarded(key);
       const k = full(key);
       const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
       try {
@@ -245,7 +261,12 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
         if (!isMissing(e)) throw wrap("delete", key, e);
       }
     },
-    lock: (key, holder, options) => leaseLock(s3, loc.bucket, full(key), holder, options),
+    async lock(key, holder, options) {
+      const lock = await leaseLock(s3, loc.bucket, full(key), holder, options);
+      const guard = { key, prefixes: options?.guards ?? [], lock };
+      guards.add(guard);
+      return { ...lock, lost: lock.lost, release: () => (guards.delete(guard), lock.release()) };
+    },
     inspectLock: (key) => inspectLease(s3, loc.bucket, full(key)),
   };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createS3Store } from "../lake/store_s3.ts";
-import { lockHolder } from "../lake/store.ts";
+import { lockHolder, LockLostError } from "../lake/store.ts";
 import { defineStoreContract } from "../lake/store_contract.ts";
 import { startS3rver } from "./support/s3rver.ts";
 import { loadConfig } from "../config.ts";
@@ -63,6 +63,34 @@ Deno.test("S3 store: a damaged lease object counts as expired, and the lock is t
       await lock.release();
       assert.equal(await store.get("state/locks/t.lock"), undefined);
     }
+    store.client.destroy();
+  } finally {
+    await s3.close();
+  }
+});
+
+Deno.test("S3 store: a lease that ran out while its holder stalled refuses writes under what it guards", async () => {
+  const s3 = await startS3rver();
+  try {
+    const loc = loadConfig(s3.env("lake")).lake;
+    if (loc.kind !== "s3") throw new Error("expected an S3 location");
+    const store = createS3Store(loc);
+    const lock = await store.lock("state/locks/t.lock", lockHolder("test"), { ttlMs: 300, guards: ["curated/t/"] });
+    await store.put("curated/t/before", "1");
+    assert.equal(lock.lost(), undefined);
+    // A stall three leases long (a blocked event loop, a paused VM): no renewal could run.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 900);
+    assert.match(lock.lost() ?? "", /lease ran out/);
+    await assert.rejects(store.put("curated/t/x", "2"), LockLostError);
+    const writer = store.openWrite("curated/t/y");
+    await writer.write(new TextEncoder().encode("3"));
+    await assert.rejects(writer.commit(), LockLostError);
+    await writer.abort();
+    assert.equal(await store.head("curated/t/y"), undefined);
+    await store.put("raw/t/z", "4"); // not guarded
+    await lock.release();
+    await store.put("curated/t/x", "5"); // no lock held, nothing to lose
+    assert.equal(new TextDecoder().decode(await store.get("curated/t/x")), "5");
     store.client.destroy();
   } finally {
     await s3.close();

@@ -17,6 +17,15 @@ const warned = new Set<string>();
 /** The tables whose writes are locked. */
 export type LockedTable = "daily_bars" | "indicators_daily" | "minute_bars" | "fundamentals" | "symbols";
 
+/** What each table's lock guards: on S3, writes there fail once its holder has lost the lease. */
+const GUARDED: Record<LockedTable, string[]> = {
+  daily_bars: [layout.curatedPrefix("daily_bars")],
+  indicators_daily: [layout.curatedPrefix("indicators_daily"), layout.curatedPrefix("indicators_latest")],
+  minute_bars: [layout.curatedPrefix("minute_bars")],
+  fundamentals: [layout.curatedPrefix("fundamentals")],
+  symbols: [layout.symbols],
+};
+
 export interface TableWriter {
   store: ObjectStore;
   table: LockedTable;
@@ -34,6 +43,7 @@ export async function lockTable(
   const asked = performance.now();
   let waited = false;
   const lock = await store.lock(layout.lock(table), lockHolder(job), {
+    guards: GUARDED[table],
     waiting(holder) {
       waited = true;
       log.info("lake.lock_wait", { table, job, held_by: holder ?? "unknown" });
