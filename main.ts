@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { SqlError } from "./lake/query.ts";
 import { openStore } from "./lake/open_store.ts";
-import type { ObjectStore } from "./lake/store.ts";
+import { LockLostError, type ObjectStore } from "./lake/store.ts";
 import { SymbolError } from "./lake/symbol.ts";
 import { createLogger } from "./pipelines/log.ts";
 import { createEngine } from "./pipelines/jobs/engine_choice.ts";
@@ -171,19 +171,32 @@ export async function main(args: string[]): Promise<number> {
   try {
     return await cmd.run(flags, loadConfig());
   } catch (e) {
-    if (
-      e instanceof ConfigError || e instanceof RangeError || e instanceof SymbolError || e instanceof TypeError ||
-      e instanceof SqlError
-    ) {
-      console.error(`error: ${(e as Error).message}`);
-      return 2;
-    }
-    if (e instanceof Deno.errors.AddrInUse) {
-      console.error(`error: ${(e as Error).message}: set PORT (or --port) to a free port`);
-      return 1;
-    }
-    throw e;
+    const failed = expectedFailure(e);
+    if (failed === undefined) throw e;
+    console.error(`error: ${failed.message}`);
+    return failed.code;
   }
+}
+
+/**
+ * The message and exit code of a failure the user can act on (bad input 2, nothing done 1), or
+ * undefined for a defect, which goes out with its stack.
+ */
+export function expectedFailure(e: unknown): { message: string; code: number } | undefined {
+  if (
+    e instanceof ConfigError || e instanceof RangeError || e instanceof SymbolError || e instanceof TypeError ||
+    e instanceof SqlError
+  ) {
+    return { message: e.message, code: 2 };
+  }
+  if (e instanceof LockLostError) {
+    // A stalled S3 holder: its writes to the table were refused, so nothing it wrote mixes with the next holder's.
+    return { message: `${e.message}; run the same command again once the table's current holder is done`, code: 1 };
+  }
+  if (e instanceof Deno.errors.AddrInUse) {
+    return { message: `${e.message}: set PORT (or --port) to a free port`, code: 1 };
+  }
+  return undefined;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { main } from "../main.ts";
+import { expectedFailure, main } from "../main.ts";
+import { LockLostError } from "../lake/store.ts";
 import { DEMO_SYMBOLS, makeDemoLake } from "./support/demo_lake.ts";
 import { type DailyBarsQuery, openLake, SqlError } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
@@ -462,4 +463,21 @@ Deno.test("numeric flags refuse text, negatives and fractions, naming the flag",
     assert.equal(r.code, 2, args.join(" "));
     assert.match(r.err, message);
   }
+});
+
+Deno.test("main() ends a failure the user can act on with one line and its exit code, and a defect with its stack", async () => {
+  const root = await Deno.makeTempDir();
+  const busy = Deno.listen({ port: 0, hostname: "0.0.0.0" });
+  try {
+    const served = await capture(() => main(["serve", "--port", String(busy.addr.port), "--lake", root]));
+    assert.equal(served.code, 1);
+    assert.match(served.err, /^error: .*set PORT \(or --port\) to a free port$/);
+  } finally {
+    busy.close();
+  }
+  const lost = expectedFailure(new LockLostError("Cannot write curated/daily_bars/year=2024/data.parquet: lost"));
+  assert.deepEqual(lost?.code, 1);
+  assert.match(lost!.message, /lost; run the same command again once the table's current holder is done$/);
+  assert.deepEqual(expectedFailure(new RangeError("bad range")), { message: "bad range", code: 2 });
+  assert.equal(expectedFailure(new Error("a defect")), undefined);
 });
