@@ -265,7 +265,7 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
       const lock = await leaseLock(s3, loc.bucket, full(key), holder, options);
       const guard = { key, prefixes: options?.guards ?? [], lock };
       guards.add(guard);
-      return { ...lock, lost: lock.lost, release: () => (guards.delete(guard), lock.release()) };
+      return { ...lock, release: () => (guards.delete(guard), lock.release()) };
     },
     inspectLock: (key) => inspectLease(s3, loc.bucket, full(key)),
   };

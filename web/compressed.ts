@@ -41,7 +41,7 @@ export function chooseEncoding(accept: string | undefined): Encoding | undefined
 const cache = new WeakMap<Uint8Array, Map<Encoding, Promise<Uint8Array>>>();
 
 /** `body` in `encoding`, compressed on first use. */
-export function compressed(body: Uint8Array, encoding: Encoding): Promise<Uint8Array> {
+function compressed(body: Uint8Array, encoding: Encoding): Promise<Uint8Array> {
   let copies = cache.get(body);
   if (!copies) cache.set(body, copies = new Map());
   let copy = copies.get(encoding);
