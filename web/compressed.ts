@@ -1,6 +1,6 @@
 /**
  * Static bodies sent compressed when the browser accepts it. DuckDB-WASM's module is 18 MB and
- * 3.4 MB as zstd; a dashboard opened over a network waits for those bytes on every cold cache.
+ * 3.8 MB as zstd; a dashboard opened over a network waits for those bytes on every cold cache.
  * Each body is compressed once, off the event loop, and kept as long as the body is.
  * @module
  */
