@@ -10,6 +10,7 @@ import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openLake } from "../lake/query.ts";
 import { listRuns } from "../lake/runs.ts";
+import { lockHolder } from "../lake/store.ts";
 import { createApp } from "../web/server.ts";
 import { launchBrowser } from "./support/browser.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
@@ -275,8 +276,13 @@ Deno.test({
         "a cell per symbol and year",
       );
 
+      // A job holding a table's lock shows on the Pipeline page, as long as it holds it.
+      const held = await demo.store.lock(layout.lock("daily_bars"), lockHolder("ingest_daily"));
       await rendered(page, `${base}/?page=pipeline`, "pipeline");
+      await held.release();
       assert.ok(await page.locator("#rows-chart svg rect").count() >= 1);
+      const lockRow = await page.locator("#locks tbody tr td").allTextContents();
+      assert.deepEqual(lockRow.slice(0, 4), ["daily_bars", "held", "ingest_daily", String(Deno.pid)]);
       // The fixture's one failure (a company without a CIK) is listed under its chart.
       const failure = await page.locator("#failures-chart + .table-wrap tbody tr td").allTextContents();
       assert.deepEqual(failure.slice(1, 4), ["S0001", "sec", "no_cik"]);
@@ -284,6 +290,7 @@ Deno.test({
       for (const r of await listRuns(demo.store)) if (r.failures.length) await demo.store.delete(layout.run(r.run_id));
       await rendered(page, `${base}/?page=pipeline`, "pipeline_no_failures");
       assert.equal(await page.locator("#no-failures").textContent(), "No failures recorded.");
+      assert.equal(await page.locator("#no-locks").textContent(), "No job holds a lock.");
       assert.equal(await page.locator("#no-failures + h2").textContent(), "Provider health");
 
       await page.goto(`${base}/?page=sql`);

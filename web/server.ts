@@ -13,6 +13,7 @@ import { z } from "zod";
 import { CURATED_TABLES, layout } from "../lake/layout.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { listRuns } from "../lake/runs.ts";
+import { listLocks } from "../lake/locks.ts";
 import { CURATED_SPECS } from "../lake/schemas/curated.ts";
 import { SYMBOLS } from "../lake/schemas/symbols.ts";
 import type { SymbolRow } from "../lake/schemas/symbols.ts";
@@ -184,6 +185,8 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
           : { providers: [], note: "provider health is not wired into this server" },
       ),
   );
+
+  app.get("/api/locks", async (c) => c.json({ locks: await listLocks(store) }));
 
   app.get("/api/stats", (c) => c.json({ lakeBytesServed: metrics.lakeBytesServed }));
 

@@ -3,6 +3,8 @@ import { Buffer } from "node:buffer";
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
 import { layout } from "../lake/layout.ts";
 import { createLocalStore } from "../lake/store_local.ts";
+import { lockHolder } from "../lake/store.ts";
+import type { LockEntry } from "../lake/locks.ts";
 import { createApp } from "./server.ts";
 import { keyFromPath, parseRange } from "./lake_files.ts";
 
@@ -169,6 +171,19 @@ Deno.test("createApp() sends DuckDB-WASM and the bundle compressed when the brow
   const tag = js.headers.get("etag")!;
   assert.equal((await app.request("/app.js", { headers: { ...zstd, "if-none-match": tag } })).status, 304);
   assert.notEqual((await app.request("/app.js")).headers.get("etag"), tag);
+});
+
+Deno.test("createApp() lists the lake's held locks at /api/locks, and none once released", async () => {
+  const store = await lakeWithFile();
+  const app = createApp({ store });
+  const lock = await store.lock(layout.lock("daily_bars"), lockHolder("ingest_daily"));
+  const { locks } = await (await app.request("/api/locks")).json();
+  assert.deepEqual(
+    locks.map((l: LockEntry) => [l.name, l.state, l.holder?.job, l.holder?.pid]),
+    [["daily_bars", "held", "ingest_daily", Deno.pid]],
+  );
+  await lock.release();
+  assert.deepEqual((await (await app.request("/api/locks")).json()).locks, []);
 });
 
 Deno.test("the pinned DuckDB-WASM version constant matches the deno.json import", async () => {

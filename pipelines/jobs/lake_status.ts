@@ -8,7 +8,8 @@
 import { CURATED_TABLES, layout } from "../../lake/layout.ts";
 import { parquetRowCount } from "../../lake/parquet/wasm_engine.ts";
 import { listRuns, type RunRecord } from "../../lake/runs.ts";
-import type { LockState, ObjectInfo, ObjectStore } from "../../lake/store.ts";
+import type { ObjectInfo, ObjectStore } from "../../lake/store.ts";
+import { listLocks, type LockEntry } from "../../lake/locks.ts";
 
 export interface TableStatus {
   table: string;
@@ -37,22 +38,8 @@ export interface LakeStatus {
    * command again resumes them (fetching only what is missing).
    */
   unfinished: { job: string; checkpoint: string; modified: string | null }[];
-  /**
-   * Locks held now, or whose last holder never released them (it was killed), or that name a
-   * holder where the store cannot tell whether it holds them. Locks released cleanly are left out.
-   */
-  locks: ({ name: string } & LockState)[];
-}
-
-async function lockStatus(store: ObjectStore): Promise<LakeStatus["locks"]> {
-  const locks: LakeStatus["locks"] = [];
-  for (const o of await store.list(layout.locksRoot)) {
-    const state = await store.inspectLock(o.key);
-    // A lock file naming nobody was released cleanly (a holder writes its name once it holds it).
-    if (!state || (state.state !== "held" && !state.holder)) continue;
-    locks.push({ name: o.key.slice(layout.locksRoot.length).replace(/\.lock$/, ""), ...state });
-  }
-  return locks;
+  /** Locks held, or left by a killed holder (see {@linkcode listLocks}). */
+  locks: LockEntry[];
 }
 
 async function tableStatus(store: ObjectStore, table: string, objects: ObjectInfo[]): Promise<TableStatus> {
@@ -123,6 +110,6 @@ export async function lakeStatus(store: ObjectStore): Promise<LakeStatus> {
       symbols_total,
     })),
     unfinished,
-    locks: await lockStatus(store),
+    locks: await listLocks(store),
   };
 }

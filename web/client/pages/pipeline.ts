@@ -6,6 +6,7 @@
  */
 import { barsPlot } from "../charts.ts";
 import { h, loading, showError, table } from "../ui.ts";
+import type { LockEntry } from "../../../lake/locks.ts";
 
 interface Run {
   run_id: string;
@@ -29,6 +30,7 @@ export async function pipelinePage(root: HTMLElement, { width }: { width: number
       failuresByReason: Record<string, number>;
     };
     const failures = runs.flatMap((r) => r.failures.map((f) => ({ run: r.run_id, ...f }))).slice(0, 200);
+    const { locks } = await (await fetch("/api/locks")).json() as { locks: LockEntry[] };
     const { providers, note } = await (await fetch("/api/providers")).json() as {
       providers: Record<string, unknown>[];
       note?: string;
@@ -52,6 +54,24 @@ export async function pipelinePage(root: HTMLElement, { width }: { width: number
           rows_landed,
         })),
       ),
+      h("h2", {}, "Locks"),
+      // A job waiting on a table shows here, with whom it waits for; a lock a killed job left is free again.
+      locks.length
+        ? h(
+          "div",
+          { id: "locks" },
+          table(locks.map((l) => ({
+            lock: l.name,
+            state: l.state === "free" ? "free (its holder ended without releasing it)" : l.state,
+            job: l.holder?.job ?? "",
+            pid: l.holder?.pid ?? "",
+            host: l.holder?.host ?? "",
+            since: l.holder?.since ?? "",
+            waiting: l.waiting ?? "",
+            lease_until: l.expires_at ?? "",
+          }))),
+        )
+        : h("p", { id: "no-locks" }, "No job holds a lock."),
       h("h2", {}, "Rows landed per day"),
       h(
         "figure",
