@@ -5,24 +5,35 @@ import { defineStoreContract } from "../lake/store_contract.ts";
 import { startS3rver } from "./support/s3rver.ts";
 import { loadConfig } from "../config.ts";
 
+/** An S3 store on a fresh s3rver, its lake under `prefix`; `close()` stops both. */
+async function s3rverStore(prefix: string) {
+  const s3 = await startS3rver();
+  const env = s3.env(prefix);
+  const loc = loadConfig(env).lake;
+  if (loc.kind !== "s3") throw new Error("expected an S3 location");
+  const store = createS3Store(loc);
+  return {
+    store,
+    env,
+    loc,
+    async close() {
+      store.client.destroy();
+      await s3.close();
+    },
+  };
+}
+
 defineStoreContract(
   "S3 store on s3rver",
   async () => {
-    const s3 = await startS3rver();
-    const env = s3.env("lake/v1");
-    const loc = loadConfig(env).lake;
-    if (loc.kind !== "s3") throw new Error("expected an S3 location");
-    const store = createS3Store(loc);
+    const { store, env, close } = await s3rverStore("lake/v1");
     return {
       store,
       replacedWhileReading: "refuses",
       env,
       // s3rver ignores If-None-Match on PUT; AWS S3 applies it.
       exclusiveLocks: false,
-      async close() {
-        store.client.destroy();
-        await s3.close();
-      },
+      close,
     };
   },
   {},
@@ -34,28 +45,21 @@ defineStoreContract(
 );
 
 Deno.test("S3 store: keys live under the lake prefix and the URL names bucket and prefix only", async () => {
-  const s3 = await startS3rver();
+  const { store, loc, close } = await s3rverStore("team/lake");
   try {
-    const loc = loadConfig(s3.env("team/lake")).lake;
-    if (loc.kind !== "s3") throw new Error("expected an S3 location");
-    const store = createS3Store(loc);
     await store.put("curated/x.parquet", "x");
     const other = createS3Store({ ...loc, prefix: "" }, store.client);
     assert.deepEqual((await other.list("")).map((o) => o.key), ["team/lake/curated/x.parquet"]);
     assert.equal(store.url, "s3://ticklake-test/team/lake");
     assert.ok(!store.url.includes("S3RVER"));
-    store.client.destroy();
   } finally {
-    await s3.close();
+    await close();
   }
 });
 
 Deno.test("S3 store: a damaged lease object counts as expired, and the lock is taken over it", async () => {
-  const s3 = await startS3rver();
+  const { store, close } = await s3rverStore("lake");
   try {
-    const loc = loadConfig(s3.env("lake")).lake;
-    if (loc.kind !== "s3") throw new Error("expected an S3 location");
-    const store = createS3Store(loc);
     for (const damaged of ["{not json", JSON.stringify({ job: "x", expires_at: "2999-01-01T00:00:00Z" })]) {
       await store.put("state/locks/t.lock", damaged);
       const lock = await store.lock("state/locks/t.lock", lockHolder("test"), { waiting: () => assert.fail("waited") });
@@ -63,18 +67,14 @@ Deno.test("S3 store: a damaged lease object counts as expired, and the lock is t
       await lock.release();
       assert.equal(await store.get("state/locks/t.lock"), undefined);
     }
-    store.client.destroy();
   } finally {
-    await s3.close();
+    await close();
   }
 });
 
 Deno.test("S3 store: a lease that ran out while its holder stalled refuses writes under what it guards", async () => {
-  const s3 = await startS3rver();
+  const { store, close } = await s3rverStore("lake");
   try {
-    const loc = loadConfig(s3.env("lake")).lake;
-    if (loc.kind !== "s3") throw new Error("expected an S3 location");
-    const store = createS3Store(loc);
     const lock = await store.lock("state/locks/t.lock", lockHolder("test"), { ttlMs: 300, guards: ["curated/t/"] });
     await store.put("curated/t/before", "1");
     assert.equal(lock.lost(), undefined);
@@ -91,8 +91,7 @@ Deno.test("S3 store: a lease that ran out while its holder stalled refuses write
     await lock.release();
     await store.put("curated/t/x", "5"); // no lock held, nothing to lose
     assert.equal(new TextDecoder().decode(await store.get("curated/t/x")), "5");
-    store.client.destroy();
   } finally {
-    await s3.close();
+    await close();
   }
 });
