@@ -5,7 +5,7 @@
  */
 import type { DuckDBValue } from "@duckdb/node-api";
 import { newYorkMidnightMs, parseIsoDay } from "./calendar.ts";
-import { canonicalSymbol } from "./symbol.ts";
+import { canonicalSymbols } from "./symbol.ts";
 import type { FundamentalsQuery, IndicatorsQuery, MinuteBarsQuery } from "./query.ts";
 
 /** Columns for exports: readable dates and symbols. */
@@ -34,7 +34,7 @@ export const SESSIONS = new Set(["pre", "regular", "post"]);
 
 /** A query's canonical symbols and its `start..end` in epoch days: none, an impossible date or a reversed range is refused. */
 export function symbolsAndDays(q: { symbols: string[]; start?: string; end?: string }, what: string) {
-  const symbols = [...new Set(q.symbols.map((s) => canonicalSymbol(s)))];
+  const symbols = canonicalSymbols(q.symbols);
   if (symbols.length === 0) throw new RangeError(`Cannot query ${what}: no symbols given`);
   const from = q.start === undefined ? undefined : parseIsoDay(q.start, "start");
   const to = q.end === undefined ? undefined : parseIsoDay(q.end, "end");

@@ -51,6 +51,20 @@ export function canonicalSymbol(input: string, { fromProvider = false } = {}): s
   return s;
 }
 
+/**
+ * The distinct canonical symbols of a list of user spellings, in first-seen order; any hostile
+ * one throws as {@linkcode canonicalSymbol} does.
+ *
+ * @example
+ * ```ts
+ * import { canonicalSymbols } from "./symbol.ts";
+ * if (canonicalSymbols(["msft", "BRK-B", "MSFT"]).join() !== "MSFT,BRK.B") throw new Error();
+ * ```
+ */
+export function canonicalSymbols(inputs: string[]): string[] {
+  return [...new Set(inputs.map((s) => canonicalSymbol(s)))];
+}
+
 /** How each provider spells a canonical symbol in its requests. */
 export function providerSymbol(canonical: string, provider: "yahoo" | "alphavantage" | "alpaca" | "sec"): string {
   switch (provider) {

@@ -3,7 +3,7 @@
  * @module
  */
 import { type DailyInterval, type ExportFormat, type Lake } from "../../lake/query.ts";
-import { canonicalSymbol } from "../../lake/symbol.ts";
+import { canonicalSymbols } from "../../lake/symbol.ts";
 import { UNIVERSE_NAMES } from "../jobs/universe.ts";
 import { chosenSymbols, type Command, lakeOption, numberFlag, withLake, withOpenLake } from "./command.ts";
 
@@ -138,7 +138,7 @@ async function printFile(path: string) {
  * ingested would otherwise just be missing from the output. Row-group statistics answer it.
  */
 async function symbolsWithoutRows(lake: Lake, table: string, symbols: string[]): Promise<string[]> {
-  const wanted = [...new Set(symbols.map((s) => canonicalSymbol(s)))];
+  const wanted = canonicalSymbols(symbols);
   const held = await lake.sql<{ symbol: string }>(
     `SELECT DISTINCT symbol FROM ${table} WHERE symbol IN (${wanted.map(() => "?").join(", ")})`,
     wanted,

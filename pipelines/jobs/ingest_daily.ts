@@ -12,7 +12,7 @@ import { writeRaw } from "../../lake/raw.ts";
 import type { Batch } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import type { ObjectStore } from "../../lake/store.ts";
-import { canonicalSymbol } from "../../lake/symbol.ts";
+import { canonicalSymbols } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { RawResponse } from "../sources/http.ts";
 import { type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
@@ -157,7 +157,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   const log = opts.log ?? silentLogger;
   const now = opts.now ?? (() => new Date());
   const started = performance.now();
-  const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))];
+  const symbols = canonicalSymbols(opts.symbols);
   if (symbols.length === 0) throw new RangeError("Cannot ingest: no symbols given");
   const range = parseRange(opts.from, opts.to, now());
 

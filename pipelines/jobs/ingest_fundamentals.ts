@@ -16,7 +16,7 @@ import { finishRun, newRunId, openCheckpoint, type RunFailure, type RunSummary }
 import type { Batch } from "../../lake/schemas/columns.ts";
 import { FUNDAMENTALS } from "../../lake/schemas/fundamentals.ts";
 import type { ObjectStore } from "../../lake/store.ts";
-import { canonicalSymbol } from "../../lake/symbol.ts";
+import { canonicalSymbol, canonicalSymbols } from "../../lake/symbol.ts";
 import { readSymbolMaster } from "../../lake/symbols_table.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
@@ -95,7 +95,7 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
   const { store, engine, log = silentLogger, now = () => new Date() } = opts;
   const started = performance.now();
   const startedAt = now();
-  const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))].sort();
+  const symbols = canonicalSymbols(opts.symbols).sort();
   if (symbols.length === 0) throw new RangeError("Cannot ingest fundamentals: no symbols given");
   const ciks = new Map((await readSymbolMaster(store, engine)).flatMap((r) => r.cik ? [[r.symbol, r.cik]] : []));
   const { key: cpKey, checkpoint: cp, resumed } = await openCheckpoint(

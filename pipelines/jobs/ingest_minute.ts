@@ -14,7 +14,7 @@ import { finishRun, newRunId, openCheckpoint, type RunFailure } from "../../lake
 import { type Batch, concatBatches, isoSeconds, isoToDays } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import { type ObjectStore, putJson } from "../../lake/store.ts";
-import { canonicalSymbol } from "../../lake/symbol.ts";
+import { canonicalSymbols } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
@@ -133,7 +133,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   const log = opts.log ?? silentLogger;
   const now = opts.now ?? (() => new Date());
   const started = performance.now();
-  const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))];
+  const symbols = canonicalSymbols(opts.symbols);
   if (symbols.length === 0) throw new RangeError("Cannot ingest minute bars: no symbols given");
   parseRange(opts.from, opts.to, now());
   const sources = Array.isArray(opts.source) ? opts.source : [opts.source];

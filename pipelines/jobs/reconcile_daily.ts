@@ -9,7 +9,7 @@ import type { BarRow } from "../../lake/daily_reader.ts";
 import { writeRaw } from "../../lake/raw.ts";
 import { daysToIso, isoToDays, num } from "../../lake/schemas/columns.ts";
 import type { ObjectStore } from "../../lake/store.ts";
-import { canonicalSymbol } from "../../lake/symbol.ts";
+import { canonicalSymbols } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
@@ -92,7 +92,7 @@ export async function reconcileDailyBars(opts: ReconcileOptions): Promise<Reconc
     }
   }
   const { fromDay, toDay } = parseRange(opts.from, opts.to, now(), "reconcile");
-  const symbols = [...new Set(opts.symbols.map((s) => canonicalSymbol(s)))].sort();
+  const symbols = canonicalSymbols(opts.symbols).sort();
   if (symbols.length === 0) throw new RangeError("Cannot reconcile: no symbols given");
   const sessions = new Set(tradingDays(fromDay, toDay));
 
