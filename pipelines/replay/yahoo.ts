@@ -20,6 +20,13 @@ function openTimestamp(day: number): number {
 }
 
 /**
+ * Yahoo sends bar prices as float32 widened to double: the recordings hold 13.237000465393066
+ * for 13.237. Rounding to four decimals here instead would lose the precision that lets a reader
+ * undo the split adjustment back to whole cents.
+ */
+const float32 = Math.fround;
+
+/**
  * The JSON body Yahoo would send for a daily chart of `symbol` (canonical) over
  * `[fromDay, toDay]`, as seen on `now`.
  */
@@ -59,12 +66,12 @@ export function yahooChartBody(
   const adjclose: number[] = [];
   for (const i of idx) {
     const f = splitAfter(s.days[i]);
-    q.open.push(roundPrice(s.open[i] / f));
-    q.high.push(roundPrice(s.high[i] / f));
-    q.low.push(roundPrice(s.low[i] / f));
-    q.close.push(roundPrice(s.close[i] / f));
+    q.open.push(float32(s.open[i] / f));
+    q.high.push(float32(s.high[i] / f));
+    q.low.push(float32(s.low[i] / f));
+    q.close.push(float32(s.close[i] / f));
     q.volume.push(Math.round(s.volume[i] * f));
-    adjclose.push(roundPrice((s.close[i] / f) * divFactorAfter(s.days[i])));
+    adjclose.push(float32((s.close[i] / f) * divFactorAfter(s.days[i])));
   }
   const inRange = (day: number) => day >= fromDay && day <= end;
   const dividends = Object.fromEntries(

@@ -66,7 +66,9 @@ export async function yahooMinuteReply(
   const range = { seed, now: now.getTime(), from: period1 * 1000, to: period2 * 1000 - 1, extended: includePrePost };
   for (const m of simulatedMinutes(symbol, range)) {
     timestamp.push(m.ms / 1000);
-    q.open.push(m.o), q.high.push(m.h), q.low.push(m.l), q.close.push(m.c), volume.push(m.v);
+    // As float32 widened to double, the way Yahoo sends prices (see the recording).
+    const f = Math.fround;
+    q.open.push(f(m.o)), q.high.push(f(m.h)), q.low.push(f(m.l)), q.close.push(f(m.c)), volume.push(m.v);
     // The minute's New York day: a post-market runs past midnight UTC.
     days.add(Math.floor((m.ms / 1000 + newYorkOffsetHours(Math.floor(m.ms / 1000 / DAY_S)) * 3600) / DAY_S));
   }

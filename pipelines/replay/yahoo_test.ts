@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { num } from "../../lake/schemas/columns.ts";
+import { parseChartBody } from "../sources/yahoo/client.ts";
+import { toDailyBars } from "../sources/yahoo/daily.ts";
 import { createReplayApp } from "./server.ts";
 
 const NOW = () => new Date("2024-12-31T23:00:00Z");
@@ -72,6 +75,27 @@ Deno.test("replay Yahoo chart serves real TSLA bars, split-adjusted as of the re
   assert.ok(Math.abs(r.indicators.quote[0].close[0] - rec.indicators.quote[0].close[k]) < 0.001);
 });
 
+Deno.test("replay Yahoo chart sends float32 prices, as Yahoo does, so bars before a split parse back to whole cents", async () => {
+  const isFloat32 = (xs: number[]) => xs.every((x) => x === Math.fround(x));
+  const rec = await recordedShape();
+  assert.ok(isFloat32(rec.indicators.quote[0].close) && isFloat32(rec.indicators.adjclose[0].adjclose));
+  // S0000 splits 2:1 on 2017-02-17, 2020-07-10 and 2022-02-18: the reply divides its earlier bars by 8.
+  // Its end is today, as the parser needs, so that the reply lists every split it adjusted for.
+  const res = await chart("S0000", "2017-01-01T00:00:00Z", "2024-12-31T00:00:00Z");
+  const body = new Uint8Array(await res.arrayBuffer());
+  const r = JSON.parse(new TextDecoder().decode(body)).chart.result[0];
+  assert.equal(Object.keys(r.events.splits).length, 3);
+  const q = r.indicators.quote[0];
+  for (const k of ["open", "high", "low", "close"]) assert.ok(isFloat32(q[k]), k);
+  assert.ok(isFloat32(r.indicators.adjclose[0].adjclose));
+  const { batch } = toDailyBars(parseChartBody(body, "S0000"), { symbol: "S0000", fromDay: 0, toDay: 100_000 });
+  assert.equal(num(batch, "split_ratio").filter((x) => x > 1).length, 3);
+  for (const k of ["open", "high", "low", "close"]) {
+    const offCents = num(batch, k).filter((x) => Math.abs(x * 100 - Math.round(x * 100)) > 1e-6);
+    assert.deepEqual([...offCents], [], k);
+  }
+});
+
 Deno.test("replay answers unknown symbols and bad periods the way Yahoo does", async () => {
   const missing = await app.request("/v8/finance/chart/..%2Fx?period1=0&period2=1");
   assert.equal(missing.status, 404);
@@ -118,4 +142,7 @@ Deno.test("replay Yahoo 1m keeps Yahoo's limits and the recorded reply's shape",
   assert.equal(result.timestamp.length, 390);
   assert.equal(result.timestamp[0], 1735569000);
   assert.ok(result.meta.ticklake, "simulated minutes are tagged");
+  for (const q of [result.indicators.quote[0], recorded.indicators.quote[0]]) {
+    assert.ok(q.close.every((x: number | null) => x === null || x === Math.fround(x)), "float32 prices");
+  }
 });
