@@ -33,19 +33,26 @@ const EnvSchema = z.object({
   TICKLAKE_WATCHLIST: z.string().optional(),
   TICKLAKE_NASDAQ100: z.string().optional(),
   TICKLAKE_DAILY_BUDGET: z.coerce.number().int().min(1).default(2000),
+  TICKLAKE_LOCK_WAIT_S: z.coerce.number().min(0).optional(),
 });
 
 /** Where the lake lives: a local directory or an S3 bucket with a key prefix. */
 export type LakeLocation =
-  | { kind: "local"; root: string }
-  | {
-    kind: "s3";
-    bucket: string;
-    prefix: string;
-    endpoint?: string;
-    region: string;
-    forcePathStyle: boolean;
-    credentials?: { accessKeyId: string; secretAccessKey: string };
+  & (
+    | { kind: "local"; root: string }
+    | {
+      kind: "s3";
+      bucket: string;
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      forcePathStyle: boolean;
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+    }
+  )
+  & {
+    /** How long a job waits for a table another job is writing before it gives up (default: no limit). */
+    lockWaitMs?: number;
   };
 
 /** Typed configuration. Secrets live under `keys` so that logging code can leave them out. */
@@ -133,14 +140,16 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY }
     : undefined;
   const endpoint = e.TICKLAKE_S3_ENDPOINT ?? e.AWS_ENDPOINT_URL;
+  const lake = parseLakeLocation(e.TICKLAKE_LAKE, {
+    endpoint,
+    region: e.AWS_REGION,
+    // A custom endpoint (MinIO, s3rver, R2) almost always wants path-style addressing.
+    forcePathStyle: e.TICKLAKE_S3_PATH_STYLE ? ["true", "1"].includes(e.TICKLAKE_S3_PATH_STYLE) : !!endpoint,
+    credentials: creds,
+  });
+  if (e.TICKLAKE_LOCK_WAIT_S !== undefined) lake.lockWaitMs = e.TICKLAKE_LOCK_WAIT_S * 1000;
   return {
-    lake: parseLakeLocation(e.TICKLAKE_LAKE, {
-      endpoint,
-      region: e.AWS_REGION,
-      // A custom endpoint (MinIO, s3rver, R2) almost always wants path-style addressing.
-      forcePathStyle: e.TICKLAKE_S3_PATH_STYLE ? ["true", "1"].includes(e.TICKLAKE_S3_PATH_STYLE) : !!endpoint,
-      credentials: creds,
-    }),
+    lake,
     cacheDir: e.TICKLAKE_CACHE_DIR,
     port: e.PORT,
     watchlist: e.TICKLAKE_WATCHLIST,

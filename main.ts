@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { SqlError } from "./lake/query.ts";
 import { openStore } from "./lake/open_store.ts";
-import { LockLostError, type ObjectStore } from "./lake/store.ts";
+import { LockLostError, LockWaitTimeoutError, type ObjectStore } from "./lake/store.ts";
 import { SymbolError } from "./lake/symbol.ts";
 import { createLogger } from "./pipelines/log.ts";
 import { createEngine } from "./pipelines/jobs/engine_choice.ts";
@@ -192,6 +192,13 @@ export function expectedFailure(e: unknown): { message: string; code: number } |
   if (e instanceof LockLostError) {
     // A stalled S3 holder: its writes to the table were refused, so nothing it wrote mixes with the next holder's.
     return { message: `${e.message}; run the same command again once the table's current holder is done`, code: 1 };
+  }
+  if (e instanceof LockWaitTimeoutError) {
+    // 75 is sysexits' EX_TEMPFAIL: a scheduler may simply try again later.
+    return {
+      message: `${e.message}; the table was not changed: run it again later, or allow longer with --lock-wait`,
+      code: 75,
+    };
   }
   if (e instanceof Deno.errors.AddrInUse) {
     return { message: `${e.message}: set PORT (or --port) to a free port`, code: 1 };

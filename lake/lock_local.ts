@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import type { LockHolder, LockOptions, LockState, StoreLock } from "./store.ts";
+import { type LockHolder, type LockOptions, type LockState, LockWaitTimeoutError, type StoreLock } from "./store.ts";
 
 /** How long a lock may take before the caller is told whom it waits for. */
 const NOTICE_MS = 100;
@@ -18,6 +18,9 @@ async function lockHolderAt(path: string): Promise<LockHolder | undefined> {
     return undefined;
   }
 }
+
+/** How often a taker with a time limit tries the lock again. */
+const RETRY_MS = 200;
 
 /** Whether `p` settles within `ms`. */
 function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
@@ -34,11 +37,9 @@ export async function lockFile(path: string, holder: LockHolder, options: LockOp
   // exclude each other too.
   const file = await Deno.open(path, { read: true, write: true, create: true });
   try {
-    const taken = file.lock(true);
-    if (!await settlesWithin(taken, NOTICE_MS)) {
-      options.waiting?.(await lockHolderAt(path));
-      await taken;
-    }
+    await (options.maxWaitMs === undefined
+      ? waitFor(file, path, options)
+      : tryUntil(file, path, options, options.maxWaitMs));
     await file.truncate(0);
     const bytes = new TextEncoder().encode(JSON.stringify(holder));
     for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
@@ -60,6 +61,27 @@ export async function lockFile(path: string, holder: LockHolder, options: LockOp
       }
     },
   };
+}
+
+/** Wait for the lock as long as it takes: the kernel queues this process (status counts it as waiting). */
+async function waitFor(file: Deno.FsFile, path: string, options: LockOptions) {
+  const taken = file.lock(true);
+  if (!await settlesWithin(taken, NOTICE_MS)) {
+    options.waiting?.(await lockHolderAt(path));
+    await taken;
+  }
+}
+
+/** Try the lock until `maxWaitMs` has passed: a blocking request, once made, cannot be withdrawn. */
+async function tryUntil(file: Deno.FsFile, path: string, options: LockOptions, maxWaitMs: number) {
+  const started = performance.now();
+  let told = false;
+  while (!await file.tryLock(true)) {
+    const waited = performance.now() - started;
+    if (waited >= maxWaitMs) throw new LockWaitTimeoutError(path, await lockHolderAt(path), waited);
+    if (!told) options.waiting?.(await lockHolderAt(path)), told = true;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MS, maxWaitMs - waited)));
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { LockHolder, LockOptions, LockState, StoreLock } from "./store.ts";
+import { type LockHolder, type LockOptions, type LockState, LockWaitTimeoutError, type StoreLock } from "./store.ts";
 
 interface Lease extends LockHolder {
   token: string;
@@ -49,7 +49,7 @@ export async function leaseLock(
   bucket: string,
   key: string,
   holder: LockHolder,
-  { waiting, ttlMs = DEFAULT_TTL_MS }: LockOptions = {},
+  { waiting, ttlMs = DEFAULT_TTL_MS, maxWaitMs = Infinity }: LockOptions = {},
 ): Promise<StoreLock> {
   const token = crypto.randomUUID();
   const read = () => readLease(s3, bucket, key);
@@ -71,11 +71,14 @@ export async function leaseLock(
   };
 
   let etag: string | undefined;
+  const started = performance.now();
   for (let told = false; !etag;) {
     const current = await read();
     if (current && current.lease.token !== token && Date.parse(current.lease.expires_at) > Date.now()) {
+      const waited = performance.now() - started;
+      if (waited >= maxWaitMs) throw new LockWaitTimeoutError(`s3://${bucket}/${key}`, current.lease, waited);
       if (!told) waiting?.(current.lease), told = true;
-      await sleep(Math.min(1000, ttlMs / 3) * (0.5 + Math.random()));
+      await sleep(Math.min(Math.min(1000, ttlMs / 3) * (0.5 + Math.random()), maxWaitMs - waited));
       continue;
     }
     if (await write(current ? { IfMatch: current.etag } : { IfNoneMatch: "*" })) {

@@ -8,5 +8,5 @@ import { createLocalStore } from "./store_local.ts";
 import { createS3Store } from "./store_s3.ts";
 
 export function openStore(loc: LakeLocation): ObjectStore {
-  return loc.kind === "local" ? createLocalStore(loc.root) : createS3Store(loc);
+  return loc.kind === "local" ? createLocalStore(loc.root, { lockWaitMs: loc.lockWaitMs }) : createS3Store(loc);
 }

@@ -81,6 +81,11 @@ export interface LockOptions {
   /** S3: how long the lease outlives its last renewal, should the holder die (default 60 s). */
   ttlMs?: number;
   /**
+   * Give up with {@linkcode LockWaitTimeoutError} after waiting this long for another holder
+   * (0: do not wait). Default: the store's own limit, else none.
+   */
+  maxWaitMs?: number;
+  /**
    * Key prefixes the lock guards. Where a held lock can be lost (an S3 lease that ran out while its
    * holder stalled, or that another job took), this store then refuses the holder's writes under
    * them with {@linkcode LockLostError}, so it cannot overwrite what the next holder wrote.
@@ -91,6 +96,17 @@ export interface LockOptions {
 /** A write refused because the lock guarding its key was lost (see {@linkcode LockOptions.guards}). */
 export class LockLostError extends Error {
   override name = "LockLostError";
+}
+
+/** A lock not taken: another held it for longer than the taker would wait. */
+export class LockWaitTimeoutError extends Error {
+  override name = "LockWaitTimeoutError";
+  constructor(key: string, readonly holder: LockHolder | undefined, waitedMs: number) {
+    const by = holder
+      ? `job ${holder.job} (pid ${holder.pid} on ${holder.host}, since ${holder.since})`
+      : "another job";
+    super(`Cannot take the lock ${key}: ${by} held it for the ${(waitedMs / 1000).toFixed(1)} s this job would wait`);
+  }
 }
 
 /** A held lock; `release()` is idempotent. */

@@ -4,7 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type LockHolder, lockHolder as holder, type ObjectStore } from "./store.ts";
+import { type LockHolder, lockHolder as holder, LockWaitTimeoutError, type ObjectStore } from "./store.ts";
 import { holdLockInChild } from "../tests/support/hold_lock.ts";
 
 export interface StoreFixture {
@@ -181,6 +181,27 @@ export function defineStoreContract(
     await (await s.lock(LOCK, holder("third"), { waiting: () => assert.fail("released, yet held") })).release();
     const released = await s.inspectLock(LOCK);
     assert.ok(released === undefined || (released.state === "free" && !released.holder), JSON.stringify(released));
+  });
+
+  test("lock() with maxWaitMs: gives up naming the holder, and takes a lock freed in time", async (s) => {
+    const first = await s.lock(LOCK, holder("first"), { ttlMs: 5000 });
+    // Should the limit be ignored, the takers below end up with the lock, and the test fails rather than hangs.
+    const safety = setTimeout(() => first.release(), 20_000);
+    const namesFirst = (e: unknown) =>
+      e instanceof LockWaitTimeoutError && e.holder?.job === "first" && /first/.test(e.message);
+    await assert.rejects(
+      s.lock(LOCK, holder("prompt"), { maxWaitMs: 0, waiting: () => assert.fail("told") }),
+      namesFirst,
+    );
+    let told: LockHolder | undefined;
+    await assert.rejects(s.lock(LOCK, holder("brief"), { maxWaitMs: 400, waiting: (h) => told = h }), namesFirst);
+    assert.equal(told?.job, "first", "told whom it waited for before giving up");
+    const patient = s.lock(LOCK, holder("patient"), { maxWaitMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    await first.release();
+    await (await patient).release();
+    await (await s.lock(LOCK, holder("free"), { maxWaitMs: 0 })).release();
+    clearTimeout(safety);
   });
 
   test("inspectLock(): held by a process, then free once it is killed, naming it as the last holder", async (s, f) => {

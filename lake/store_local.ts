@@ -43,7 +43,10 @@ async function readAt(file: Deno.FsFile, start: number, end: number): Promise<Ui
  * if (got !== "hi") throw new Error(got);
  * ```
  */
-export function createLocalStore(root: string): ObjectStore & { root: string; pathOf(key: string): string } {
+export function createLocalStore(
+  root: string,
+  { lockWaitMs }: { lockWaitMs?: number } = {},
+): ObjectStore & { root: string; pathOf(key: string): string } {
   const base = resolve(root);
   const pathOf = (key: string) => {
     assertKey(key);
@@ -175,7 +178,8 @@ export function createLocalStore(root: string): ObjectStore & { root: string; pa
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       });
     },
-    lock: (key, holder, options) => lockFile(pathOf(key), holder, options),
+    lock: (key, holder, options) =>
+      lockFile(pathOf(key), holder, { ...options, maxWaitMs: options?.maxWaitMs ?? lockWaitMs }),
     inspectLock: (key) => inspectLockFile(pathOf(key)),
   };
 }

@@ -262,7 +262,10 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
       }
     },
     async lock(key, holder, options) {
-      const lock = await leaseLock(s3, loc.bucket, full(key), holder, options);
+      const lock = await leaseLock(s3, loc.bucket, full(key), holder, {
+        ...options,
+        maxWaitMs: options?.maxWaitMs ?? loc.lockWaitMs,
+      });
       const guard = { key, prefixes: options?.guards ?? [], lock };
       guards.add(guard);
       return { ...lock, release: () => (guards.delete(guard), lock.release()) };

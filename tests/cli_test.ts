@@ -457,6 +457,7 @@ Deno.test("numeric flags refuse text, negatives and fractions, naming the flag",
       [["audit", "--move=-1"], /--move '-1': expected a number, 0 or more/],
       [["rebuild", "--workers", "1.5"], /--workers '1\.5': expected a whole number/],
       [["ingest", "--symbols", "AAPL", "--concurrency", ""], /--concurrency '': expected a whole number/],
+      [["indicators", "--lock-wait", "soon"], /--lock-wait 'soon': expected a number, 0 or more/],
     ] as const
   ) {
     const r = await capture(() => main([...args, "--lake", root]));

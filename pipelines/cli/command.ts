@@ -42,8 +42,22 @@ export const lakeOption = {
   help: "lake location: a directory or s3://bucket/prefix (default $TICKLAKE_LAKE or ./data)",
 } as const;
 
+/** For the commands that write to the lake. */
+export const lockWaitOption = {
+  type: "string",
+  help:
+    "seconds to wait for a table another job is writing, then fail (0: fail at once; default $TICKLAKE_LOCK_WAIT_S, else no limit)",
+} as const;
+
+/** The configuration with `--lake` and `--lock-wait` applied, each as its environment variable would be. */
 export function withLake(config: Config, flags: Flags): Config {
-  return flags.lake ? loadConfig({ ...Deno.env.toObject(), TICKLAKE_LAKE: String(flags.lake) }) : config;
+  if (flags.lake === undefined && flags["lock-wait"] === undefined) return config;
+  const env = Deno.env.toObject();
+  if (flags.lake !== undefined) env.TICKLAKE_LAKE = String(flags.lake);
+  if (flags["lock-wait"] !== undefined) {
+    env.TICKLAKE_LOCK_WAIT_S = String(numberFlag(flags, "lock-wait"));
+  }
+  return loadConfig(env);
 }
 
 export const today = () => new Date().toISOString().slice(0, 10);

@@ -21,6 +21,7 @@ import {
   type Command,
   dailySources,
   lakeOption,
+  lockWaitOption,
   numberFlag,
   today,
   universe,
@@ -36,6 +37,7 @@ export const ingest: Command = {
     from: { type: "string", help: "first date, inclusive (default 2009-01-01)" },
     to: { type: "string", help: "last date, inclusive (default today)" },
     lake: lakeOption,
+    "lock-wait": lockWaitOption,
     engine: { type: "string", help: "Parquet engine: wasm (default; runs anywhere) or duckdb (native)" },
     concurrency: { type: "string", help: "parallel requests (default 4)" },
     json: { type: "boolean", help: "print the summary as JSON" },
@@ -82,6 +84,7 @@ export const ingestMinute: Command = {
     to: { type: "string", help: "last date, inclusive (default today)" },
     feed: { type: "string", help: "iex (default, free) or sip (paid subscription)" },
     lake: lakeOption,
+    "lock-wait": lockWaitOption,
     engine: { type: "string", help: "Parquet engine: wasm (default; runs anywhere) or duckdb (native)" },
     json: { type: "boolean", help: "print the summary as JSON" },
   },
@@ -146,6 +149,7 @@ export const fundamentals: Command = {
       help: "fetch nothing: curate the table again from the stored replies (all, or those of --symbols)",
     },
     lake: lakeOption,
+    "lock-wait": lockWaitOption,
     json: { type: "boolean", help: "print the summary as JSON" },
   },
   async run(flags, config) {
@@ -188,7 +192,11 @@ export const fundamentals: Command = {
 export const symbols: Command = {
   summary: "Refresh the symbol master from the Nasdaq Trader directory and SEC company tickers",
   usage: "symbols [--lake DIR|s3://...]",
-  options: { lake: lakeOption, json: { type: "boolean", help: "print the summary as JSON" } },
+  options: {
+    lake: lakeOption,
+    "lock-wait": lockWaitOption,
+    json: { type: "boolean", help: "print the summary as JSON" },
+  },
   async run(flags, config) {
     config = withLake(config, flags);
     const { refreshSymbols } = await import("../jobs/refresh_symbols.ts");
@@ -218,6 +226,7 @@ export const backfill: Command = {
     from: { type: "string", help: "first date (default 2009-01-01)" },
     "dry-run": { type: "boolean", help: "print the estimate and spend nothing" },
     lake: lakeOption,
+    "lock-wait": lockWaitOption,
   },
   async run(flags, config) {
     config = withLake(config, flags);
