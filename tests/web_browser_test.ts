@@ -252,6 +252,26 @@ Deno.test({
       assert.deepEqual(await shownSymbols(), day.map((r) => r.symbol));
       assert.match((await page.locator("#screener-day").textContent())!, /5 of 5 symbols on 2024-12-31/);
       assert.equal(await page.locator("#screener-chart svg circle").count(), day.length, "a dot per symbol");
+      // Labels go to the most liquid first, never over one another (labels_test.ts sets up clashes; these five
+      // symbols are far apart); hovering any dot names its symbol.
+      const labels = await page.locator('#screener-chart svg g[aria-label="text"] text').evaluateAll((texts) =>
+        texts.map((t) => {
+          const b = t.getBoundingClientRect();
+          return { text: t.textContent, left: b.left, right: b.right, top: b.top, bottom: b.bottom };
+        })
+      );
+      assert.equal(labels[0]?.text, day[0].symbol);
+      for (const [i, a] of labels.entries()) {
+        for (const b of labels.slice(i + 1)) {
+          const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          assert.ok(!overlap, `labels ${a.text} and ${b.text} overlap`);
+        }
+      }
+      await page.locator("#screener-chart svg circle").first().hover();
+      const tip = await page.waitForFunction(
+        `document.querySelector('#screener-chart svg g[aria-label="tip"]')?.textContent || undefined`,
+      );
+      assert.match(String(await tip.jsonValue()), new RegExp(`^\\W*${day[0].symbol}\\W+volatility`));
       const cells = await page.locator("#app tbody tr").first().locator("td").allTextContents();
       assert.equal(cells[3], `${(day[0].vol * 100).toFixed(1)}%`);
       // A minimum dollar volume between the second and third symbols keeps two; sorting by volatility reorders.

@@ -5,6 +5,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import type { IndicatorRow } from "./indicators.ts";
+import { labelsThatFit } from "./labels.ts";
 
 export interface Bar {
   date: string;
@@ -214,28 +215,56 @@ export function barsPlot(rows: { label: string; value: number }[], { width, labe
 
 /** Each symbol's risk against its trend on one day: volatility across, distance from SMA(50) up, liquidity as size. */
 export function screenerPlot(
-  rows: { symbol: string; volatility_20d: number; vs_sma_50: number; dollar_volume_20d: number }[],
+  rows: { symbol: string; volatility_20d: number | null; vs_sma_50: number | null; dollar_volume_20d: number | null }[],
   { width, height = 360 }: Sized,
 ) {
-  return Plot.plot({
+  // Percent values, so that the scales' domains, apply() and invert() all speak the plotted units.
+  const pct = (v: number | null) => (typeof v === "number" ? v * 100 : NaN);
+  const points = rows.map((d) => ({
+    symbol: d.symbol,
+    volatility: pct(d.volatility_20d),
+    trend: pct(d.vs_sma_50),
+    liquidity: d.dollar_volume_20d ?? NaN,
+  }));
+  const options = {
     width,
     height,
     marginLeft: 56,
     inset: 16,
     grid: true,
-    x: { label: "20-day volatility (annualized)", percent: true },
-    y: { label: "close vs SMA(50) (%)", percent: true },
+    x: { label: "20-day volatility (annualized, %)" },
+    y: { label: "close vs SMA(50) (%)" },
     r: { range: [2, 14] },
+  };
+  // Every dot names its symbol on hover; the most liquid also get a label where it covers no other.
+  const dots = Plot.dot(points, {
+    x: "volatility",
+    y: "trend",
+    r: "liquidity",
+    fill: "#4269d0",
+    fillOpacity: 0.6,
+    title: (p: (typeof points)[number]) =>
+      `${p.symbol}\nvolatility ${p.volatility.toFixed(1)}%\nvs SMA(50) ${p.trend.toFixed(1)}%\n` +
+      `$ volume 20d ${(p.liquidity / 1e6).toFixed(1)} M`,
+    tip: true,
+  });
+  // Plot draws every label it is given, so they are laid out on the scales of a first rendering,
+  // each just above its own dot.
+  const first = Plot.plot({ ...options, marks: [Plot.ruleY([0]), dots] });
+  const [x, y, r] = (["x", "y", "r"] as const).map((k) => first.scale(k));
+  if (!x || !y || !r) return first; // nothing on the scales to label
+  const byLiquidity = points.filter((p) => p.liquidity >= 0).sort((a, b) => b.liquidity - a.liquidity);
+  const at = byLiquidity.map((p) => ({ x: x.apply(p.volatility), y: y.apply(p.trend), r: r.apply(p.liquidity) }));
+  const labels = labelsThatFit(at.map((a, i) => ({ ...a, text: byLiquidity[i].symbol })), { width, height })
+    .map((i) => ({ ...byLiquidity[i], top: y.invert!(at[i].y - at[i].r - 2) }));
+  return Plot.plot({
+    ...options,
+    x: { ...options.x, domain: x.domain },
+    y: { ...options.y, domain: y.domain },
     marks: [
       Plot.ruleY([0]),
-      Plot.dot(rows, {
-        x: "volatility_20d",
-        y: "vs_sma_50",
-        r: "dollar_volume_20d",
-        fill: "#4269d0",
-        fillOpacity: 0.6,
-      }),
-      Plot.text(rows, { x: "volatility_20d", y: "vs_sma_50", text: "symbol", dy: -10, fontSize: 10 }),
+      dots,
+      Plot.text(labels, { x: "volatility", y: "top", text: "symbol", lineAnchor: "bottom", fontSize: 10 }),
     ],
   });
 }
