@@ -95,12 +95,25 @@ function lockTableId(dev: number, ino: number): string {
   return `${major.toString(16).padStart(2, "0")}:${minor.toString(16).padStart(2, "0")}:${ino}`;
 }
 
+/** Whether nobody holds `path`'s lock, found by taking it for an instant: where no lock table can be read. */
+async function isFree(path: string): Promise<boolean> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const free = await file.tryLock(true);
+    if (free) await file.unlock();
+    return free;
+  } finally {
+    file.close();
+  }
+}
+
 /**
  * `path`'s lock as an onlooker sees it. The file alone cannot say whether it is held (a killed
  * holder's name stays in it), so the kernel's lock table is asked: Linux lists every flock, and
- * every process waiting for one, in /proc/locks. Elsewhere the state is unknown.
+ * every process waiting for one, in /proc/locks (`lockTable`). Elsewhere the onlooker tries the
+ * lock for an instant, and cannot count who waits.
  */
-export async function inspectLockFile(path: string): Promise<LockState | undefined> {
+export async function inspectLockFile(path: string, lockTable = "/proc/locks"): Promise<LockState | undefined> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -109,13 +122,13 @@ export async function inspectLockFile(path: string): Promise<LockState | undefin
     throw e;
   }
   const holder = await lockHolderAt(path);
-  let table: string;
+  let table: string | undefined;
   try {
-    table = await Deno.readTextFile("/proc/locks");
-  } catch {
-    return { state: "unknown", holder };
+    table = await Deno.readTextFile(lockTable);
+  } catch { /* not Linux */ }
+  if (table === undefined || info.dev === null || info.ino === null) {
+    return { state: await isFree(path) ? "free" : "held", holder };
   }
-  if (info.dev === null || info.ino === null) return { state: "unknown", holder };
   const id = lockTableId(info.dev, info.ino);
   let held = false, waiting = 0;
   for (const line of table.split("\n")) {

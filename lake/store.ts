@@ -47,14 +47,14 @@ export interface ObjectStore {
   inspectLock(key: string): Promise<LockState | undefined>;
 }
 
-/** A lock seen from outside: held, free, or unknown where the store cannot tell. */
+/** A lock seen from outside: held, or free (when it names a holder, that holder died holding it). */
 export interface LockState {
-  state: "held" | "free" | "unknown";
+  state: "held" | "free";
   /** Who holds it; when free, the last holder that never released it (it was killed), if any. */
   holder?: LockHolder;
   /** S3: when the lease runs out unless its holder renews it. */
   expires_at?: string;
-  /** Local disk: processes waiting to take it. */
+  /** Local disk on Linux: processes waiting to take it. */
   waiting?: number;
 }
 

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { defineStoreContract } from "./store_contract.ts";
 import { createLocalStore } from "./store_local.ts";
+import { inspectLockFile } from "./lock_local.ts";
+import { lockHolder } from "./store.ts";
+import { holdLockInChild } from "../tests/support/hold_lock.ts";
 
 defineStoreContract("local store", async () => {
   const root = await Deno.makeTempDir();
@@ -40,4 +43,24 @@ Deno.test("local store: a writer killed mid-write leaves the previous object who
   const leftovers = [...Deno.readDirSync(root)].map((e) => e.name).filter((n) => n.includes(".tmp-"));
   assert.ok(leftovers.length <= 1, "at most the killed writer's own temp file remains, invisible to readers");
   await Deno.remove(join(root), { recursive: true });
+});
+
+Deno.test("inspectLockFile() without a kernel lock table (off Linux) tells held from free by trying the lock", async () => {
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root);
+  const key = "state/locks/daily_bars.lock", path = store.pathOf(key);
+  const offLinux = join(root, "no-lock-table");
+  const child = await holdLockInChild(key, 0, { TICKLAKE_LAKE: root });
+  try {
+    const held = await inspectLockFile(path, offLinux);
+    assert.deepEqual([held?.state, held?.holder?.pid, held?.waiting], ["held", child.pid, undefined]);
+    await child.kill();
+    const left = await inspectLockFile(path, offLinux);
+    assert.deepEqual([left?.state, left?.holder?.pid], ["free", child.pid], "a killed holder's name stays");
+    // Looking took the lock for an instant only.
+    await (await store.lock(key, lockHolder("after"), { maxWaitMs: 0 })).release();
+    assert.deepEqual(await inspectLockFile(path, offLinux), { state: "free", holder: undefined });
+  } finally {
+    await child.kill();
+  }
 });

@@ -118,6 +118,5 @@ function describeLock(l: LakeStatus["locks"][number]): string {
   if (l.state === "free") return `free; its last holder, ${who}, ended without releasing it`;
   const waiting = l.waiting ? `, ${l.waiting} waiting` : "";
   const lease = l.expires_at ? `, lease until ${l.expires_at}` : "";
-  if (l.state === "held") return `held by ${who || "a job that has not named itself yet"}${waiting}${lease}`;
-  return `state unknown on this system${who ? `; it names ${who}` : ""}`;
+  return `held by ${who || "a job that has not named itself yet"}${waiting}${lease}`;
 }
