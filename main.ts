@@ -13,7 +13,7 @@ import { SymbolError } from "./lake/symbol.ts";
 import { createLogger } from "./pipelines/log.ts";
 import { createEngine } from "./pipelines/jobs/engine_choice.ts";
 import { auditDailyBars } from "./pipelines/jobs/audit_daily.ts";
-import { loadProviderHealth } from "./pipelines/jobs/provider_state.ts";
+import { currentProviderHealth } from "./pipelines/jobs/provider_state.ts";
 import { type Command, type Flags, lakeOption, numberFlag, withLake, withOpenLake } from "./pipelines/cli/command.ts";
 import { backfill, fundamentals, ingest, ingestMinute, symbols } from "./pipelines/cli/ingest_commands.ts";
 import { indicators, rebuild } from "./pipelines/cli/rebuild_commands.ts";
@@ -107,7 +107,7 @@ const commands: Record<string, Command> = {
 /** The dashboard over a store, with the provider health the last runs persisted. */
 async function serveDashboard(store: ObjectStore, port: number, token?: string) {
   const { serve } = await import("./web/server.ts");
-  serve({ store, port, token, providerHealth: async () => (await loadProviderHealth(store))?.providers ?? [] });
+  serve({ store, port, token, providerHealth: async () => (await currentProviderHealth(store))?.providers ?? [] });
 }
 
 async function summarizeLake(config: Config) {

@@ -5,13 +5,11 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { openStore } from "../lake/open_store.ts";
-import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { runDailyClose } from "./jobs/daily_close.ts";
 import { runFundamentalsClose } from "./jobs/fundamentals_close.ts";
 import { runMinuteClose } from "./jobs/minute_close.ts";
 import { runReconcileClose } from "./jobs/reconcile_close.ts";
-import { refreshSymbols } from "./jobs/refresh_symbols.ts";
+import { runSymbolRefresh } from "./jobs/refresh_symbols.ts";
 import { createLogger } from "./log.ts";
 
 export interface CronJob {
@@ -26,13 +24,7 @@ export const CRON_JOBS: CronJob[] = [
     name: "ticklake symbol master",
     // The Nasdaq Trader directory is regenerated overnight; refresh before the US open.
     schedule: "0 11 * * 1-5",
-    run: (config) =>
-      refreshSymbols({
-        store: openStore(config.lake),
-        engine: createWasmEngine(),
-        config: config.providers,
-        log: createLogger(),
-      }),
+    run: (config) => runSymbolRefresh(config, { log: createLogger() }),
   },
   {
     name: "ticklake daily close",

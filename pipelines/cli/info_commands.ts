@@ -4,8 +4,7 @@
  */
 import { listRuns } from "../../lake/runs.ts";
 import { openStore } from "../../lake/open_store.ts";
-import { createProviderNet } from "../jobs/provider_net.ts";
-import { loadProviderHealth } from "../jobs/provider_state.ts";
+import { currentProviderHealth } from "../jobs/provider_state.ts";
 import { type Command, lakeOption, numberFlag, withLake } from "./command.ts";
 import type { LakeStatus } from "../jobs/lake_status.ts";
 
@@ -88,23 +87,19 @@ export const providers: Command = {
   usage: "providers [--json]",
   options: { json: { type: "boolean", help: "print JSON" }, lake: lakeOption },
   async run(flags, config) {
-    const store = openStore(withLake(config, flags).lake);
-    const saved = await loadProviderHealth(store);
-    const net = createProviderNet({ store });
-    const quotaLeft = Object.fromEntries((await net.snapshot()).map((s) => [s.provider, s.quotaLeft]));
-    const rows = (saved?.providers ?? []).map((p) => ({ ...p, quotaLeft: quotaLeft[p.provider] ?? p.quotaLeft }));
+    const saved = await currentProviderHealth(openStore(withLake(config, flags).lake));
+    const rows = saved?.providers ?? [];
     if (flags.json) console.log(JSON.stringify({ at: saved?.at ?? null, providers: rows }, null, 2));
     else if (!rows.length) console.log("no provider calls recorded yet: run `deno task ingest` first");
     else {
-      console.log(`as of ${saved!.at}`);
-      console.log("provider      score  breaker    p50 ms  errors  complete  quota left  calls");
+      console.log("provider      score  breaker    p50 ms  errors  complete  quota left  calls  as of");
       for (const p of rows) {
         console.log(
           `${p.provider.padEnd(13)} ${p.score.toFixed(2).padStart(5)}  ${p.breaker.padEnd(9)} ${
             String(p.p50LatencyMs ?? "-").padStart(7)
           }  ${(p.errorRate * 100).toFixed(0).padStart(5)}%  ${(p.completeness * 100).toFixed(0).padStart(7)}%  ${
             String(p.quotaLeft ?? "-").padStart(10)
-          }  ${p.calls}`,
+          }  ${String(p.calls).padStart(5)}  ${p.at}`,
         );
       }
     }

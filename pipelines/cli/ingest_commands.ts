@@ -199,14 +199,8 @@ export const symbols: Command = {
   },
   async run(flags, config) {
     config = withLake(config, flags);
-    const { refreshSymbols } = await import("../jobs/refresh_symbols.ts");
-    const r = await refreshSymbols({
-      store: openStore(config.lake),
-      engine: await createEngine("wasm"),
-      config: config.providers,
-      alphaVantageKey: config.keys.alphavantage,
-      log: createLogger(),
-    });
+    const { runSymbolRefresh } = await import("../jobs/refresh_symbols.ts");
+    const r = await runSymbolRefresh(config, { log: createLogger() });
     console.log(
       flags.json
         ? JSON.stringify(r, null, 2)

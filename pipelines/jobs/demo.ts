@@ -18,6 +18,7 @@ import { alpacaMinuteSource, yahooMinuteSource } from "./minute_sources.ts";
 import { refreshSymbols } from "./refresh_symbols.ts";
 import { DEMO_UNIVERSE } from "./universe.ts";
 import { createProviderNet } from "./provider_net.ts";
+import { DEFAULT_LIMITS } from "../net/rate_limiter.ts";
 import { saveProviderHealth } from "./provider_state.ts";
 import { computeIndicatorTables } from "./compute_indicators.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "../sources/alphavantage/client.ts";
@@ -54,15 +55,20 @@ export async function runDemoPipeline(
     });
     const store = openStore(config.lake);
     log.info("demo.replay_started", { url: replay.url, lake: store.url });
+    // The replay does not hold Alpha Vantage to its 5 calls a minute: LISTING_STATUS's two lists need not wait 12 s.
+    const net = createProviderNet({
+      store,
+      limits: { ...DEFAULT_LIMITS, alphavantage: { capacity: 2, perSecond: 5 / 60 } },
+    });
     const symbolsResult = await refreshSymbols({
       store,
       engine,
       config: config.providers,
       alphaVantageKey: "demo",
+      net,
       log,
       now,
     });
-    const net = createProviderNet({ store });
     const av = createAlphaVantageClient({ baseUrl: replay.url, apiKey: "demo" });
     const ingest = await ingestDaily({
       store,

@@ -4,17 +4,57 @@
  * @module
  */
 import { layout } from "../../lake/layout.ts";
-import { getJson, type ObjectStore, putJson } from "../../lake/store.ts";
+import { getJson, lockHolder, type ObjectStore, putJson } from "../../lake/store.ts";
 import type { HealthSnapshot } from "../net/health.ts";
+import { createProviderNet } from "./provider_net.ts";
 
 const KEY = layout.state("providers");
 
-export function saveProviderHealth(store: ObjectStore, providers: HealthSnapshot[], at = new Date()): Promise<void> {
-  return putJson(store, KEY, { at: at.toISOString(), providers });
+/** A provider's health as the last run that called it saw it, and when that run saved it. */
+export type SavedHealth = HealthSnapshot & { at: string };
+
+/**
+ * Save a run's provider health over what earlier runs saved. A provider the run did not call keeps
+ * its last health: the symbol refresh must not wipe out a failing Yahoo that the daily close saw.
+ * Read and written back under a lock, so two runs ending at once both land.
+ */
+export async function saveProviderHealth(
+  store: ObjectStore,
+  providers: HealthSnapshot[],
+  at = new Date(),
+): Promise<void> {
+  const lock = await store.lock(layout.lock("providers"), lockHolder("provider_health"));
+  try {
+    const saved = new Map((await loadProviderHealth(store))?.providers.map((p) => [p.provider, p]));
+    for (const p of providers) {
+      const before = saved.get(p.provider);
+      if (p.calls > 0 || !before) saved.set(p.provider, { ...p, at: at.toISOString() });
+    }
+    await putJson(store, KEY, { at: at.toISOString(), providers: [...saved.values()] });
+  } finally {
+    await lock.release();
+  }
 }
 
 export async function loadProviderHealth(
   store: ObjectStore,
-): Promise<{ at: string; providers: HealthSnapshot[] } | undefined> {
+): Promise<{ at: string; providers: SavedHealth[] } | undefined> {
   return await getJson(store, KEY);
+}
+
+/** The saved health, each provider's quota read fresh: quotas reset daily, and other runs spend them. */
+export async function currentProviderHealth(
+  store: ObjectStore,
+): Promise<{ at: string; providers: SavedHealth[] } | undefined> {
+  const saved = await loadProviderHealth(store);
+  if (!saved) return undefined;
+  const quotaLeft = new Map((await createProviderNet({ store }).snapshot()).map((s) => [s.provider, s.quotaLeft]));
+  return {
+    at: saved.at,
+    providers: saved.providers.map((p) => ({
+      ...p,
+      at: p.at ?? saved.at,
+      quotaLeft: quotaLeft.get(p.provider) ?? p.quotaLeft,
+    })),
+  };
 }

@@ -5,6 +5,8 @@
  * @module
  */
 import type { Config } from "../../config.ts";
+import { openStore } from "../../lake/open_store.ts";
+import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
 import { type SymbolRow, SymbolRowSchema } from "../../lake/schemas/symbols.ts";
@@ -22,6 +24,9 @@ import { fetchCompanyTickers, parseCompanyTickers } from "../sources/sec/company
 import { latestListings, mergeSymbolMaster } from "../stages/symbol_master.ts";
 import { createAlphaVantageClient, parseListingStatus } from "../sources/alphavantage/client.ts";
 import { lockTable } from "./lake_writer.ts";
+import type { Capability, Router } from "../net/router.ts";
+import { createProviderNet } from "./provider_net.ts";
+import { saveProviderHealth } from "./provider_state.ts";
 
 export interface RefreshSummary {
   active: number;
@@ -35,17 +40,21 @@ export interface RefreshSummary {
 }
 
 export async function refreshSymbols(
-  { store, engine, config, alphaVantageKey, fetch, now = () => new Date(), log = silentLogger }: {
+  { store, engine, config, alphaVantageKey, net, fetch, now = () => new Date(), log = silentLogger }: {
     store: ObjectStore;
     engine: ParquetEngine;
     config: Config["providers"];
     /** With a key, Alpha Vantage LISTING_STATUS adds IPO and delisting dates, and delisted securities. */
     alphaVantageKey?: string;
+    /** Each call then passes its provider's rate limit, daily quota and breaker, and counts in its health. */
+    net?: { router: Router };
     fetch?: Fetch;
     now?: () => Date;
     log?: Logger;
   },
 ): Promise<RefreshSummary> {
+  const guarded = <T>(capability: Capability, provider: string, call: () => Promise<T>): Promise<T> =>
+    net ? net.router.run(capability, call, [provider]).then((r) => r.value) : call();
   // Held from reading the master to writing it back, fetches included: they are three files.
   await using _ = await lockTable({ store, table: "symbols", job: "refresh_symbols", log });
   const previous = await readSymbolMaster(store, engine);
@@ -59,11 +68,13 @@ export async function refreshSymbols(
   let rawRef = "";
   try {
     for (const file of ["nasdaqlisted", "otherlisted"] as ListingFile[]) {
-      const reply = await client.fetchListing(file);
-      const key = await writeRaw(store, reply, { dataset: "symdir", name: file, ext: "txt" });
-      rawRef ||= key;
-      if (reply.status !== 200) throw statusError("nasdaqtrader", reply, `fetch ${file}.txt`);
-      const parsed = parseListing(file, new TextDecoder().decode(reply.body));
+      const parsed = await guarded("listing", "nasdaqtrader", async () => {
+        const reply = await client.fetchListing(file);
+        const key = await writeRaw(store, reply, { dataset: "symdir", name: file, ext: "txt" });
+        rawRef ||= key;
+        if (reply.status !== 200) throw statusError("nasdaqtrader", reply, `fetch ${file}.txt`);
+        return parseListing(file, new TextDecoder().decode(reply.body));
+      });
       for (const s of parsed.skipped) log.warn("symbols.skipped", { file, detail: s });
       listed.push(...parsed.rows);
       testIssues += parsed.testIssues;
@@ -83,10 +94,12 @@ export async function refreshSymbols(
   // CIKs are an enrichment: without them the master is still right, so a SEC failure only warns.
   let ciks = new Map<string, string>();
   try {
-    const reply = await fetchCompanyTickers({ baseUrl: config.sec, userAgent: config.secUserAgent, fetch });
-    await writeRaw(store, reply, { dataset: "company_tickers", name: "company_tickers" });
-    if (reply.status !== 200) throw statusError("sec", reply, "fetch company_tickers.json");
-    ciks = parseCompanyTickers(new TextDecoder().decode(reply.body));
+    ciks = await guarded("ciks", "sec", async () => {
+      const reply = await fetchCompanyTickers({ baseUrl: config.sec, userAgent: config.secUserAgent, fetch });
+      await writeRaw(store, reply, { dataset: "company_tickers", name: "company_tickers" });
+      if (reply.status !== 200) throw statusError("sec", reply, "fetch company_tickers.json");
+      return parseCompanyTickers(new TextDecoder().decode(reply.body));
+    });
   } catch (e) {
     log.warn("symbols.cik_failed", { message: (e as Error).message });
   }
@@ -96,9 +109,13 @@ export async function refreshSymbols(
     const av = createAlphaVantageClient({ baseUrl: config.alphavantage, apiKey: alphaVantageKey, fetch });
     for (const state of ["active", "delisted"] as const) {
       try {
-        const reply = await av.listingStatus(state);
-        const rawRef = await writeRaw(store, reply, { dataset: "listing_status", name: state, ext: "csv" });
-        lists.push({ rows: parseListingStatus(new TextDecoder().decode(reply.body)), rawRef });
+        lists.push(
+          await guarded("listing", "alphavantage", async () => {
+            const reply = await av.listingStatus(state);
+            const rawRef = await writeRaw(store, reply, { dataset: "listing_status", name: state, ext: "csv" });
+            return { rows: parseListingStatus(new TextDecoder().decode(reply.body)), rawRef };
+          }),
+        );
       } catch (e) {
         log.warn("symbols.listing_status_failed", { state, message: (e as Error).message });
       }
@@ -116,5 +133,28 @@ export async function refreshSymbols(
     usedLastGood: false,
   };
   log.info("symbols.done", summary);
+  return summary;
+}
+
+/**
+ * The symbol refresh as the CLI and the cron run it: the configured lake and keys, every call
+ * through the provider guards, and the providers' health saved after.
+ */
+export async function runSymbolRefresh(
+  config: Config,
+  { log = silentLogger, now }: { log?: Logger; now?: () => Date } = {},
+): Promise<RefreshSummary> {
+  const store = openStore(config.lake);
+  const net = createProviderNet({ store });
+  const summary = await refreshSymbols({
+    store,
+    engine: createWasmEngine(),
+    config: config.providers,
+    alphaVantageKey: config.keys.alphavantage,
+    net,
+    log,
+    now,
+  });
+  await saveProviderHealth(store, await net.snapshot());
   return summary;
 }

@@ -4,6 +4,9 @@ import { createLocalStore } from "../../lake/store_local.ts";
 import { loadConfig } from "../../config.ts";
 import { readSymbolMaster } from "../../lake/symbols_table.ts";
 import { refreshSymbols } from "./refresh_symbols.ts";
+import { createProviderNet } from "./provider_net.ts";
+import { createFakeClock } from "../net/clock.ts";
+import { type Fields, silentLogger } from "../log.ts";
 
 const testdata = (p: string) => new URL(`../sources/${p}`, import.meta.url);
 
@@ -111,6 +114,41 @@ Deno.test("refreshSymbols() builds the master, keeps it on a bad listing, and ma
     ]);
     assert.equal(after.find((r) => r.symbol === "MSFT")?.last_seen, "2026-01-07");
     assert.equal(after.length, master.length);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("refreshSymbols() through a provider net: each call counts in its provider's health, and Alpha Vantage's quota holds", async () => {
+  const nasdaq = async () =>
+    new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/nasdaqlisted_2025-07-21.txt")));
+  const server = directoryServer(nasdaq, new Set());
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const config =
+      loadConfig({ TICKLAKE_NASDAQTRADER_URL: base, TICKLAKE_SEC_URL: base, TICKLAKE_ALPHAVANTAGE_URL: base })
+        .providers;
+    const store = createLocalStore(await Deno.makeTempDir());
+    // One call left today: the active list takes it, and the delisted list is not asked for.
+    const clock = createFakeClock(Date.parse("2026-01-05T12:00:00Z"));
+    const net = createProviderNet({ store, clock, quotas: { alphavantage: { limit: 1, reserve: 0 } } });
+    const warned: string[] = [];
+    const log = { ...silentLogger, warn: (event: string, f?: Fields) => void warned.push(`${event} ${f?.message}`) };
+    const summary = await clock.run(
+      refreshSymbols({ store, engine: createWasmEngine(), config, alphaVantageKey: "k", net, log }),
+    );
+    assert.equal(summary.usedLastGood, false);
+    assert.equal(summary.addedDelisted, 0);
+    const calls = Object.fromEntries((await net.snapshot()).map((h) => [h.provider, [h.calls, h.quotaLeft]]));
+    assert.deepEqual(
+      [calls.nasdaqtrader, calls.sec, calls.alphavantage],
+      [[2, null], [1, null], [1, 0]],
+    );
+    assert.ok(warned.some((w) => /listing_status_failed .*alphavantage: daily quota spent/.test(w)), warned.join("\n"));
+    assert.equal(
+      (await store.list("raw/alphavantage/listing_status/")).filter((o) => o.key.endsWith(".csv")).length,
+      1,
+    );
   } finally {
     await server.shutdown();
   }

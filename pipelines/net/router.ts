@@ -10,13 +10,14 @@ import type { createHealth, HealthSnapshot } from "./health.ts";
 import type { DailyQuota } from "./quota.ts";
 import type { TokenBucket } from "./rate_limiter.ts";
 
-export type Capability = "eod" | "minute" | "fundamentals" | "listing";
+export type Capability = "eod" | "minute" | "fundamentals" | "listing" | "ciks";
 
 export const DEFAULT_POLICY: Record<Capability, string[]> = {
   eod: ["yahoo", "alphavantage"],
   minute: ["alpaca", "yahoo"],
   fundamentals: ["sec"],
   listing: ["nasdaqtrader", "alphavantage"],
+  ciks: ["sec"],
 };
 
 export interface ProviderGuard {
