@@ -169,9 +169,11 @@ export function comparePlot(rows: { symbol: string; date: string; growth: number
 }
 
 export function correlationPlot(rows: { a: string; b: string; corr: number }[], { width }: Sized) {
+  // Cells of about 56 px: a few symbols need no half-screen matrix.
+  const side = Math.min(width, 520, 112 + 56 * new Set(rows.map((r) => r.a)).size);
   return Plot.plot({
-    width: Math.min(width, 520),
-    height: Math.min(width, 520),
+    width: side,
+    height: side,
     marginLeft: 64,
     marginBottom: 48,
     x: { label: null, tickRotate: -30 },
