@@ -37,9 +37,8 @@ export async function lockFile(path: string, holder: LockHolder, options: LockOp
   // exclude each other too.
   const file = await Deno.open(path, { read: true, write: true, create: true });
   try {
-    await (options.maxWaitMs === undefined
-      ? waitFor(file, path, options)
-      : tryUntil(file, path, options, options.maxWaitMs));
+    const limit = options.maxWaitMs ?? Infinity;
+    await (limit === Infinity ? waitFor(file, path, options) : tryUntil(file, path, options, limit));
     await file.truncate(0);
     const bytes = new TextEncoder().encode(JSON.stringify(holder));
     for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));

@@ -82,7 +82,8 @@ export interface LockOptions {
   ttlMs?: number;
   /**
    * Give up with {@linkcode LockWaitTimeoutError} after waiting this long for another holder
-   * (0: do not wait). Default: the store's own limit, else none.
+   * (0: do not wait; Infinity: no limit). Default: the store's own limit (`TICKLAKE_LOCK_WAIT_S`,
+   * meant for table locks), else none.
    */
   maxWaitMs?: number;
   /**

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { defineStoreContract } from "./store_contract.ts";
 import { createLocalStore } from "./store_local.ts";
 import { inspectLockFile } from "./lock_local.ts";
-import { lockHolder } from "./store.ts";
+import { lockHolder, LockWaitTimeoutError } from "./store.ts";
 import { holdLockInChild } from "../tests/support/hold_lock.ts";
 
 defineStoreContract("local store", async () => {
@@ -63,4 +63,18 @@ Deno.test("inspectLockFile() without a kernel lock table (off Linux) tells held 
   } finally {
     await child.kill();
   }
+});
+
+Deno.test("local store: its lock-wait limit applies where a taker names none, and Infinity lifts it", async () => {
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root, { lockWaitMs: 0 });
+  const key = "state/locks/t.lock";
+  const first = await store.lock(key, lockHolder("first"));
+  await assert.rejects(store.lock(key, lockHolder("limited")), LockWaitTimeoutError);
+  let taken = false;
+  const patient = store.lock(key, lockHolder("patient"), { maxWaitMs: Infinity }).then((l) => (taken = true, l));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(taken, false, "it waits while the lock is held");
+  await first.release();
+  await (await patient).release();
 });

@@ -23,7 +23,8 @@ export async function saveProviderHealth(
   providers: HealthSnapshot[],
   at = new Date(),
 ): Promise<void> {
-  const lock = await store.lock(layout.lock("providers"), lockHolder("provider_health"));
+  // Held for a read and a write: it waits as long as that takes, whatever limit table locks have.
+  const lock = await store.lock(layout.lock("providers"), lockHolder("provider_health"), { maxWaitMs: Infinity });
   try {
     const saved = new Map((await loadProviderHealth(store))?.providers.map((p) => [p.provider, p]));
     for (const p of providers) {

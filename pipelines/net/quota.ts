@@ -22,7 +22,8 @@ export function objectStoreQuotaState(store: ObjectStore, provider: string): Quo
     load: () => getJson(store, key),
     save: (v) => putJson(store, key, v),
     async exclusive(fn) {
-      const lock = await store.lock(layout.lock(`quota_${provider}`), lockHolder("quota"));
+      // Held for a read and a write: it waits as long as that takes, whatever limit table locks have.
+      const lock = await store.lock(layout.lock(`quota_${provider}`), lockHolder("quota"), { maxWaitMs: Infinity });
       try {
         return await fn();
       } finally {
