@@ -52,6 +52,9 @@ for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
       "Société",
       "Sociétf",
       null,
+      "raw/AAPL_1001_x",
+      "raw/AAPL_1001_x",
+      "raw/AAPL_2001_x", // differs inside the third four-byte word (byte 9)
     ];
     const spec = [{ name: "s", type: "varchar", nullable: true }] as const;
     const b = { length: values.length, columns: { s: values } };

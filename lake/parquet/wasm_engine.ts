@@ -18,9 +18,11 @@ const MS_PER_DAY = 86_400_000;
 
 const utf8 = new TextDecoder();
 
-/** Whether `length` bytes at `a` and at `b` are equal. */
-function sameBytes(bytes: Uint8Array, a: number, b: number, length: number): boolean {
-  for (let k = 0; k < length; k++) if (bytes[a + k] !== bytes[b + k]) return false;
+/** Whether `length` bytes at `a` and at `b` are equal: four at a time (a raw_ref is ~100 bytes), then one by one. */
+function sameBytes(bytes: Uint8Array, words: DataView, a: number, b: number, length: number): boolean {
+  let k = 0;
+  for (; k + 4 <= length; k += 4) if (words.getUint32(a + k) !== words.getUint32(b + k)) return false;
+  for (; k < length; k++) if (bytes[a + k] !== bytes[b + k]) return false;
   return true;
 }
 
@@ -38,6 +40,7 @@ function stringsFromArrow(vec: arrow.Vector): (string | null)[] {
       for (let i = 0; i < data.length; i++) out[off + i] = vec.get(off + i) ?? null;
     } else {
       const bytes = data.values as Uint8Array;
+      const words = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       let last = "", lastStart = 0, lastLength = -1;
       for (let i = 0; i < data.length; i++) {
         if (data.nullCount > 0 && !data.getValid(i)) {
@@ -45,7 +48,7 @@ function stringsFromArrow(vec: arrow.Vector): (string | null)[] {
           continue;
         }
         const start = offsets[i], length = offsets[i + 1] - start;
-        if (length !== lastLength || !sameBytes(bytes, start, lastStart, length)) {
+        if (length !== lastLength || !sameBytes(bytes, words, start, lastStart, length)) {
           last = utf8.decode(bytes.subarray(start, start + length));
           lastStart = start, lastLength = length;
         }

@@ -114,6 +114,9 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
   if (existing.length === 0 && strictlyOrdered(incoming, key.time)) {
     return { batch: incoming, inserted: incoming.length, updated: 0, unchanged: 0 };
   }
+  if (strictlyOrdered(existing, key.time) && strictlyOrdered(incoming, key.time)) {
+    return mergeOrdered(key, existing, incoming);
+  }
   const all = stack(key.spec, existing, incoming);
   const symbols = all.columns.symbol as (string | null)[];
   const days = all.columns[key.time] as Float64Array;
@@ -143,6 +146,57 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
     start = end;
   }
   return { batch: takeRows(all, keep), inserted, updated, unchanged };
+}
+
+/**
+ * {@linkcode mergeByKey} of two batches each in key order with no repeated key (a rerun, a
+ * rebuild, a day's revision): one pass side by side, no sort. When nothing is inserted or updated,
+ * the existing batch itself is the result.
+ */
+function mergeOrdered(key: MergeKey, existing: Batch, incoming: Batch): MergeResult {
+  const [es, ed] = [existing.columns.symbol as (string | null)[], existing.columns[key.time] as Float64Array];
+  const [is, id] = [incoming.columns.symbol as (string | null)[], incoming.columns[key.time] as Float64Array];
+  const [oldValues, newValues] = [existing, incoming].map((b) => key.values.map((k) => b.columns[k] as Float64Array));
+  const same = (i: number, j: number) => {
+    for (let k = 0; k < oldValues.length; k++) {
+      const x = oldValues[k][i], y = newValues[k][j];
+      if (x !== y && !(x !== x && y !== y)) return false;
+    }
+    return true;
+  };
+  const fetchedOld = key.fetched ? existing.columns[key.fetched] as Float64Array : undefined;
+  const fetchedNew = key.fetched ? incoming.columns[key.fetched] as Float64Array : undefined;
+  // Each output row: an existing row's index, or -1 - the index of an incoming row.
+  const picks = new Int32Array(existing.length + incoming.length);
+  let n = 0, i = 0, j = 0, inserted = 0, updated = 0, unchanged = 0;
+  while (i < existing.length || j < incoming.length) {
+    const order = i === existing.length
+      ? 1
+      : j === incoming.length
+      ? -1
+      : es[i]! < is[j]!
+      ? -1
+      : es[i]! > is[j]!
+      ? 1
+      : ed[i] - id[j];
+    if (order < 0) picks[n++] = i++;
+    else if (order > 0) picks[n++] = -1 - j++, inserted++;
+    else {
+      const older = fetchedOld && fetchedNew![j] < fetchedOld[i] - OLDER_BY_MS;
+      if (older || same(i, j)) picks[n++] = i, unchanged++;
+      else picks[n++] = -1 - j, updated++;
+      i++, j++;
+    }
+  }
+  if (inserted + updated === 0) return { batch: existing, inserted, updated, unchanged };
+  const columns: Record<string, Column> = {};
+  for (const { name } of key.spec) {
+    const a = existing.columns[name], b = incoming.columns[name];
+    const out = a instanceof Float64Array ? new Float64Array(n) : new Array<string | null>(n);
+    for (let k = 0; k < n; k++) out[k] = picks[k] >= 0 ? a[picks[k]] : b[-1 - picks[k]];
+    columns[name] = out;
+  }
+  return { batch: { length: n, columns }, inserted, updated, unchanged };
 }
 
 /**

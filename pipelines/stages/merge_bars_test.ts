@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Batch, concatBatches, emptyBatch, sliceBatch } from "../../lake/schemas/columns.ts";
+import { type Batch, concatBatches, emptyBatch, sliceBatch, takeRows } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
 import { mergeByKey, type MergeKey, mergeSortedStream, type SymbolRows } from "./merge_bars.ts";
 
@@ -152,4 +152,37 @@ Deno.test("mergeByKey(): a row from an older reply never replaces one from a new
   }
   // Without the column named, order alone decides, as before.
   assert.equal(mergeByKey(KEY, existing, revised(100_000, "raw/older")).updated, 1);
+});
+
+Deno.test("mergeByKey() of two batches in key order equals the sorting merge, and hands back the partition when nothing changed", () => {
+  const key: MergeKey = { ...KEY, fetched: "ingested_at" };
+  for (let seed = 1; seed <= 40; seed++) {
+    const r = rng(seed);
+    const symbols = ["A", "AA", "B", "BRK.B", "C"].filter(() => r() < 0.8);
+    const minutes = () =>
+      [...new Set(Array.from({ length: Math.floor(r() * 30) }, () => Math.floor(r() * 50)))].sort((a, b) => a - b);
+    const stamp = (b: Batch, at: number) => ((b.columns.ingested_at as Float64Array).fill(at), b);
+    const existing = stamp(
+      concatBatches(MINUTE_BARS, symbols.filter(() => r() < 0.7).map((s) => rows(s, minutes(), (m) => 10 + m, "old"))),
+      200_000,
+    );
+    // Revised on odd minutes, identical on even ones; some from a reply older than the partition's.
+    const incoming = stamp(
+      concatBatches(
+        MINUTE_BARS,
+        symbols.filter(() => r() < 0.6).map((s) => rows(s, minutes(), (m) => (m % 2 ? 20 + m : 10 + m), "new")),
+      ),
+      r() < 0.3 ? 100_000 : 300_000,
+    );
+    const ordered = mergeByKey(key, existing, incoming);
+    // The same rows shuffled take the sorting path.
+    const shuffled = Array.from({ length: incoming.length }, (_, i) => i).sort(() => r() - 0.5);
+    const sorting = mergeByKey(key, existing, takeRows(incoming, shuffled));
+    const counts = (m: typeof ordered) => [m.inserted, m.updated, m.unchanged];
+    assert.deepEqual(counts(ordered), counts(sorting), `seed ${seed}`);
+    for (const { name } of MINUTE_BARS) {
+      assert.deepEqual([...ordered.batch.columns[name]], [...sorting.batch.columns[name]], `seed ${seed}, ${name}`);
+    }
+    if (ordered.inserted + ordered.updated === 0) assert.equal(ordered.batch, existing, `seed ${seed}: not copied`);
+  }
 });
