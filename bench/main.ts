@@ -188,6 +188,16 @@ async function main() {
     target: "< 1 GiB",
     pass: ingest.peakRssBytes < 2 ** 30,
   });
+  log("rebuild again over the partitions just written (nothing changes)");
+  const again = await runChild(lakeRoot, "wasm");
+  figures.push({
+    name: "rebuild over existing partitions, nothing changed",
+    value: again.ms,
+    unit: "ms",
+    baseline: { name: "the same rebuild into an empty lake (median)", value: ingest.ms },
+    ratio: again.ms / ingest.ms,
+    target: "(no target: existing partitions are merged on one thread)",
+  });
 
   const store = createLocalStore(lakeRoot);
   const parts = (await store.list(layout.dailyBarsPrefix)).filter((o) => o.key.endsWith(".parquet"));
