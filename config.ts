@@ -9,6 +9,35 @@ export const ALPACA_DATA_URL = "https://data.alpaca.markets";
 
 const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
 
+/** The providers Ticklake calls, as the rate limits and quotas name them. */
+const PROVIDERS = ["yahoo", "alphavantage", "alpaca", "sec", "nasdaqtrader"];
+
+/** `provider:value,...`, each value read by `read`; an unknown provider or a bad value is an issue. */
+const perProvider = (expected: string, read: (text: string) => number | undefined) =>
+  z.string().transform((text, ctx) => {
+    const out: Record<string, number> = {};
+    for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+      const m = /^([a-z]+):(.+)$/.exec(part);
+      const n = m && PROVIDERS.includes(m[1]) ? read(m[2].trim()) : undefined;
+      if (n === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected provider:${expected} (${PROVIDERS.join(", ")}), got '${part}'`,
+        });
+        return z.NEVER;
+      }
+      out[m![1]] = n;
+    }
+    return out;
+  });
+
+const perSecond = (text: string) => {
+  const m = /^(\d+(?:\.\d+)?)\/(s|min)$/.exec(text);
+  const n = m ? Number(m[1]) / (m[2] === "min" ? 60 : 1) : 0;
+  return n > 0 ? n : undefined;
+};
+const perDay = (text: string) => (/^\d+$/.test(text) ? Number(text) : undefined);
+
 const EnvSchema = z.object({
   TICKLAKE_LAKE: z.string().min(1).default("./data"),
   AWS_ENDPOINT_URL: url.optional(),
@@ -34,6 +63,8 @@ const EnvSchema = z.object({
   TICKLAKE_NASDAQ100: z.string().optional(),
   TICKLAKE_DAILY_BUDGET: z.coerce.number().int().min(1).default(2000),
   TICKLAKE_LOCK_WAIT_S: z.coerce.number().min(0).optional(),
+  TICKLAKE_RATE_LIMITS: perProvider("N/s or N/min", perSecond).optional(),
+  TICKLAKE_DAILY_QUOTAS: perProvider("calls a day, 0 for none", perDay).optional(),
 });
 
 /** Where the lake lives: a local directory or an S3 bucket with a key prefix. */
@@ -66,6 +97,13 @@ export interface Config {
   nasdaq100?: string;
   /** Calls the daily job may spend (Yahoo has no published daily quota; be polite). */
   dailyBudget: number;
+  /** Provider limits that replace the free tiers' defaults, for a paid plan. */
+  net: {
+    /** Calls a second, per provider (`TICKLAKE_RATE_LIMITS`). */
+    callsPerSecond: Record<string, number>;
+    /** Calls a day, per provider; 0 lifts the daily limit (`TICKLAKE_DAILY_QUOTAS`). */
+    callsPerDay: Record<string, number>;
+  };
   token?: string;
   providers: {
     yahoo: string;
@@ -155,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     watchlist: e.TICKLAKE_WATCHLIST,
     nasdaq100: e.TICKLAKE_NASDAQ100,
     dailyBudget: e.TICKLAKE_DAILY_BUDGET,
+    net: { callsPerSecond: e.TICKLAKE_RATE_LIMITS ?? {}, callsPerDay: e.TICKLAKE_DAILY_QUOTAS ?? {} },
     token: e.TICKLAKE_TOKEN,
     providers: {
       yahoo: e.TICKLAKE_YAHOO_URL,

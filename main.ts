@@ -41,7 +41,7 @@ const serve: Command = {
   async run(flags, config) {
     config = withLake(config, flags);
     const port = numberFlag(flags, "port", { integer: true }) ?? config.port;
-    await serveDashboard(openStore(config.lake), port, config.token);
+    await serveDashboard(openStore(config.lake), port, config);
     console.log(`dashboard on http://localhost:${port}/`);
     await new Promise(() => {});
     return 0;
@@ -78,7 +78,7 @@ const demo: Command = {
       `  minute bars (last week): ${m.symbols_ok}/${m.symbols_total} symbols, ${m.bars_fetched} bars in ${m.pages} pages, ${m.rows_inserted} inserted, ${m.rows_unchanged} unchanged`,
       `  fundamentals (SEC company facts; MUR recorded, the rest simulated): ${f.symbols_ok}/${f.symbols_total} companies, ${f.facts_fetched} facts, ${f.rows_inserted} inserted, ${f.rows_unchanged} unchanged`,
     ].join("\n"));
-    await serveDashboard(demo.store, config.port, config.token);
+    await serveDashboard(demo.store, config.port, config);
     console.log(`\n  dashboard: http://localhost:${config.port}/\n`);
     await new Promise(() => {});
     return 0;
@@ -105,9 +105,9 @@ const commands: Record<string, Command> = {
 };
 
 /** The dashboard over a store, with the provider health the last runs persisted. */
-async function serveDashboard(store: ObjectStore, port: number, token?: string) {
+async function serveDashboard(store: ObjectStore, port: number, { token, net }: Config) {
   const { serve } = await import("./web/server.ts");
-  serve({ store, port, token, providerHealth: async () => (await currentProviderHealth(store))?.providers ?? [] });
+  serve({ store, port, token, providerHealth: async () => (await currentProviderHealth(store, net))?.providers ?? [] });
 }
 
 async function summarizeLake(config: Config) {

@@ -87,7 +87,8 @@ export const providers: Command = {
   usage: "providers [--json]",
   options: { json: { type: "boolean", help: "print JSON" }, lake: lakeOption },
   async run(flags, config) {
-    const saved = await currentProviderHealth(openStore(withLake(config, flags).lake));
+    config = withLake(config, flags);
+    const saved = await currentProviderHealth(openStore(config.lake), config.net);
     const rows = saved?.providers ?? [];
     if (flags.json) console.log(JSON.stringify({ at: saved?.at ?? null, providers: rows }, null, 2));
     else if (!rows.length) console.log("no provider calls recorded yet: run `deno task ingest` first");

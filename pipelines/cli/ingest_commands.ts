@@ -10,10 +10,9 @@ import { ingestMinuteBars } from "../jobs/ingest_minute.ts";
 import { minuteSources } from "../jobs/minute_sources.ts";
 import { UNIVERSE_NAMES } from "../jobs/universe.ts";
 import { parseRange } from "../jobs/dates.ts";
-import { createProviderNet, DEFAULT_QUOTAS } from "../jobs/provider_net.ts";
+import { createProviderNet, netOptions } from "../jobs/provider_net.ts";
 import { saveProviderHealth } from "../jobs/provider_state.ts";
 import { estimateBackfill } from "../net/backfill.ts";
-import { DEFAULT_LIMITS } from "../net/rate_limiter.ts";
 import { openStore } from "../../lake/open_store.ts";
 import { SymbolError } from "../../lake/symbol.ts";
 import {
@@ -46,7 +45,7 @@ export const ingest: Command = {
     config = withLake(config, flags);
     const symbols = await chosenSymbols(flags, config, "ingest");
     const store = openStore(config.lake);
-    const net = createProviderNet({ store });
+    const net = createProviderNet({ store, ...netOptions(config.net) });
     const summary = await ingestDaily({
       store,
       engine: await createEngine(String(flags.engine ?? "wasm")),
@@ -103,7 +102,7 @@ export const ingestMinute: Command = {
       });
     }
     const store = openStore(config.lake);
-    const net = createProviderNet({ store });
+    const net = createProviderNet({ store, ...netOptions(config.net) });
     const summary = await ingestMinuteBars({
       store,
       engine: await createEngine(String(flags.engine ?? "wasm")),
@@ -229,6 +228,7 @@ export const backfill: Command = {
     parseRange(from, new Date().toISOString().slice(0, 10), new Date(), "backfill");
     const symbols = await universe(String(flags.universe ?? "sp500"), config);
     // One Yahoo chart call or one Alpha Vantage outputsize=full call covers a symbol's whole history.
+    const { limits, quotas } = netOptions(config.net);
     const estimate = estimateBackfill({
       symbols: symbols.length,
       now: new Date(),
@@ -238,14 +238,15 @@ export const backfill: Command = {
           callsPerSymbol: 1,
           dailyLimit: Infinity,
           reservedForDaily: 0,
-          perMinute: DEFAULT_LIMITS.yahoo.perSecond * 60,
+          perMinute: limits.yahoo.perSecond * 60,
         },
         {
           name: "alphavantage",
           callsPerSymbol: 1,
-          dailyLimit: DEFAULT_QUOTAS.alphavantage.limit,
-          reservedForDaily: DEFAULT_QUOTAS.alphavantage.reserve + 10,
-          perMinute: 5,
+          dailyLimit: quotas.alphavantage?.limit ?? Infinity,
+          // Ten more for the daily jobs: the close's failover calls, the symbol refresh's two lists.
+          reservedForDaily: quotas.alphavantage ? quotas.alphavantage.reserve + 10 : 0,
+          perMinute: limits.alphavantage.perSecond * 60,
         },
       ],
     });

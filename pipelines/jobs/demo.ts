@@ -17,8 +17,7 @@ import { ingestMinuteBars, type MinuteIngestSummary } from "./ingest_minute.ts";
 import { alpacaMinuteSource, yahooMinuteSource } from "./minute_sources.ts";
 import { refreshSymbols } from "./refresh_symbols.ts";
 import { DEMO_UNIVERSE } from "./universe.ts";
-import { createProviderNet } from "./provider_net.ts";
-import { DEFAULT_LIMITS } from "../net/rate_limiter.ts";
+import { createProviderNet, netOptions } from "./provider_net.ts";
 import { saveProviderHealth } from "./provider_state.ts";
 import { computeIndicatorTables } from "./compute_indicators.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "../sources/alphavantage/client.ts";
@@ -56,9 +55,11 @@ export async function runDemoPipeline(
     const store = openStore(config.lake);
     log.info("demo.replay_started", { url: replay.url, lake: store.url });
     // The replay does not hold Alpha Vantage to its 5 calls a minute: LISTING_STATUS's two lists need not wait 12 s.
+    const { limits, quotas } = netOptions(config.net);
     const net = createProviderNet({
       store,
-      limits: { ...DEFAULT_LIMITS, alphavantage: { capacity: 2, perSecond: 5 / 60 } },
+      quotas,
+      limits: { ...limits, alphavantage: { ...limits.alphavantage, capacity: 2 } },
     });
     const symbolsResult = await refreshSymbols({
       store,

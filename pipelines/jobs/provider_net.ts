@@ -3,6 +3,7 @@
  * router over them, built once per process from the defaults or overrides.
  * @module
  */
+import type { Config } from "../../config.ts";
 import type { ObjectStore } from "../../lake/store.ts";
 import { createCircuitBreaker } from "../net/circuit_breaker.ts";
 import { type Clock, realClock } from "../net/clock.ts";
@@ -11,10 +12,30 @@ import { createDailyQuota, objectStoreQuotaState } from "../net/quota.ts";
 import { createTokenBucket, DEFAULT_LIMITS, type RateLimit } from "../net/rate_limiter.ts";
 import { type Capability, createRouter, type ProviderGuard } from "../net/router.ts";
 
-/** Daily quotas of the free tiers: Alpha Vantage allows 25 calls a day (2024 terms); keep 2 for checks. */
+/**
+ * Daily quotas of the free tiers: Alpha Vantage allows 25 calls a day (2024 terms); keep 2 for
+ * checks. `TICKLAKE_DAILY_QUOTAS` replaces them for a paid plan.
+ */
 export const DEFAULT_QUOTAS: Record<string, { limit: number; reserve: number }> = {
   alphavantage: { limit: 25, reserve: 2 },
 };
+
+/**
+ * The guards' rate limits and daily quotas: the free tiers' defaults, with what the configuration
+ * replaces for a paid plan (the burst stays the default's; a quota of 0 is none).
+ */
+export function netOptions(net: Config["net"]) {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [p, perSecond] of Object.entries(net.callsPerSecond)) {
+    limits[p] = { capacity: DEFAULT_LIMITS[p]?.capacity ?? 1, perSecond };
+  }
+  const quotas = { ...DEFAULT_QUOTAS };
+  for (const [p, limit] of Object.entries(net.callsPerDay)) {
+    if (limit === 0) delete quotas[p];
+    else quotas[p] = { limit, reserve: Math.min(DEFAULT_QUOTAS[p]?.reserve ?? 0, limit - 1) };
+  }
+  return { limits, quotas };
+}
 
 export function createProviderNet(
   { store, clock = realClock, limits = DEFAULT_LIMITS, quotas = DEFAULT_QUOTAS, policy, breaker = {} }: {

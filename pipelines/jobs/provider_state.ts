@@ -6,7 +6,8 @@
 import { layout } from "../../lake/layout.ts";
 import { getJson, lockHolder, type ObjectStore, putJson } from "../../lake/store.ts";
 import type { HealthSnapshot } from "../net/health.ts";
-import { createProviderNet } from "./provider_net.ts";
+import type { Config } from "../../config.ts";
+import { createProviderNet, netOptions } from "./provider_net.ts";
 
 const KEY = layout.state("providers");
 
@@ -43,13 +44,18 @@ export async function loadProviderHealth(
   return await getJson(store, KEY);
 }
 
-/** The saved health, each provider's quota read fresh: quotas reset daily, and other runs spend them. */
+/**
+ * The saved health, each provider's quota read fresh (quotas reset daily, and other runs spend
+ * them) against the configured limits.
+ */
 export async function currentProviderHealth(
   store: ObjectStore,
+  net: Config["net"],
 ): Promise<{ at: string; providers: SavedHealth[] } | undefined> {
   const saved = await loadProviderHealth(store);
   if (!saved) return undefined;
-  const quotaLeft = new Map((await createProviderNet({ store }).snapshot()).map((s) => [s.provider, s.quotaLeft]));
+  const guards = createProviderNet({ store, ...netOptions(net) });
+  const quotaLeft = new Map((await guards.snapshot()).map((s) => [s.provider, s.quotaLeft]));
   return {
     at: saved.at,
     providers: saved.providers.map((p) => ({

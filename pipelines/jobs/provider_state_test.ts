@@ -40,6 +40,9 @@ Deno.test("currentProviderHealth() reads each quota fresh: a run that saved no h
   await saveProviderHealth(store, [health("alphavantage", 3)]);
   const net = createProviderNet({ store });
   for (let i = 0; i < 4; i++) assert.ok(await net.guards.alphavantage.quota!.tryConsume());
-  const av = (await currentProviderHealth(store))?.providers.find((p) => p.provider === "alphavantage");
-  assert.deepEqual([av?.calls, av?.quotaLeft], [3, 23 - 4]);
+  const left = async (callsPerDay: Record<string, number>) =>
+    (await currentProviderHealth(store, { callsPerSecond: {}, callsPerDay }))?.providers
+      .find((p) => p.provider === "alphavantage")?.quotaLeft;
+  assert.equal(await left({}), 23 - 4);
+  assert.equal(await left({ alphavantage: 100 }), 98 - 4, "against the configured quota");
 });

@@ -10,7 +10,7 @@ export interface RateLimit {
   perSecond: number;
 }
 
-/** Published (or, for Yahoo, polite) limits; every one can be overridden in config. */
+/** The free tiers' published (or, for Yahoo, polite) limits; `TICKLAKE_RATE_LIMITS` replaces them for a paid plan. */
 export const DEFAULT_LIMITS: Record<string, RateLimit> = {
   yahoo: { capacity: 5, perSecond: 2 },
   alphavantage: { capacity: 1, perSecond: 5 / 60 },
