@@ -43,16 +43,22 @@ function directoryServer(nasdaqlisted: () => Promise<Response>, avGone: Set<stri
   });
 }
 
+const recordedNasdaqListed = async () =>
+  new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/nasdaqlisted_2025-07-21.txt")));
+
+/** The configuration's provider URLs, each pointing at `server`. */
+function providersOn(server: Deno.HttpServer<Deno.NetAddr>) {
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  return loadConfig({ TICKLAKE_NASDAQTRADER_URL: base, TICKLAKE_SEC_URL: base, TICKLAKE_ALPHAVANTAGE_URL: base })
+    .providers;
+}
+
 Deno.test("refreshSymbols() builds the master, keeps it on a bad listing, and marks vanished symbols delisted", async () => {
-  let nasdaq = async () =>
-    new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/nasdaqlisted_2025-07-21.txt")));
+  let nasdaq = recordedNasdaqListed;
   const avGone = new Set<string>();
   const server = directoryServer(() => nasdaq(), avGone);
   try {
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const config =
-      loadConfig({ TICKLAKE_NASDAQTRADER_URL: base, TICKLAKE_SEC_URL: base, TICKLAKE_ALPHAVANTAGE_URL: base })
-        .providers;
+    const config = providersOn(server);
     const store = createLocalStore(await Deno.makeTempDir());
     const engine = createWasmEngine();
 
@@ -120,14 +126,9 @@ Deno.test("refreshSymbols() builds the master, keeps it on a bad listing, and ma
 });
 
 Deno.test("refreshSymbols() through a provider net: each call counts in its provider's health, and Alpha Vantage's quota holds", async () => {
-  const nasdaq = async () =>
-    new Response(await Deno.readFile(testdata("nasdaqtrader/testdata/nasdaqlisted_2025-07-21.txt")));
-  const server = directoryServer(nasdaq, new Set());
+  const server = directoryServer(recordedNasdaqListed, new Set());
   try {
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const config =
-      loadConfig({ TICKLAKE_NASDAQTRADER_URL: base, TICKLAKE_SEC_URL: base, TICKLAKE_ALPHAVANTAGE_URL: base })
-        .providers;
+    const config = providersOn(server);
     const store = createLocalStore(await Deno.makeTempDir());
     // One call left today: the active list takes it, and the delisted list is not asked for.
     const clock = createFakeClock(Date.parse("2026-01-05T12:00:00Z"));
