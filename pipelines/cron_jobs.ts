@@ -10,7 +10,7 @@ import { runFundamentalsClose } from "./jobs/fundamentals_close.ts";
 import { runMinuteClose } from "./jobs/minute_close.ts";
 import { runReconcileClose } from "./jobs/reconcile_close.ts";
 import { runSymbolRefresh } from "./jobs/refresh_symbols.ts";
-import { createLogger } from "./log.ts";
+import { createLogger, type Logger } from "./log.ts";
 
 export interface CronJob {
   name: string;
@@ -51,3 +51,23 @@ export const CRON_JOBS: CronJob[] = [
     run: (config) => runReconcileClose(config),
   },
 ];
+
+/**
+ * A failed run is tried again after 5, 15 and 45 minutes (`Deno.cron`'s `backoffSchedule`): a table
+ * another job held past `TICKLAKE_LOCK_WAIT_S`, a provider down for a while. The ingests resume
+ * from their checkpoints, so a retry fetches only what the failed run did not.
+ */
+export const CRON_RETRY_MS = [5 * 60_000, 15 * 60_000, 45 * 60_000];
+
+/** One scheduled run, its end or its failure logged as one line; a failure is thrown on, for `Deno.cron` to retry. */
+export async function runCronJob(job: CronJob, config: Config, log: Logger = createLogger()): Promise<unknown> {
+  const started = performance.now();
+  try {
+    const result = await job.run(config);
+    log.info("cron.done", { job: job.name, seconds: Math.round((performance.now() - started) / 1000) });
+    return result;
+  } catch (e) {
+    log.error("cron.failed", { job: job.name, error: (e as Error).name, message: (e as Error).message });
+    throw e;
+  }
+}

@@ -6,11 +6,11 @@
  * @module
  */
 import { loadConfig } from "../config.ts";
-import { CRON_JOBS } from "./cron_jobs.ts";
+import { CRON_JOBS, CRON_RETRY_MS, runCronJob } from "./cron_jobs.ts";
 
 const config = loadConfig();
 for (const job of CRON_JOBS) {
-  Deno.cron(job.name, job.schedule, async () => {
-    await job.run(config);
+  Deno.cron(job.name, job.schedule, { backoffSchedule: CRON_RETRY_MS }, async () => {
+    await runCronJob(job, config);
   });
 }

@@ -4,9 +4,9 @@
  * @module
  */
 import { loadConfig } from "../../config.ts";
-import { CRON_JOBS } from "../../pipelines/cron_jobs.ts";
+import { CRON_JOBS, runCronJob } from "../../pipelines/cron_jobs.ts";
 
 const config = loadConfig();
 for (const job of CRON_JOBS) {
-  console.log(JSON.stringify({ job: job.name, result: await job.run(config) }));
+  console.log(JSON.stringify({ job: job.name, result: await runCronJob(job, config) }));
 }
