@@ -59,11 +59,19 @@ export const CRON_JOBS: CronJob[] = [
  */
 export const CRON_RETRY_MS = [5 * 60_000, 15 * 60_000, 45 * 60_000];
 
+/**
+ * How long a scheduled run waits for a table another job holds, unless `TICKLAKE_LOCK_WAIT_S`
+ * says otherwise: past it the run fails and is retried, instead of queueing behind a hung holder
+ * for ever (the CLI, watched by its user, has no limit by default).
+ */
+export const CRON_LOCK_WAIT_MS = 30 * 60_000;
+
 /** One scheduled run, its end or its failure logged as one line; a failure is thrown on, for `Deno.cron` to retry. */
 export async function runCronJob(job: CronJob, config: Config, log: Logger = createLogger()): Promise<unknown> {
   const started = performance.now();
+  const lake = { ...config.lake, lockWaitMs: config.lake.lockWaitMs ?? CRON_LOCK_WAIT_MS };
   try {
-    const result = await job.run(config);
+    const result = await job.run({ ...config, lake });
     log.info("cron.done", { job: job.name, seconds: Math.round((performance.now() - started) / 1000) });
     return result;
   } catch (e) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../config.ts";
-import { CRON_RETRY_MS, runCronJob } from "./cron_jobs.ts";
+import { type Config, loadConfig } from "../config.ts";
+import { CRON_LOCK_WAIT_MS, CRON_RETRY_MS, runCronJob } from "./cron_jobs.ts";
 import type { Fields, Logger } from "./log.ts";
 
 function keptLog(): Logger & { lines: (Fields & { event: string })[] } {
@@ -30,4 +30,16 @@ Deno.test("runCronJob() logs a failed run as one line and throws it on, for Deno
 Deno.test("CRON_RETRY_MS stays within Deno.cron's limits: 5 retries, an hour apart at most", () => {
   assert.ok(CRON_RETRY_MS.length >= 1 && CRON_RETRY_MS.length <= 5);
   assert.ok(CRON_RETRY_MS.every((ms) => ms > 0 && ms <= 3_600_000));
+});
+
+Deno.test("runCronJob() gives a scheduled run a lock-wait limit, unless TICKLAKE_LOCK_WAIT_S sets one", async () => {
+  const seen: (number | undefined)[] = [];
+  const job = {
+    name: "probe",
+    schedule: "0 0 * * *",
+    run: (c: Config) => Promise.resolve(void seen.push(c.lake.lockWaitMs)),
+  };
+  await runCronJob(job, loadConfig({}), keptLog());
+  await runCronJob(job, loadConfig({ TICKLAKE_LOCK_WAIT_S: "90" }), keptLog());
+  assert.deepEqual(seen, [CRON_LOCK_WAIT_MS, 90_000]);
 });
