@@ -42,11 +42,14 @@ export const lakeOption = {
   help: "lake location: a directory or s3://bucket/prefix (default $TICKLAKE_LAKE or ./data)",
 } as const;
 
-/** For the commands that write to the lake. */
-export const lockWaitOption = {
-  type: "string",
-  help:
-    "seconds to wait for a table another job is writing, then fail (0: fail at once; default $TICKLAKE_LOCK_WAIT_S, else no limit)",
+/** The options of every command that writes to the lake: where it is, and how long to wait for a busy table. */
+export const lakeWriterOptions = {
+  lake: lakeOption,
+  "lock-wait": {
+    type: "string",
+    help:
+      "seconds to wait for a table another job is writing, then fail (0: fail at once; default $TICKLAKE_LOCK_WAIT_S, else no limit)",
+  },
 } as const;
 
 /** The configuration with `--lake` and `--lock-wait` applied, each as its environment variable would be. */

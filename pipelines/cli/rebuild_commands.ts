@@ -8,7 +8,7 @@ import { DAILY_PARSERS } from "../jobs/daily_sources.ts";
 import { rebuildDailyBars } from "../jobs/rebuild_daily.ts";
 import { computeIndicatorTables } from "../jobs/compute_indicators.ts";
 import { openStore } from "../../lake/open_store.ts";
-import { type Command, lakeOption, lockWaitOption, numberFlag, withLake } from "./command.ts";
+import { type Command, lakeWriterOptions, numberFlag, withLake } from "./command.ts";
 
 export const rebuild: Command = {
   summary: "Rebuild curated daily bars from the raw layer alone (after a parser fix, or to check lineage)",
@@ -16,8 +16,7 @@ export const rebuild: Command = {
   options: {
     provider: { type: "string", help: "whose stored replies to parse again (default yahoo)" },
     workers: { type: "string", help: "parse and encode on N workers (default: one per core)" },
-    lake: lakeOption,
-    "lock-wait": lockWaitOption,
+    ...lakeWriterOptions,
     json: { type: "boolean", help: "print the summary as JSON" },
   },
   async run(flags, config) {
@@ -65,7 +64,7 @@ export const indicators: Command = {
   summary:
     "Recompute the indicators_daily table (SMA, Bollinger, RSI, MACD, returns, volatility, ATR, dollar volume) from the curated bars",
   usage: "indicators [--lake DIR|s3://...]",
-  options: { lake: lakeOption, "lock-wait": lockWaitOption },
+  options: lakeWriterOptions,
   async run(flags, config) {
     const r = await computeIndicatorTables({
       store: openStore(withLake(config, flags).lake),
