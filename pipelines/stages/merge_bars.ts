@@ -110,10 +110,6 @@ function strictlyOrdered(b: Batch, time: string): boolean {
  * The result is sorted by symbol, then time, with one row per key.
  */
 export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): MergeResult {
-  // A fresh partition fed in key order (a first load, a rebuild) needs no sort and no copy.
-  if (existing.length === 0 && strictlyOrdered(incoming, key.time)) {
-    return { batch: incoming, inserted: incoming.length, updated: 0, unchanged: 0 };
-  }
   if (strictlyOrdered(existing, key.time) && strictlyOrdered(incoming, key.time)) {
     return mergeOrdered(key, existing, incoming);
   }
@@ -149,11 +145,12 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
 }
 
 /**
- * {@linkcode mergeByKey} of two batches each in key order with no repeated key (a rerun, a
- * rebuild, a day's revision): one pass side by side, no sort. When nothing is inserted or updated,
- * the existing batch itself is the result.
+ * {@linkcode mergeByKey} of two batches each in key order with no repeated key (a first load, a
+ * rerun, a rebuild, a day's revision): one pass side by side, no sort. Where one side is the whole
+ * result (a fresh partition, or nothing inserted or updated), that batch itself is returned.
  */
 function mergeOrdered(key: MergeKey, existing: Batch, incoming: Batch): MergeResult {
+  if (existing.length === 0) return { batch: incoming, inserted: incoming.length, updated: 0, unchanged: 0 };
   const [es, ed] = [existing.columns.symbol as (string | null)[], existing.columns[key.time] as Float64Array];
   const [is, id] = [incoming.columns.symbol as (string | null)[], incoming.columns[key.time] as Float64Array];
   const [oldValues, newValues] = [existing, incoming].map((b) => key.values.map((k) => b.columns[k] as Float64Array));
