@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
+import { keptLog } from "../tests/support/kept_log.ts";
 import { type Config, loadConfig } from "../config.ts";
 import { CRON_LOCK_WAIT_MS, CRON_RETRY_MS, runCronJob } from "./cron_jobs.ts";
-import type { Fields, Logger } from "./log.ts";
-
-function keptLog(): Logger & { lines: (Fields & { event: string })[] } {
-  const lines: (Fields & { event: string })[] = [];
-  const keep = (event: string, fields?: Fields) => void lines.push({ event, ...fields });
-  return { lines, info: keep, warn: keep, error: keep };
-}
 
 Deno.test("runCronJob() logs a failed run as one line and throws it on, for Deno.cron to retry", async () => {
   const config = loadConfig({});
@@ -16,7 +10,7 @@ Deno.test("runCronJob() logs a failed run as one line and throws it on, for Deno
   busy.name = "LockWaitTimeoutError";
   const failing = { name: "ticklake daily close", schedule: "30 22 * * 1-5", run: () => Promise.reject(busy) };
   await assert.rejects(runCronJob(failing, config, log), (e) => e === busy);
-  assert.deepEqual(log.lines, [{
+  assert.deepEqual(log.events, [{
     event: "cron.failed",
     job: "ticklake daily close",
     error: "LockWaitTimeoutError",
@@ -24,7 +18,7 @@ Deno.test("runCronJob() logs a failed run as one line and throws it on, for Deno
   }]);
   const done = { ...failing, run: () => Promise.resolve({ symbols_ok: 3 }) };
   assert.deepEqual(await runCronJob(done, config, log), { symbols_ok: 3 });
-  assert.deepEqual([log.lines[1].event, log.lines[1].job], ["cron.done", "ticklake daily close"]);
+  assert.deepEqual([log.events[1].event, log.events[1].job], ["cron.done", "ticklake daily close"]);
 });
 
 Deno.test("CRON_RETRY_MS stays within Deno.cron's limits: 5 retries, an hour apart at most", () => {

@@ -3,6 +3,7 @@
  * job's rows are lost, whether the other job runs in this process or in another.
  */
 import assert from "node:assert/strict";
+import { keptLog } from "./support/kept_log.ts";
 import { layout } from "../lake/layout.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
@@ -10,7 +11,7 @@ import type { ObjectStore } from "../lake/store.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
-import type { Fields, Logger } from "../pipelines/log.ts";
+import type { Logger } from "../pipelines/log.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { asTableWriter } from "../pipelines/jobs/lake_writer.ts";
 import { loadConfig } from "../config.ts";
@@ -21,13 +22,6 @@ import { capture } from "./support/capture.ts";
 import { main } from "../main.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
-
-/** A logger that keeps its events. */
-function keptLog(): Logger & { events: (Fields & { event: string })[] } {
-  const events: (Fields & { event: string })[] = [];
-  const keep = (event: string, fields?: Fields) => void events.push({ event, ...fields });
-  return { events, info: keep, warn: keep, error: keep };
-}
 
 /**
  * `store`, except that opening a curated daily partition waits until a second job opens it too
