@@ -8,10 +8,7 @@ import type { LockState, ObjectStore } from "./store.ts";
 /** A lock by name (`daily_bars`, `quota_alphavantage`), with its state. */
 export type LockEntry = { name: string } & LockState;
 
-/**
- * Locks held now, or whose last holder never released them (it was killed), or that name a holder
- * where the store cannot tell whether it holds them. Locks released cleanly are left out.
- */
+/** Locks held now, or whose last holder never released them (it was killed); those released cleanly are left out. */
 export async function listLocks(store: ObjectStore): Promise<LockEntry[]> {
   const locks: LockEntry[] = [];
   for (const o of await store.list(layout.locksRoot)) {
