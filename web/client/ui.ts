@@ -52,8 +52,11 @@ export function showError(target: HTMLElement, e: unknown) {
   target.replaceChildren(h("div", { class: "error", role: "alert" }, msg.split("\n")[0]));
 }
 
+/** The columns of `rows`, as the first row names them. */
+const columnsOf = (rows: Row[]) => (rows.length ? Object.keys(rows[0]) : []);
+
 /** Rows as CSV with a header line; `columns` names them when there are no rows to take them from. */
-export function toCsv(rows: Row[], columns = rows.length ? Object.keys(rows[0]) : []): string {
+export function toCsv(rows: Row[], columns = columnsOf(rows)): string {
   if (!columns.length) return "";
   const cell = (v: unknown) => {
     const s = v == null ? "" : String(v);
@@ -75,7 +78,7 @@ export function downloadButton(rows: () => Row[], filename: string, columns?: st
 
 export function table(
   rows: Row[],
-  { limit = 500, numberFormat = 4, columns = rows.length ? Object.keys(rows[0]) : [] } = {},
+  { limit = 500, numberFormat = 4, columns = columnsOf(rows) } = {},
 ): HTMLElement {
   const fmt = (v: unknown) =>
     typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(numberFormat)) : v == null ? "" : String(v);
