@@ -6,6 +6,7 @@
  * @module
  */
 import { type Batch, roundPrice } from "../../../lake/schemas/columns.ts";
+import { yahooPrice } from "./price.ts";
 import type { YahooChart } from "./wire.ts";
 
 const DAY_S = 86_400;
@@ -120,10 +121,10 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
       continue;
     }
     const factor = nextSplit < splitDays.length ? laterFactor[nextSplit] : 1;
-    const open = roundPrice(o * factor),
-      high = roundPrice(h * factor),
-      low = roundPrice(l * factor),
-      close = roundPrice(c * factor);
+    const open = yahooPrice(o, factor),
+      high = yahooPrice(h, factor),
+      low = yahooPrice(l, factor),
+      close = yahooPrice(c, factor);
     if (
       !(open > 0 && high > 0 && low > 0 && close > 0) || low > Math.min(open, close) || high < Math.max(open, close)
     ) {
@@ -137,7 +138,8 @@ export function toDailyBars(chart: YahooChart, opts: DailyBarsOptions): { batch:
     cols.high[out] = high;
     cols.low[out] = low;
     cols.close[out] = close;
-    cols.adj_close[out] = roundPrice(adj?.[i] ?? c);
+    const a = adj?.[i];
+    cols.adj_close[out] = a == null ? yahooPrice(c) : roundPrice(a);
     cols.volume[out] = Math.round((vol ?? 0) / factor);
     if (nextDiv < divDays.length && divDays[nextDiv] === day) cols.dividend[out] = r6(dividendOn.get(day)! * factor);
     if (nextSplit > 0 && splitDays[nextSplit - 1] === day) cols.split_ratio[out] = splitOn.get(day)!;

@@ -5,7 +5,7 @@
  * from the NYSE calendar, early closes included, whatever the provider.
  * @module
  */
-import { roundPrice } from "../../../lake/schemas/columns.ts";
+import { yahooPrice } from "./price.ts";
 import type { YahooChart } from "./wire.ts";
 
 export interface MinuteBar {
@@ -36,10 +36,10 @@ export function toMinuteBars(
     }
     bars.push({
       ts: t * 1000,
-      open: roundPrice(o),
-      high: roundPrice(h),
-      low: roundPrice(l),
-      close: roundPrice(c),
+      open: yahooPrice(o),
+      high: yahooPrice(h),
+      low: yahooPrice(l),
+      close: yahooPrice(c),
       volume: q.volume?.[i] ?? 0,
     });
   }

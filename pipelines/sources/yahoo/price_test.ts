@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { num } from "../../../lake/schemas/columns.ts";
+import { toDailyBars } from "./daily.ts";
+import { toMinuteBars } from "./minute.ts";
+import { yahooPrice } from "./price.ts";
+
+const f32 = Math.fround;
+
+Deno.test("yahooPrice() turns the float32 of a whole-cent price back into that price, at any size", () => {
+  for (const p of [0.01, 1, 13.05, 311.83, 1234.57, 3512.13, 8999.99, 65_535.99]) assert.equal(yahooPrice(f32(p)), p);
+  // Past 2^17 a float32 step is over a cent: the nearest cent stands for the float (712,345.125).
+  assert.equal(yahooPrice(f32(712_345.12)), 712_345.13);
+});
+
+Deno.test("yahooPrice() keeps a sub-dollar stock's $0.0001 ticks, and zero", () => {
+  for (const p of [0.1234, 0.0001, 0.9999, 0.5055]) assert.equal(yahooPrice(f32(p)), p);
+  assert.equal(yahooPrice(0), 0);
+});
+
+Deno.test("yahooPrice() undoes a split adjustment back to whole cents, and keeps four decimals where no cent fits", () => {
+  for (const [p, factor] of [[1234.57, 3], [600.12, 28], [40, 224], [4321.09, 20]]) {
+    assert.equal(yahooPrice(f32(p / factor), factor), p);
+  }
+  // NVDA's reply lacks the later 10:1 split, so its bars stay at a tenth of their price: 75.119, not 75.12.
+  assert.equal(yahooPrice(18.77975082397461, 4), 75.119);
+});
+
+const DAY_1 = 1704205800; // 2024-01-02 09:30 New York
+const quote = (ps: number[]) => ps.map(f32);
+
+Deno.test("toDailyBars() and toMinuteBars() store Yahoo's floats of prices over $1,000 as whole cents", () => {
+  const chart = {
+    chart: {
+      result: [{
+        meta: { symbol: "X", gmtoffset: -18000 },
+        timestamp: [DAY_1, DAY_1 + 86_400],
+        events: { splits: { [DAY_1 + 86_400]: { date: DAY_1 + 86_400, numerator: 2, denominator: 1 } } },
+        indicators: {
+          // The first bar is halved by the 2:1 split on the second day.
+          quote: [{
+            open: quote([1234.57 / 2, 1500.37]),
+            high: quote([1290.01 / 2, 1512.13]),
+            low: quote([1201.33 / 2, 1490.11]),
+            close: quote([1287.65 / 2, 1500.01]),
+            volume: [100, 200],
+          }],
+        },
+      }],
+    },
+  };
+  const { batch } = toDailyBars(chart, { symbol: "X", fromDay: 0, toDay: 100_000 });
+  assert.deepEqual([...num(batch, "open")], [1234.57, 1500.37]);
+  assert.deepEqual([...num(batch, "high")], [1290.01, 1512.13]);
+  assert.deepEqual([...num(batch, "low")], [1201.33, 1490.11]);
+  assert.deepEqual([...num(batch, "close")], [1287.65, 1500.01]);
+  const { bars } = toMinuteBars(
+    {
+      chart: {
+        result: [{ timestamp: [DAY_1], indicators: { quote: [{ ...chart.chart.result[0].indicators.quote[0] }] } }],
+      },
+    },
+    { period1: DAY_1, period2: DAY_1 + 60 },
+  );
+  assert.deepEqual(bars.map((b) => [b.open, b.high, b.low, b.close]), [[1234.57 / 2, 645.005, 600.665, 643.825]]);
+});
