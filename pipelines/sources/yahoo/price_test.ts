@@ -53,13 +53,7 @@ Deno.test("toDailyBars() and toMinuteBars() store Yahoo's floats of prices over 
   assert.deepEqual([...num(batch, "high")], [1290.01, 1512.13]);
   assert.deepEqual([...num(batch, "low")], [1201.33, 1490.11]);
   assert.deepEqual([...num(batch, "close")], [1287.65, 1500.01]);
-  const { bars } = toMinuteBars(
-    {
-      chart: {
-        result: [{ timestamp: [DAY_1], indicators: { quote: [{ ...chart.chart.result[0].indicators.quote[0] }] } }],
-      },
-    },
-    { period1: DAY_1, period2: DAY_1 + 60 },
-  );
-  assert.deepEqual(bars.map((b) => [b.open, b.high, b.low, b.close]), [[1234.57 / 2, 645.005, 600.665, 643.825]]);
+  // Minute bars carry no split events: the second bar, unadjusted.
+  const { bars } = toMinuteBars(chart, { period1: DAY_1 + 86_400, period2: DAY_1 + 86_460 });
+  assert.deepEqual(bars.map((b) => [b.open, b.high, b.low, b.close]), [[1500.37, 1512.13, 1490.11, 1500.01]]);
 });
