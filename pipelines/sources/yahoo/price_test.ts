@@ -36,12 +36,13 @@ Deno.test("toDailyBars() and toMinuteBars() store Yahoo's floats of prices over 
         timestamp: [DAY_1, DAY_1 + 86_400],
         events: { splits: { [DAY_1 + 86_400]: { date: DAY_1 + 86_400, numerator: 2, denominator: 1 } } },
         indicators: {
-          // The first bar is halved by the 2:1 split on the second day.
+          // Each price below is one that four-decimal rounding of its float32 gets wrong. The first bar
+          // is halved by the 2:1 split on the second day.
           quote: [{
-            open: quote([1234.57 / 2, 1500.37]),
-            high: quote([1290.01 / 2, 1512.13]),
-            low: quote([1201.33 / 2, 1490.11]),
-            close: quote([1287.65 / 2, 1500.01]),
+            open: quote([1234.57 / 2, 3450.06]),
+            high: quote([1300.06 / 2, 3600.07]),
+            low: quote([1100.06 / 2, 3400.08]),
+            close: quote([1100.18 / 2, 3550.07]),
             volume: [100, 200],
           }],
         },
@@ -49,11 +50,11 @@ Deno.test("toDailyBars() and toMinuteBars() store Yahoo's floats of prices over 
     },
   };
   const { batch } = toDailyBars(chart, { symbol: "X", fromDay: 0, toDay: 100_000 });
-  assert.deepEqual([...num(batch, "open")], [1234.57, 1500.37]);
-  assert.deepEqual([...num(batch, "high")], [1290.01, 1512.13]);
-  assert.deepEqual([...num(batch, "low")], [1201.33, 1490.11]);
-  assert.deepEqual([...num(batch, "close")], [1287.65, 1500.01]);
+  assert.deepEqual([...num(batch, "open")], [1234.57, 3450.06]);
+  assert.deepEqual([...num(batch, "high")], [1300.06, 3600.07]);
+  assert.deepEqual([...num(batch, "low")], [1100.06, 3400.08]);
+  assert.deepEqual([...num(batch, "close")], [1100.18, 3550.07]);
   // Minute bars carry no split events: the second bar, unadjusted.
   const { bars } = toMinuteBars(chart, { period1: DAY_1 + 86_400, period2: DAY_1 + 86_460 });
-  assert.deepEqual(bars.map((b) => [b.open, b.high, b.low, b.close]), [[1500.37, 1512.13, 1490.11, 1500.01]]);
+  assert.deepEqual(bars.map((b) => [b.open, b.high, b.low, b.close]), [[3450.06, 3600.07, 3400.08, 3550.07]]);
 });
