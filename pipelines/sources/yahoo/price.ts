@@ -7,21 +7,18 @@
  */
 import { roundPrice } from "../../../lake/schemas/columns.ts";
 
-/** The gap between `x` and the next float32 away from zero. */
-function float32Step(x: number): number {
-  return 2 ** (Math.floor(Math.log2(Math.abs(x))) - 23);
-}
-
 /**
  * The price a Yahoo float `v` stands for, times `factor` (the splits Yahoo divided it by). Whole
  * cents when the float is one a whole-cent price would have become (US stocks over $1 quote in
- * cents), within one float32 step since Yahoo's own split arithmetic is unknown; otherwise four
+ * cents), within about a float32 step since Yahoo's own split arithmetic is unknown; otherwise four
  * decimals (a sub-dollar stock's $0.0001 ticks). Above $131,072 a float32 cannot tell neighbouring
  * cents apart, and the nearest is taken.
  */
 export function yahooPrice(v: number, factor = 1): number {
   const price = v * factor;
   const cents = Math.round(price * 100) / 100;
-  if (v !== 0 && Math.abs(Math.fround(cents / factor) - v) <= float32Step(v)) return cents;
+  const back = Math.fround(factor === 1 ? cents : cents / factor);
+  // (A float32 step is 2^-23 to 2^-24 of the value.)
+  if (back === v || Math.abs(back - v) <= Math.abs(v) * 2 ** -23) return cents;
   return roundPrice(price);
 }
