@@ -58,3 +58,27 @@ Deno.test("toDailyBars() and toMinuteBars() store Yahoo's floats of prices over 
   const { bars } = toMinuteBars(chart, { period1: DAY_1 + 86_400, period2: DAY_1 + 86_460 });
   assert.deepEqual(bars.map((b) => [b.open, b.high, b.low, b.close]), [[3450.06, 3600.07, 3400.08, 3550.07]]);
 });
+
+Deno.test("yahooPrice() gives whole cents for every price of Yahoo's real TSLA history once its splits are undone", async () => {
+  const reply = JSON.parse(
+    await Deno.readTextFile(
+      new URL("./testdata/historical-via-chart-dividends-TSLA-no-dividends.body.json", import.meta.url),
+    ),
+  ).chart.result[0];
+  // Fetched after TSLA's 5:1 split of 2020-08-31 and 3:1 of 2022-08-25: every earlier bar is divided by them.
+  const factorOn = (iso: string) => iso < "2020-08-31" ? 15 : iso < "2022-08-25" ? 3 : 1;
+  const quote = reply.indicators.quote[0];
+  const offCents: string[] = [];
+  let checked = 0;
+  reply.timestamp.forEach((t: number, i: number) => {
+    const iso = new Date(t * 1000).toISOString().slice(0, 10);
+    for (const k of ["open", "high", "low", "close"]) {
+      const price = yahooPrice(quote[k][i], factorOn(iso));
+      checked++;
+      if (Math.abs(price * 100 - Math.round(price * 100)) > 1e-6) offCents.push(`${iso} ${k} ${price}`);
+    }
+  });
+  assert.equal(checked, 4 * 3303);
+  // Four-decimal rounding of the floats left 35 of them off whole cents (those of a share over $1,000).
+  assert.deepEqual(offCents, []);
+});
