@@ -98,6 +98,11 @@ export function newYorkOffsetHours(day: number): number {
   return day >= start && day < end ? -4 : -5;
 }
 
+/** Epoch milliseconds of the end of a day's regular session: 16:00 New York, or 13:00 on an early close. */
+export function sessionCloseMs(day: number): number {
+  return newYorkMidnightMs(day) + (9 * 60 + 30 + regularSessionMinutes(day)) * 60_000;
+}
+
 /** Epoch milliseconds of 00:00 New York on an epoch day: where a New York day begins in UTC. */
 export function newYorkMidnightMs(day: number): number {
   return (day - newYorkOffsetHours(day) / 24) * DAY_MS;

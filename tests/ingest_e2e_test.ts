@@ -16,6 +16,7 @@ import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { main } from "../main.ts";
 import { killMainWhen } from "./support/kill_mid_run.ts";
+import { keptLog } from "./support/kept_log.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
 
@@ -92,6 +93,44 @@ Deno.test("ingestDaily() lands as-traded bars with lineage, and a rerun changes 
     const runs = await store.list(layout.runsPrefix);
     assert.equal(runs.length, 2);
   });
+});
+
+Deno.test("ingestDaily() keeps no bar of a session still open, and lands it whole after the close", async () => {
+  // 13:00 New York on Wednesday 2026-12-02, then 17:00: the replay serves that day so far, then whole.
+  let clock = new Date("2026-12-02T18:00:00Z");
+  const now = () => clock;
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now });
+  try {
+    const root = await Deno.makeTempDir();
+    const log = keptLog();
+    const opts = {
+      store: createLocalStore(root),
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: replay.url, now }),
+      symbols: ["S0001"],
+      from: "2026-11-30",
+      to: "2026-12-02",
+      now,
+      log,
+    };
+    const during = await ingestDaily(opts);
+    assert.equal(during.symbols_ok, 1);
+    assert.deepEqual((await curatedRows(root)).map((r) => r.date), ["2026-11-30", "2026-12-01"]);
+    const warning = log.events.find((e) => e.event === "ingest.parse_warning");
+    assert.match(String(warning?.warning), /session of 2026-12-02 had not closed when fetched/);
+    // The raw reply keeps the day so far, as fetched.
+    const rawReply = JSON.parse(new TextDecoder().decode((await opts.store.get(String(warning?.raw_ref)))!));
+    const partialClose = rawReply.chart.result[0].indicators.quote[0].close.at(-1);
+
+    clock = new Date("2026-12-02T22:00:00Z");
+    const after = await ingestDaily(opts);
+    assert.equal(after.rows_inserted, 1);
+    const rows = await curatedRows(root);
+    assert.deepEqual(rows.map((r) => r.date), ["2026-11-30", "2026-12-01", "2026-12-02"]);
+    assert.notEqual(Math.fround(rows[2].close), partialClose, "the replay served a bar that changed by the close");
+  } finally {
+    await replay.close();
+  }
 });
 
 Deno.test("ingestDaily() records a malformed reply as a failure and lands the other symbols", async () => {

@@ -3,6 +3,7 @@
  * @module
  */
 import { providerSymbol } from "../../lake/symbol.ts";
+import { closedSessionsOnly } from "../sources/closed_sessions.ts";
 import { type Fetch, statusError } from "../sources/http.ts";
 import { createYahooClient, parseChartBody } from "../sources/yahoo/client.ts";
 import { toDailyBars } from "../sources/yahoo/daily.ts";
@@ -23,7 +24,7 @@ export function yahooDailySource(
     timeoutMs?: number;
   },
 ): DailyBarSource {
-  const client = createYahooClient({ baseUrl, fetch, timeoutMs });
+  const client = createYahooClient({ baseUrl, fetch, timeoutMs, now });
   return {
     provider: "yahoo",
     dataset: "chart_1d",
@@ -35,13 +36,13 @@ export function yahooDailySource(
   };
 }
 
-/** Yahoo's parse step alone: a stored chart reply -> daily bars. */
+/** Yahoo's parse step alone: a stored chart reply -> daily bars of the sessions closed when it was fetched. */
 export function parseYahooDaily(reply: RawResponse, symbol: string, range: DayRange) {
   // Yahoo's 404 carries a JSON error body worth reading; other failures are judged by status.
   if (reply.status !== 200 && reply.status !== 404) {
     throw statusError("yahoo", reply, `fetch daily bars for '${symbol}'`);
   }
-  return toDailyBars(parseChartBody(reply.body, symbol), { symbol, ...range });
+  return closedSessionsOnly(toDailyBars(parseChartBody(reply.body, symbol), { symbol, ...range }), reply.fetchedAt);
 }
 
 /**

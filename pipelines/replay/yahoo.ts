@@ -5,10 +5,11 @@
  * @module
  */
 import type { Hono } from "hono";
-import { newYorkOffsetHours } from "../../lake/calendar.ts";
+import { newYorkOffsetHours, sessionCloseMs } from "../../lake/calendar.ts";
 import { roundPrice } from "../../lake/schemas/columns.ts";
 import { canonicalSymbol } from "../../lake/symbol.ts";
 import { sessionOpenMs } from "./minute_sim.ts";
+import type { Series } from "./market_sim.ts";
 import { seriesFor } from "./series.ts";
 import { yahooMinuteReply } from "./yahoo_minute.ts";
 
@@ -56,6 +57,10 @@ export function yahooChartBody(
     );
 
   const ts = idx.map((i) => openTimestamp(s.days[i]));
+  // During a session Yahoo's last bar is the day so far, stamped with the time of its last trade.
+  const lastDay = idx.length ? s.days[idx.at(-1)!] : undefined;
+  const soFar = lastDay === undefined ? undefined : sessionSoFar(lastDay, now);
+  if (soFar !== undefined) ts[ts.length - 1] = Math.floor(now.getTime() / 1000);
   const q = {
     open: [] as number[],
     high: [] as number[],
@@ -66,12 +71,13 @@ export function yahooChartBody(
   const adjclose: number[] = [];
   for (const i of idx) {
     const f = splitAfter(s.days[i]);
-    q.open.push(float32(s.open[i] / f));
-    q.high.push(float32(s.high[i] / f));
-    q.low.push(float32(s.low[i] / f));
-    q.close.push(float32(s.close[i] / f));
-    q.volume.push(Math.round(s.volume[i] * f));
-    adjclose.push(float32((s.close[i] / f) * divFactorAfter(s.days[i])));
+    const bar = soFar !== undefined && s.days[i] === lastDay ? barSoFar(barOf(s, i), soFar) : barOf(s, i);
+    q.open.push(float32(bar.open / f));
+    q.high.push(float32(bar.high / f));
+    q.low.push(float32(bar.low / f));
+    q.close.push(float32(bar.close / f));
+    q.volume.push(Math.round(bar.volume * f));
+    adjclose.push(float32((bar.close / f) * divFactorAfter(s.days[i])));
   }
   const inRange = (day: number) => day >= fromDay && day <= end;
   const dividends = Object.fromEntries(
@@ -124,6 +130,35 @@ export function yahooChartBody(
     }
     : { meta, indicators: { quote: [{}], adjclose: [{}] } };
   return JSON.stringify({ chart: { result: [result], error: null } });
+}
+
+type Bar = { open: number; high: number; low: number; close: number; volume: number };
+
+const barOf = (s: Series, i: number): Bar => ({
+  open: s.open[i],
+  high: s.high[i],
+  low: s.low[i],
+  close: s.close[i],
+  volume: s.volume[i],
+});
+
+/** How far `now` is into `day`'s regular session (0 to 1), when it is inside it. */
+function sessionSoFar(day: number, now: Date): number | undefined {
+  const open = openTimestamp(day) * 1000, close = sessionCloseMs(day), t = now.getTime();
+  return t >= open && t < close ? (t - open) / (close - open) : undefined;
+}
+
+/** A day's bar as it stood `part` of the way through its session: the close drifts from the open. */
+function barSoFar(day: Bar, part: number): Bar {
+  const close = roundPrice(day.open + (day.close - day.open) * part);
+  const top = Math.max(day.open, close), bottom = Math.min(day.open, close);
+  return {
+    open: day.open,
+    high: roundPrice(top + (day.high - Math.max(day.open, day.close)) * part),
+    low: roundPrice(bottom - (Math.min(day.open, day.close) - day.low) * part),
+    close,
+    volume: Math.round(day.volume * part),
+  };
 }
 
 const notFound = () =>

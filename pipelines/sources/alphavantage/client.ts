@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { type Batch, roundPrice } from "../../../lake/schemas/columns.ts";
 import { type Fetch, getRaw, ProviderError, type RawResponse } from "../http.ts";
+import { closedSessionsOnly } from "../closed_sessions.ts";
 
 export function createAlphaVantageClient(
   { baseUrl, apiKey, fetch, timeoutMs }: { baseUrl: string; apiKey?: string; fetch?: Fetch; timeoutMs?: number },
@@ -305,7 +306,7 @@ export function alphaVantageDailySource(client: ReturnType<typeof createAlphaVan
   };
 }
 
-/** Alpha Vantage's parse step alone: a stored daily-adjusted CSV reply -> daily bars. */
+/** Alpha Vantage's parse step alone: a stored daily-adjusted CSV reply -> daily bars of the sessions closed when it was fetched. */
 export function parseAlphaVantageDaily(reply: RawResponse, symbol: string, range: { fromDay: number; toDay: number }) {
   if (reply.status !== 200) {
     throw new ProviderError(`Cannot fetch Alpha Vantage daily bars for '${symbol}': HTTP ${reply.status}`, {
@@ -315,5 +316,8 @@ export function parseAlphaVantageDaily(reply: RawResponse, symbol: string, range
       reason: reply.status === 429 ? "rate_limited" : reply.status >= 500 ? "server_error" : "client_error",
     });
   }
-  return parseDailyAdjustedCsv(new TextDecoder().decode(reply.body), symbol, range);
+  return closedSessionsOnly(
+    parseDailyAdjustedCsv(new TextDecoder().decode(reply.body), symbol, range),
+    reply.fetchedAt,
+  );
 }
