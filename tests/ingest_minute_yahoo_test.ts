@@ -137,6 +137,38 @@ Deno.test("Yahoo's own 422 past 30 days (our clock behind Yahoo's) is terminal, 
   });
 });
 
+Deno.test("a Yahoo minute still under way when fetched is left out, and lands whole on the next run", async () => {
+  // 10:00:30 New York on 2024-03-05: Yahoo's reply ends with the 10:00 minute so far.
+  let clock = new Date("2024-03-05T15:00:30Z");
+  const now = () => clock;
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now });
+  try {
+    const root = await Deno.makeTempDir();
+    const opts = base(root, {
+      source: yahooMinuteSource({ baseUrl: replay.url, now }),
+      symbols: ["MSFT"],
+      from: "2024-03-05",
+      to: "2024-03-05",
+      now,
+    });
+    await ingestMinuteBars(opts);
+    const raw = await createLocalStore(root).list("raw/yahoo/chart_1m/");
+    const reply = raw.find((o) => !o.key.endsWith(".meta.json"))!;
+    const sent = JSON.parse(new TextDecoder().decode((await createLocalStore(root).get(reply.key))!));
+    assert.equal(sent.chart.result[0].timestamp.at(-1), Date.parse("2024-03-05T15:00:00Z") / 1000);
+    const minutes = (await minuteRows(root)).map((r) => String(r.ts));
+    assert.equal(minutes.at(-1), "2024-03-05T14:59:00");
+
+    clock = new Date("2024-03-05T15:02:00Z");
+    await ingestMinuteBars(opts);
+    const later = (await minuteRows(root)).map((r) => String(r.ts));
+    assert.deepEqual(later.slice(-3), ["2024-03-05T14:59:00", "2024-03-05T15:00:00", "2024-03-05T15:01:00"]);
+    assert.equal(new Set(later).size, later.length);
+  } finally {
+    await replay.close();
+  }
+});
+
 Deno.test("with the router, a month Alpaca refuses (no keys) comes from Yahoo, and a month stays with one provider", async () => {
   await withReplay(async (url, requests) => {
     const root = await Deno.makeTempDir();

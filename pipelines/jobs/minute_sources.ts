@@ -69,9 +69,20 @@ export function alpacaMinuteSource(
       }, cursor ?? undefined),
     parse(reply) {
       const page = parseBarsPage(reply);
-      return { bars: Object.values(page.bars).flat(), simulated: page.simulated, next: page.nextPageToken };
+      const bars = finishedMinutes(Object.values(page.bars).flat(), reply.fetchedAt);
+      return { bars, simulated: page.simulated, next: page.nextPageToken };
     },
   };
+}
+
+/**
+ * The bars whose minute had ended when the page was fetched. The minute under way comes as the
+ * trades so far (Yahoo sends it; it would look final); the next run's fetch brings it whole.
+ */
+function finishedMinutes(bars: AlpacaBar[], fetchedAt: Date): AlpacaBar[] {
+  const last = fetchedAt.getTime() - 60_000;
+  const done = bars.filter((b) => Date.parse(b.t) <= last);
+  return done.length === bars.length ? bars : done;
 }
 
 /** Seconds of 1m bars one Yahoo request may span. */
@@ -97,7 +108,7 @@ export function yahooMinuteSource({ baseUrl, fetch, timeoutMs, now = () => new D
   timeoutMs?: number;
   now?: () => Date;
 }): MinuteSource {
-  const yahoo = createYahooClient({ baseUrl, fetch, timeoutMs });
+  const yahoo = createYahooClient({ baseUrl, fetch, timeoutMs, now });
   return {
     provider: "yahoo",
     dataset: "chart_1m",
@@ -131,7 +142,10 @@ export function yahooMinuteSource({ baseUrl, fetch, timeoutMs, now = () => new D
       const slice = answeredSlice(reply);
       const { bars } = toMinuteBars(chart, slice);
       return {
-        bars: bars.map((b) => ({ t: isoSeconds(b.ts), o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume })),
+        bars: finishedMinutes(
+          bars.map((b) => ({ t: isoSeconds(b.ts), o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume })),
+          reply.fetchedAt,
+        ),
         simulated: chart.chart.result?.[0]?.meta.ticklake !== undefined,
         next: slice.period2 * 1000 <= window.end ? String(slice.period2) : null,
         availableFrom: cursor === null && slice.period1 * 1000 > window.start ? slice.period1 * 1000 : undefined,

@@ -63,12 +63,15 @@ export async function yahooMinuteReply(
   const q = { open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[] };
   const volume: number[] = [], timestamp: number[] = [];
   const days = new Set<number>();
-  const range = { seed, now: now.getTime(), from: period1 * 1000, to: period2 * 1000 - 1, extended: includePrePost };
+  // Yahoo sends the minute under way too, its volume so far.
+  const nowMs = now.getTime();
+  const range = { seed, now: nowMs + 60_000, from: period1 * 1000, to: period2 * 1000 - 1, extended: includePrePost };
   for (const m of simulatedMinutes(symbol, range)) {
     timestamp.push(m.ms / 1000);
     // As float32 widened to double, the way Yahoo sends prices (see the recording).
     const f = Math.fround;
-    q.open.push(f(m.o)), q.high.push(f(m.h)), q.low.push(f(m.l)), q.close.push(f(m.c)), volume.push(m.v);
+    q.open.push(f(m.o)), q.high.push(f(m.h)), q.low.push(f(m.l)), q.close.push(f(m.c));
+    volume.push(Math.round(m.v * Math.min(1, (nowMs - m.ms) / 60_000)));
     // The minute's New York day: a post-market runs past midnight UTC.
     days.add(Math.floor((m.ms / 1000 + newYorkOffsetHours(Math.floor(m.ms / 1000 / DAY_S)) * 3600) / DAY_S));
   }
