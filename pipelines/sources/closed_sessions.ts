@@ -10,13 +10,18 @@ import { type Batch, daysToIso, num, takeRows } from "../../lake/schemas/columns
 /** `parsed` without the bars whose regular session had not closed at `fetchedAt`, each named in a warning. */
 export function closedSessionsOnly<T extends { batch: Batch; warnings: string[] }>(parsed: T, fetchedAt: Date): T {
   const dates = num(parsed.batch, "date");
+  const fetched = fetchedAt.getTime();
+  // Every session closes within its own UTC day: only bars of the fetch's UTC day or later can be open.
+  const fetchedDay = Math.floor(fetched / 86_400_000);
   const keep: number[] = [];
-  const warnings = [...parsed.warnings];
+  const open: number[] = [];
   for (let i = 0; i < dates.length; i++) {
-    if (sessionCloseMs(dates[i]) <= fetchedAt.getTime()) keep.push(i);
-    else {warnings.push(
-        `the session of ${daysToIso(dates[i])} had not closed when fetched: its bar so far was left out`,
-      );}
+    if (dates[i] < fetchedDay || sessionCloseMs(dates[i]) <= fetched) keep.push(i);
+    else open.push(dates[i]);
   }
-  return keep.length === dates.length ? parsed : { ...parsed, batch: takeRows(parsed.batch, keep), warnings };
+  if (!open.length) return parsed;
+  const warnings = open.map((d) =>
+    `the session of ${daysToIso(d)} had not closed when fetched: its bar so far was left out`
+  );
+  return { ...parsed, batch: takeRows(parsed.batch, keep), warnings: [...parsed.warnings, ...warnings] };
 }
