@@ -81,7 +81,9 @@ export function alpacaMinuteSource(
  */
 function finishedMinutes(bars: AlpacaBar[], fetchedAt: Date): AlpacaBar[] {
   const last = fetchedAt.getTime() - 60_000;
-  const done = bars.filter((b) => Date.parse(b.t) <= last);
+  // A minute of an earlier UTC day than the fetch's has ended: only the rest need their time parsed.
+  const day = fetchedAt.toISOString().slice(0, 10);
+  const done = bars.filter((b) => b.t < day || Date.parse(b.t) <= last);
   return done.length === bars.length ? bars : done;
 }
 
