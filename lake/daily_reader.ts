@@ -64,6 +64,52 @@ export async function readSymbolBars(
   return rows;
 }
 
+/** What the lake holds of one symbol: its first day, and its close and adj_close on some days. */
+export interface LakeBasis {
+  firstDay: number;
+  bars: Map<number, { close: number; adj: number }>;
+}
+
+const BASIS_SPEC = DAILY_BARS.filter((c) => ["symbol", "date", "close", "adj_close"].includes(c.name));
+
+/**
+ * For each of `symbols` the lake holds: its first day, and its bars in `[fromDay, toDay]`. Reads
+ * those four columns of the partitions, oldest first, only as far as it needs: the window's years,
+ * and until every symbol's first day is known.
+ */
+export async function lakeBases(
+  store: ObjectStore,
+  engine: ParquetEngine,
+  symbols: Set<string>,
+  fromDay: number,
+  toDay: number,
+): Promise<Map<string, LakeBasis>> {
+  const out = new Map<string, LakeBasis>();
+  const years = (await store.list(layout.dailyBarsPrefix))
+    .map((o) => layout.partitionYear(o.key)).filter((y) => y !== undefined).sort((a, b) => a - b);
+  for (const year of years) {
+    const inWindow = year >= yearOf(fromDay) && year <= yearOf(toDay);
+    if (!inWindow && (year > yearOf(toDay) || out.size === symbols.size)) continue;
+    const file = await store.openRead(layout.dailyBarsPartition(year));
+    if (!file) continue;
+    try {
+      for await (const b of engine.decodePieces(file, BASIS_SPEC)) {
+        const symbol = str(b, "symbol"), date = num(b, "date"), close = num(b, "close"), adj = num(b, "adj_close");
+        for (let i = 0; i < b.length; i++) {
+          const s = symbol[i]!;
+          if (!symbols.has(s)) continue;
+          let basis = out.get(s);
+          if (!basis) out.set(s, basis = { firstDay: date[i], bars: new Map() });
+          if (date[i] >= fromDay && date[i] <= toDay) basis.bars.set(date[i], { close: close[i], adj: adj[i] });
+        }
+      }
+    } finally {
+      await file.close();
+    }
+  }
+  return out;
+}
+
 /** The distinct symbols of a daily-bars partition, from its symbol column alone. */
 export async function partitionSymbols(engine: ParquetEngine, file: ObjectReader): Promise<Set<string>> {
   const seen = new Set<string>();

@@ -133,6 +133,55 @@ Deno.test("ingestDaily() keeps no bar of a session still open, and lands it whol
   }
 });
 
+Deno.test("ingestDaily() fetches a symbol again from its first bar when a split since puts adj_close on a new basis", async () => {
+  // S0000 splits 2:1 on 2022-02-18. The lake holds its bars to 2022-02-01; a daily run fetches
+  // the last weeks after the split, which halves every earlier adj_close.
+  let clock = new Date("2022-02-01T23:00:00Z");
+  const now = () => clock;
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now });
+  try {
+    const root = await Deno.makeTempDir();
+    const log = keptLog();
+    const base = {
+      store: createLocalStore(root),
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: replay.url, now }),
+      symbols: ["S0000", "S0001"],
+      now,
+      log,
+      indicators: false,
+    };
+    const first = await ingestDaily({ ...base, from: "2021-12-01", to: "2022-02-01" });
+    assert.equal(first.symbols_restated, 0);
+    clock = new Date("2022-03-01T23:00:00Z");
+    const daily = await ingestDaily({ ...base, from: "2022-01-25", to: "2022-03-01" });
+    assert.equal(daily.symbols_restated, 1);
+    assert.deepEqual(log.events.filter((e) => e.event === "ingest.restate").map((e) => [e.symbol, e.from]), [[
+      "S0000",
+      "2021-12-01",
+    ]]);
+    const lake = await openLake({ store: base.store, cacheDir: await Deno.makeTempDir() });
+    try {
+      const bars = await lake.sql<{ date: string; ratio: number; raw_ref: string }>(
+        `SELECT date::VARCHAR AS date, (adj_close / close)::DOUBLE AS ratio, raw_ref FROM daily_bars
+          WHERE symbol = 'S0000' ORDER BY date`,
+      );
+      assert.equal(bars[0].date, "2021-12-01");
+      // Before the split every bar is halved, and each comes from the reply that says so.
+      const before = bars.filter((b) => b.date < "2022-02-18");
+      assert.ok(before.every((b) => Math.abs(b.ratio - 0.5) < 1e-4), JSON.stringify(before.slice(0, 3)));
+      assert.equal(new Set(bars.map((b) => b.raw_ref)).size, 1);
+    } finally {
+      lake.close();
+    }
+    // With no new split or dividend, a later run fetches each symbol once.
+    clock = new Date("2022-03-04T23:00:00Z");
+    assert.equal((await ingestDaily({ ...base, from: "2022-02-25", to: "2022-03-04" })).symbols_restated, 0);
+  } finally {
+    await replay.close();
+  }
+});
+
 Deno.test("ingestDaily() records a malformed reply as a failure and lands the other symbols", async () => {
   await withReplay(async (url) => {
     // A proxy that corrupts one symbol's reply and passes the rest through to the replay server.

@@ -16,6 +16,9 @@ import { canonicalSymbols } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { RawResponse } from "../sources/http.ts";
 import { type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
+import { restateFrom } from "../stages/adjustment_basis.ts";
+import { lakeBases, type LakeBasis } from "../../lake/daily_reader.ts";
+import { daysToIso } from "../../lake/schemas/columns.ts";
 import { parseRange } from "./dates.ts";
 import { curateStaged } from "./curate_daily.ts";
 import { computeIndicatorTables } from "./compute_indicators.ts";
@@ -35,6 +38,9 @@ export interface DailyBarSource {
   /** Bars without lineage columns (`ingested_at`, `raw_ref`); throws ProviderError when unusable. */
   parse(reply: RawResponse, symbol: string, range: DayRange): { batch: Batch; warnings: string[] };
 }
+
+/** Days after a load's first day in which its replies are compared with the lake's bars. */
+const RESTATE_WINDOW_DAYS = 14;
 
 export interface DayRange {
   fromDay: number;
@@ -66,6 +72,8 @@ export interface IngestSummary {
   symbols_ok: number;
   symbols_skipped: number;
   symbols_failed: number;
+  /** Symbols fetched again from their first bar: a split or dividend had put their adjusted prices on a new basis. */
+  symbols_restated: number;
   bars_fetched: number;
   rows_rejected: number;
   rows_inserted: number;
@@ -125,14 +133,19 @@ function loadSymbol(opts: IngestOptions, symbol: string, range: DayRange, reques
   }).then((r) => r.value);
 }
 
-/** Fetch, store raw, parse, validate and stage one symbol. */
+/**
+ * Fetch, store raw, parse, validate and stage one symbol; fetched again from its first bar in the
+ * lake when the reply adjusts a day the lake holds on another basis (see ../stages/adjustment_basis.ts).
+ * Says whether it was.
+ */
 async function stageSymbol(
   opts: IngestOptions,
   cp: Checkpoint,
   symbol: string,
   range: DayRange,
   rejections: Rejection[],
-): Promise<void> {
+  basis: LakeBasis | undefined,
+): Promise<boolean> {
   const { store, engine } = opts;
   const request = {
     symbol,
@@ -142,12 +155,24 @@ async function stageSymbol(
     to_day: range.toDay,
     load_id: cp.load_id,
   };
-  const { batch, warnings, rawKey, fetchedAt } = await loadSymbol(opts, symbol, range, request);
+  let loaded = await loadSymbol(opts, symbol, range, request);
+  const from = restateFrom(basis, loaded.batch);
+  if (from !== undefined) {
+    opts.log?.info("ingest.restate", {
+      symbol,
+      from: daysToIso(from),
+      raw_ref: loaded.rawKey,
+      reason: "adj_close moved on a day the lake holds: a split or dividend since",
+    });
+    loaded = await loadSymbol(opts, symbol, { fromDay: from, toDay: range.toDay }, { ...request, from_day: from });
+  }
+  const { batch, warnings, rawKey, fetchedAt } = loaded;
   for (const w of warnings) opts.log?.warn("ingest.parse_warning", { symbol, warning: w, raw_ref: rawKey });
   // Stamped with the reply's fetch time, as a rebuild from raw stamps it: see `MergeKey.fetched`.
   const { batch: staged, rejected } = stageBars(batch, fetchedAt.getTime(), rawKey);
   rejections.push(...rejected);
   await store.put(layout.staging("daily_bars", cp.load_id, symbol), await engine.encode(staged, DAILY_BARS));
+  return from !== undefined;
 }
 
 /** Run (or resume) one ingest. Per-symbol failures are recorded; the run goes on. */
@@ -189,14 +214,17 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     lake: store.url,
   });
 
+  // The lake's bars where this load begins: a reply that adjusts them anew restates the symbol.
+  const bases = await lakeBases(store, engine, new Set(pending), range.fromDay, range.fromDay + RESTATE_WINDOW_DAYS);
   const failures: RunFailure[] = [];
   const rejections: Rejection[] = [];
+  let restated = 0;
   const progress = createProgress(log, "ingest.progress", pending.length);
   const queue = [...pending];
   const worker = async () => {
     for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
       try {
-        await stageSymbol(opts, cp, symbol, range, rejections);
+        if (await stageSymbol(opts, cp, symbol, range, rejections, bases.get(symbol))) restated++;
         progress.tick(1, { symbol });
       } catch (e) {
         const err = e as Error;
@@ -230,6 +258,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     symbols_ok: symbols.length - failures.length,
     symbols_skipped: symbols.length - pending.length,
     symbols_failed: failures.length,
+    symbols_restated: restated,
     bars_fetched: curated.bars,
     rows_rejected: rejections.length,
     rows_inserted: curated.inserted,

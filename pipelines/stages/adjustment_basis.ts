@@ -1,0 +1,29 @@
+/**
+ * Whether a reply's adjusted prices still agree with the lake's older bars. A provider adjusts
+ * every bar before a split or dividend anew once it happens, so a reply fetched after one, covering
+ * only recent days, gives those days an adj_close on a new basis while the lake's earlier bars keep
+ * the old one: an adjusted series (returns, indicators) would jump where the reply begins. Seen on
+ * a day both hold, the change tells the ingest to fetch the symbol again from its first bar.
+ * @module
+ */
+import type { LakeBasis } from "../../lake/daily_reader.ts";
+import { type Batch, num } from "../../lake/schemas/columns.ts";
+
+/**
+ * The day to fetch `symbol` again from, when `batch` (a reply's bars, in date order) adjusts a
+ * day it shares with the lake on another basis and the lake holds earlier bars; else undefined.
+ */
+export function restateFrom(lake: LakeBasis | undefined, batch: Batch): number | undefined {
+  if (!lake || batch.length === 0) return undefined;
+  const date = num(batch, "date"), close = num(batch, "close"), adj = num(batch, "adj_close");
+  if (lake.firstDay >= date[0]) return undefined;
+  for (let i = 0; i < batch.length; i++) {
+    const held = lake.bars.get(date[i]);
+    if (!held) continue;
+    const before = held.adj / held.close, now = adj[i] / close[i];
+    // Prices keep four decimals, so a ratio of two can move by about 1e-4 / price without a new basis.
+    const rounding = (2e-4 * (1 + before)) / Math.min(held.close, close[i]) + 1e-6;
+    return Math.abs(now - before) > rounding ? lake.firstDay : undefined;
+  }
+  return undefined;
+}

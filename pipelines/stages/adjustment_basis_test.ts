@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { isoToDays } from "../../lake/schemas/columns.ts";
+import type { LakeBasis } from "../../lake/daily_reader.ts";
+import { restateFrom } from "./adjustment_basis.ts";
+
+const d = isoToDays;
+const reply = (rows: [string, number, number][]) => ({
+  length: rows.length,
+  columns: {
+    date: Float64Array.from(rows, (r) => d(r[0])),
+    close: Float64Array.from(rows, (r) => r[1]),
+    adj_close: Float64Array.from(rows, (r) => r[2]),
+  },
+});
+const lake = (firstDay: string, bars: [string, number, number][]): LakeBasis => ({
+  firstDay: d(firstDay),
+  bars: new Map(bars.map(([day, close, adj]) => [d(day), { close, adj }])),
+});
+const held = lake("2021-01-04", [["2022-02-10", 383.3, 383.3], ["2022-02-11", 396.11, 396.11]]);
+
+Deno.test("restateFrom() asks for the symbol again from its first bar when a shared day's adjustment moved", () => {
+  // A 2:1 split on 2022-02-18 halved every earlier adj_close in the new reply.
+  const afterSplit = reply([["2022-02-10", 383.3, 191.65], ["2022-02-11", 396.11, 198.055]]);
+  assert.equal(restateFrom(held, afterSplit), d("2021-01-04"));
+  // A $0.20 dividend on a $10 stock moves the ratio by 2%.
+  const small = lake("2020-01-02", [["2024-05-01", 10, 9.7]]);
+  assert.equal(restateFrom(small, reply([["2024-05-01", 10, 9.5059]])), d("2020-01-02"));
+});
+
+Deno.test("restateFrom() leaves the symbol be on the same basis, a revised bar, or no earlier lake bars", () => {
+  assert.equal(restateFrom(held, reply([["2022-02-10", 383.3, 383.3], ["2022-02-11", 396.11, 396.11]])), undefined);
+  // A revised close with the same adjustment ratio, within four-decimal rounding of a cheap stock.
+  const cheap = lake("2020-01-02", [["2024-05-01", 0.5123, 0.4987]]);
+  assert.equal(restateFrom(cheap, reply([["2024-05-01", 0.5125, 0.4989]])), undefined);
+  // The reply reaches back to the lake's first bar: it restates everything itself.
+  assert.equal(restateFrom(held, reply([["2021-01-04", 300, 150], ["2022-02-10", 383.3, 191.65]])), undefined);
+  // Nothing in common, or no lake bars at all.
+  assert.equal(restateFrom(held, reply([["2022-03-01", 200, 200]])), undefined);
+  assert.equal(restateFrom(undefined, reply([["2022-02-10", 383.3, 191.65]])), undefined);
+});
