@@ -9,7 +9,7 @@
 import { layout } from "../../lake/layout.ts";
 import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
-import type { Batch } from "../../lake/schemas/columns.ts";
+import { type Batch, daysToIso } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
 import type { ObjectStore } from "../../lake/store.ts";
 import { canonicalSymbols } from "../../lake/symbol.ts";
@@ -18,7 +18,6 @@ import type { RawResponse } from "../sources/http.ts";
 import { type Rejection, stageBars } from "../stages/curate_daily_bars.ts";
 import { restateFrom } from "../stages/adjustment_basis.ts";
 import { lakeBases, type LakeBasis } from "../../lake/daily_reader.ts";
-import { daysToIso } from "../../lake/schemas/columns.ts";
 import { parseRange } from "./dates.ts";
 import { curateStaged } from "./curate_daily.ts";
 import { computeIndicatorTables } from "./compute_indicators.ts";
@@ -38,9 +37,6 @@ export interface DailyBarSource {
   /** Bars without lineage columns (`ingested_at`, `raw_ref`); throws ProviderError when unusable. */
   parse(reply: RawResponse, symbol: string, range: DayRange): { batch: Batch; warnings: string[] };
 }
-
-/** Days after a load's first day in which its replies are compared with the lake's bars. */
-const RESTATE_WINDOW_DAYS = 14;
 
 export interface DayRange {
   fromDay: number;
@@ -174,6 +170,9 @@ async function stageSymbol(
   await store.put(layout.staging("daily_bars", cp.load_id, symbol), await engine.encode(staged, DAILY_BARS));
   return from !== undefined;
 }
+
+/** Days after a load's first day in which its replies are compared with the lake's bars. */
+const RESTATE_WINDOW_DAYS = 14;
 
 /** Run (or resume) one ingest. Per-symbol failures are recorded; the run goes on. */
 export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
