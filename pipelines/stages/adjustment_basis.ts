@@ -10,8 +10,9 @@ import type { LakeBasis } from "../../lake/daily_reader.ts";
 import { type Batch, num } from "../../lake/schemas/columns.ts";
 
 /**
- * The day to fetch `symbol` again from, when `batch` (a reply's bars, in date order) adjusts a
- * day it shares with the lake on another basis and the lake holds earlier bars; else undefined.
+ * The day to fetch the symbol again from, when the lake holds bars before `batch` (a reply's bars,
+ * in date order) and the first day both hold is adjusted on another basis, or no day is held by
+ * both; else undefined.
  */
 export function restateFrom(lake: LakeBasis | undefined, batch: Batch): number | undefined {
   if (!lake || batch.length === 0) return undefined;
@@ -25,5 +26,7 @@ export function restateFrom(lake: LakeBasis | undefined, batch: Batch): number |
     const rounding = (2e-4 * (1 + before)) / Math.min(held.close, close[i]) + 1e-6;
     return Math.abs(now - before) > rounding ? lake.firstDay : undefined;
   }
-  return undefined;
+  // No day to compare (the lake has a gap where the reply begins): the basis cannot be told, so
+  // the symbol is fetched whole, which also fills the gap.
+  return lake.firstDay;
 }

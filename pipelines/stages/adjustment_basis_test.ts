@@ -34,7 +34,12 @@ Deno.test("restateFrom() leaves the symbol be on the same basis, a revised bar, 
   assert.equal(restateFrom(cheap, reply([["2024-05-01", 0.5125, 0.4989]])), undefined);
   // The reply reaches back to the lake's first bar: it restates everything itself.
   assert.equal(restateFrom(held, reply([["2021-01-04", 300, 150], ["2022-02-10", 383.3, 191.65]])), undefined);
-  // Nothing in common, or no lake bars at all.
-  assert.equal(restateFrom(held, reply([["2022-03-01", 200, 200]])), undefined);
+  // No lake bars at all, or an empty reply.
   assert.equal(restateFrom(undefined, reply([["2022-02-10", 383.3, 191.65]])), undefined);
+  assert.equal(restateFrom(held, reply([])), undefined);
+});
+
+Deno.test("restateFrom() fetches the symbol whole when the lake has earlier bars but none of the reply's days", () => {
+  // Daily runs that failed for weeks left a gap: the basis cannot be compared, and the gap wants filling.
+  assert.equal(restateFrom(held, reply([["2022-03-01", 200, 200]])), d("2021-01-04"));
 });
