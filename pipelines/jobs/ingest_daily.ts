@@ -152,14 +152,10 @@ async function stageSymbol(
     load_id: cp.load_id,
   };
   let loaded = await loadSymbol(opts, symbol, range, request);
-  const from = restateFrom(basis, loaded.batch);
-  if (from !== undefined) {
-    opts.log?.info("ingest.restate", {
-      symbol,
-      from: daysToIso(from),
-      raw_ref: loaded.rawKey,
-      reason: "adj_close moved on a day the lake holds: a split or dividend since",
-    });
+  const restate = restateFrom(basis, loaded.batch);
+  if (restate) {
+    const { from, reason } = restate;
+    opts.log?.info("ingest.restate", { symbol, from: daysToIso(from), raw_ref: loaded.rawKey, reason });
     loaded = await loadSymbol(opts, symbol, { fromDay: from, toDay: range.toDay }, { ...request, from_day: from });
   }
   const { batch, warnings, rawKey, fetchedAt } = loaded;
@@ -168,7 +164,7 @@ async function stageSymbol(
   const { batch: staged, rejected } = stageBars(batch, fetchedAt.getTime(), rawKey);
   rejections.push(...rejected);
   await store.put(layout.staging("daily_bars", cp.load_id, symbol), await engine.encode(staged, DAILY_BARS));
-  return from !== undefined;
+  return restate !== undefined;
 }
 
 /** Days after a load's first day in which its replies are compared with the lake's bars. */

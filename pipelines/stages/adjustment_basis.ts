@@ -14,7 +14,7 @@ import { type Batch, num } from "../../lake/schemas/columns.ts";
  * in date order) and the first day both hold is adjusted on another basis, or no day is held by
  * both; else undefined.
  */
-export function restateFrom(lake: LakeBasis | undefined, batch: Batch): number | undefined {
+export function restateFrom(lake: LakeBasis | undefined, batch: Batch): { from: number; reason: string } | undefined {
   if (!lake || batch.length === 0) return undefined;
   const date = num(batch, "date"), close = num(batch, "close"), adj = num(batch, "adj_close");
   if (lake.firstDay >= date[0]) return undefined;
@@ -24,9 +24,13 @@ export function restateFrom(lake: LakeBasis | undefined, batch: Batch): number |
     const before = held.adj / held.close, now = adj[i] / close[i];
     // Prices keep four decimals, so a ratio of two can move by about 1e-4 / price without a new basis.
     const rounding = (2e-4 * (1 + before)) / Math.min(held.close, close[i]) + 1e-6;
-    return Math.abs(now - before) > rounding ? lake.firstDay : undefined;
+    if (Math.abs(now - before) <= rounding) return undefined;
+    return {
+      from: lake.firstDay,
+      reason: "adj_close / close moved on a day the lake holds: a split or dividend since",
+    };
   }
   // No day to compare (the lake has a gap where the reply begins): the basis cannot be told, so
   // the symbol is fetched whole, which also fills the gap.
-  return lake.firstDay;
+  return { from: lake.firstDay, reason: "the lake has no bar where the reply begins, so its basis cannot be compared" };
 }
