@@ -47,6 +47,7 @@ const EnvSchema = z.object({
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   TICKLAKE_S3_PATH_STYLE: z.enum(["true", "false", "1", "0"]).optional(),
   TICKLAKE_YAHOO_URL: url.default("https://query1.finance.yahoo.com"),
+  TICKLAKE_YAHOO_USER_AGENT: z.string().trim().min(1).optional(),
   TICKLAKE_ALPHAVANTAGE_URL: url.default("https://www.alphavantage.co"),
   TICKLAKE_ALPACA_DATA_URL: url.default(ALPACA_DATA_URL),
   TICKLAKE_SEC_URL: url.default("https://www.sec.gov"),
@@ -107,6 +108,8 @@ export interface Config {
   token?: string;
   providers: {
     yahoo: string;
+    /** Replaces the browser User-Agent the Yahoo client sends (Yahoo refuses clients that do not look like one). */
+    yahooUserAgent?: string;
     alphavantage: string;
     alpacaData: string;
     sec: string;
@@ -197,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     token: e.TICKLAKE_TOKEN,
     providers: {
       yahoo: e.TICKLAKE_YAHOO_URL,
+      yahooUserAgent: e.TICKLAKE_YAHOO_USER_AGENT,
       alphavantage: e.TICKLAKE_ALPHAVANTAGE_URL,
       alpacaData: e.TICKLAKE_ALPACA_DATA_URL,
       sec: e.TICKLAKE_SEC_URL,

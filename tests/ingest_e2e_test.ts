@@ -193,7 +193,7 @@ Deno.test("ingestDaily() records a malformed reply as a failure and lands the ot
       if (u.pathname.endsWith("/NVDA")) {
         return new Response('{"chart":{"result":[{"meta":{', { headers: { "content-type": "application/json" } });
       }
-      return await fetch(url + u.pathname + u.search);
+      return await fetch(url + u.pathname + u.search, { headers: req.headers });
     });
     try {
       const root = await Deno.makeTempDir();

@@ -13,6 +13,7 @@ import { createProviderNet } from "../pipelines/jobs/provider_net.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "../pipelines/sources/alphavantage/client.ts";
 import { faultInjection } from "../pipelines/replay/faults.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
+import { BROWSER_USER_AGENT } from "../pipelines/sources/yahoo/client.ts";
 import { simulatedSymbols } from "../pipelines/jobs/universe.ts";
 
 const NOW = () => new Date("2024-03-28T23:00:00Z");
@@ -135,7 +136,9 @@ Deno.test("faultInjection() enforces Alpha Vantage's 5 calls a minute with a Not
     const f = faultInjection({ rates: { [kind]: 1 } });
     const server = await startReplayServer({ now: NOW, middleware: [f.middleware] });
     try {
-      const res = await fetch(`${server.url}/v8/finance/chart/AAPL?period1=1704153600&period2=1711670400&interval=1d`);
+      const res = await fetch(`${server.url}/v8/finance/chart/AAPL?period1=1704153600&period2=1711670400&interval=1d`, {
+        headers: { "user-agent": BROWSER_USER_AGENT },
+      });
       const text = await res.text();
       let parsed = true;
       try {

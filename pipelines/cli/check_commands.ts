@@ -79,7 +79,7 @@ export const reconcile: Command = {
     const symbols = await chosenSymbols(flags, config, "reconcile");
     const provider = String(flags.provider ?? "alphavantage");
     const source = provider === "yahoo"
-      ? yahooDailySource({ baseUrl: config.providers.yahoo })
+      ? yahooDailySource({ baseUrl: config.providers.yahoo, userAgent: config.providers.yahooUserAgent })
       : provider === "alphavantage"
       ? alphaVantageSource(config)
       : undefined;

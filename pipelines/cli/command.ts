@@ -95,7 +95,7 @@ export async function chosenSymbols(flags: Flags, config: Config, what: string):
 
 /** Daily-bar sources in failover order: Yahoo, then Alpha Vantage when a key is configured. */
 export function dailySources(config: Config) {
-  const yahoo = yahooDailySource({ baseUrl: config.providers.yahoo });
+  const yahoo = yahooDailySource({ baseUrl: config.providers.yahoo, userAgent: config.providers.yahooUserAgent });
   return config.keys.alphavantage ? [yahoo, alphaVantageSource(config)] : [yahoo];
 }
 

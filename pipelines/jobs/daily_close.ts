@@ -46,7 +46,7 @@ export async function runDailyClose(
   const summary = await ingestDaily({
     store,
     engine,
-    source: yahooDailySource({ baseUrl: config.providers.yahoo, now }),
+    source: yahooDailySource({ baseUrl: config.providers.yahoo, userAgent: config.providers.yahooUserAgent, now }),
     net: { router: net.router, clock: net.clock },
     symbols: plan ? plan.symbols : await resolveUniverse(universe!),
     from,

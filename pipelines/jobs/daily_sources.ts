@@ -17,14 +17,15 @@ import type { DailyBarSource, DayRange } from "./ingest_daily.ts";
  * window could not be un-adjusted to as-traded prices.
  */
 export function yahooDailySource(
-  { baseUrl, fetch, now = () => new Date(), timeoutMs }: {
+  { baseUrl, fetch, now = () => new Date(), timeoutMs, userAgent }: {
     baseUrl: string;
     fetch?: Fetch;
     now?: () => Date;
     timeoutMs?: number;
+    userAgent?: string;
   },
 ): DailyBarSource {
-  const client = createYahooClient({ baseUrl, fetch, timeoutMs, now });
+  const client = createYahooClient({ baseUrl, fetch, timeoutMs, now, userAgent });
   return {
     provider: "yahoo",
     dataset: "chart_1d",

@@ -104,13 +104,14 @@ function answeredSlice(reply: RawResponse): { period1: number; period2: number }
  * Yahoo 1m bars. A window reaching back past Yahoo's 30 days starts at that horizon (the page
  * says so in `availableFrom`); a window wholly before it fails without a request.
  */
-export function yahooMinuteSource({ baseUrl, fetch, timeoutMs, now = () => new Date() }: {
+export function yahooMinuteSource({ baseUrl, fetch, timeoutMs, now = () => new Date(), userAgent }: {
   baseUrl: string;
   fetch?: Fetch;
   timeoutMs?: number;
   now?: () => Date;
+  userAgent?: string;
 }): MinuteSource {
-  const yahoo = createYahooClient({ baseUrl, fetch, timeoutMs, now });
+  const yahoo = createYahooClient({ baseUrl, fetch, timeoutMs, now, userAgent });
   return {
     provider: "yahoo",
     dataset: "chart_1m",
@@ -161,7 +162,7 @@ export function yahooMinuteSource({ baseUrl, fetch, timeoutMs, now = () => new D
  * them), then Yahoo, which needs no key but keeps only the last 30 days.
  */
 export function minuteSources(config: Config, feed: "iex" | "sip" = "iex"): MinuteSource[] {
-  const yahoo = yahooMinuteSource({ baseUrl: config.providers.yahoo });
+  const yahoo = yahooMinuteSource({ baseUrl: config.providers.yahoo, userAgent: config.providers.yahooUserAgent });
   const { alpacaKeyId: keyId, alpacaSecret: secret } = config.keys;
   if (!keyId || !secret) return [yahoo];
   return [alpacaMinuteSource({ baseUrl: config.providers.alpacaData, keyId, secret, feed }), yahoo];

@@ -172,6 +172,8 @@ const badRequest = (description: string) =>
 export function yahooRoutes({ seed = 1, now = () => new Date() }: { seed?: number; now?: () => Date } = {}) {
   return (app: Hono) => {
     app.get("/v8/finance/chart/:symbol", async (c) => {
+      // Yahoo's edge turns away, before anything else, a client that does not look like a browser.
+      if (!c.req.header("user-agent")?.startsWith("Mozilla/")) return c.text("Too Many Requests\r\n", 429);
       const json = (body: string, status: 200 | 400 | 404 | 422) =>
         c.body(body, status, { "content-type": "application/json;charset=utf-8" });
       let symbol: string;

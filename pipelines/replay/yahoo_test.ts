@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { num } from "../../lake/schemas/columns.ts";
-import { parseChartBody } from "../sources/yahoo/client.ts";
+import { BROWSER_USER_AGENT, parseChartBody } from "../sources/yahoo/client.ts";
 import { toDailyBars } from "../sources/yahoo/daily.ts";
 import { createReplayApp } from "./server.ts";
 
 const NOW = () => new Date("2024-12-31T23:00:00Z");
-const app = createReplayApp({ now: NOW });
+const replayApp = createReplayApp({ now: NOW });
+// As a browser asks: Yahoo turns other clients away.
+const app = { request: (path: string) => replayApp.request(path, { headers: { "user-agent": BROWSER_USER_AGENT } }) };
 const chart = async (
   symbol: string,
   p1: string,
@@ -93,6 +95,14 @@ Deno.test("replay Yahoo chart sends float32 prices, as Yahoo does, so bars befor
   for (const k of ["open", "high", "low", "close"]) {
     const offCents = num(batch, k).filter((x) => Math.abs(x * 100 - Math.round(x * 100)) > 1e-6);
     assert.deepEqual([...offCents], [], k);
+  }
+});
+
+Deno.test("replay turns away a Yahoo client that does not look like a browser, as Yahoo's edge does", async () => {
+  for (const headers of [{}, { "user-agent": "Deno/2.9.6" }] as Record<string, string>[]) {
+    const res = await replayApp.request("/v8/finance/chart/AAPL?period1=0&period2=1", { headers });
+    assert.equal(res.status, 429);
+    assert.equal(await res.text(), "Too Many Requests\r\n");
   }
 });
 

@@ -18,8 +18,22 @@ export interface YahooClient {
   fetchChart(symbol: string, q: ChartQuery): Promise<RawResponse>;
 }
 
+/**
+ * Yahoo's edge answers 429 "Too Many Requests" at once to clients that do not look like a
+ * browser (Deno's own `Deno/2.x`, curl, python-requests), so requests carry a browser's.
+ */
+export const BROWSER_USER_AGENT =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
+
 export function createYahooClient(
-  { baseUrl, fetch, timeoutMs, now }: { baseUrl: string; fetch?: Fetch; timeoutMs?: number; now?: () => Date },
+  { baseUrl, fetch, timeoutMs, now, userAgent = BROWSER_USER_AGENT }: {
+    baseUrl: string;
+    fetch?: Fetch;
+    timeoutMs?: number;
+    now?: () => Date;
+    /** Sent as `User-Agent` (`TICKLAKE_YAHOO_USER_AGENT`). */
+    userAgent?: string;
+  },
 ): YahooClient {
   return {
     fetchChart(symbol, q) {
@@ -32,7 +46,7 @@ export function createYahooClient(
       });
       if (q.includePrePost) params.set("includePrePost", "true");
       const url = `${baseUrl}/v8/finance/chart/${encodeURIComponent(symbol)}?${params}`;
-      return getRaw({ provider: "yahoo", url, fetch, timeoutMs, now });
+      return getRaw({ provider: "yahoo", url, headers: { "user-agent": userAgent }, fetch, timeoutMs, now });
     },
   };
 }
