@@ -28,3 +28,16 @@ Deno.test("loadConfig() refuses a limit without its unit, a provider it does not
     );
   }
 });
+
+Deno.test("loadConfig() takes a User-Agent for Yahoo, and refuses a blank one", () => {
+  assert.equal(
+    loadConfig({ TICKLAKE_YAHOO_USER_AGENT: "Mozilla/5.0 (X11) mine" }).providers.yahooUserAgent,
+    "Mozilla/5.0 (X11) mine",
+  );
+  // Unset, the Yahoo client sends its own browser User-Agent.
+  assert.equal(loadConfig({}).providers.yahooUserAgent, undefined);
+  assert.throws(
+    () => loadConfig({ TICKLAKE_YAHOO_USER_AGENT: "  " }),
+    (e) => e instanceof ConfigError && e.message.includes("TICKLAKE_YAHOO_USER_AGENT"),
+  );
+});
