@@ -1,9 +1,10 @@
-/** readSymbolBars() (the Parquet engine alone, for Deno Deploy) against the query API over DuckDB. */
+/** The Parquet-engine readers (for Deno Deploy and the ingest) against the query API over DuckDB. */
 import assert from "node:assert/strict";
-import { readSymbolBars } from "../lake/daily_reader.ts";
+import { lakeBases, readSymbolBars } from "../lake/daily_reader.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
-import { isoToDays } from "../lake/schemas/columns.ts";
+import { daysToIso, isoToDays } from "../lake/schemas/columns.ts";
+import type { ObjectStore } from "../lake/store.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
 
 Deno.test("readSymbolBars() returns the query API's bars for the first, a middle and the last symbol, across years", async () => {
@@ -32,6 +33,39 @@ Deno.test("readSymbolBars() returns the query API's bars for the first, a middle
         if (symbol !== "ZZZZ") assert.ok(got.length > 0, `${symbol} ${start}..${end}`);
       }
     }
+  } finally {
+    lake.close();
+    engine.close();
+  }
+});
+
+Deno.test("lakeBases() gives each symbol's first day and its bars in the window, reading no partition past it", async () => {
+  const { store, symbols } = await makeDemoLake();
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  const engine = createWasmEngine();
+  const opened: string[] = [];
+  const watched: ObjectStore = { ...store, openRead: (key) => (opened.push(key), store.openRead(key)) };
+  try {
+    const [from, to] = ["2022-06-01", "2022-06-14"];
+    const bases = await lakeBases(watched, engine, new Set([...symbols, "ZZZZ"]), isoToDays(from), isoToDays(to));
+    assert.deepEqual([...bases.keys()].sort(), [...symbols].sort());
+    for (const symbol of symbols) {
+      const rows = await lake.sql<{ date: string; close: number; adj: number }>(
+        `SELECT date::VARCHAR AS date, close::DOUBLE AS close, adj_close::DOUBLE AS adj FROM daily_bars
+          WHERE symbol = ? ORDER BY date`,
+        [symbol],
+      );
+      const basis = bases.get(symbol)!;
+      assert.equal(daysToIso(basis.firstDay), rows[0].date, symbol);
+      const inWindow = rows.filter((r) => r.date >= from && r.date <= to);
+      assert.deepEqual(
+        [...basis.bars].map(([day, bar]) => ({ date: daysToIso(day), ...bar })),
+        inWindow,
+        symbol,
+      );
+    }
+    // ZZZZ is in no partition, so every year up to the window's is read; none after it.
+    assert.deepEqual(opened.map((k) => k.match(/year=(\d+)/)![1]), ["2021", "2022"]);
   } finally {
     lake.close();
     engine.close();
