@@ -17,6 +17,7 @@ import { startReplayServer } from "../pipelines/replay/server.ts";
 import { main } from "../main.ts";
 import { killMainWhen } from "./support/kill_mid_run.ts";
 import { keptLog } from "./support/kept_log.ts";
+import { withClockedReplay } from "./support/clocked_replay.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
 
@@ -97,16 +98,13 @@ Deno.test("ingestDaily() lands as-traded bars with lineage, and a rerun changes 
 
 Deno.test("ingestDaily() keeps no bar of a session still open, and lands it whole after the close", async () => {
   // 13:00 New York on Wednesday 2026-12-02, then 17:00: the replay serves that day so far, then whole.
-  let clock = new Date("2026-12-02T18:00:00Z");
-  const now = () => clock;
-  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now });
-  try {
+  await withClockedReplay("2026-12-02T18:00:00Z", async ({ url, now, set }) => {
     const root = await Deno.makeTempDir();
     const log = keptLog();
     const opts = {
       store: createLocalStore(root),
       engine: createWasmEngine(),
-      source: yahooDailySource({ baseUrl: replay.url, now }),
+      source: yahooDailySource({ baseUrl: url, now }),
       symbols: ["S0001"],
       from: "2026-11-30",
       to: "2026-12-02",
@@ -122,30 +120,25 @@ Deno.test("ingestDaily() keeps no bar of a session still open, and lands it whol
     const rawReply = JSON.parse(new TextDecoder().decode((await opts.store.get(String(warning?.raw_ref)))!));
     const partialClose = rawReply.chart.result[0].indicators.quote[0].close.at(-1);
 
-    clock = new Date("2026-12-02T22:00:00Z");
+    set("2026-12-02T22:00:00Z");
     const after = await ingestDaily(opts);
     assert.equal(after.rows_inserted, 1);
     const rows = await curatedRows(root);
     assert.deepEqual(rows.map((r) => r.date), ["2026-11-30", "2026-12-01", "2026-12-02"]);
     assert.notEqual(Math.fround(rows[2].close), partialClose, "the replay served a bar that changed by the close");
-  } finally {
-    await replay.close();
-  }
+  });
 });
 
 Deno.test("ingestDaily() fetches a symbol again from its first bar when a split since puts adj_close on a new basis", async () => {
   // S0000 splits 2:1 on 2022-02-18. The lake holds its bars to 2022-02-01; a daily run fetches
   // the last weeks after the split, which halves every earlier adj_close.
-  let clock = new Date("2022-02-01T23:00:00Z");
-  const now = () => clock;
-  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now });
-  try {
+  await withClockedReplay("2022-02-01T23:00:00Z", async ({ url, now, set }) => {
     const root = await Deno.makeTempDir();
     const log = keptLog();
     const base = {
       store: createLocalStore(root),
       engine: createWasmEngine(),
-      source: yahooDailySource({ baseUrl: replay.url, now }),
+      source: yahooDailySource({ baseUrl: url, now }),
       symbols: ["S0000", "S0001"],
       now,
       log,
@@ -153,7 +146,7 @@ Deno.test("ingestDaily() fetches a symbol again from its first bar when a split 
     };
     const first = await ingestDaily({ ...base, from: "2021-12-01", to: "2022-02-01" });
     assert.equal(first.symbols_restated, 0);
-    clock = new Date("2022-03-01T23:00:00Z");
+    set("2022-03-01T23:00:00Z");
     const daily = await ingestDaily({ ...base, from: "2022-01-25", to: "2022-03-01" });
     assert.equal(daily.symbols_restated, 1);
     assert.deepEqual(log.events.filter((e) => e.event === "ingest.restate").map((e) => [e.symbol, e.from]), [[
@@ -175,11 +168,9 @@ Deno.test("ingestDaily() fetches a symbol again from its first bar when a split 
       lake.close();
     }
     // With no new split or dividend, a later run fetches each symbol once.
-    clock = new Date("2022-03-04T23:00:00Z");
+    set("2022-03-04T23:00:00Z");
     assert.equal((await ingestDaily({ ...base, from: "2022-02-25", to: "2022-03-04" })).symbols_restated, 0);
-  } finally {
-    await replay.close();
-  }
+  });
 });
 
 Deno.test("ingestDaily() records a malformed reply as a failure and lands the other symbols", async () => {

@@ -15,6 +15,7 @@ import { alpacaMinuteSource, yahooMinuteSource } from "../pipelines/jobs/minute_
 import { createProviderNet } from "../pipelines/jobs/provider_net.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { minutesBetween, minutesOnDays } from "./support/simulated_minutes.ts";
+import { withClockedReplay } from "./support/clocked_replay.ts";
 
 const NOW = () => new Date("2024-03-05T23:00:00Z");
 
@@ -139,13 +140,10 @@ Deno.test("Yahoo's own 422 past 30 days (our clock behind Yahoo's) is terminal, 
 
 Deno.test("a Yahoo minute still under way when fetched is left out, and lands whole on the next run", async () => {
   // 10:00:30 New York on 2024-03-05: Yahoo's reply ends with the 10:00 minute so far.
-  let clock = new Date("2024-03-05T15:00:30Z");
-  const now = () => clock;
-  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now });
-  try {
+  await withClockedReplay("2024-03-05T15:00:30Z", async ({ url, now, set }) => {
     const root = await Deno.makeTempDir();
     const opts = base(root, {
-      source: yahooMinuteSource({ baseUrl: replay.url, now }),
+      source: yahooMinuteSource({ baseUrl: url, now }),
       symbols: ["MSFT"],
       from: "2024-03-05",
       to: "2024-03-05",
@@ -159,14 +157,12 @@ Deno.test("a Yahoo minute still under way when fetched is left out, and lands wh
     const minutes = (await minuteRows(root)).map((r) => String(r.ts));
     assert.equal(minutes.at(-1), "2024-03-05T14:59:00");
 
-    clock = new Date("2024-03-05T15:02:00Z");
+    set("2024-03-05T15:02:00Z");
     await ingestMinuteBars(opts);
     const later = (await minuteRows(root)).map((r) => String(r.ts));
     assert.deepEqual(later.slice(-3), ["2024-03-05T14:59:00", "2024-03-05T15:00:00", "2024-03-05T15:01:00"]);
     assert.equal(new Set(later).size, later.length);
-  } finally {
-    await replay.close();
-  }
+  });
 });
 
 Deno.test("with the router, a month Alpaca refuses (no keys) comes from Yahoo, and a month stays with one provider", async () => {
