@@ -87,6 +87,11 @@ export interface MinuteBarsQuery {
   /** Only these sessions (default: all). */
   sessions?: MinuteBarRow["session"][];
   /**
+   * On the adjusted daily bars' basis: prices scaled by their day's adj_close / close, volume by
+   * later splits. Needs the daily bars of every day queried.
+   */
+  adjusted?: boolean;
+  /**
    * Bars of this many minutes (default 1), 1 to 390: aligned to their session's New York start
    * (04:00, 09:30, 16:00), never across two sessions, `ts` the first minute's, `minutes` the
    * one-minute bars they hold. `trades` and `vwap` are null unless every minute has them.

@@ -62,26 +62,51 @@ export function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckD
   if (from !== undefined) params.push(midnight(from)), where.push("ts >= ?::TIMESTAMP");
   if (to !== undefined) params.push(midnight(to + 1)), where.push("ts < ?::TIMESTAMP");
   if (q.sessions) params.push(...q.sessions), where.push(`session IN (${q.sessions.map(() => "?").join(", ")})`);
-  if (interval > 1) return { text: resampledMinutesSql(where.join(" AND "), interval), params };
+  const chosen = `SELECT * FROM minute_bars WHERE ${where.join(" AND ")}`;
+  const minutes = q.adjusted ? adjustedMinutesSql(chosen) : chosen;
+  if (interval > 1) return { text: resampledMinutesSql(minutes, interval), params };
   return {
     text: `SELECT symbol, strftime(ts, '%Y-%m-%dT%H:%M:%SZ') AS ts, session, open::DOUBLE AS open,
         high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, volume, trades, vwap::DOUBLE AS vwap,
         source, raw_ref
-      FROM minute_bars WHERE ${where.join(" AND ")} ORDER BY symbol, minute_bars.ts`,
+      FROM (${minutes}) minute_bars ORDER BY symbol, minute_bars.ts`,
     params,
   };
 }
 
 /**
- * Minute bars grouped into bars of `interval` minutes. A minute's offset from its session's start
+ * `minutes` (minute_bars rows) on the adjusted daily bars' basis: prices scaled by their New York
+ * day's adj_close / close (the splits and dividends after that day, as adjusted daily bars are),
+ * volume by the splits after it. A minute whose day has no daily bar cannot be adjusted: the query
+ * fails saying so, rather than mixing adjusted and unadjusted prices.
+ */
+function adjustedMinutesSql(minutes: string): string {
+  return `WITH m AS (SELECT *, timezone('America/New_York', timezone('UTC', ts))::DATE AS day FROM (${minutes})),
+    a AS (
+      SELECT symbol, date, adj_close / close AS f,
+        coalesce(exp(sum(ln(split_ratio)) OVER (PARTITION BY symbol ORDER BY date
+          ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)), 1) AS later_splits
+      FROM daily_bars WHERE symbol IN (SELECT DISTINCT symbol FROM m)),
+    j AS (
+      SELECT m.*, a.later_splits, CASE WHEN a.f IS NULL THEN error('Cannot adjust the minute bars of ' || m.symbol
+        || ' on ' || m.day || ': the lake has no daily bar for that day (ingest its daily bars first)') ELSE a.f END AS f
+      FROM m LEFT JOIN a ON a.symbol = m.symbol AND a.date = m.day)
+    SELECT * EXCLUDE (day, f, later_splits) REPLACE (round(open * f, 4) AS open, round(high * f, 4) AS high,
+      round(low * f, 4) AS low, round(close * f, 4) AS close, round(vwap * f, 4) AS vwap,
+      round(volume * later_splits)::BIGINT AS volume)
+    FROM j`;
+}
+
+/**
+ * Minute bars (`minutes`, a query of minute_bars rows) grouped into bars of `interval` minutes. A minute's offset from its session's start
  * comes from its New York wall time; within a session no clock change happens (they fall at
  * 02:00), so the bucket's start is the minute less that offset modulo the interval.
  */
-export function resampledMinutesSql(where: string, interval: number): string {
+export function resampledMinutesSql(minutes: string, interval: number): string {
   return `WITH m AS (
       SELECT *, (hour(local) * 60 + minute(local)
         - CASE session WHEN 'pre' THEN 240 WHEN 'regular' THEN 570 ELSE 960 END) % ${interval} AS past
-      FROM (SELECT *, timezone('America/New_York', timezone('UTC', ts)) AS local FROM minute_bars WHERE ${where})
+      FROM (SELECT *, timezone('America/New_York', timezone('UTC', ts)) AS local FROM (${minutes}))
     )
     SELECT symbol, strftime(ts - to_minutes(past), '%Y-%m-%dT%H:%M:%SZ') AS ts, session,
       arg_min(open, m.ts)::DOUBLE AS open, max(high)::DOUBLE AS high, min(low)::DOUBLE AS low,

@@ -14,9 +14,14 @@ export class SqlError extends Error {
 export const STATEMENT_ERRORS =
   /^(Parser|Binder|Catalog|Conversion|Invalid Input|Out of Range|Not implemented) Error: /;
 
-/** Throw `e`, as a {@linkcode SqlError} when the statement caused it. */
+/**
+ * Throw `e`, as a {@linkcode SqlError} when the statement caused it. One the lake's own SQL raises
+ * (`error('Cannot ...')`) keeps just its message.
+ */
 export function failStatement(e: unknown): never {
   const message = e instanceof Error ? e.message.replace(/^Failed to extract statements: /, "") : "";
+  const own = /^Invalid Input Error: (Cannot .*)$/s.exec(message)?.[1];
+  if (own) throw new SqlError(own, { cause: e });
   throw STATEMENT_ERRORS.test(message) ? new SqlError(`Cannot run this SQL: ${message}`, { cause: e }) : e;
 }
 

@@ -14,7 +14,7 @@ export const query: Command = {
   summary:
     "Query daily or minute bars, indicators, SEC company facts, or any read-only SQL, and print or export the result",
   usage:
-    "query (--symbols AAPL | --universe NAME) [--from ..] [--to ..] [--interval week|month] [--adjusted | --minute [--interval N] | --indicators | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
+    "query (--symbols AAPL | --universe NAME) [--from ..] [--to ..] [--interval week|month] [--adjusted] [--minute [--interval N] | --indicators | --fundamentals [--concepts ..] [--as-of ..]] [--format csv|parquet|json --out FILE] | query --sql 'SELECT ...'",
   options: {
     symbols: { type: "string", help: "comma-separated symbols" },
     universe: {
@@ -23,7 +23,7 @@ export const query: Command = {
     },
     from: { type: "string", help: "first date, inclusive (New York trading date)" },
     to: { type: "string", help: "last date, inclusive" },
-    adjusted: { type: "boolean", help: "split- and dividend-adjusted prices" },
+    adjusted: { type: "boolean", help: "split- and dividend-adjusted prices (daily or minute bars)" },
     minute: { type: "boolean", help: "minute bars instead of daily bars" },
     interval: {
       type: "string",
@@ -63,8 +63,13 @@ export const query: Command = {
       if (factsOnly.length && !flags.fundamentals) {
         throw new RangeError(`Cannot use ${factsOnly.join(" and ")} without --fundamentals`);
       }
-      if ([flags.minute, flags.adjusted, flags.indicators, flags.fundamentals].filter(Boolean).length > 1) {
-        throw new RangeError("Cannot combine --minute, --adjusted, --indicators and --fundamentals: choose one");
+      if ([flags.minute, flags.indicators, flags.fundamentals].filter(Boolean).length > 1) {
+        throw new RangeError("Cannot combine --minute, --indicators and --fundamentals: choose one");
+      }
+      if (flags.adjusted && (flags.indicators || flags.fundamentals)) {
+        throw new RangeError(
+          "Cannot use --adjusted with --indicators or --fundamentals: it adjusts daily or minute bars",
+        );
       }
       const interval = flags.minute ? numberFlag(flags, "interval", { integer: true }) : undefined;
       const period = flags.minute ? undefined : flags.interval as DailyInterval | undefined;
@@ -79,7 +84,7 @@ export const query: Command = {
       const { text, params } = flags.sql
         ? { text: String(flags.sql), params: [] }
         : flags.minute
-        ? lake.minuteBarsSql({ ...bars, interval })
+        ? lake.minuteBarsSql({ ...bars, interval, adjusted: !!flags.adjusted })
         : flags.indicators
         ? lake.indicatorsSql(bars)
         : flags.fundamentals
