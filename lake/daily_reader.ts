@@ -23,8 +23,9 @@ export interface BarRow {
 }
 
 const NUMBERS = ["date", "open", "high", "low", "close", "adj_close", "volume", "dividend", "split_ratio"] as const;
-const SPEC = DAILY_BARS.filter((c) => c.name === "symbol" || (NUMBERS as readonly string[]).includes(c.name));
-const SYMBOL_ONLY = DAILY_BARS.filter((c) => c.name === "symbol");
+const columns = (...names: string[]) => DAILY_BARS.filter((c) => names.includes(c.name));
+const SPEC = columns("symbol", ...NUMBERS);
+const SYMBOL_ONLY = columns("symbol");
 const yearOf = (day: number) => new Date(day * 86_400_000).getUTCFullYear();
 
 /**
@@ -70,12 +71,13 @@ export interface LakeBasis {
   bars: Map<number, { close: number; adj: number }>;
 }
 
-const BASIS_SPEC = DAILY_BARS.filter((c) => ["symbol", "date", "close", "adj_close"].includes(c.name));
+const FIRST_DAYS = columns("symbol", "date"), BASES = columns("symbol", "date", "close", "adj_close");
 
 /**
- * For each of `symbols` the lake holds: its first day, and its bars in `[fromDay, toDay]`. Reads
- * those four columns of the partitions, oldest first, only as far as it needs: the window's years,
- * and until every symbol's first day is known.
+ * For each of `symbols` the lake holds: its first day, and its close and adj_close in
+ * `[fromDay, toDay]`. Reads the partitions oldest first, only as far as it needs (the window's
+ * years, and those before until every symbol's first day is known), and outside the window only
+ * their symbols and dates.
  */
 export async function lakeBases(
   store: ObjectStore,
@@ -93,14 +95,16 @@ export async function lakeBases(
     const file = await store.openRead(layout.dailyBarsPartition(year));
     if (!file) continue;
     try {
-      for await (const b of engine.decodePieces(file, BASIS_SPEC)) {
-        const symbol = str(b, "symbol"), date = num(b, "date"), close = num(b, "close"), adj = num(b, "adj_close");
+      for await (const b of engine.decodePieces(file, inWindow ? BASES : FIRST_DAYS)) {
+        const symbol = str(b, "symbol"), date = num(b, "date");
         for (let i = 0; i < b.length; i++) {
           const s = symbol[i]!;
           if (!symbols.has(s)) continue;
           let basis = out.get(s);
           if (!basis) out.set(s, basis = { firstDay: date[i], bars: new Map() });
-          if (date[i] >= fromDay && date[i] <= toDay) basis.bars.set(date[i], { close: close[i], adj: adj[i] });
+          if (inWindow && date[i] >= fromDay && date[i] <= toDay) {
+            basis.bars.set(date[i], { close: num(b, "close")[i], adj: num(b, "adj_close")[i] });
+          }
         }
       }
     } finally {
