@@ -98,9 +98,10 @@ function adjustedMinutesSql(minutes: string): string {
 }
 
 /**
- * Minute bars (`minutes`, a query of minute_bars rows) grouped into bars of `interval` minutes. A minute's offset from its session's start
- * comes from its New York wall time; within a session no clock change happens (they fall at
- * 02:00), so the bucket's start is the minute less that offset modulo the interval.
+ * Minute bars (`minutes`, a query of minute_bars rows) grouped into bars of `interval` minutes. A
+ * minute's offset from its session's start comes from its New York wall time; within a session no
+ * clock change happens (they fall at 02:00), so the bucket's start is the minute less that offset
+ * modulo the interval.
  */
 export function resampledMinutesSql(minutes: string, interval: number): string {
   return `WITH m AS (
