@@ -306,7 +306,10 @@ export function alphaVantageDailySource(client: ReturnType<typeof createAlphaVan
   };
 }
 
-/** Alpha Vantage's parse step alone: a stored daily-adjusted CSV reply -> daily bars of the sessions closed when it was fetched. */
+/**
+ * Alpha Vantage's parse step alone: a stored daily-adjusted CSV reply -> daily bars of the sessions
+ * closed when it was fetched.
+ */
 export function parseAlphaVantageDaily(reply: RawResponse, symbol: string, range: { fromDay: number; toDay: number }) {
   if (reply.status !== 200) {
     throw new ProviderError(`Cannot fetch Alpha Vantage daily bars for '${symbol}': HTTP ${reply.status}`, {
