@@ -61,7 +61,7 @@ export const ingest: Command = {
       console.log(
         `ingest ${summary.run_id}: ${summary.symbols_ok}/${summary.symbols_total} symbols ok` +
           ` (${summary.symbols_skipped} resumed from an earlier attempt), ${summary.symbols_failed} failed,` +
-          ` ${summary.symbols_restated} fetched again from their first bar after a split or dividend;` +
+          ` ${summary.symbols_restated} fetched again from their first bar (a split or dividend since, or a gap);` +
           ` ${summary.bars_fetched} bars staged, ${summary.rows_inserted} inserted, ${summary.rows_updated} updated,` +
           ` ${summary.rows_unchanged} unchanged, ${summary.rows_rejected} rejected; ${summary.partitions_written} partitions` +
           ` (and ${summary.indicator_partitions_written} of indicators) written in ${summary.elapsed_s}s`,

@@ -68,7 +68,7 @@ export interface IngestSummary {
   symbols_ok: number;
   symbols_skipped: number;
   symbols_failed: number;
-  /** Symbols fetched again from their first bar: a split or dividend had put their adjusted prices on a new basis. */
+  /** Symbols fetched again from their first bar in the lake: a split or dividend since, or a gap (see `restateFrom`). */
   symbols_restated: number;
   bars_fetched: number;
   rows_rejected: number;
