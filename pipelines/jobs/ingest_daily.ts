@@ -271,6 +271,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     from: opts.from,
     to: opts.to,
     rejected: rejections.length,
+    restated,
   });
   log.info("ingest.done", { ...summary, failures: failures.length, rejections: rejections.length });
   return summary;
