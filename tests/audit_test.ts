@@ -49,6 +49,10 @@ Deno.test("audit: a clean lake has no findings; each injected defect is found ex
     const set = (i: number, column: string, f: (x: number) => number) => (num(b, column)[i] = f(num(b, column)[i]));
     for (const c of ["close", "adj_close", "high"]) set(at("S0001", "2024-03-07"), c, (x) => x * 1.8);
     set(at("AAPL", "2024-03-11"), "volume", () => 0);
+    // Fetched at 10:00 New York, the day so far; and one fetched at 16:30 New York (summer time from
+    // 03-10), after the close, that is whole.
+    set(at("S0002", "2024-03-07"), "ingested_at", () => Date.parse("2024-03-07T15:00:00Z"));
+    set(at("S0001", "2024-03-12"), "ingested_at", () => Date.parse("2024-03-12T20:30:00Z"));
     set(at("MSFT", "2024-03-12"), "adj_close", (x) => Math.round(x * 0.99 * 1e4) / 1e4);
     str(b, "raw_ref")[at("S0001", "2024-03-14")] = "raw/yahoo/chart_1d/dt=2024-01-01/GONE.json";
     const goodFriday = at("AAPL", "2024-03-28");
@@ -76,10 +80,11 @@ Deno.test("audit: a clean lake has no findings; each injected defect is found ex
     // The factor moves on 03-12 and back on 03-13; S0001's 03-07 moved close and adj_close together.
     assert.deepEqual(found("adjustment_without_event"), ["MSFT 2024-03-12", "MSFT 2024-03-13"]);
     assert.deepEqual(found("zero_volume"), ["AAPL 2024-03-11"]);
+    assert.deepEqual(found("unfinished_session"), ["S0002 2024-03-07"]);
     assert.deepEqual(found("stale_symbol"), ["S0002 2024-03-08"]);
     // 2024-03-11 .. 2024-04-05 without Good Friday: 19 sessions.
     assert.match(report.findings.find((f) => f.check === "stale_symbol")!.detail, /last bar 19 sessions before/);
-    assert.deepEqual([report.errors, report.warnings], [2, 7]);
+    assert.deepEqual([report.errors, report.warnings], [2, 8]);
 
     // The command fails on errors (a linter's exit code), and refuses a bad threshold as bad input.
     const json = await capture(() => main(["audit", "--lake", root, "--json"]));

@@ -6,7 +6,7 @@
  * that stopped updating).
  * @module
  */
-import { HOLIDAYS_KNOWN_FROM, tradingDays } from "../../lake/calendar.ts";
+import { HOLIDAYS_KNOWN_FROM, sessionCloseMs, tradingDays } from "../../lake/calendar.ts";
 import { daysToIso, isoToDays } from "../../lake/schemas/columns.ts";
 import type { Lake } from "../../lake/query.ts";
 import type { ObjectStore } from "../../lake/store.ts";
@@ -18,6 +18,7 @@ export const CHECKS = [
   "missing_lineage",
   "missing_session",
   "bar_on_closed_day",
+  "unfinished_session",
   "unexplained_move",
   "adjustment_without_event",
   "zero_volume",
@@ -58,7 +59,10 @@ export interface AuditOptions {
 }
 
 /** The checks as SQL over `daily_bars`, each giving (symbol, date, detail) rows. */
-function checkQueries(moveThreshold: number, staleSessions: number): Record<Exclude<Check, "missing_lineage">, string> {
+function checkQueries(
+  moveThreshold: number,
+  staleSessions: number,
+): Record<Exclude<Check, "missing_lineage" | "unfinished_session">, string> {
   const steps =
     `SELECT symbol, date, close::DOUBLE AS close, adj_close::DOUBLE AS adj, split_ratio, dividend::DOUBLE AS dividend,
       volume, lag(close::DOUBLE) OVER w AS prev_close, lag(adj_close::DOUBLE) OVER w AS prev_adj
@@ -113,6 +117,24 @@ async function missingLineage(lake: Lake, store: ObjectStore): Promise<Finding[]
   }));
 }
 
+/**
+ * Bars fetched before their session closed: the day so far (ingests since leave these out; an
+ * older lake may hold some). A later fetch of the day replaces one.
+ */
+async function unfinishedSessions(lake: Lake): Promise<Finding[]> {
+  // Every session closes by 21:00 UTC of its day, so only bars fetched before then are candidates.
+  const rows = await lake.sql<{ symbol: string; date: string; fetched: number }>(
+    `SELECT symbol, strftime(date, '%Y-%m-%d') AS date, epoch_ms(ingested_at)::DOUBLE AS fetched FROM daily_bars
+     WHERE ingested_at < date + INTERVAL 21 HOUR ORDER BY symbol, date`,
+  );
+  return rows.filter((r) => r.fetched < sessionCloseMs(isoToDays(r.date))).map((r) => ({
+    check: "unfinished_session" as const,
+    symbol: r.symbol,
+    date: r.date,
+    detail: `fetched at ${new Date(r.fetched).toISOString()}, before the session closed: the day so far`,
+  }));
+}
+
 export async function auditDailyBars(
   { lake, store, moveThreshold = 0.5, staleSessions = 5, examples = 20 }: AuditOptions,
 ): Promise<AuditReport> {
@@ -140,7 +162,7 @@ export async function auditDailyBars(
     );
     all.push(...rows.map((r) => ({ check: check as Check, ...r })));
   }
-  all.push(...await missingLineage(lake, store));
+  all.push(...await missingLineage(lake, store), ...await unfinishedSessions(lake));
 
   const { counts, examples: findings } = tally(CHECKS, all, (f) => f.check, examples);
   const errors = all.filter((f) => ERRORS.has(f.check)).length;
