@@ -22,9 +22,11 @@ export function restateFrom(lake: LakeBasis | undefined, batch: Batch): { from: 
     const held = lake.bars.get(date[i]);
     if (!held) continue;
     const before = held.adj / held.close, now = adj[i] / close[i];
-    // Prices keep four decimals, so a ratio of two can move by about 1e-4 / price without a new basis.
-    const rounding = (2e-4 * (1 + before)) / Math.min(held.close, close[i]) + 1e-6;
-    if (Math.abs(now - before) <= rounding) return undefined;
+    // Prices keep four decimals, so a ratio of two can move by about 1e-4 / price without a new
+    // basis; and providers' bases differ by up to ~0.45 bp (Yahoo against Alpha Vantage), below the
+    // 1 bp that even a small dividend moves it by.
+    const rounding = (2e-4 * (1 + before)) / Math.min(held.close, close[i]);
+    if (Math.abs(now - before) <= Math.max(rounding, 1e-4 * before)) return undefined;
     return {
       from: lake.firstDay,
       reason: "adj_close / close moved on a day the lake holds: a split or dividend since",

@@ -22,6 +22,9 @@ Deno.test("restateFrom() asks for the symbol again from its first bar when a sha
   // A 2:1 split on 2022-02-18 halved every earlier adj_close in the new reply.
   const afterSplit = reply([["2022-02-10", 383.3, 191.65], ["2022-02-11", 396.11, 198.055]]);
   assert.equal(restateFrom(held, afterSplit)?.from, d("2021-01-04"));
+  // A cent of dividend on an $83 stock moves the ratio by 1.2 bp.
+  const smallDividend = lake("2020-01-02", [["2024-08-01", 83, 82.5]]);
+  assert.equal(restateFrom(smallDividend, reply([["2024-08-01", 83, 82.4901]]))?.from, d("2020-01-02"));
   // A $0.20 dividend on a $10 stock moves the ratio by 2%.
   const small = lake("2020-01-02", [["2024-05-01", 10, 9.7]]);
   assert.equal(restateFrom(small, reply([["2024-05-01", 10, 9.5059]]))?.from, d("2020-01-02"));
@@ -29,6 +32,9 @@ Deno.test("restateFrom() asks for the symbol again from its first bar when a sha
 
 Deno.test("restateFrom() leaves the symbol be on the same basis, a revised bar, or no earlier lake bars", () => {
   assert.equal(restateFrom(held, reply([["2022-02-10", 383.3, 383.3], ["2022-02-11", 396.11, 396.11]])), undefined);
+  // Another provider's basis, 0.45 bp off (Yahoo against Alpha Vantage), is the same basis.
+  const otherProvider = reply([["2022-02-10", 383.3, 383.3 * (1 - 0.45e-4)], ["2022-02-11", 396.11, 396.11]]);
+  assert.equal(restateFrom(held, otherProvider), undefined);
   // A revised close with the same adjustment ratio, within four-decimal rounding of a cheap stock.
   const cheap = lake("2020-01-02", [["2024-05-01", 0.5123, 0.4987]]);
   assert.equal(restateFrom(cheap, reply([["2024-05-01", 0.5125, 0.4989]])), undefined);
