@@ -23,8 +23,8 @@ export function restateFrom(lake: LakeBasis | undefined, batch: Batch): { from: 
     if (!held) continue;
     const before = held.adj / held.close, now = adj[i] / close[i];
     // Prices keep four decimals, so a ratio of two can move by about 1e-4 / price without a new
-    // basis; and providers' bases differ by up to ~0.45 bp (Yahoo against Alpha Vantage), below the
-    // 1 bp that even a small dividend moves it by.
+    // basis; and providers' bases differ a little (0.45 bp between Yahoo's and Alpha Vantage's real
+    // AAPL series of 2020), less than the 1 bp even a small dividend moves it by.
     const rounding = (2e-4 * (1 + before)) / Math.min(held.close, close[i]);
     if (Math.abs(now - before) <= Math.max(rounding, 1e-4 * before)) return undefined;
     return {
