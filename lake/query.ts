@@ -16,6 +16,7 @@ import { listedOn } from "./symbols_table.ts";
 import type { BarRow } from "./daily_reader.ts";
 import type { ObjectStore } from "./store.ts";
 import {
+  ADJUSTMENT_FACTORS,
   EXPORT_KEYS,
   fundamentalsSql,
   indicatorsSql,
@@ -299,9 +300,7 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
     const dateFilter = where.slice(1).join(" AND ") || "true";
     return {
       text: `WITH h AS (
-          SELECT *, adj_close / close AS f,
-            coalesce(exp(sum(ln(split_ratio)) OVER (PARTITION BY symbol ORDER BY date
-              ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)), 1) AS later_splits
+          SELECT *, ${ADJUSTMENT_FACTORS}
           FROM daily_bars WHERE ${symbolFilter})
         SELECT ${keys}, round(open * f, 4)::DOUBLE AS open, round(high * f, 4)::DOUBLE AS high,
           round(low * f, 4)::DOUBLE AS low, adj_close::DOUBLE AS close, adj_close::DOUBLE AS adj_close,

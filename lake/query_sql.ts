@@ -75,6 +75,15 @@ export function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckD
 }
 
 /**
+ * A daily bar's adjustment, for the columns of `daily_bars` over each symbol's whole history: `f`
+ * scales its prices (adj_close / close: the splits and dividends after it), `later_splits` its
+ * volume. Computed before any date filter, since later splits matter to earlier bars.
+ */
+export const ADJUSTMENT_FACTORS = `adj_close / close AS f,
+  coalesce(exp(sum(ln(split_ratio)) OVER (PARTITION BY symbol ORDER BY date
+    ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)), 1) AS later_splits`;
+
+/**
  * `minutes` (minute_bars rows) on the adjusted daily bars' basis: prices scaled by their New York
  * day's adj_close / close (the splits and dividends after that day, as adjusted daily bars are),
  * volume by the splits after it. A minute whose day has no daily bar cannot be adjusted: the query
@@ -83,9 +92,7 @@ export function minuteBarsSql(q: MinuteBarsQuery): { text: string; params: DuckD
 function adjustedMinutesSql(minutes: string): string {
   return `WITH m AS (SELECT *, timezone('America/New_York', timezone('UTC', ts))::DATE AS day FROM (${minutes})),
     a AS (
-      SELECT symbol, date, adj_close / close AS f,
-        coalesce(exp(sum(ln(split_ratio)) OVER (PARTITION BY symbol ORDER BY date
-          ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)), 1) AS later_splits
+      SELECT symbol, date, ${ADJUSTMENT_FACTORS}
       FROM daily_bars WHERE symbol IN (SELECT DISTINCT symbol FROM m)),
     j AS (
       SELECT m.*, a.later_splits, CASE WHEN a.f IS NULL THEN error('Cannot adjust the minute bars of ' || m.symbol
