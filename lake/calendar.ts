@@ -103,6 +103,14 @@ export function sessionCloseMs(day: number): number {
   return newYorkMidnightMs(day) + (9 * 60 + 30 + regularSessionMinutes(day)) * 60_000;
 }
 
+/**
+ * Whether a day's regular session had closed at `ms` (epoch milliseconds). Every session closes
+ * within its own UTC day, so a day before `ms`'s UTC day needs no calendar.
+ */
+export function sessionClosedBy(day: number, ms: number): boolean {
+  return day < Math.floor(ms / DAY_MS) || sessionCloseMs(day) <= ms;
+}
+
 /** Epoch milliseconds of 00:00 New York on an epoch day: where a New York day begins in UTC. */
 export function newYorkMidnightMs(day: number): number {
   return (day - newYorkOffsetHours(day) / 24) * DAY_MS;

@@ -6,7 +6,7 @@
  * that stopped updating).
  * @module
  */
-import { HOLIDAYS_KNOWN_FROM, sessionCloseMs, tradingDays } from "../../lake/calendar.ts";
+import { HOLIDAYS_KNOWN_FROM, sessionClosedBy, tradingDays } from "../../lake/calendar.ts";
 import { daysToIso, isoToDays } from "../../lake/schemas/columns.ts";
 import type { Lake } from "../../lake/query.ts";
 import type { ObjectStore } from "../../lake/store.ts";
@@ -127,7 +127,7 @@ async function unfinishedSessions(lake: Lake): Promise<Finding[]> {
     `SELECT symbol, strftime(date, '%Y-%m-%d') AS date, epoch_ms(ingested_at)::DOUBLE AS fetched FROM daily_bars
      WHERE ingested_at < date + INTERVAL 21 HOUR ORDER BY symbol, date`,
   );
-  return rows.filter((r) => r.fetched < sessionCloseMs(isoToDays(r.date))).map((r) => ({
+  return rows.filter((r) => !sessionClosedBy(isoToDays(r.date), r.fetched)).map((r) => ({
     check: "unfinished_session" as const,
     symbol: r.symbol,
     date: r.date,

@@ -4,19 +4,17 @@
  * would look final. It is left out instead, and the next fetch after the close brings the day whole.
  * @module
  */
-import { sessionCloseMs } from "../../lake/calendar.ts";
+import { sessionClosedBy } from "../../lake/calendar.ts";
 import { type Batch, daysToIso, num, takeRows } from "../../lake/schemas/columns.ts";
 
 /** `parsed` without the bars whose regular session had not closed at `fetchedAt`, each named in a warning. */
 export function closedSessionsOnly<T extends { batch: Batch; warnings: string[] }>(parsed: T, fetchedAt: Date): T {
   const dates = num(parsed.batch, "date");
   const fetched = fetchedAt.getTime();
-  // Every session closes within its own UTC day: only bars of the fetch's UTC day or later can be open.
-  const fetchedDay = Math.floor(fetched / 86_400_000);
   const keep: number[] = [];
   const open: number[] = [];
   for (let i = 0; i < dates.length; i++) {
-    if (dates[i] < fetchedDay || sessionCloseMs(dates[i]) <= fetched) keep.push(i);
+    if (sessionClosedBy(dates[i], fetched)) keep.push(i);
     else open.push(dates[i]);
   }
   if (!open.length) return parsed;
