@@ -42,10 +42,28 @@ export interface MergeKey {
  */
 const OLDER_BY_MS = 60_000;
 
-function sameValues(cols: Record<string, Column>, values: readonly string[], a: number, b: number): boolean {
-  for (const k of values) {
-    const col = cols[k] as Float64Array;
-    if (col[a] !== col[b] && !(col[a] !== col[a] && col[b] !== col[b])) return false;
+/** A batch's columns that decide a merge: its value columns (in `key.values` order) and its fetch times. */
+interface KeyedColumns {
+  values: Float64Array[];
+  fetched?: Float64Array;
+}
+
+function keyedColumns(key: MergeKey, b: Batch): KeyedColumns {
+  return {
+    values: key.values.map((k) => b.columns[k] as Float64Array),
+    fetched: key.fetched ? b.columns[key.fetched] as Float64Array : undefined,
+  };
+}
+
+/**
+ * Whether existing row `i` stays against incoming row `j` of the same key: its values did not
+ * change (NaN equals NaN), or the incoming reply was fetched over a minute before it.
+ */
+function keepsExisting(old: KeyedColumns, i: number, fresh: KeyedColumns, j: number): boolean {
+  if (old.fetched && fresh.fetched![j] < old.fetched[i] - OLDER_BY_MS) return true;
+  for (let k = 0; k < old.values.length; k++) {
+    const x = old.values[k][i], y = fresh.values[k][j];
+    if (x !== y && !(x !== x && y !== y)) return false;
   }
   return true;
 }
@@ -117,7 +135,7 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
   const symbols = all.columns.symbol as (string | null)[];
   const days = all.columns[key.time] as Float64Array;
   const order = sortedOrder(symbols, days, key.step);
-  const fetched = key.fetched ? all.columns[key.fetched] as Float64Array : undefined;
+  const cols = keyedColumns(key, all);
   const keep: number[] = [];
   let inserted = 0, updated = 0, unchanged = 0;
   for (let start = 0; start < order.length;) {
@@ -129,10 +147,7 @@ export function mergeByKey(key: MergeKey, existing: Batch, incoming: Batch): Mer
     if (old < 0) {
       keep.push(last);
       inserted++;
-    } else if (
-      last === old || sameValues(all.columns, key.values, old, last) ||
-      (fetched && fetched[last] < fetched[old] - OLDER_BY_MS)
-    ) {
+    } else if (last === old || keepsExisting(cols, old, cols, last)) {
       keep.push(old);
       if (last !== old) unchanged++;
     } else {
@@ -153,16 +168,7 @@ function mergeOrdered(key: MergeKey, existing: Batch, incoming: Batch): MergeRes
   if (existing.length === 0) return { batch: incoming, inserted: incoming.length, updated: 0, unchanged: 0 };
   const [es, ed] = [existing.columns.symbol as (string | null)[], existing.columns[key.time] as Float64Array];
   const [is, id] = [incoming.columns.symbol as (string | null)[], incoming.columns[key.time] as Float64Array];
-  const [oldValues, newValues] = [existing, incoming].map((b) => key.values.map((k) => b.columns[k] as Float64Array));
-  const same = (i: number, j: number) => {
-    for (let k = 0; k < oldValues.length; k++) {
-      const x = oldValues[k][i], y = newValues[k][j];
-      if (x !== y && !(x !== x && y !== y)) return false;
-    }
-    return true;
-  };
-  const fetchedOld = key.fetched ? existing.columns[key.fetched] as Float64Array : undefined;
-  const fetchedNew = key.fetched ? incoming.columns[key.fetched] as Float64Array : undefined;
+  const [old, fresh] = [keyedColumns(key, existing), keyedColumns(key, incoming)];
   // Each output row: an existing row's index, or -1 - the index of an incoming row.
   const picks = new Int32Array(existing.length + incoming.length);
   let n = 0, i = 0, j = 0, inserted = 0, updated = 0, unchanged = 0;
@@ -179,8 +185,7 @@ function mergeOrdered(key: MergeKey, existing: Batch, incoming: Batch): MergeRes
     if (order < 0) picks[n++] = i++;
     else if (order > 0) picks[n++] = -1 - j++, inserted++;
     else {
-      const older = fetchedOld && fetchedNew![j] < fetchedOld[i] - OLDER_BY_MS;
-      if (older || same(i, j)) picks[n++] = i, unchanged++;
+      if (keepsExisting(old, i, fresh, j)) picks[n++] = i, unchanged++;
       else picks[n++] = -1 - j, updated++;
       i++, j++;
     }
