@@ -7,7 +7,7 @@ import { createLogger } from "../log.ts";
 import { yahooDailySource } from "../jobs/daily_sources.ts";
 import { auditDailyBars } from "../jobs/audit_daily.ts";
 import { reconcileDailyBars } from "../jobs/reconcile_daily.ts";
-import { createProviderNet, netOptions } from "../jobs/provider_net.ts";
+import { configuredProviderNet } from "../jobs/provider_net.ts";
 import { saveProviderHealth } from "../jobs/provider_state.ts";
 import {
   alphaVantageSource,
@@ -89,7 +89,7 @@ export const reconcile: Command = {
       ? new Date(Date.parse(`${to}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10)
       : String(flags.from);
     return await withOpenLake(config, async (lake, store) => {
-      const net = createProviderNet({ store, ...netOptions(config.net) });
+      const net = configuredProviderNet(store, config.net);
       const report = await reconcileDailyBars({
         store,
         lakeBars: (symbol, start, end) => lake.getDailyBars({ symbols: [symbol], start, end }),

@@ -10,7 +10,7 @@ import { ingestMinuteBars } from "../jobs/ingest_minute.ts";
 import { minuteSources } from "../jobs/minute_sources.ts";
 import { UNIVERSE_NAMES } from "../jobs/universe.ts";
 import { parseRange } from "../jobs/dates.ts";
-import { createProviderNet, netOptions } from "../jobs/provider_net.ts";
+import { configuredProviderNet, netOptions } from "../jobs/provider_net.ts";
 import { saveProviderHealth } from "../jobs/provider_state.ts";
 import { estimateBackfill } from "../net/backfill.ts";
 import { openStore } from "../../lake/open_store.ts";
@@ -43,7 +43,7 @@ export const ingest: Command = {
     config = withLake(config, flags);
     const symbols = await chosenSymbols(flags, config, "ingest");
     const store = openStore(config.lake);
-    const net = createProviderNet({ store, ...netOptions(config.net) });
+    const net = configuredProviderNet(store, config.net);
     const summary = await ingestDaily({
       store,
       engine: await createEngine(String(flags.engine ?? "wasm")),
@@ -100,7 +100,7 @@ export const ingestMinute: Command = {
       });
     }
     const store = openStore(config.lake);
-    const net = createProviderNet({ store, ...netOptions(config.net) });
+    const net = configuredProviderNet(store, config.net);
     const summary = await ingestMinuteBars({
       store,
       engine: await createEngine(String(flags.engine ?? "wasm")),

@@ -11,7 +11,7 @@ import { yahooDailySource } from "./daily_sources.ts";
 import { ingestDaily, type IngestSummary } from "./ingest_daily.ts";
 import { resolveUniverse } from "./universe.ts";
 import { planToday } from "./daily_plan.ts";
-import { createProviderNet, netOptions } from "./provider_net.ts";
+import { configuredProviderNet } from "./provider_net.ts";
 import { saveProviderHealth } from "./provider_state.ts";
 
 /**
@@ -42,7 +42,7 @@ export async function runDailyClose(
   if (plan) {
     log.info("daily.plan", { symbols: plan.symbols.length, tier_c: plan.tierC, rotation_days: plan.rotationDays });
   }
-  const net = createProviderNet({ store, ...netOptions(config.net) });
+  const net = configuredProviderNet(store, config.net);
   const summary = await ingestDaily({
     store,
     engine,

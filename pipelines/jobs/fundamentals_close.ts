@@ -10,7 +10,7 @@ import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { createEdgarClient } from "../sources/sec/edgar.ts";
 import { type FundamentalsSummary, ingestFundamentals } from "./ingest_fundamentals.ts";
-import { createProviderNet, netOptions } from "./provider_net.ts";
+import { configuredProviderNet } from "./provider_net.ts";
 import { saveProviderHealth } from "./provider_state.ts";
 import { resolveUniverse } from "./universe.ts";
 
@@ -21,7 +21,7 @@ export async function collectFundamentals(
   { log = createLogger() as Logger }: { log?: Logger } = {},
 ): Promise<FundamentalsSummary> {
   const store = openStore(config.lake);
-  const net = createProviderNet({ store, ...netOptions(config.net) });
+  const net = configuredProviderNet(store, config.net);
   const sec = createEdgarClient({ baseUrl: config.providers.secData, userAgent: config.providers.secUserAgent });
   const summary = await ingestFundamentals({
     store,

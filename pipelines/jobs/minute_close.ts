@@ -10,7 +10,7 @@ import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { ingestMinuteBars, type MinuteIngestSummary } from "./ingest_minute.ts";
 import { minuteSources } from "./minute_sources.ts";
-import { createProviderNet, netOptions } from "./provider_net.ts";
+import { configuredProviderNet } from "./provider_net.ts";
 import { saveProviderHealth } from "./provider_state.ts";
 import { resolveUniverse } from "./universe.ts";
 
@@ -28,7 +28,7 @@ export async function runMinuteClose(
     return undefined;
   }
   const store = openStore(config.lake);
-  const net = createProviderNet({ store, ...netOptions(config.net) });
+  const net = configuredProviderNet(store, config.net);
   const summary = await ingestMinuteBars({
     store,
     engine: createWasmEngine(),

@@ -37,6 +37,11 @@ export function netOptions(net: Config["net"]) {
   return { limits, quotas };
 }
 
+/** The net a job builds from its configuration: the free tiers' guards with the configured overrides. */
+export function configuredProviderNet(store: ObjectStore, net: Config["net"]) {
+  return createProviderNet({ store, ...netOptions(net) });
+}
+
 export function createProviderNet(
   { store, clock = realClock, limits = DEFAULT_LIMITS, quotas = DEFAULT_QUOTAS, policy, breaker = {} }: {
     store: ObjectStore;

@@ -7,7 +7,7 @@ import { layout } from "../../lake/layout.ts";
 import { getJson, lockHolder, type ObjectStore, putJson } from "../../lake/store.ts";
 import type { HealthSnapshot } from "../net/health.ts";
 import type { Config } from "../../config.ts";
-import { createProviderNet, netOptions } from "./provider_net.ts";
+import { configuredProviderNet } from "./provider_net.ts";
 
 const KEY = layout.state("providers");
 
@@ -54,7 +54,7 @@ export async function currentProviderHealth(
 ): Promise<{ at: string; providers: SavedHealth[] } | undefined> {
   const saved = await loadProviderHealth(store);
   if (!saved) return undefined;
-  const guards = createProviderNet({ store, ...netOptions(net) });
+  const guards = configuredProviderNet(store, net);
   const quotaLeft = new Map((await guards.snapshot()).map((s) => [s.provider, s.quotaLeft]));
   return {
     at: saved.at,

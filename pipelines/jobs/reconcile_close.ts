@@ -13,7 +13,7 @@ import { finishRun, newRunId } from "../../lake/runs.ts";
 import { isoToDays } from "../../lake/schemas/columns.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "../sources/alphavantage/client.ts";
 import { createLogger, type Logger } from "../log.ts";
-import { createProviderNet, netOptions } from "./provider_net.ts";
+import { configuredProviderNet } from "./provider_net.ts";
 import { saveProviderHealth } from "./provider_state.ts";
 import { reconcileDailyBars, type ReconcileReport } from "./reconcile_daily.ts";
 
@@ -59,7 +59,7 @@ export async function runReconcileClose(
   }
   const to = startedAt.toISOString().slice(0, 10);
   const from = new Date(startedAt.getTime() - 365 * 86_400_000).toISOString().slice(0, 10);
-  const net = createProviderNet({ store, ...netOptions(config.net) });
+  const net = configuredProviderNet(store, config.net);
   const report = await reconcileDailyBars({
     store,
     lakeBars: (symbol, start, end) => readSymbolBars(store, engine, symbol, isoToDays(start), isoToDays(end)),

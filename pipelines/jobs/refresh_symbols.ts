@@ -25,7 +25,7 @@ import { latestListings, mergeSymbolMaster } from "../stages/symbol_master.ts";
 import { createAlphaVantageClient, parseListingStatus } from "../sources/alphavantage/client.ts";
 import { lockTable } from "./lake_writer.ts";
 import type { Capability, Router } from "../net/router.ts";
-import { createProviderNet, netOptions } from "./provider_net.ts";
+import { configuredProviderNet } from "./provider_net.ts";
 import { saveProviderHealth } from "./provider_state.ts";
 
 export interface RefreshSummary {
@@ -145,7 +145,7 @@ export async function runSymbolRefresh(
   { log = silentLogger, now }: { log?: Logger; now?: () => Date } = {},
 ): Promise<RefreshSummary> {
   const store = openStore(config.lake);
-  const net = createProviderNet({ store, ...netOptions(config.net) });
+  const net = configuredProviderNet(store, config.net);
   const summary = await refreshSymbols({
     store,
     engine: createWasmEngine(),
