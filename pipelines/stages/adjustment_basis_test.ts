@@ -28,6 +28,9 @@ Deno.test("restateFrom() asks for the symbol again from its first bar when a sha
   // A $0.20 dividend on a $10 stock moves the ratio by 2%.
   const small = lake("2020-01-02", [["2024-05-01", 10, 9.7]]);
   assert.equal(restateFrom(small, reply([["2024-05-01", 10, 9.5059]]))?.from, d("2020-01-02"));
+  // On a $2 stock four-decimal rounding can move the ratio by 2 bp; a $0.002 dividend moves it by 10.
+  const twoDollar = lake("2020-01-02", [["2024-05-01", 2, 1.98]]);
+  assert.equal(restateFrom(twoDollar, reply([["2024-05-01", 2, 1.978]]))?.from, d("2020-01-02"));
 });
 
 Deno.test("restateFrom() leaves the symbol be on the same basis, a revised bar, or no earlier lake bars", () => {
@@ -38,6 +41,9 @@ Deno.test("restateFrom() leaves the symbol be on the same basis, a revised bar, 
   // A revised close with the same adjustment ratio, within four-decimal rounding of a cheap stock.
   const cheap = lake("2020-01-02", [["2024-05-01", 0.5123, 0.4987]]);
   assert.equal(restateFrom(cheap, reply([["2024-05-01", 0.5125, 0.4989]])), undefined);
+  // A tick of rounding in a 50-cent stock's adj_close: 2 bp of the ratio, still the same basis.
+  const fiftyCents = lake("2020-01-02", [["2024-05-01", 0.5, 0.495]]);
+  assert.equal(restateFrom(fiftyCents, reply([["2024-05-01", 0.5, 0.4951]])), undefined);
   // The reply reaches back to the lake's first bar: it restates everything itself.
   assert.equal(restateFrom(held, reply([["2021-01-04", 300, 150], ["2022-02-10", 383.3, 191.65]])), undefined);
   // No lake bars at all, or an empty reply.
