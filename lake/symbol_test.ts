@@ -7,26 +7,27 @@ Deno.test("canonicalSymbol() maps class-share spellings to the dot form", () => 
   assert.equal(canonicalSymbol("aapl"), "AAPL");
 });
 
-Deno.test("canonicalSymbol() rejects hostile and malformed input with SymbolError", () => {
-  for (
-    const bad of [
-      "../x",
-      "a/b",
-      "BRK/B",
-      "a/b/c",
-      "",
-      "   ",
-      "A".repeat(50),
-      "..",
-      ".A",
-      "A..B",
-      "A\\B",
-      "A;DROP",
-      "A B C D",
-      "%2e%2e",
-    ]
-  ) {
-    assert.throws(() => canonicalSymbol(bad), SymbolError, bad);
+Deno.test("canonicalSymbol() rejects hostile and malformed input with a SymbolError that says why", () => {
+  const path = /looks like a path/, shape = /expected letters and digits/;
+  const cases: [string, RegExp, { fromProvider?: boolean }?][] = [
+    ["../x", path],
+    ["a/b", path],
+    ["BRK/B", path],
+    ["a/b/c", path, { fromProvider: true }],
+    ["..", path],
+    [".A", path],
+    ["A..B", path],
+    ["A\\B", path],
+    ["", /empty symbol/],
+    ["   ", /empty symbol/],
+    ["A".repeat(50), /longer than 16 characters/],
+    ["A".repeat(11), shape],
+    ["A;DROP", shape],
+    ["A B C D", shape],
+    ["%2e%2e", shape],
+  ];
+  for (const [bad, why, options] of cases) {
+    assert.throws(() => canonicalSymbol(bad, options), (e) => e instanceof SymbolError && why.test(e.message), bad);
   }
 });
 

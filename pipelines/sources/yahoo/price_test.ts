@@ -12,8 +12,10 @@ Deno.test("yahooPrice() turns the float32 of a whole-cent price back into that p
   assert.equal(yahooPrice(f32(712_345.12)), 712_345.13);
 });
 
-Deno.test("yahooPrice() keeps a sub-dollar stock's $0.0001 ticks, and zero", () => {
+Deno.test("yahooPrice() keeps the sub-cent prices a float32 can tell apart, and zero", () => {
   for (const p of [0.1234, 0.0001, 0.9999, 0.5055]) assert.equal(yahooPrice(f32(p)), p);
+  // Above $1 too, as long as a float32 can still tell $0.0001 from the whole cent beside it.
+  for (const p of [25.005, 120.0001]) assert.equal(yahooPrice(f32(p)), p);
   assert.equal(yahooPrice(0), 0);
 });
 
