@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-explicit-any
 import assert from "node:assert/strict";
-import { type Batch, emptyBatch, isoToDays, num, str } from "../../lake/schemas/columns.ts";
+import { type Batch, daysToIso, emptyBatch, isoToDays, num, str } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS, DailyBarSchema } from "../../lake/schemas/daily_bars.ts";
 import { checkDailyBars, mergeDailyBars, splitByYear } from "./curate_daily_bars.ts";
 
@@ -96,41 +96,37 @@ Deno.test("splitByYear() groups rows by calendar year in order", () => {
   assert.equal(parts.get(2024)!.length, 2);
 });
 
-Deno.test("checkDailyBars() rejects exactly the rows DailyBarSchema rejects", () => {
-  const rows: Row[] = [
-    { symbol: "A", date: "2024-01-02", close: 10 },
-    { symbol: "A", date: "2024-01-03", close: 10, high: 9 },
-    { symbol: "A", date: "2024-01-04", close: 10, low: 11 },
-    { symbol: "A", date: "2024-01-05", close: -1, low: -2 },
-    { symbol: "A", date: "2024-01-08", close: 10, volume: 1.5 },
-    { symbol: "A", date: "2024-01-09", close: 10, volume: -1 },
+Deno.test("checkDailyBars() rejects exactly the rows DailyBarSchema rejects, each for its rule", () => {
+  // One good row, then one row per rule, each breaking it alone: [column overrides, the reason given].
+  const cases: [Record<string, unknown>, RegExp | undefined][] = [
+    [{}, undefined],
+    [{ high: 9 }, /low <= open/],
+    [{ low: 11 }, /low <= open/],
+    [{ close: -1, low: -2 }, /non-positive/],
+    [{ adj_close: 0 }, /non-positive/],
+    [{ high: NaN }, /non-positive or missing/],
+    [{ volume: 1.5 }, /volume/],
+    [{ volume: -1 }, /volume/],
+    [{ dividend: -0.01 }, /dividend/],
+    [{ split_ratio: 0 }, /split_ratio/],
+    [{ date: NaN }, /date missing/],
+    [{ symbol: "" }, /required/],
+    [{ source: "" }, /required/],
+    [{ raw_ref: "" }, /required/],
   ];
-  const b = bars(rows);
-  const { good, rejected } = checkDailyBars(b);
+  const b = bars(cases.map((_, i) => ({ symbol: "A", date: `2024-01-${String(i + 2).padStart(2, "0")}`, close: 10 })));
   const c = b.columns as Record<string, any>;
-  const zodGood = rows.flatMap((r, i) =>
-    DailyBarSchema.safeParse({
-        symbol: r.symbol,
-        date: r.date,
-        open: c.open[i],
-        high: c.high[i],
-        low: c.low[i],
-        close: c.close[i],
-        adj_close: c.adj_close[i],
-        volume: c.volume[i],
-        dividend: 0,
-        split_ratio: 1,
-        source: "yahoo",
-        ingested_at: "2026-11-24T00:00:00Z",
-        raw_ref: "raw/a",
-      }).success
-      ? [i]
-      : []
-  );
+  cases.forEach(([set], i) => Object.entries(set).forEach(([col, v]) => c[col][i] = v));
+  const { good, rejected } = checkDailyBars(b);
+  const zodGood = cases.flatMap((_, i) => {
+    const row = Object.fromEntries(DAILY_BARS.map(({ name }) => [name, c[name][i]]));
+    const date = Number.isFinite(row.date) ? daysToIso(row.date) : "";
+    return DailyBarSchema.safeParse({ ...row, date, ingested_at: "2026-11-24T00:00:00Z" }).success ? [i] : [];
+  });
   assert.deepEqual(Array.from(good), zodGood);
   assert.deepEqual(Array.from(good), [0]);
-  assert.equal(rejected.length, 5);
-  assert.match(rejected[0].reason, /low <= open/);
+  assert.equal(rejected.length, cases.length - 1);
+  rejected.forEach((r, k) => assert.match(r.reason, cases[k + 1][1]!, JSON.stringify(cases[k + 1][0])));
 });
 
 Deno.test("mergeDailyBars() passes an ordered batch into an empty partition through unchanged, and sorts otherwise", () => {
