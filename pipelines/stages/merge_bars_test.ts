@@ -186,3 +186,35 @@ Deno.test("mergeByKey() of two batches in key order equals the sorting merge, an
     if (ordered.inserted + ordered.updated === 0) assert.equal(ordered.batch, existing, `seed ${seed}: not copied`);
   }
 });
+
+Deno.test("mergeByKey() sorts rows too far apart, or off the step, to pack into one number, and the last duplicate still wins", () => {
+  // 70,000 minutes (past 2^16 steps), and a timestamp 30 s off the minute grid, out of order.
+  for (const far of [70_000, 0.5]) {
+    const incoming = concatBatches(MINUTE_BARS, [
+      rows("B", [far, 0], (m) => m, "raw/1"),
+      rows("A", [far, 3, 3], (m) => m, "raw/1"),
+      rows("A", [3], () => 99, "raw/2"),
+    ]);
+    const merged = mergeByKey(KEY, emptyBatch(MINUTE_BARS), incoming);
+    const c = merged.batch.columns;
+    const out = Array.from({ length: merged.batch.length }, (_, i) => [c.symbol[i], (c.ts as Float64Array)[i] - T0]);
+    const minutesOf = [3, far].sort((a, b) => a - b);
+    assert.deepEqual(out, [
+      ["A", minutesOf[0] * 60_000],
+      ["A", minutesOf[1] * 60_000],
+      ["B", 0],
+      ["B", far * 60_000],
+    ], `far = ${far}`);
+    assert.equal((c.close as Float64Array)[out.findIndex(([s, t]) => s === "A" && t === 3 * 60_000)], 99);
+  }
+});
+
+Deno.test("mergeByKey() sorts more symbols than a packed number can rank (40,000)", () => {
+  const names = Array.from({ length: 40_000 }, (_, i) => `S${String(i).padStart(5, "0")}`);
+  const r = rng(7);
+  const shuffled = names.map((s) => [r(), s] as const).sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+  const incoming = concatBatches(MINUTE_BARS, shuffled.map((s) => rows(s, [1], () => Number(s.slice(1)), "raw/1")));
+  const { batch } = mergeByKey(KEY, emptyBatch(MINUTE_BARS), incoming);
+  assert.deepEqual(batch.columns.symbol, names);
+  assert.deepEqual(Array.from(batch.columns.close as Float64Array), names.map((_, i) => i));
+});
