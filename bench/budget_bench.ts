@@ -51,7 +51,12 @@ export async function budgetFigures(): Promise<Figure[]> {
       net: {
         router: net.router,
         clock: net.clock,
-        retry: { rateLimitedDelaysMs: [1000, 2000, 4000], transientDelaysMs: [100, 200, 400], jitter: 0.2 },
+        retry: {
+          rateLimitedDelaysMs: [1000, 2000, 4000],
+          transientDelaysMs: [100, 200, 400],
+          jitter: 0.2,
+          maxWaitMs: 60_000,
+        },
       },
       symbols,
       from: "2024-01-02",

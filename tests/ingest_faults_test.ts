@@ -17,7 +17,7 @@ import { BROWSER_USER_AGENT } from "../pipelines/sources/yahoo/client.ts";
 import { simulatedSymbols } from "../pipelines/jobs/universe.ts";
 
 const NOW = () => new Date("2024-03-28T23:00:00Z");
-const FAST_RETRY = { rateLimitedDelaysMs: [20, 40, 80], transientDelaysMs: [5, 10, 20], jitter: 0.2 };
+const FAST_RETRY = { rateLimitedDelaysMs: [20, 40, 80], transientDelaysMs: [5, 10, 20], jitter: 0.2, maxWaitMs: 5_000 };
 const FAST_LIMITS = { yahoo: { capacity: 50, perSecond: 500 }, alphavantage: { capacity: 50, perSecond: 500 } };
 
 async function ohlcv(root: string) {

@@ -122,6 +122,10 @@ Deno.test("createCircuitBreaker() opens after N failures, half-opens after the t
   b.success();
   assert.equal(b.state, "closed");
   assert.equal(b.allow(), true);
+  // A success clears the count: failures must come N in a row again.
+  b.failure();
+  b.failure();
+  assert.equal(b.state, "closed");
 });
 
 Deno.test("createRouter() fails over to the next provider and comes back after the breaker's probe succeeds", async () => {

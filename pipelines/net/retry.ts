@@ -2,7 +2,9 @@
  * Retry policy by error class. Rate limiting (HTTP 429, Alpha Vantage `Note`/`Information`) backs
  * off 60 s -> 120 s -> 300 s; server errors, timeouts and truncated replies get 3 short retries
  * with jitter; malformed bodies and terminal errors (bad symbol, premium, subscription) are not
- * retried, so they are recorded once and the batch moves on.
+ * retried, so they are recorded once and the batch moves on. A reply that asks for a longer wait
+ * (Retry-After) gets it, up to `maxWaitMs`; past that the call gives up at once, so that the job
+ * moves on (or the router fails over) instead of sleeping for an hour.
  * @module
  */
 import { ProviderError } from "../sources/http.ts";
@@ -13,12 +15,15 @@ export interface RetryPolicy {
   transientDelaysMs: number[];
   /** Fraction of each transient delay added at random, to spread retries out. */
   jitter: number;
+  /** The longest wait a provider may ask for before a retry; a longer one ends the retries. */
+  maxWaitMs: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
   rateLimitedDelaysMs: [60_000, 120_000, 300_000],
   transientDelaysMs: [1_000, 4_000, 10_000],
   jitter: 0.2,
+  maxWaitMs: 900_000,
 };
 
 export type ErrorClass = "rate_limited" | "transient" | "terminal";
@@ -69,6 +74,7 @@ export async function withRetry<T>(
       const n = kind === "rate_limited" ? rateLimited++ : transient++;
       if (n >= delays.length) throw new RetriesExhausted(attempt, e);
       const asked = e instanceof ProviderError && e.retryAfterS ? e.retryAfterS * 1000 : 0;
+      if (asked > policy.maxWaitMs) throw new RetriesExhausted(attempt, e);
       const base = Math.max(delays[n], asked);
       const delayMs = kind === "transient" ? Math.round(base * (1 + policy.jitter * random())) : base;
       onRetry?.({ attempt, delayMs, error: e, kind });

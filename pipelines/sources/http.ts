@@ -9,6 +9,8 @@ import { redactUrl } from "../log.ts";
 /** A provider reply exactly as received (what the raw layer stores), plus its latency. */
 export interface RawResponse extends RawReply {
   latencyMs: number;
+  /** Seconds a 429 or 503 reply asked us to wait before trying again, when it said. */
+  retryAfterS?: number;
 }
 
 /** A reply from the raw layer as the response it was, to parse again (its latency is not stored). */
@@ -105,11 +107,30 @@ export async function getRaw(opts: GetOptions): Promise<RawResponse> {
     fetchedAt,
     requestId: res.headers.get("x-request-id") ?? crypto.randomUUID(),
     latencyMs: performance.now() - started,
+    retryAfterS: res.status === 429 || res.status === 503 ? askedWaitS(res.headers, fetchedAt) : undefined,
   };
 }
 
-/** Classify a non-2xx status the way most providers mean it. */
-export function statusError(provider: string, r: RawResponse, what: string): ProviderError {
+/**
+ * The wait a reply asks for, in whole seconds: `Retry-After` (seconds, or an HTTP date) or, as
+ * Alpaca sends it, `X-RateLimit-Reset` (the epoch second the window reopens). Undefined when it
+ * says neither in a form we can read.
+ */
+export function askedWaitS(headers: Headers, now: Date): number | undefined {
+  const untilS = (ms: number) => Math.max(0, Math.ceil((ms - now.getTime()) / 1000));
+  const after = headers.get("retry-after")?.trim() ?? "";
+  if (/^\d+$/.test(after)) return Number(after);
+  // An HTTP date names its weekday and month; V8 would read "-5" as a date too.
+  if (/^[A-Za-z]{3}, /.test(after) && Number.isFinite(Date.parse(after))) return untilS(Date.parse(after));
+  const reset = headers.get("x-ratelimit-reset")?.trim() ?? "";
+  return /^\d+$/.test(reset) ? untilS(Number(reset) * 1000) : undefined;
+}
+
+/**
+ * Classify a non-2xx status the way most providers mean it; `detail` replaces the generic "answered
+ * HTTP n" with what the provider said. Carries the wait the reply asked for.
+ */
+export function statusError(provider: string, r: RawResponse, what: string, detail?: string): ProviderError {
   const retriable = r.status === 429 || r.status >= 500;
   const reason = r.status === 429
     ? "rate_limited"
@@ -118,10 +139,12 @@ export function statusError(provider: string, r: RawResponse, what: string): Pro
     : r.status === 404
     ? "not_found"
     : "client_error";
-  return new ProviderError(`Cannot ${what}: ${provider} answered HTTP ${r.status}`, {
+  const asked = r.retryAfterS === undefined ? "" : ` (asked to wait ${r.retryAfterS} s)`;
+  return new ProviderError(`Cannot ${what}: ${detail ?? `${provider} answered HTTP ${r.status}`}${asked}`, {
     provider,
     status: r.status,
     retriable,
     reason,
+    retryAfterS: r.retryAfterS,
   });
 }

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { newYorkOffsetHours } from "../../../lake/calendar.ts";
-import { type Fetch, getRaw, ProviderError, type RawResponse } from "../http.ts";
+import { type Fetch, getRaw, ProviderError, type RawResponse, statusError } from "../http.ts";
 
 export interface BarsQuery {
   timeframe: "1Min" | "5Min" | "15Min" | "1Hour" | "1Day";
@@ -122,12 +122,7 @@ export function parseBarsPage(
         { provider: "alpaca", status: reply.status, retriable: false, reason: "unauthorized" },
       );
     }
-    throw new ProviderError(`Cannot fetch Alpaca bars: ${message}`, {
-      provider: "alpaca",
-      status: reply.status,
-      retriable: reply.status === 429 || reply.status >= 500,
-      reason: reply.status === 429 ? "rate_limited" : reply.status >= 500 ? "server_error" : "client_error",
-    });
+    throw statusError("alpaca", reply, "fetch Alpaca bars", message);
   }
   const page = PageSchema.safeParse(json);
   if (!page.success) {

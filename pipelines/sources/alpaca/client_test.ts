@@ -66,3 +66,26 @@ Deno.test("fetchAllPages() follows the opaque token over real HTTP and sends key
     await server.shutdown();
   }
 });
+
+Deno.test("an Alpaca 429 over real HTTP says how long X-RateLimit-Reset asks to wait, and Alpaca's own message", async () => {
+  const reset = Math.floor(Date.now() / 1000) + 30;
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    () =>
+      Response.json({ message: "too many requests." }, {
+        status: 429,
+        headers: { "x-ratelimit-limit": "200", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
+      }),
+  );
+  try {
+    const client = createAlpacaClient({ baseUrl: `http://127.0.0.1:${server.addr.port}` });
+    const e = await client.multiBars(["AAPL"], { timeframe: "1Min", feed: "iex" }).then(parseBarsPage).catch((e) => e);
+    assert.ok(e instanceof ProviderError, String(e));
+    assert.equal(e.reason, "rate_limited");
+    // Whole seconds to the reset, counted from the fetch.
+    assert.ok(e.retryAfterS! >= 29 && e.retryAfterS! <= 30, String(e.retryAfterS));
+    assert.match(e.message, /^Cannot fetch Alpaca bars: too many requests\. \(asked to wait \d+ s\)$/);
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { type Batch, roundPrice } from "../../../lake/schemas/columns.ts";
-import { type Fetch, getRaw, ProviderError, type RawResponse } from "../http.ts";
+import { type Fetch, getRaw, ProviderError, type RawResponse, statusError } from "../http.ts";
 import { closedSessionsOnly } from "../closed_sessions.ts";
 
 export function createAlphaVantageClient(
@@ -312,12 +312,7 @@ export function alphaVantageDailySource(client: ReturnType<typeof createAlphaVan
  */
 export function parseAlphaVantageDaily(reply: RawResponse, symbol: string, range: { fromDay: number; toDay: number }) {
   if (reply.status !== 200) {
-    throw new ProviderError(`Cannot fetch Alpha Vantage daily bars for '${symbol}': HTTP ${reply.status}`, {
-      provider: "alphavantage",
-      status: reply.status,
-      retriable: reply.status === 429 || reply.status >= 500,
-      reason: reply.status === 429 ? "rate_limited" : reply.status >= 500 ? "server_error" : "client_error",
-    });
+    throw statusError("alphavantage", reply, `fetch Alpha Vantage daily bars for '${symbol}'`, `HTTP ${reply.status}`);
   }
   return closedSessionsOnly(
     parseDailyAdjustedCsv(new TextDecoder().decode(reply.body), symbol, range),

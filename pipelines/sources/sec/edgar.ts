@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { type Fetch, getRaw, ProviderError, type RawResponse } from "../http.ts";
+import { type Fetch, getRaw, ProviderError, type RawResponse, statusError } from "../http.ts";
 
 const Cik = z.union([z.number().int(), z.string().regex(/^\d{1,10}$/)]).transform((c) => String(c).padStart(10, "0"));
 
@@ -24,18 +24,7 @@ export function createEdgarClient(
 
 function parseJson(reply: RawResponse, what: string): unknown {
   if (reply.status !== 200) {
-    throw new ProviderError(`Cannot fetch ${what}: SEC answered HTTP ${reply.status}`, {
-      provider: "sec",
-      status: reply.status,
-      retriable: reply.status === 429 || reply.status >= 500,
-      reason: reply.status === 429
-        ? "rate_limited"
-        : reply.status >= 500
-        ? "server_error"
-        : reply.status === 404
-        ? "not_found"
-        : "client_error",
-    });
+    throw statusError("sec", reply, `fetch ${what}`, `SEC answered HTTP ${reply.status}`);
   }
   try {
     return JSON.parse(new TextDecoder().decode(reply.body));
