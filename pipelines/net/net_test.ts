@@ -52,9 +52,13 @@ Deno.test("createDailyQuota() stops at limit minus reserve, survives a restart, 
   assert.equal(await q2.remaining(), 0);
   for (let i = 0; i < 10; i++) assert.equal(await q2.tryConsume(1, { emergency: true }), true);
   assert.equal(await q2.tryConsume(1, { emergency: true }), false);
+  assert.equal(await q2.remaining(), 0, "the reserve spent too: none left, not fewer than none");
   await clock.advance(14 * 3600_000);
   assert.equal(await q2.remaining(), 490);
   assert.equal(await q2.tryConsume(), true);
+  for (const reserve of [-1, 500, 501]) {
+    assert.throws(() => createDailyQuota({ limit: 500, reserve, clock, state }), RangeError, String(reserve));
+  }
 });
 
 Deno.test("createDailyQuota() over one lake from two processes at once grants the limit, not twice it", async () => {
