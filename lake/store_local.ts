@@ -1,6 +1,8 @@
 /**
  * Local-disk {@linkcode ObjectStore}. Writes go to a temp file in the target directory, are
- * fsynced, then renamed over the target, so a killed writer never leaves a torn object.
+ * fsynced, then renamed over the target, so a killed writer never leaves a torn object; the
+ * directory is fsynced after the rename, so that a power cut cannot lose a committed object (a raw
+ * reply) while a later one that names it (a curated row's raw_ref) survives.
  * @module
  */
 import { dirname, join, resolve } from "node:path";
@@ -15,6 +17,14 @@ async function openFile(path: string): Promise<Deno.FsFile | undefined> {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
+  }
+}
+
+/** Make a directory's entries durable: the rename into it, and a new subdirectory of the one above. */
+async function syncDirs(dir: string) {
+  for (const d of [dir, dirname(dir)]) {
+    using handle = await Deno.open(d, { read: true });
+    await handle.sync();
   }
 }
 
@@ -106,6 +116,7 @@ export function createLocalStore(
         await (await open()).sync();
         await close();
         await Deno.rename(tmp, target);
+        await syncDirs(dirname(target));
       },
       async abort() {
         await close();
