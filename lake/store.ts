@@ -45,6 +45,12 @@ export interface ObjectStore {
   lock(key: string, holder: LockHolder, options?: LockOptions): Promise<StoreLock>;
   /** The lock `key` as an onlooker sees it, without taking it; undefined when there is no such lock. */
   inspectLock(key: string): Promise<LockState | undefined>;
+  /**
+   * Delete what killed writers left under `prefix` (temp files on disk), for a lock holder to call
+   * on the keys its lock guards, where no live writer can be at work. Absent where the store has
+   * no such leftovers to find (S3's incomplete uploads need a bucket lifecycle rule).
+   */
+  removeLeftovers?(prefix: string): Promise<{ files: number; bytes: number }>;
 }
 
 /** A lock seen from outside: held, or free (when it names a holder, that holder died holding it). */

@@ -60,6 +60,11 @@ export async function lockTable(
   if (waited) {
     log.info("lake.lock_taken", { table, job, waited_s: Number(((performance.now() - asked) / 1000).toFixed(1)) });
   }
+  // Whoever held the lock before is done or dead: its unfinished writes are garbage now.
+  for (const prefix of GUARDED[table]) {
+    const left = await store.removeLeftovers?.(prefix);
+    if (left?.files) log.info("lake.leftovers_removed", { table, job, prefix, ...left });
+  }
   return {
     // A lock that cannot be released is not the job's failure: on S3 its lease runs out by itself.
     [Symbol.asyncDispose]: () =>
