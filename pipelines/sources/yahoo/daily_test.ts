@@ -49,6 +49,57 @@ Deno.test("toDailyBars() places dividends on their ex-dates and the split on its
   assert.equal(row(batch, "2020-08-31").source, "yahoo");
 });
 
+Deno.test("toDailyBars() undoes a later split on dividends too, sums a day's dividends and drops zero prices", () => {
+  // AAPL's $0.82 dividend of 2020-08-07, as Yahoo shows it after the 4:1 split of 2020-08-31: 0.205,
+  // with the day's prices divided by 4 and its volume multiplied by 4. 2020-08-10 carries two
+  // dividend events under different keys, and an open of 0 (as some old Yahoo bars have).
+  const [aug7, aug10, aug31] = [1596807000, 1597066200, 1598880600];
+  const f32 = Math.fround;
+  const chart = {
+    chart: {
+      result: [{
+        meta: { symbol: "AAPL", gmtoffset: -14400 },
+        timestamp: [aug7, aug10, aug31],
+        events: {
+          dividends: {
+            [aug7]: { amount: 0.205, date: aug7 },
+            [aug10]: { amount: 0.1, date: aug10 },
+            [aug10 + 60]: { amount: 0.05, date: aug10 + 60 },
+            [aug10 + 86_400]: { amount: 0.3, date: aug10 + 86_400 },
+          },
+          splits: { [aug31]: { date: aug31, numerator: 4, denominator: 1 } },
+        },
+        indicators: {
+          quote: [{
+            open: [f32(452.82 / 4), 0, f32(127.58)],
+            high: [f32(454.7 / 4), f32(455.1 / 4), f32(131)],
+            low: [f32(441.17 / 4), f32(440 / 4), f32(126)],
+            close: [f32(444.45 / 4), f32(450.91 / 4), f32(129.04)],
+            volume: [49_511_403 * 4, 53_100_900 * 4, 225_702_700],
+          }],
+          adjclose: [{ adjclose: [108.9, 110.6, 126.8] }],
+        },
+      }],
+    },
+  };
+  const { batch, warnings } = toDailyBars(chart, { symbol: "AAPL", ...ALL });
+  const aug7Bar = row(batch, "2020-08-07");
+  assert.deepEqual([aug7Bar.open, aug7Bar.close, aug7Bar.volume, aug7Bar.dividend], [452.82, 444.45, 49_511_403, 0.82]);
+  assert.deepEqual(
+    Array.from(num(batch, "date"), daysToIso),
+    ["2020-08-07", "2020-08-31"],
+    "the zero-open bar is dropped",
+  );
+  assert.deepEqual(warnings, [
+    "inconsistent bar on 2020-08-10 (o=0 h=455.1 l=440 c=450.91): dropped",
+    "dividend on 2020-08-10 has no bar",
+    "dividend on 2020-08-11 has no bar",
+  ]);
+  // The day's two events, summed and scaled, would have been 0.6: checked on a reply that keeps the bar.
+  chart.chart.result[0].indicators.quote[0].open[1] = f32(445 / 4);
+  assert.equal(row(toDailyBars(chart, { symbol: "AAPL", ...ALL }).batch, "2020-08-10").dividend, 0.6);
+});
+
 Deno.test("toDailyBars() finds all four MSFT dividends by event date", async () => {
   const { batch } = await load("historical-via-chart-MSFT-dividends-2021-02-01-to-2022-01-31.body.json", "MSFT");
   const divs = Array.from(num(batch, "date")).flatMap((d, i) =>
