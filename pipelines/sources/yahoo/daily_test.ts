@@ -52,7 +52,7 @@ Deno.test("toDailyBars() places dividends on their ex-dates and the split on its
 Deno.test("toDailyBars() undoes a later split on dividends too, sums a day's dividends and drops zero prices", () => {
   // AAPL's $0.82 dividend of 2020-08-07, as Yahoo shows it after the 4:1 split of 2020-08-31: 0.205,
   // with the day's prices divided by 4 and its volume multiplied by 4. 2020-08-10 carries two
-  // dividend events under different keys, and an open of 0 (as some old Yahoo bars have).
+  // dividend events under different keys, and an open and low of 0 (as some old Yahoo bars have).
   const [aug7, aug10, aug31] = [1596807000, 1597066200, 1598880600];
   const f32 = Math.fround;
   const chart = {
@@ -73,7 +73,7 @@ Deno.test("toDailyBars() undoes a later split on dividends too, sums a day's div
           quote: [{
             open: [f32(452.82 / 4), 0, f32(127.58)],
             high: [f32(454.7 / 4), f32(455.1 / 4), f32(131)],
-            low: [f32(441.17 / 4), f32(440 / 4), f32(126)],
+            low: [f32(441.17 / 4), 0, f32(126)],
             close: [f32(444.45 / 4), f32(450.91 / 4), f32(129.04)],
             volume: [49_511_403 * 4, 53_100_900 * 4, 225_702_700],
           }],
@@ -91,12 +91,13 @@ Deno.test("toDailyBars() undoes a later split on dividends too, sums a day's div
     "the zero-open bar is dropped",
   );
   assert.deepEqual(warnings, [
-    "inconsistent bar on 2020-08-10 (o=0 h=455.1 l=440 c=450.91): dropped",
+    "inconsistent bar on 2020-08-10 (o=0 h=455.1 l=0 c=450.91): dropped",
     "dividend on 2020-08-10 has no bar",
     "dividend on 2020-08-11 has no bar",
   ]);
   // The day's two events, summed and scaled, would have been 0.6: checked on a reply that keeps the bar.
-  chart.chart.result[0].indicators.quote[0].open[1] = f32(445 / 4);
+  const quote = chart.chart.result[0].indicators.quote[0];
+  [quote.open[1], quote.low[1]] = [f32(445 / 4), f32(440 / 4)];
   assert.equal(row(toDailyBars(chart, { symbol: "AAPL", ...ALL }).batch, "2020-08-10").dividend, 0.6);
 });
 
