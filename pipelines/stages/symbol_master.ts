@@ -9,7 +9,7 @@
 import type { SymbolRow } from "../../lake/schemas/symbols.ts";
 import { canonicalSymbol, providerSymbol } from "../../lake/symbol.ts";
 import type { ListingStatusRow } from "../sources/alphavantage/client.ts";
-import { assetTypeFromName, type ListingRow } from "../sources/nasdaqtrader/listing.ts";
+import { assetTypeOf, type ListingRow, symbolMark } from "../sources/nasdaqtrader/listing.ts";
 
 /** One security in Alpha Vantage's LISTING_STATUS, under its canonical symbol. */
 export interface ListingStatus {
@@ -42,7 +42,7 @@ export function latestListings(lists: { rows: ListingStatusRow[]; rawRef: string
       out.set(symbol, {
         name: r.name,
         exchange: r.exchange,
-        asset_type: assetTypeFromName(r.name, r.assetType === "ETF", /-P(-|$)/.test(r.symbol)),
+        asset_type: assetTypeOf(r.name, r.assetType === "ETF", symbolMark(r.symbol, "dashed")),
         ipo: r.ipoDate,
         delisting: r.delistingDate,
         raw_ref: rawRef,

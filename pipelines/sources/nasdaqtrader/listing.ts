@@ -59,13 +59,56 @@ function malformed(file: ListingFile, why: string): ProviderError {
   });
 }
 
-/** A listing's asset type from its name and flags (the directory has no type column). */
-export function assetTypeFromName(name: string, etf: boolean, preferredMark: boolean): ListingRow["asset_type"] {
+/** The kind of security a symbol's suffix marks, in the exchanges' symbology. */
+export type SymbolMark = "preferred" | "warrant" | "right" | "unit" | undefined;
+
+const NASDAQ_FIFTH: Record<string, SymbolMark> = { W: "warrant", R: "right", U: "unit" };
+const ACT_SUFFIX: Record<string, SymbolMark> = { W: "warrant", WS: "warrant", R: "right", RT: "right", U: "unit" };
+
+/**
+ * What a provider's symbol says of its security: a Nasdaq symbol's fifth letter (W, R, U); an
+ * ACT symbol's `$` (preferred) or suffix (`.W`, `.R`, `.U`); Alpha Vantage's dashed forms (`-P-A`,
+ * `-WS`, `-R`, `-U`; its `-W` is "when issued", not a warrant).
+ */
+export function symbolMark(symbol: string, style: "nasdaq" | "act" | "dashed"): SymbolMark {
+  if (style === "nasdaq") return symbol.length === 5 ? NASDAQ_FIFTH[symbol[4]] : undefined;
+  if (style === "act") return symbol.includes("$") ? "preferred" : ACT_SUFFIX[/\.([A-Z]+)$/.exec(symbol)?.[1] ?? ""];
+  if (/-P(-|$)/.test(symbol)) return "preferred";
+  if (/-WS$/.test(symbol)) return "warrant";
+  if (/-RT?(-W)?$/.test(symbol)) return "right";
+  return /-U$/.test(symbol) ? "unit" : undefined;
+}
+
+/**
+ * How a name says it is a warrant (Polestar's "ADS (ADW)": American Depositary Warrants; Alpha
+ * Vantage's "Wt"), a right ("Rt") or a unit.
+ */
+const NAMED: Record<"warrant" | "right" | "unit", RegExp> = {
+  warrant: /\bwarrants?\b|\bwts?\b|\bADW\b/i,
+  right: /\brights?\b|\brt\b/i,
+  unit: /\bunits?\b/i,
+};
+
+/**
+ * A listing's asset type (the directory has no type column): an ETF flag, else its symbol's mark
+ * (a Nasdaq fifth letter only where the name agrees: FTRPR is a preferred), else its name. An ADR is a stock whatever its underlying share ("American Depositary Shares, each
+ * representing 2 preferred shares"), while "Depositary Shares" alone are a preferred's. A name's
+ * "Units" make a unit only with a mark, "each consisting of" or as a hybrid's "Corporate Units",
+ * "Tangible Equity Units": partnerships' and trusts' "Common Units" trade as their equity.
+ */
+export function assetTypeOf(
+  name: string,
+  etf: boolean,
+  mark: SymbolMark,
+  { nasdaqMark = false } = {},
+): ListingRow["asset_type"] {
   if (etf) return "etf";
-  if (preferredMark || /\bPreferred\b|\bDepositary Shares\b/i.test(name)) return "preferred";
-  if (/\bWarrants?\b/i.test(name)) return "warrant";
-  if (/\bRights?\b/i.test(name)) return "right";
-  if (/\bUnits?\b/i.test(name)) return "unit";
+  if (mark && (!nasdaqMark || mark === "preferred" || NAMED[mark].test(name))) return mark;
+  if (/\bAmerican Depositary\b/i.test(name)) return "stock";
+  if (/\bPreferred\b|\bDepositary Shares\b/i.test(name)) return "preferred";
+  if (NAMED.warrant.test(name)) return "warrant";
+  if (NAMED.right.test(name)) return "right";
+  if (/\bUnits?,? each (consisting|unit consists)\b|\b(Corporate|Corp|Equity|Conv) Units?\b/i.test(name)) return "unit";
   return "stock";
 }
 
@@ -119,7 +162,7 @@ export function parseListing(file: ListingFile, text: string): ParsedListing {
           symbol: canonicalSymbol(f[0], { fromProvider: true }),
           name,
           exchange: "NASDAQ",
-          asset_type: assetTypeFromName(name, f[6] === "Y", false),
+          asset_type: assetTypeOf(name, f[6] === "Y", symbolMark(f[0], "nasdaq"), { nasdaqMark: true }),
           nasdaq_symbol: f[0],
           cqs_symbol: null,
         });
@@ -128,7 +171,7 @@ export function parseListing(file: ListingFile, text: string): ParsedListing {
           symbol: canonicalFromAct(f[0]),
           name,
           exchange: EXCHANGES[f[2]] ?? f[2],
-          asset_type: assetTypeFromName(name, f[4] === "Y", f[0].includes("$")),
+          asset_type: assetTypeOf(name, f[4] === "Y", symbolMark(f[0], "act")),
           nasdaq_symbol: f[7] || null,
           cqs_symbol: f[3] || null,
         });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ProviderError } from "../http.ts";
-import { canonicalFromAct, parseListing } from "./listing.ts";
+import { canonicalFromAct, parseListing, symbolMark } from "./listing.ts";
 
 const read = (f: string) => Deno.readTextFile(new URL(`./testdata/${f}`, import.meta.url));
 
@@ -43,4 +43,59 @@ Deno.test("canonicalFromAct() maps CTA preferreds and class shares", () => {
   assert.equal(canonicalFromAct("ABR$D"), "ABR.PR.D");
   assert.equal(canonicalFromAct("BRK.B"), "BRK.B");
   assert.equal(canonicalFromAct("AACT.U"), "AACT.U");
+});
+
+Deno.test("parseListing() types real listings by symbol and name: ADRs and partnership units are stocks", async () => {
+  const types = async (date: string) => {
+    const rows = [
+      ...parseListing("nasdaqlisted", await read(`nasdaqlisted_${date}.txt`)).rows,
+      ...parseListing("otherlisted", await read(`otherlisted_${date}.txt`)).rows,
+    ];
+    return new Map(rows.map((r) => [r.symbol, r.asset_type]));
+  };
+  const want = {
+    "2025-07-21": {
+      // ADRs, one of them of preferred shares, and partnership and trust units trade as equity.
+      stock: ["AZN", "ARM", "BIDU", "CIB", "ET", "MPLX", "PAA", "MARPS"],
+      unit: ["AACT.U", "ALDFU", "BTSGU"],
+      warrant: ["AACT.W", "PSNYW"],
+      preferred: ["ABR.PR.D"],
+    },
+    "2016-08-15": {
+      stock: ["UNT", "AAPL"],
+      unit: ["DCUC"],
+      right: ["SPE.R"],
+      // Nasdaq's fifth letter R marks rights, but FTRPR is a preferred.
+      preferred: ["FTRPR", "AA.PR"],
+    },
+  };
+  for (const [date, byType] of Object.entries(want)) {
+    const got = await types(date);
+    for (const [type, symbols] of Object.entries(byType)) {
+      for (const s of symbols) assert.equal(got.get(s), type, `${date} ${s}`);
+    }
+  }
+});
+
+Deno.test("symbolMark() reads each symbology's suffixes, and Alpha Vantage's -W as when-issued", () => {
+  const cases: [string, "nasdaq" | "act" | "dashed", string | undefined][] = [
+    ["ALDFU", "nasdaq", "unit"],
+    ["PSNYW", "nasdaq", "warrant"],
+    ["ATMCR", "nasdaq", "right"],
+    ["GOOGL", "nasdaq", undefined],
+    ["ARLP", "nasdaq", undefined],
+    ["AACT.U", "act", "unit"],
+    ["AACT.W", "act", "warrant"],
+    ["SPE.R", "act", "right"],
+    ["ABR$D", "act", "preferred"],
+    ["BRK.B", "act", undefined],
+    ["AAC-U", "dashed", "unit"],
+    ["ACHR-WS", "dashed", "warrant"],
+    ["BST-R", "dashed", "right"],
+    ["ACP-R-W", "dashed", "right"],
+    ["ABR-P-D", "dashed", "preferred"],
+    ["AAN-W", "dashed", undefined],
+    ["BRK-B", "dashed", undefined],
+  ];
+  for (const [symbol, style, mark] of cases) assert.equal(symbolMark(symbol, style), mark, `${style} ${symbol}`);
 });
