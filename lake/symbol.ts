@@ -65,14 +65,31 @@ export function canonicalSymbols(inputs: string[]): string[] {
   return [...new Set(inputs.map((s) => canonicalSymbol(s)))];
 }
 
-/** How each provider spells a canonical symbol in its requests. */
+/** Yahoo's and Alpha Vantage's spellings of the ACT suffixes a canonical symbol keeps (`AACT.U`, `AACT.W`, `SPE.R`). */
+const SUFFIXES: Record<"yahoo" | "alphavantage", Record<string, string>> = {
+  yahoo: { U: "UN", W: "WT", WS: "WT", R: "RT", RT: "RT" },
+  alphavantage: { U: "U", W: "WS", WS: "WS", R: "R", RT: "R" },
+};
+
+/**
+ * How each provider spells a canonical symbol in its requests. Class shares take a dash at Yahoo,
+ * Alpha Vantage and SEC (`BRK-B`); a preferred is `ABR-PD` at Yahoo and `ABR-P-D` at Alpha
+ * Vantage; a unit, warrant or right `AACT-UN`, `AACT-WT`, `SPE-RT` at Yahoo. Alpaca keeps the dot.
+ *
+ * @example
+ * ```ts
+ * import { providerSymbol } from "./symbol.ts";
+ * if (providerSymbol("ABR.PR.D", "yahoo") !== "ABR-PD" || providerSymbol("BRK.B", "sec") !== "BRK-B") throw new Error();
+ * ```
+ */
 export function providerSymbol(canonical: string, provider: "yahoo" | "alphavantage" | "alpaca" | "sec"): string {
-  switch (provider) {
-    case "yahoo":
-    case "sec":
-    case "alphavantage":
-      return canonical.replaceAll(".", "-");
-    case "alpaca":
-      return canonical;
+  if (provider === "alpaca") return canonical;
+  if (provider === "sec") return canonical.replaceAll(".", "-");
+  const [root, ...rest] = canonical.split(".");
+  if (rest[0] === "PR") {
+    const series = rest[1] ?? "";
+    return provider === "yahoo" ? `${root}-P${series}` : `${root}-P${series && `-${series}`}`;
   }
+  const suffix = rest.length === 1 ? SUFFIXES[provider][rest[0]] : undefined;
+  return suffix ? `${root}-${suffix}` : canonical.replaceAll(".", "-");
 }

@@ -31,7 +31,24 @@ Deno.test("canonicalSymbol() rejects hostile and malformed input with a SymbolEr
   }
 });
 
-Deno.test("providerSymbol() spells class shares with a dash for Yahoo", () => {
-  assert.equal(providerSymbol("BRK.B", "yahoo"), "BRK-B");
-  assert.equal(providerSymbol("BRK.B", "alpaca"), "BRK.B");
+Deno.test("providerSymbol() spells class shares, preferreds, units, warrants and rights as each provider does", () => {
+  const cases: [string, string, string, string][] = [
+    // canonical, Yahoo, Alpha Vantage, SEC
+    ["AAPL", "AAPL", "AAPL", "AAPL"],
+    ["BRK.B", "BRK-B", "BRK-B", "BRK-B"],
+    ["ABR.PR.D", "ABR-PD", "ABR-P-D", "ABR-PR-D"],
+    ["AA.PR", "AA-P", "AA-P", "AA-PR"],
+    ["AACT.U", "AACT-UN", "AACT-U", "AACT-U"],
+    ["AACT.W", "AACT-WT", "AACT-WS", "AACT-W"],
+    ["SPE.R", "SPE-RT", "SPE-R", "SPE-R"],
+    ["BF.B.W", "BF-B-W", "BF-B-W", "BF-B-W"],
+  ];
+  for (const [canonical, yahoo, av, sec] of cases) {
+    assert.deepEqual(
+      [providerSymbol(canonical, "yahoo"), providerSymbol(canonical, "alphavantage"), providerSymbol(canonical, "sec")],
+      [yahoo, av, sec],
+      canonical,
+    );
+    assert.equal(providerSymbol(canonical, "alpaca"), canonical);
+  }
 });

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { type Batch, roundPrice } from "../../../lake/schemas/columns.ts";
 import { type Fetch, getRaw, ProviderError, type RawResponse, statusError } from "../http.ts";
 import { closedSessionsOnly } from "../closed_sessions.ts";
+import { providerSymbol } from "../../../lake/symbol.ts";
 
 export function createAlphaVantageClient(
   { baseUrl, apiKey, fetch, timeoutMs }: { baseUrl: string; apiKey?: string; fetch?: Fetch; timeoutMs?: number },
@@ -301,7 +302,7 @@ export function alphaVantageDailySource(client: ReturnType<typeof createAlphaVan
     provider: "alphavantage" as const,
     dataset: "daily_adjusted",
     fetch: (symbol: string) =>
-      client.dailyAdjusted(symbol.replaceAll(".", "-"), { outputsize: "full", datatype: "csv" }),
+      client.dailyAdjusted(providerSymbol(symbol, "alphavantage"), { outputsize: "full", datatype: "csv" }),
     parse: parseAlphaVantageDaily,
   };
 }
