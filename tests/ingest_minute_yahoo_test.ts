@@ -37,16 +37,20 @@ async function withReplay(fn: (url: string, requests: string[]) => Promise<void>
   }
 }
 
-async function minuteRows(root: string) {
+async function rowsOf(root: string, sql: string) {
   const lake = await openLake({ store: createLocalStore(root), cacheDir: await Deno.makeTempDir() });
   try {
-    return await lake.sql<Record<string, string | number>>(
-      `SELECT symbol, ts, session, open, high, low, close, volume, source, raw_ref FROM minute_bars ORDER BY symbol, ts`,
-    );
+    return await lake.sql<Record<string, string | number>>(sql);
   } finally {
     lake.close();
   }
 }
+
+const minuteRows = (root: string) =>
+  rowsOf(
+    root,
+    "SELECT symbol, ts, session, open, high, low, close, volume, source, raw_ref FROM minute_bars ORDER BY symbol, ts",
+  );
 
 const base = (root: string, extra: Partial<MinuteIngestOptions>): MinuteIngestOptions => ({
   store: createLocalStore(root),
@@ -87,6 +91,10 @@ Deno.test("Yahoo minute bars land in 7-day slices and equal Alpaca's bars for th
     const differ = y.findIndex((r, i) => values(r) !== values(a[i]));
     assert.equal(differ, -1, `row ${differ}: yahoo ${values(y[differ] ?? {})} vs alpaca ${values(a[differ] ?? {})}`);
     assert.ok(y.every((r) => String(r.raw_ref).startsWith("raw/yahoo/chart_1m/") && r.source === "simulated"));
+    // Yahoo sends no trade counts or VWAP: unknown (null), not zero; Alpaca's rows have both.
+    const withExtras = async (root: string) =>
+      (await rowsOf(root, "SELECT count(*) AS n FROM minute_bars WHERE trades IS NOT NULL OR vwap IS NOT NULL"))[0].n;
+    assert.deepEqual([await withExtras(viaYahoo), await withExtras(viaAlpaca)], [0, a.length]);
   });
 });
 
