@@ -144,6 +144,23 @@ export function mergeSymbolMaster(
     });
     addedDelisted++;
   }
+  // Rows the directory no longer lists keep what they were given then: type and spell them by today's rules.
+  for (const [symbol, row] of bySymbol) {
+    if (!seen.has(symbol)) {
+      bySymbol.set(symbol, { ...row, asset_type: retyped(row), yahoo_symbol: providerSymbol(symbol, "yahoo") });
+    }
+  }
   const rows = [...bySymbol.values()].sort((a, b) => a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
   return { rows, added, delisted, relisted, addedDelisted };
+}
+
+/**
+ * A stored row's asset type by the current rules, from what the row keeps: its name, whether it
+ * was an ETF, and its symbol (Nasdaq's own for a Nasdaq listing, else the canonical one).
+ */
+function retyped(row: SymbolRow): SymbolRow["asset_type"] {
+  if (row.asset_type === "etf" || row.asset_type === "other") return row.asset_type;
+  const nasdaq = row.nasdaq_symbol !== null && row.cqs_symbol === null;
+  const mark = nasdaq ? symbolMark(row.nasdaq_symbol!, "nasdaq") : symbolMark(row.symbol, "act");
+  return assetTypeOf(row.name, false, mark, { nasdaqMark: nasdaq });
 }

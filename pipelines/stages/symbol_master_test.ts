@@ -122,3 +122,41 @@ Deno.test("mergeSymbolMaster(): a ticker back after a recorded delisting is a ne
   const kept = mergeSymbolMaster(blip, [listing("ABC")], new Map(), "2021-01-05", "raw/c").rows[0];
   assert.deepEqual([kept.first_seen, kept.cik], ["2020-01-02", "0000000001"], "a gap with no delisting keeps history");
 });
+
+Deno.test("mergeSymbolMaster() types the rows the directory no longer lists by the current rules", () => {
+  // Delisted rows as an older master typed them: an ADR and a partnership's units shut out of the
+  // stocks, a Nasdaq SPAC unit and a preferred typed rightly, and an ETF.
+  const row = (symbol: string, name: string, asset_type: string, nasdaq: boolean) =>
+    mergeSymbolMaster(
+      [],
+      [{
+        symbol,
+        name,
+        exchange: nasdaq ? "NASDAQ" : "NYSE",
+        asset_type: asset_type as ListingRow["asset_type"],
+        nasdaq_symbol: nasdaq ? symbol : `${symbol}-`,
+        cqs_symbol: nasdaq ? null : symbol,
+      }],
+      new Map(),
+      "2020-01-02",
+      "raw/a",
+    ).rows[0];
+  const previous = [
+    row("ADRX", "Old Pharma plc - American Depositary Shares", "preferred", true),
+    row("LPX", "Old Midstream L.P. Common Units representing Limited Partner Interests", "unit", false),
+    row("SPACU", "Old Acquisition Corp - Units", "unit", true),
+    row("OLD.PR.A", "Old Bank 6% Series A", "preferred", false),
+    row("FND", "Old Fund Units", "etf", false),
+  ];
+  const { rows } = mergeSymbolMaster(previous, [], new Map(), "2024-06-03", "raw/b");
+  assert.deepEqual(
+    rows.map((r) => [r.symbol, r.status, r.asset_type, r.yahoo_symbol]),
+    [
+      ["ADRX", "delisted", "stock", "ADRX"],
+      ["FND", "delisted", "etf", "FND"],
+      ["LPX", "delisted", "stock", "LPX"],
+      ["OLD.PR.A", "delisted", "preferred", "OLD-PA"],
+      ["SPACU", "delisted", "unit", "SPACU"],
+    ],
+  );
+});

@@ -67,12 +67,17 @@ const ACT_SUFFIX: Record<string, SymbolMark> = { W: "warrant", WS: "warrant", R:
 
 /**
  * What a provider's symbol says of its security: a Nasdaq symbol's fifth letter (W, R, U); an
- * ACT symbol's `$` (preferred) or suffix (`.W`, `.R`, `.U`); Alpha Vantage's dashed forms (`-P-A`,
+ * ACT symbol's `$` (preferred) or suffix (`.W`, `.R`, `.U`), or the same in its canonical form
+ * (`ABR.PR.D`); Alpha Vantage's dashed forms (`-P-A`,
  * `-WS`, `-R`, `-U`; its `-W` is "when issued", not a warrant).
  */
 export function symbolMark(symbol: string, style: "nasdaq" | "act" | "dashed"): SymbolMark {
   if (style === "nasdaq") return symbol.length === 5 ? NASDAQ_FIFTH[symbol[4]] : undefined;
-  if (style === "act") return symbol.includes("$") ? "preferred" : ACT_SUFFIX[/\.([A-Z]+)$/.exec(symbol)?.[1] ?? ""];
+  if (style === "act") {
+    // `$` in the ACT symbol, `.PR` in the canonical form made of it.
+    if (symbol.includes("$") || /\.PR(\.[A-Z]+)?$/.test(symbol)) return "preferred";
+    return ACT_SUFFIX[/\.([A-Z]+)$/.exec(symbol)?.[1] ?? ""];
+  }
   if (/-P(-|$)/.test(symbol)) return "preferred";
   if (/-WS$/.test(symbol)) return "warrant";
   if (/-RT?(-W)?$/.test(symbol)) return "right";
