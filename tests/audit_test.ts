@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { layout } from "../lake/layout.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
-import { type Batch, daysToIso, isoToDays, num, str, takeRows } from "../lake/schemas/columns.ts";
+import { type Batch, daysToIso, emptyBatch, isoToDays, num, str, takeRows } from "../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../lake/schemas/daily_bars.ts";
 import { openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
@@ -94,4 +94,53 @@ Deno.test("audit: a clean lake has no findings; each injected defect is found ex
   } finally {
     await replay.close();
   }
+});
+
+Deno.test("audit: a split or dividend explains its move, years before the recorded holidays and boundaries are not findings", async () => {
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root);
+  const engine = createWasmEngine();
+  const rawRef = "raw/yahoo/chart_1d/dt=2024-03-20/ALL.json";
+  await store.put(rawRef, "{}");
+  // [symbol, date, close, adj_close, dividend, split ratio, fetched at (default: the day after, 00:00 UTC)]
+  type Bar = [string, string, number, number, number, number, string?];
+  const bars: Bar[] = [
+    // A 2:1 split: the close halves, adj_close / close stays.
+    ["SPLT", "2024-03-01", 100, 100, 0, 1],
+    ["SPLT", "2024-03-04", 50.5, 50.5, 0, 2],
+    // A $1 dividend moves adj_close / close (0.98 to 0.99) on its ex-date.
+    ["DIVD", "2024-03-01", 100, 98, 0, 1],
+    ["DIVD", "2024-03-04", 100, 99, 1, 1],
+    // Christmas 2008: NYSE was closed, but before 2009 unscheduled closures are unknown and nothing is checked.
+    ["OLD", "2008-12-24", 10, 10, 0, 1],
+    ["OLD", "2008-12-25", 10, 10, 0, 1],
+    // The lake's last day is 2024-03-04: five sessions behind is not stale yet, six is.
+    ["FIVE", "2024-02-26", 10, 10, 0, 1],
+    ["SIX", "2024-02-23", 10, 10, 0, 1],
+    // Winter time: the session of 2024-03-01 closed at 21:00 UTC, so a fetch at 20:30 UTC got the day so far.
+    ["EARLY", "2024-03-01", 10, 10, 0, 1, "2024-03-01T20:30:00Z"],
+  ];
+  for (const year of [2008, 2024]) {
+    const mine = bars.filter((r) => r[1].startsWith(String(year))).sort((a, b) =>
+      a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1
+    );
+    const b = emptyBatch(DAILY_BARS, mine.length);
+    mine.forEach(([symbol, date, close, adj, dividend, split, fetched], i) => {
+      const c = b.columns;
+      [c.symbol[i], c.source[i], c.raw_ref[i]] = [symbol, "yahoo", rawRef];
+      for (const k of ["open", "high", "low", "close"]) (c[k] as Float64Array)[i] = close;
+      num(b, "date")[i] = isoToDays(date);
+      num(b, "adj_close")[i] = adj;
+      num(b, "volume")[i] = 1000;
+      num(b, "dividend")[i] = dividend;
+      num(b, "split_ratio")[i] = split;
+      num(b, "ingested_at")[i] = Date.parse(fetched ?? `${date}T00:00:00Z`) + (fetched ? 0 : 86_400_000);
+    });
+    await store.put(layout.dailyBarsPartition(year), await engine.encode(b, DAILY_BARS));
+  }
+  const report = await audit(root);
+  assert.deepEqual(
+    report.findings.map((f) => `${f.check} ${f.symbol} ${f.date}`),
+    ["unfinished_session EARLY 2024-03-01", "stale_symbol OLD 2008-12-25", "stale_symbol SIX 2024-02-23"],
+  );
 });
