@@ -105,9 +105,9 @@ Deno.test("audit: a split or dividend explains its move, years before the record
   // [symbol, date, close, adj_close, dividend, split ratio, fetched at (default: the day after, 00:00 UTC)]
   type Bar = [string, string, number, number, number, number, string?];
   const bars: Bar[] = [
-    // A 2:1 split: the close halves, adj_close / close stays.
+    // A 3:1 split: the close falls by two thirds, adj_close / close stays.
     ["SPLT", "2024-03-01", 100, 100, 0, 1],
-    ["SPLT", "2024-03-04", 50.5, 50.5, 0, 2],
+    ["SPLT", "2024-03-04", 33.5, 33.5, 0, 3],
     // A $1 dividend moves adj_close / close (0.98 to 0.99) on its ex-date.
     ["DIVD", "2024-03-01", 100, 98, 0, 1],
     ["DIVD", "2024-03-04", 100, 99, 1, 1],
