@@ -13,7 +13,7 @@ export interface ListingRow {
   symbol: string;
   name: string;
   exchange: string;
-  asset_type: "stock" | "etf" | "preferred" | "warrant" | "right" | "unit";
+  asset_type: "stock" | "etf" | "preferred" | "warrant" | "right" | "unit" | "other";
   nasdaq_symbol: string | null;
   cqs_symbol: string | null;
 }
@@ -59,8 +59,8 @@ function malformed(file: ListingFile, why: string): ProviderError {
   });
 }
 
-/** The kind of security a symbol's suffix marks, in the exchanges' symbology. */
-export type SymbolMark = "preferred" | "warrant" | "right" | "unit" | undefined;
+/** The kind of security a symbol's suffix marks, in the exchanges' symbology ("other": when issued). */
+export type SymbolMark = "preferred" | "warrant" | "right" | "unit" | "other" | undefined;
 
 const NASDAQ_FIFTH: Record<string, SymbolMark> = { W: "warrant", R: "right", U: "unit" };
 const ACT_SUFFIX: Record<string, SymbolMark> = { W: "warrant", WS: "warrant", R: "right", RT: "right", U: "unit" };
@@ -69,7 +69,7 @@ const ACT_SUFFIX: Record<string, SymbolMark> = { W: "warrant", WS: "warrant", R:
  * What a provider's symbol says of its security: a Nasdaq symbol's fifth letter (W, R, U); an
  * ACT symbol's `$` (preferred) or suffix (`.W`, `.R`, `.U`), or the same in its canonical form
  * (`ABR.PR.D`); Alpha Vantage's dashed forms (`-P-A`,
- * `-WS`, `-R`, `-U`; its `-W` is "when issued", not a warrant).
+ * `-WS`, `-R`, `-U`; its `-W` is "when issued", not a warrant, and such a security is no stock yet).
  */
 export function symbolMark(symbol: string, style: "nasdaq" | "act" | "dashed"): SymbolMark {
   if (style === "nasdaq") return symbol.length === 5 ? NASDAQ_FIFTH[symbol[4]] : undefined;
@@ -81,7 +81,8 @@ export function symbolMark(symbol: string, style: "nasdaq" | "act" | "dashed"): 
   if (/-P(-|$)/.test(symbol)) return "preferred";
   if (/-WS$/.test(symbol)) return "warrant";
   if (/-RT?(-W)?$/.test(symbol)) return "right";
-  return /-U$/.test(symbol) ? "unit" : undefined;
+  if (/-U$/.test(symbol)) return "unit";
+  return /-W$/.test(symbol) ? "other" : undefined;
 }
 
 /**
@@ -108,7 +109,7 @@ export function assetTypeOf(
   { nasdaqMark = false } = {},
 ): ListingRow["asset_type"] {
   if (etf) return "etf";
-  if (mark && (!nasdaqMark || mark === "preferred" || NAMED[mark].test(name))) return mark;
+  if (mark && (!nasdaqMark || mark === "preferred" || mark === "other" || NAMED[mark].test(name))) return mark;
   if (/\bAmerican Depositary\b/i.test(name)) return "stock";
   if (/\bPreferred\b|\bDepositary Shares\b/i.test(name)) return "preferred";
   if (NAMED.warrant.test(name)) return "warrant";

@@ -77,7 +77,7 @@ Deno.test("parseListing() types real listings by symbol and name: ADRs and partn
   }
 });
 
-Deno.test("symbolMark() reads each symbology's suffixes, and Alpha Vantage's -W as when-issued", () => {
+Deno.test("symbolMark() reads each symbology's suffixes, and Alpha Vantage's -W as when-issued (other)", () => {
   const cases: [string, "nasdaq" | "act" | "dashed", string | undefined][] = [
     ["ALDFU", "nasdaq", "unit"],
     ["PSNYW", "nasdaq", "warrant"],
@@ -94,7 +94,7 @@ Deno.test("symbolMark() reads each symbology's suffixes, and Alpha Vantage's -W 
     ["BST-R", "dashed", "right"],
     ["ACP-R-W", "dashed", "right"],
     ["ABR-P-D", "dashed", "preferred"],
-    ["AAN-W", "dashed", undefined],
+    ["AAN-W", "dashed", "other"],
     ["BRK-B", "dashed", undefined],
   ];
   for (const [symbol, style, mark] of cases) assert.equal(symbolMark(symbol, style), mark, `${style} ${symbol}`);
