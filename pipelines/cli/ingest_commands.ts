@@ -199,7 +199,9 @@ export const symbols: Command = {
     console.log(
       flags.json
         ? JSON.stringify(r, null, 2)
-        : `symbols: ${r.active} active, ${r.delisted} delisted, ${r.added} added${
+        : `symbols: ${r.active} active (${
+          Object.entries(r.activeByType).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${n} ${t}`).join(", ")
+        }), ${r.delisted} delisted, ${r.added} added${
           r.addedDelisted ? ` (${r.addedDelisted} delisted securities from Alpha Vantage)` : ""
         }${r.usedLastGood ? " (kept the last good master)" : ""}`,
     );

@@ -30,6 +30,8 @@ import { saveProviderHealth } from "./provider_state.ts";
 
 export interface RefreshSummary {
   active: number;
+  /** The active securities by asset type: what `--universe listed` draws its stocks and ETFs from. */
+  activeByType: Partial<Record<SymbolRow["asset_type"], number>>;
   delisted: number;
   added: number;
   /** Delisted securities from Alpha Vantage that the directory never showed. */
@@ -58,10 +60,12 @@ export async function refreshSymbols(
   // Held from reading the master to writing it back, fetches included: they are three files.
   await using _ = await lockTable({ store, table: "symbols", job: "refresh_symbols", log });
   const previous = await readSymbolMaster(store, engine);
-  const counts = (rows: SymbolRow[]) => ({
-    active: rows.filter((r) => r.status === "active").length,
-    delisted: rows.filter((r) => r.status === "delisted").length,
-  });
+  const counts = (rows: SymbolRow[]) => {
+    const active = rows.filter((r) => r.status === "active");
+    const activeByType: RefreshSummary["activeByType"] = {};
+    for (const r of active) activeByType[r.asset_type] = (activeByType[r.asset_type] ?? 0) + 1;
+    return { active: active.length, activeByType, delisted: rows.length - active.length };
+  };
   const client = createNasdaqTraderClient({ baseUrl: config.nasdaqtrader, fetch });
   const listed: ListingRow[] = [];
   let testIssues = 0;

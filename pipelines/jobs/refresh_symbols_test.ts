@@ -73,6 +73,11 @@ Deno.test("refreshSymbols() builds the master, keeps it on a bad listing, and ma
     const master = await readSymbolMaster(store, engine);
     assert.equal(master.length, first.active + 1);
     assert.equal(first.addedDelisted, 1);
+    const types = Object.entries(first.activeByType);
+    assert.equal(types.reduce((n, [, k]) => n + k, 0), first.active, "every active security has one type");
+    for (const [type, n] of types) {
+      assert.equal(n, master.filter((r) => r.status === "active" && r.asset_type === type).length, type);
+    }
     const goneCo = master.find((r) => r.symbol === "GONECO")!;
     assert.deepEqual(
       [goneCo.status, goneCo.ipo_date, goneCo.delisting_date, goneCo.first_seen, goneCo.last_seen],
