@@ -156,11 +156,16 @@ export function mergeSymbolMaster(
 
 /**
  * A stored row's asset type by the current rules, from what the row keeps: its name, whether it
- * was an ETF, and its symbol (Nasdaq's own for a Nasdaq listing, else the canonical one).
+ * was an ETF, and its symbol in the spelling it came in (Nasdaq's for a Nasdaq listing, the ACT
+ * one for another exchange's, Alpha Vantage's dashes for a security only Alpha Vantage listed).
  */
 function retyped(row: SymbolRow): SymbolRow["asset_type"] {
   if (row.asset_type === "etf" || row.asset_type === "other") return row.asset_type;
   const nasdaq = row.nasdaq_symbol !== null && row.cqs_symbol === null;
-  const mark = nasdaq ? symbolMark(row.nasdaq_symbol!, "nasdaq") : symbolMark(row.symbol, "act");
+  const mark = nasdaq
+    ? symbolMark(row.nasdaq_symbol!, "nasdaq")
+    : row.cqs_symbol === null
+    ? symbolMark(row.symbol.replaceAll(".", "-"), "dashed")
+    : symbolMark(row.symbol, "act");
   return assetTypeOf(row.name, false, mark, { nasdaqMark: nasdaq });
 }

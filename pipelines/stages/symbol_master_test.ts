@@ -148,6 +148,13 @@ Deno.test("mergeSymbolMaster() types the rows the directory no longer lists by t
     row("OLD.PR.A", "Old Bank 6% Series A", "preferred", false),
     row("FND", "Old Fund Units", "etf", false),
   ];
+  // Known only from Alpha Vantage's delisted list, whose -W is "when issued" (its warrants are -WS).
+  const avOnly = (symbol: string, name: string) => ({
+    ...row(symbol, name, "stock", false),
+    cqs_symbol: null,
+    nasdaq_symbol: null,
+  });
+  previous.push(avOnly("WI.W", "When Issued Co When Issued"), avOnly("WT.WS", "Warrant Co Wt"));
   const { rows } = mergeSymbolMaster(previous, [], new Map(), "2024-06-03", "raw/b");
   assert.deepEqual(
     rows.map((r) => [r.symbol, r.status, r.asset_type, r.yahoo_symbol]),
@@ -157,6 +164,8 @@ Deno.test("mergeSymbolMaster() types the rows the directory no longer lists by t
       ["LPX", "delisted", "stock", "LPX"],
       ["OLD.PR.A", "delisted", "preferred", "OLD-PA"],
       ["SPACU", "delisted", "unit", "SPACU"],
+      ["WI.W", "delisted", "other", "WI-WT"],
+      ["WT.WS", "delisted", "warrant", "WT-WT"],
     ],
   );
 });
