@@ -37,7 +37,7 @@ Deno.test("parseListing() rejects an HTML error page and a truncated file", asyn
   const full = await read("nasdaqlisted_2025-07-21.txt");
   const cut = full.slice(0, Math.floor(full.length / 2));
   assert.throws(() => parseListing("nasdaqlisted", cut), /truncated|fields/);
-  // A row that lost a field (a pipe inside a name the exporter did not escape) is a broken file, not a row.
+  // A row short of a field is a garbled file, not a row to guess at.
   const lines = full.split("\n");
   lines[5] = lines[5].replace(/\|[^|]*$/, "");
   assert.throws(() => parseListing("nasdaqlisted", lines.join("\n")), /a row has 7 fields instead of 8/);
