@@ -185,3 +185,40 @@ Deno.test("a stalled reply times out and is retried: the symbol still lands", as
     await replay.close();
   }
 });
+
+Deno.test("ingestDaily() failing over to an Alpha Vantage whose daily limit runs out asks it once more, not once per symbol", async () => {
+  // Yahoo is down; Alpha Vantage serves two calls, then says the key's daily limit is spent.
+  const yahooDown = faultInjection({ paths: ["/v8/"], rates: { http5xx: 1 } });
+  const avDay = faultInjection({ paths: [], enforceLimits: { "/query": { perDay: 2, style: "avNote" } } });
+  const replay = await startReplayServer({ now: NOW, middleware: [yahooDown.middleware, avDay.middleware] });
+  try {
+    const store = createLocalStore(await Deno.makeTempDir());
+    const net = createProviderNet({
+      store,
+      limits: FAST_LIMITS,
+      quotas: { alphavantage: { limit: 25, reserve: 0 } },
+      breaker: { failureThreshold: 50 },
+    });
+    const summary = await ingestDaily({
+      store,
+      engine: createWasmEngine(),
+      source: [
+        yahooDailySource({ baseUrl: replay.url, now: NOW }),
+        alphaVantageDailySource(createAlphaVantageClient({ baseUrl: replay.url, apiKey: "test" })),
+      ],
+      net: { router: net.router, clock: net.clock, retry: FAST_RETRY },
+      symbols: simulatedSymbols(6),
+      from: "2024-01-02",
+      to: "2024-03-28",
+      now: NOW,
+      concurrency: 1,
+    });
+    assert.equal(avDay.stats().limited, 1, "asked once after the limit, then left alone");
+    assert.deepEqual([summary.symbols_ok, summary.symbols_failed], [2, 4]);
+    const said = (text: string) => summary.failures.filter((f) => f.message.includes(text)).length;
+    assert.deepEqual([said("daily limit for this key is spent"), said("daily quota spent")], [1, 3]);
+    assert.equal(await net.guards.alphavantage.quota!.remaining(), 0);
+  } finally {
+    await replay.close();
+  }
+});

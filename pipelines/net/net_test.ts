@@ -8,7 +8,7 @@ import { createDailyQuota, memoryQuotaState, objectStoreQuotaState } from "./quo
 import { createLocalStore } from "../../lake/store_local.ts";
 import { createTokenBucket } from "./rate_limiter.ts";
 import { DEFAULT_RETRY, RetriesExhausted, withRetry } from "./retry.ts";
-import { createRouter } from "./router.ts";
+import { createRouter, NoProviderError } from "./router.ts";
 import { planDailyRun } from "./tiers.ts";
 
 const err = (reason: string, retriable: boolean) =>
@@ -130,6 +130,27 @@ Deno.test("createCircuitBreaker() opens after N failures, half-opens after the t
   b.failure();
   b.failure();
   assert.equal(b.state, "closed");
+});
+
+Deno.test("createRouter(): a provider saying its daily limit is spent is not asked again today, whatever our count", async () => {
+  const clock = createFakeClock(Date.UTC(2026, 11, 3, 15));
+  const state = memoryQuotaState();
+  const quota = createDailyQuota({ limit: 25, reserve: 2, clock, state });
+  const router = createRouter({
+    clock,
+    providers: {
+      alphavantage: { breaker: createCircuitBreaker({ clock }), health: createHealth("alphavantage"), quota },
+    },
+  });
+  let asked = 0;
+  const spent = () => (asked++, Promise.reject(err("quota_exhausted", false)));
+  await assert.rejects(router.run("eod", spent), NoProviderError);
+  assert.equal(await quota.remaining(), 0, "our count of 1 call gave way to the provider's word");
+  const again = await router.run("eod", spent).catch((e) => e);
+  assert.ok(again instanceof NoProviderError && again.reasons.alphavantage === "daily quota spent", String(again));
+  assert.equal(asked, 1, "not asked a second time");
+  await clock.advance(9 * 3600_000);
+  assert.equal(await quota.remaining(), 23, "a new UTC day");
 });
 
 Deno.test("createRouter() fails over to the next provider and comes back after the breaker's probe succeeds", async () => {

@@ -50,6 +50,8 @@ export interface DailyQuota {
   tryConsume(n?: number, opts?: { emergency?: boolean }): Promise<boolean>;
   /** Calls left today for normal work. */
   remaining(): Promise<number>;
+  /** The provider says today's calls are spent (another user of the key, say): count them all used. */
+  exhaust(): Promise<void>;
   readonly limit: number;
   readonly reserve: number;
 }
@@ -64,6 +66,12 @@ export function createDailyQuota(
     throw new RangeError(`Cannot create a quota: reserve ${reserve} must be in [0, ${limit})`);
   }
   let chain = Promise.resolve();
+  /** Run a load-then-save after this process's earlier ones, and exclusive of other processes'. */
+  const inTurn = <T>(op: () => Promise<T>): Promise<T> => {
+    const run = chain.then(() => state.exclusive ? state.exclusive(op) : op());
+    chain = run.then(() => {}, () => {});
+    return run;
+  };
   const current = async () => {
     const today = dayOf(clock.now());
     const saved = await state.load();
@@ -73,16 +81,16 @@ export function createDailyQuota(
     limit,
     reserve,
     tryConsume(n = 1, { emergency = false } = {}) {
-      const consume = async () => {
+      return inTurn(async () => {
         const s = await current();
         const cap = emergency ? limit : limit - reserve;
         if (s.used + n > cap) return false;
         await state.save({ day: s.day, used: s.used + n });
         return true;
-      };
-      const run = chain.then(() => state.exclusive ? state.exclusive(consume) : consume());
-      chain = run.then(() => {}, () => {});
-      return run;
+      });
+    },
+    exhaust() {
+      return inTurn(async () => state.save({ day: (await current()).day, used: limit }));
     },
     async remaining() {
       return Math.max(0, limit - reserve - (await current()).used);

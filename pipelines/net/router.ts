@@ -9,6 +9,7 @@ import type { Clock } from "./clock.ts";
 import type { createHealth, HealthSnapshot } from "./health.ts";
 import type { DailyQuota } from "./quota.ts";
 import type { TokenBucket } from "./rate_limiter.ts";
+import { ProviderError } from "../sources/http.ts";
 
 export type Capability = "eod" | "minute" | "fundamentals" | "listing" | "ciks";
 
@@ -92,6 +93,8 @@ export function createRouter(
           g.health.record(false, clock.now() - started);
           reasons[name] = (e as Error).message;
           errors[name] = e;
+          // The provider's own word that today's calls are spent outranks our count of them.
+          if (e instanceof ProviderError && e.reason === "quota_exhausted") await g.quota?.exhaust();
         }
       }
       throw new NoProviderError(capability, reasons, errors);

@@ -1,5 +1,5 @@
 /**
- * Fault injection for the replay server: 429s, Alpha Vantage `Note` replies, 5xx, stalls past the
+ * Fault injection for the replay server: 429s, Alpha Vantage `Note` and daily-limit replies, 5xx, stalls past the
  * client's timeout, malformed and truncated JSON, HTML error pages, and enforcement of the real
  * rate limits (answered the way each provider answers). Deterministic: a seeded draw per request.
  * @module
@@ -20,12 +20,18 @@ export interface FaultRates {
 export interface LimitRule {
   perMinute?: number;
   perSecond?: number;
+  /** Calls over the replay's life, its "day": past them Alpha Vantage says its daily limit is spent. */
+  perDay?: number;
   style: "http429" | "avNote";
 }
 
 const AV_NOTE = JSON.stringify({
   Note:
     "Thank you for using Alpha Vantage! Our standard API call frequency is 5 calls per minute and 500 calls per day. Please visit https://www.alphavantage.co/premium/ if you would like to target a higher API call frequency.",
+});
+const AV_DAILY = JSON.stringify({
+  Information:
+    "Thank you for using Alpha Vantage! Our standard API rate limit is 25 requests per day. Please subscribe to any of the premium plans at https://www.alphavantage.co/premium/ to instantly remove all daily rate limits.",
 });
 const HTML = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>";
 
@@ -43,6 +49,7 @@ export function faultInjection(
   let n = 0;
   const stats = { requests: 0, faults: {} as Record<string, number>, limited: 0 };
   const recent = new Map<string, number[]>();
+  const today = new Map<string, number>();
   const count = (k: string) => stats.faults[k] = (stats.faults[k] ?? 0) + 1;
 
   const middleware: MiddlewareHandler = async (c, next) => {
@@ -51,6 +58,13 @@ export function faultInjection(
     for (const [prefix, rule] of Object.entries(enforceLimits)) {
       if (!path.startsWith(prefix)) continue;
       const t = now();
+      if (rule.perDay !== undefined && (today.get(prefix) ?? 0) >= rule.perDay) {
+        stats.limited++;
+        return rule.style === "avNote"
+          ? c.body(AV_DAILY, 200, { "content-type": "application/json" })
+          : c.body("Too Many Requests", 429);
+      }
+      today.set(prefix, (today.get(prefix) ?? 0) + 1);
       const hits = (recent.get(prefix) ?? []).filter((h) => t - h < 60_000);
       const lastSecond = hits.filter((h) => t - h < 1_000).length;
       if (

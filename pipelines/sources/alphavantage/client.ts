@@ -1,7 +1,8 @@
 /**
  * Alpha Vantage client and parsers: TIME_SERIES_DAILY_ADJUSTED (CSV or JSON), LISTING_STATUS and
  * FX_DAILY. Soft errors arrive as HTTP 200 with a `Note`, `Information` or `Error Message` key:
- * rate limiting is retriable, a premium endpoint is not, and none of them is ever read as data.
+ * the per-minute limit is retriable, the daily limit and a premium endpoint are not, and none of
+ * them is ever read as data.
  * @module
  */
 import { z } from "zod";
@@ -51,13 +52,20 @@ export function throwIfSoftError(text: string, what: string): void {
   if (/premium endpoint/i.test(message)) {
     throw new ProviderError(`Cannot ${what}: a premium endpoint`, { ...base, retriable: false, reason: "premium" });
   }
-  // "Note" (per-minute) and "Information" (daily limit) are both rate limiting.
-  const perMinute = /per minute/i.test(message);
-  throw new ProviderError(`Cannot ${what}: rate limited by Alpha Vantage (${perMinute ? "per minute" : "daily"})`, {
+  // "Note" is the per-minute limit: worth a retry a minute on. "Information" is the daily one
+  // (25 a day on the free plan): no retry today can succeed, and the key's other calls would fail too.
+  if (/per minute/i.test(message)) {
+    throw new ProviderError(`Cannot ${what}: rate limited by Alpha Vantage (per minute)`, {
+      ...base,
+      retriable: true,
+      reason: "rate_limited",
+      retryAfterS: 60,
+    });
+  }
+  throw new ProviderError(`Cannot ${what}: Alpha Vantage's daily limit for this key is spent`, {
     ...base,
-    retriable: true,
-    reason: "rate_limited",
-    retryAfterS: perMinute ? 60 : undefined,
+    retriable: false,
+    reason: "quota_exhausted",
   });
 }
 

@@ -44,7 +44,7 @@ Deno.test("parseDailyAdjustedJson() reads the IBM reply with its dividend", asyn
   assert.equal(at(batch, "2020-05-08", "close"), 121.805);
 });
 
-Deno.test("throwIfSoftError() turns Note/Information into rate limiting and premium into a terminal error", async () => {
+Deno.test("throwIfSoftError(): the per-minute Note is rate limiting, the daily Information and premium are terminal", async () => {
   const reasons: string[] = [];
   for (
     const f of [
@@ -62,7 +62,7 @@ Deno.test("throwIfSoftError() turns Note/Information into rate limiting and prem
       reasons.push(`${e.reason}:${e.retriable}`);
     }
   }
-  assert.deepEqual(reasons, ["rate_limited:true", "rate_limited:true", "rate_limited:true", "premium:false"]);
+  assert.deepEqual(reasons, ["rate_limited:true", "quota_exhausted:false", "quota_exhausted:false", "premium:false"]);
   const premium = await read("information_premium_endpoint_as_quoted_in_public_docs.json");
   assert.throws(() => parseDailyAdjustedCsv(premium, "X", ALL), ProviderError);
   assert.throws(() => throwIfSoftError('{"Error Message": "Invalid API call."}', "t"), /Invalid API call/);
