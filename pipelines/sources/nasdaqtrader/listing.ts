@@ -68,8 +68,8 @@ const ACT_SUFFIX: Record<string, SymbolMark> = { W: "warrant", WS: "warrant", R:
 /**
  * What a provider's symbol says of its security: a Nasdaq symbol's fifth letter (W, R, U); an
  * ACT symbol's `$` (preferred) or suffix (`.W`, `.R`, `.U`), or the same in its canonical form
- * (`ABR.PR.D`); Alpha Vantage's dashed forms (`-P-A`,
- * `-WS`, `-R`, `-U`; its `-W` is "when issued", not a warrant, and such a security is no stock yet).
+ * (`ABR.PR.D`); Alpha Vantage's dashed forms (`-P-A`, `-WS`, `-R`, `-U`; its `-W` is "when
+ * issued", not a warrant, and such a security is no stock yet).
  */
 export function symbolMark(symbol: string, style: "nasdaq" | "act" | "dashed"): SymbolMark {
   if (style === "nasdaq") return symbol.length === 5 ? NASDAQ_FIFTH[symbol[4]] : undefined;
@@ -97,10 +97,11 @@ const NAMED: Record<"warrant" | "right" | "unit", RegExp> = {
 
 /**
  * A listing's asset type (the directory has no type column): an ETF flag, else its symbol's mark
- * (a Nasdaq fifth letter only where the name agrees: FTRPR is a preferred), else its name. An ADR is a stock whatever its underlying share ("American Depositary Shares, each
- * representing 2 preferred shares"), while "Depositary Shares" alone are a preferred's. A name's
- * "Units" make a unit only with a mark, "each consisting of" or as a hybrid's "Corporate Units",
- * "Tangible Equity Units": partnerships' and trusts' "Common Units" trade as their equity.
+ * (a Nasdaq fifth letter only where the name agrees: FTRPR is a preferred), else its name. An ADR
+ * is a stock whatever its underlying share ("American Depositary Shares, each representing 2
+ * preferred shares"), while "Depositary Shares" alone are a preferred's. A name's "Units" make a
+ * unit only with a mark, "each consisting of" or as a hybrid's "Corporate Units", "Tangible Equity
+ * Units": partnerships' and trusts' "Common Units" trade as their equity.
  */
 export function assetTypeOf(
   name: string,
