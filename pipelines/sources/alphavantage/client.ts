@@ -49,17 +49,19 @@ export function throwIfSoftError(text: string, what: string): void {
       reason: "bad_request",
     });
   }
-  if (/premium endpoint/i.test(message)) {
+  // "This is a premium endpoint"; the rate-limit messages also offer to "unlock all premium endpoints".
+  if (/is a premium endpoint/i.test(message)) {
     throw new ProviderError(`Cannot ${what}: a premium endpoint`, { ...base, retriable: false, reason: "premium" });
   }
-  // "Note" is the per-minute limit: worth a retry a minute on. "Information" is the daily one
-  // (25 a day on the free plan): no retry today can succeed, and the key's other calls would fail too.
-  if (/per minute/i.test(message)) {
-    throw new ProviderError(`Cannot ${what}: rate limited by Alpha Vantage (per minute)`, {
+  // The burst ("1 request per second", a message that also names the 25 a day) and per-minute
+  // limits are worth a retry shortly; the daily one is not: no call with this key succeeds today.
+  const burst = /per second|sparingly/i.test(message), perMinute = /per minute/i.test(message);
+  if (burst || perMinute || !/per day/i.test(message)) {
+    throw new ProviderError(`Cannot ${what}: rate limited by Alpha Vantage (${burst ? "burst" : "per minute"})`, {
       ...base,
       retriable: true,
       reason: "rate_limited",
-      retryAfterS: 60,
+      retryAfterS: burst ? 2 : 60,
     });
   }
   throw new ProviderError(`Cannot ${what}: Alpha Vantage's daily limit for this key is spent`, {

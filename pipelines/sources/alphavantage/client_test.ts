@@ -44,7 +44,7 @@ Deno.test("parseDailyAdjustedJson() reads the IBM reply with its dividend", asyn
   assert.equal(at(batch, "2020-05-08", "close"), 121.805);
 });
 
-Deno.test("throwIfSoftError(): the per-minute Note is rate limiting, the daily Information and premium are terminal", async () => {
+Deno.test("throwIfSoftError(): the burst and per-minute limits are rate limiting, the daily limit and premium are terminal", async () => {
   const reasons: string[] = [];
   for (
     const f of [
@@ -63,6 +63,15 @@ Deno.test("throwIfSoftError(): the per-minute Note is rate limiting, the daily I
     }
   }
   assert.deepEqual(reasons, ["rate_limited:true", "quota_exhausted:false", "quota_exhausted:false", "premium:false"]);
+  // The burst limit's message (as quoted in public client code) names the daily limit too, but a retry soon works.
+  const burst = JSON.stringify({
+    Information:
+      "Thank you for using Alpha Vantage! Please consider spreading out your free API requests more sparingly (1 request per second). You may subscribe to any of the premium plans at https://www.alphavantage.co/premium/ to lift the free key rate limit (25 requests per day) and instantly unlock all premium endpoints",
+  });
+  assert.throws(
+    () => throwIfSoftError(burst, "test"),
+    (e) => e instanceof ProviderError && e.reason === "rate_limited" && e.retryAfterS === 2,
+  );
   const premium = await read("information_premium_endpoint_as_quoted_in_public_docs.json");
   assert.throws(() => parseDailyAdjustedCsv(premium, "X", ALL), ProviderError);
   assert.throws(() => throwIfSoftError('{"Error Message": "Invalid API call."}', "t"), /Invalid API call/);
