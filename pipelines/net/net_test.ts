@@ -214,6 +214,26 @@ Deno.test("planDailyRun() matches the quota: A and B first, then tier C from the
   assert.match(short.shortfall!.message, /covers 500 of 602/);
 });
 
+Deno.test("planDailyRun() counts whole symbols, wraps a cursor past a shrunken tier C, and takes no symbol twice", () => {
+  // Two calls a symbol and 7 calls: 3 symbols, not 4.
+  const two = planDailyRun({
+    tierA: ["A"],
+    tierB: [],
+    tierC: ["C0", "C1", "C2"],
+    cursor: 0,
+    budget: 7,
+    callsPerSymbol: 2,
+  });
+  assert.deepEqual(two.symbols, ["A", "C0", "C1"]);
+  // The universe shrank from 10 to 5 tier-C symbols since the cursor was saved at 7: it goes on from 7 mod 5.
+  const tierC = ["C0", "C1", "C2", "C3", "C4"];
+  const wrapped = planDailyRun({ tierA: [], tierB: [], tierC, cursor: 7, budget: 2 });
+  assert.deepEqual([wrapped.symbols, wrapped.nextCursor], [["C2", "C3"], 4]);
+  // A watchlist symbol also in the rotation is fetched once, and the rotation's slot goes to another.
+  const overlap = planDailyRun({ tierA: ["A"], tierB: ["C0"], tierC, cursor: 0, budget: 4 });
+  assert.deepEqual(overlap.symbols, ["A", "C0", "C1", "C2"]);
+});
+
 Deno.test("runBackfill() uses at least 99% of the allowed budget and never exceeds rate or quota", async () => {
   const clock = createFakeClock(Date.UTC(2026, 0, 5, 0));
   const limit = 500, reserve = 10, reservedForDaily = 100;
