@@ -471,3 +471,48 @@ Deno.test("ingest-minute killed with SIGKILL mid-run: finished months stay whole
     await replay.close();
   }
 });
+
+Deno.test("ingestMinuteBars() keeps consolidated minutes when the IEX feed refetches them, and labels each row's feed", async () => {
+  // Alpaca as a paid plan would answer: the replay's bars as real ones, and the IEX feed seeing a
+  // thirtieth of each minute's volume (one exchange's trades).
+  const asFeeds: MiddlewareHandler = async (c, next) => {
+    await next();
+    const url = new URL(c.req.url);
+    if (!url.pathname.startsWith("/v2/stocks/") || c.res.status !== 200) return;
+    const page = await c.res.json();
+    delete page.ticklake;
+    if (url.searchParams.get("feed") === "iex") {
+      // One symbol's bars are a list; several symbols' a map of lists.
+      const lists = (Array.isArray(page.bars) ? [page.bars] : Object.values(page.bars)) as { v: number }[][];
+      for (const b of lists.flat()) b.v = Math.ceil(b.v / 30);
+    }
+    c.res = Response.json(page);
+  };
+  await withReplay(async (url) => {
+    const root = await Deno.makeTempDir();
+    const feed = (name: "iex" | "sip") => alpacaMinuteSource({ baseUrl: url, keyId: "k", secret: "s", feed: name });
+    const volumes = async () => {
+      const lake = await openLake({ store: createLocalStore(root), cacheDir: await Deno.makeTempDir() });
+      try {
+        return await lake.sql<{ source: string; volume: number; n: number }>(
+          "SELECT source, sum(volume)::DOUBLE AS volume, count(*)::INT AS n FROM minute_bars GROUP BY ALL ORDER BY source",
+        );
+      } finally {
+        lake.close();
+      }
+    };
+    const one = { symbols: ["AAPL"], from: "2024-03-04", to: "2024-03-04" };
+    await ingestMinuteBars(options(url, root, { ...one, source: feed("iex") }));
+    const iex = await volumes();
+    assert.deepEqual(iex.map((r) => r.source), ["alpaca_iex"]);
+    const sip = await ingestMinuteBars(options(url, root, { ...one, source: feed("sip") }));
+    assert.equal(sip.rows_updated, iex[0].n, "SIP replaces every IEX minute");
+    const consolidated = await volumes();
+    assert.deepEqual(consolidated.map((r) => [r.source, r.n]), [["alpaca_sip", iex[0].n]]);
+    assert.ok(consolidated[0].volume > 20 * iex[0].volume);
+    // The minute cron's default feed comes back over the day: SIP's minutes stay.
+    const again = await ingestMinuteBars(options(url, root, { ...one, source: feed("iex") }));
+    assert.deepEqual([again.rows_updated, again.rows_unchanged], [0, iex[0].n]);
+    assert.deepEqual(await volumes(), consolidated);
+  }, [asFeeds]);
+});

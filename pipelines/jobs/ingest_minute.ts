@@ -87,7 +87,7 @@ interface StoredMonth {
 }
 
 type MonthWindow = { month: string; start: string; end: string };
-type Page = MinutePage & { rawKey: string; provider: string; fetchedAt: number };
+type Page = MinutePage & { rawKey: string; provider: string; label: string; fetchedAt: number };
 
 /** A stored page read back as the reply it was, parsed as when it was fetched. */
 async function storedPage(store: ObjectStore, source: MinuteSource, symbol: string, window: MinuteWindow, key: string) {
@@ -98,6 +98,7 @@ async function storedPage(store: ObjectStore, source: MinuteSource, symbol: stri
     ...source.parse(storedResponse(meta, body), symbol, window, cursor),
     rawKey: key,
     provider: source.provider,
+    label: source.label,
     fetchedAt: Date.parse(meta.fetched_at),
   };
 }
@@ -173,6 +174,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
       ...source.parse(reply, symbol, window, cursor),
       rawKey,
       provider: source.provider,
+      label: source.label,
       fetchedAt: reply.fetchedAt.getTime(),
     };
   };
@@ -232,7 +234,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
       availableFrom ??= page.availableFrom;
       const staged = stageMinuteBars(page.bars, {
         symbol,
-        source: page.simulated ? "simulated" : page.provider,
+        source: page.simulated ? "simulated" : page.label,
         // The page's fetch time, parsed again from raw or not: see `MergeKey.fetched`.
         ingestedAt: page.fetchedAt,
         rawRef: page.rawKey,

@@ -34,6 +34,8 @@ export interface MinuteSource {
   dataset: string;
   /** What distinguishes this source's data in a run's identity (provider, and feed where it has one). */
   key: string;
+  /** The `source` its rows carry: `alpaca_iex`, `alpaca_sip` or `yahoo`. */
+  label: string;
   /** The reply for the page at `cursor` (null: the window's first page). */
   fetch(symbol: string, window: MinuteWindow, cursor: string | null): Promise<RawResponse>;
   /** Throws ProviderError for an error reply. */
@@ -58,6 +60,7 @@ export function alpacaMinuteSource(
     provider: "alpaca",
     dataset: "bars_1min",
     key: `alpaca:${feed}`,
+    label: `alpaca_${feed}`,
     fetch: (symbol, window, cursor) =>
       alpaca.bars(providerSymbol(symbol, "alpaca"), {
         timeframe: "1Min",
@@ -116,6 +119,7 @@ export function yahooMinuteSource({ baseUrl, fetch, timeoutMs, now = () => new D
     provider: "yahoo",
     dataset: "chart_1m",
     key: "yahoo",
+    label: "yahoo",
     fetch(symbol, window, cursor) {
       const horizon = Math.floor(now().getTime() / 1000) - YAHOO_1M_DAYS * 86_400 + HORIZON_MARGIN_S;
       const period1 = cursor === null ? Math.max(Math.floor(window.start / 1000), horizon) : Number(cursor);

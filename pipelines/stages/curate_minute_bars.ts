@@ -77,6 +77,9 @@ const MINUTE_KEY: MergeKey = {
   step: 60_000,
   values: ["open", "high", "low", "close", "volume", "trades", "vwap"],
   fetched: "ingested_at",
+  // IEX is one exchange's trades: its bar for a minute never replaces a consolidated one (Alpaca's
+  // SIP feed, Yahoo). Rows written before the feed was recorded say `alpaca`, nearly always IEX.
+  rank: (source) => (source === "alpaca_iex" || source === "alpaca" ? 0 : 1),
 };
 
 /** Merge incoming minute bars into a month partition: newest wins, identical reruns change nothing. */

@@ -107,3 +107,32 @@ Deno.test("mergeMinuteBars() sorts shuffled minutes of several symbols by symbol
     assert.ok(symbols[i - 1]! < symbols[i]! || (symbols[i - 1] === symbols[i] && ts[i - 1] < ts[i]), `row ${i}`);
   }
 });
+
+Deno.test("mergeMinuteBars(): an IEX bar never replaces a consolidated one; a consolidated bar replaces an IEX one", () => {
+  // The same minute from Alpaca's IEX feed (one exchange's trades) and from a consolidated source.
+  const bar = (volume: number) => ({
+    t: "2024-03-04T15:00:00Z",
+    o: 10,
+    h: 10.5,
+    l: 9.9,
+    c: 10.2,
+    v: volume,
+    n: 5,
+    vw: 10.1,
+  });
+  const staged = (source: string, volume: number, at: number) =>
+    stageMinuteBars([bar(volume)], { symbol: "AMZN", source, ingestedAt: at, rawRef: `raw/${source}` }).batch;
+  const merged = (existing: [string, number], incoming: [string, number]) => {
+    const m = mergeMinuteBars(staged(existing[0], existing[1], 1), staged(incoming[0], incoming[1], 2));
+    return [str(m.batch, "source")[0], num(m.batch, "volume")[0], m.updated];
+  };
+  assert.deepEqual(merged(["alpaca_sip", 90_000], ["alpaca_iex", 2_500]), ["alpaca_sip", 90_000, 0], "SIP stays");
+  assert.deepEqual(merged(["yahoo", 88_000], ["alpaca_iex", 2_500]), ["yahoo", 88_000, 0], "Yahoo's stays");
+  assert.deepEqual(merged(["alpaca", 2_400], ["alpaca_sip", 90_000]), ["alpaca_sip", 90_000, 1], "over a legacy row");
+  assert.deepEqual(merged(["alpaca_iex", 2_400], ["alpaca_iex", 2_500]), ["alpaca_iex", 2_500, 1], "newest of a feed");
+  assert.deepEqual(
+    merged(["alpaca_sip", 90_000], ["yahoo", 91_000]),
+    ["yahoo", 91_000, 1],
+    "newest of two consolidated",
+  );
+});

@@ -33,6 +33,11 @@ export interface MergeKey {
    * a newer reply, as when a run resumed days after its kill curates what it staged back then.
    */
   fetched?: string;
+  /**
+   * How complete a row's `source` is: an incoming row of a lower rank never replaces one of a
+   * higher rank (minute bars from the IEX feed, a sliver of all trades, over consolidated ones).
+   */
+  rank?: (source: string | null) => number;
 }
 
 /**
@@ -42,25 +47,29 @@ export interface MergeKey {
  */
 const OLDER_BY_MS = 60_000;
 
-/** A batch's columns that decide a merge: its value columns (in `key.values` order) and its fetch times. */
+/** A batch's columns that decide a merge: its value columns (in `key.values` order), fetch times and source ranks. */
 interface KeyedColumns {
   values: Float64Array[];
   fetched?: Float64Array;
+  ranks?: Float64Array;
 }
 
 function keyedColumns(key: MergeKey, b: Batch): KeyedColumns {
   return {
     values: key.values.map((k) => b.columns[k] as Float64Array),
     fetched: key.fetched ? b.columns[key.fetched] as Float64Array : undefined,
+    ranks: key.rank ? Float64Array.from(b.columns.source as (string | null)[], key.rank) : undefined,
   };
 }
 
 /**
  * Whether existing row `i` stays against incoming row `j` of the same key: its values did not
- * change (NaN equals NaN), or the incoming reply was fetched over a minute before it.
+ * change (NaN equals NaN), the incoming reply was fetched over a minute before it, or it comes
+ * from a source of a lower rank.
  */
 function keepsExisting(old: KeyedColumns, i: number, fresh: KeyedColumns, j: number): boolean {
   if (old.fetched && fresh.fetched![j] < old.fetched[i] - OLDER_BY_MS) return true;
+  if (old.ranks && fresh.ranks![j] < old.ranks[i]) return true;
   for (let k = 0; k < old.values.length; k++) {
     const x = old.values[k][i], y = fresh.values[k][j];
     if (x !== y && !(x !== x && y !== y)) return false;
