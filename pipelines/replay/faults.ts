@@ -1,7 +1,8 @@
 /**
- * Fault injection for the replay server: 429s, Alpha Vantage `Note` and daily-limit replies, 5xx, stalls past the
- * client's timeout, malformed and truncated JSON, HTML error pages, and enforcement of the real
- * rate limits (answered the way each provider answers). Deterministic: a seeded draw per request.
+ * Fault injection for the replay server: 429s, Alpha Vantage `Note` and daily-limit replies, 5xx,
+ * stalls past the client's timeout, malformed and truncated JSON, HTML error pages, and enforcement
+ * of the real rate limits (answered the way each provider answers). Deterministic: a seeded draw
+ * per request.
  * @module
  */
 import type { MiddlewareHandler } from "hono";

@@ -1,8 +1,8 @@
 /**
  * Alpha Vantage client and parsers: TIME_SERIES_DAILY_ADJUSTED (CSV or JSON), LISTING_STATUS and
  * FX_DAILY. Soft errors arrive as HTTP 200 with a `Note`, `Information` or `Error Message` key:
- * the per-minute limit is retriable, the daily limit and a premium endpoint are not, and none of
- * them is ever read as data.
+ * the burst and per-minute limits are retriable, the daily limit and a premium endpoint are not,
+ * and none of them is ever read as data.
  * @module
  */
 import { z } from "zod";
@@ -57,7 +57,8 @@ export function throwIfSoftError(text: string, what: string): void {
   // limits are worth a retry shortly; the daily one is not: no call with this key succeeds today.
   const burst = /per second|sparingly/i.test(message), perMinute = /per minute/i.test(message);
   if (burst || perMinute || !/per day/i.test(message)) {
-    throw new ProviderError(`Cannot ${what}: rate limited by Alpha Vantage (${burst ? "burst" : "per minute"})`, {
+    const which = burst ? "burst" : perMinute ? "per minute" : message.slice(0, 80);
+    throw new ProviderError(`Cannot ${what}: rate limited by Alpha Vantage (${which})`, {
       ...base,
       retriable: true,
       reason: "rate_limited",
