@@ -21,6 +21,7 @@ import {
   parseListing,
 } from "../sources/nasdaqtrader/listing.ts";
 import { fetchCompanyTickers, parseCompanyTickers } from "../sources/sec/company_tickers.ts";
+import { secStatusError } from "../sources/sec/edgar.ts";
 import { latestListings, mergeSymbolMaster } from "../stages/symbol_master.ts";
 import { createAlphaVantageClient, parseListingStatus } from "../sources/alphavantage/client.ts";
 import { lockTable } from "./lake_writer.ts";
@@ -101,7 +102,7 @@ export async function refreshSymbols(
     ciks = await guarded("ciks", "sec", async () => {
       const reply = await fetchCompanyTickers({ baseUrl: config.sec, userAgent: config.secUserAgent, fetch });
       await writeRaw(store, reply, { dataset: "company_tickers", name: "company_tickers" });
-      if (reply.status !== 200) throw statusError("sec", reply, "fetch company_tickers.json");
+      if (reply.status !== 200) throw secStatusError(reply, "fetch company_tickers.json");
       return parseCompanyTickers(new TextDecoder().decode(reply.body));
     });
   } catch (e) {

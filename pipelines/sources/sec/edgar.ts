@@ -22,10 +22,20 @@ export function createEdgarClient(
   };
 }
 
+/**
+ * The error for a SEC reply that is not a 200. A 403 is SEC's fair-access rule at work: it refuses
+ * clients whose User-Agent names no contact, and for 10 minutes those over 10 requests a second.
+ */
+export function secStatusError(reply: RawResponse, what: string): ProviderError {
+  const detail = reply.status === 403
+    ? "SEC refused it (HTTP 403): SEC wants a User-Agent naming you and an email (set TICKLAKE_SEC_USER_AGENT) " +
+      "and at most 10 requests a second"
+    : `SEC answered HTTP ${reply.status}`;
+  return statusError("sec", reply, what, detail);
+}
+
 function parseJson(reply: RawResponse, what: string): unknown {
-  if (reply.status !== 200) {
-    throw statusError("sec", reply, `fetch ${what}`, `SEC answered HTTP ${reply.status}`);
-  }
+  if (reply.status !== 200) throw secStatusError(reply, `fetch ${what}`);
   try {
     return JSON.parse(new TextDecoder().decode(reply.body));
   } catch (e) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { RawResponse } from "../http.ts";
+import { ProviderError, type RawResponse } from "../http.ts";
 import { createEdgarClient, parseCompanyFacts, parseSubmissions } from "./edgar.ts";
 
 const reply = async (file: string): Promise<RawResponse> => ({
@@ -52,6 +52,31 @@ Deno.test("createEdgarClient() refuses to call without a User-Agent and sends it
     const r = await c.companyFacts(717423);
     assert.equal(new TextDecoder().decode(r.body), "/api/xbrl/companyfacts/CIK0000717423.json");
     assert.equal(ua, "Ticklake test ops@example.com");
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("a SEC 403 over real HTTP says what SEC wants: a contact User-Agent, and 10 requests a second at most", async () => {
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    () =>
+      new Response("<html><body>Your Request Originates from an Undeclared Automated Tool</body></html>", {
+        status: 403,
+      }),
+  );
+  try {
+    const c = createEdgarClient({
+      baseUrl: `http://127.0.0.1:${server.addr.port}`,
+      userAgent: "Ticklake research contact@example.com",
+    });
+    const reply = await c.companyFacts(717423);
+    assert.throws(
+      () => parseCompanyFacts(reply),
+      (e) =>
+        e instanceof ProviderError && !e.retriable && /set TICKLAKE_SEC_USER_AGENT/.test(e.message) &&
+        e.message.startsWith("Cannot fetch SEC company facts"),
+    );
   } finally {
     await server.shutdown();
   }
