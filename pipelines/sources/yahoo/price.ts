@@ -17,8 +17,7 @@ import { roundPrice } from "../../../lake/schemas/columns.ts";
 export function yahooPrice(v: number, factor = 1): number {
   const price = v * factor;
   const cents = Math.round(price * 100) / 100;
-  const back = Math.fround(factor === 1 ? cents : cents / factor);
   // (A float32 step is 2^-23 to 2^-24 of the value.)
-  if (back === v || Math.abs(back - v) <= Math.abs(v) * 2 ** -23) return cents;
+  if (Math.abs(Math.fround(cents / factor) - v) <= Math.abs(v) * 2 ** -23) return cents;
   return roundPrice(price);
 }
