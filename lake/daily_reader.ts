@@ -97,13 +97,14 @@ export async function lakeBases(
     try {
       for await (const b of engine.decodePieces(file, inWindow ? BASES : FIRST_DAYS)) {
         const symbol = str(b, "symbol"), date = num(b, "date");
+        const [close, adj] = inWindow ? [num(b, "close"), num(b, "adj_close")] : [];
         for (let i = 0; i < b.length; i++) {
           const s = symbol[i]!;
           if (!symbols.has(s)) continue;
           let basis = out.get(s);
           if (!basis) out.set(s, basis = { firstDay: date[i], bars: new Map() });
-          if (inWindow && date[i] >= fromDay && date[i] <= toDay) {
-            basis.bars.set(date[i], { close: num(b, "close")[i], adj: num(b, "adj_close")[i] });
+          if (close && date[i] >= fromDay && date[i] <= toDay) {
+            basis.bars.set(date[i], { close: close[i], adj: adj![i] });
           }
         }
       }
