@@ -132,6 +132,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** Where and as whom the Yahoo clients call: the base URL and the User-Agent (unset: the client's browser one). */
+export function yahooConnection(providers: Config["providers"]): { baseUrl: string; userAgent?: string } {
+  return { baseUrl: providers.yahoo, userAgent: providers.yahooUserAgent };
+}
+
 /**
  * Parse a lake location: a path, or `s3://bucket/prefix`.
  *

@@ -3,6 +3,7 @@
  * (reconcile). Neither writes to the bars.
  * @module
  */
+import { yahooConnection } from "../../config.ts";
 import { createLogger } from "../log.ts";
 import { yahooDailySource } from "../jobs/daily_sources.ts";
 import { auditDailyBars } from "../jobs/audit_daily.ts";
@@ -79,7 +80,7 @@ export const reconcile: Command = {
     const symbols = await chosenSymbols(flags, config, "reconcile");
     const provider = String(flags.provider ?? "alphavantage");
     const source = provider === "yahoo"
-      ? yahooDailySource({ baseUrl: config.providers.yahoo, userAgent: config.providers.yahooUserAgent })
+      ? yahooDailySource(yahooConnection(config.providers))
       : provider === "alphavantage"
       ? alphaVantageSource(config)
       : undefined;

@@ -3,7 +3,7 @@
  * symbol options, and the daily sources the configuration names.
  * @module
  */
-import { type Config, ConfigError, loadConfig } from "../../config.ts";
+import { type Config, ConfigError, loadConfig, yahooConnection } from "../../config.ts";
 import { type Lake, openLake } from "../../lake/query.ts";
 import { openStore } from "../../lake/open_store.ts";
 import type { ObjectStore } from "../../lake/store.ts";
@@ -95,7 +95,7 @@ export async function chosenSymbols(flags: Flags, config: Config, what: string):
 
 /** Daily-bar sources in failover order: Yahoo, then Alpha Vantage when a key is configured. */
 export function dailySources(config: Config) {
-  const yahoo = yahooDailySource({ baseUrl: config.providers.yahoo, userAgent: config.providers.yahooUserAgent });
+  const yahoo = yahooDailySource(yahooConnection(config.providers));
   return config.keys.alphavantage ? [yahoo, alphaVantageSource(config)] : [yahoo];
 }
 

@@ -3,7 +3,7 @@
  * through the wasm Parquet engine so that it runs where native addons and disks don't (Deno Deploy).
  * @module
  */
-import type { Config } from "../../config.ts";
+import { type Config, yahooConnection } from "../../config.ts";
 import { openStore } from "../../lake/open_store.ts";
 import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -46,7 +46,7 @@ export async function runDailyClose(
   const summary = await ingestDaily({
     store,
     engine,
-    source: yahooDailySource({ baseUrl: config.providers.yahoo, userAgent: config.providers.yahooUserAgent, now }),
+    source: yahooDailySource({ ...yahooConnection(config.providers), now }),
     net: { router: net.router, clock: net.clock },
     symbols: plan ? plan.symbols : await resolveUniverse(universe!),
     from,

@@ -4,7 +4,7 @@
  * for the last 30 days, so its pages are 7-day slices of the window.
  * @module
  */
-import type { Config } from "../../config.ts";
+import { type Config, yahooConnection } from "../../config.ts";
 import { isoSeconds } from "../../lake/schemas/columns.ts";
 import { providerSymbol } from "../../lake/symbol.ts";
 import { createAlpacaClient, parseBarsPage } from "../sources/alpaca/client.ts";
@@ -166,7 +166,7 @@ export function yahooMinuteSource({ baseUrl, fetch, timeoutMs, now = () => new D
  * them), then Yahoo, which needs no key but keeps only the last 30 days.
  */
 export function minuteSources(config: Config, feed: "iex" | "sip" = "iex"): MinuteSource[] {
-  const yahoo = yahooMinuteSource({ baseUrl: config.providers.yahoo, userAgent: config.providers.yahooUserAgent });
+  const yahoo = yahooMinuteSource(yahooConnection(config.providers));
   const { alpacaKeyId: keyId, alpacaSecret: secret } = config.keys;
   if (!keyId || !secret) return [yahoo];
   return [alpacaMinuteSource({ baseUrl: config.providers.alpacaData, keyId, secret, feed }), yahoo];
