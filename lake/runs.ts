@@ -19,10 +19,13 @@ export interface RunRecord {
   job: string;
   started_at: string;
   finished_at: string;
-  status: "ok" | "partial" | "failed";
+  /** `stopped`: a signal ended it before every symbol was tried (see ../pipelines/interrupt.ts). */
+  status: "ok" | "partial" | "failed" | "stopped";
   symbols_total: number;
   symbols_ok: number;
   symbols_failed: number;
+  /** Symbols a stop left untried; absent before stops were recorded. */
+  symbols_pending?: number;
   rows_landed: number;
   failures: RunFailure[];
   details?: Record<string, unknown>;
@@ -62,9 +65,10 @@ export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}_${crypto.randomUUID().slice(0, 8)}`;
 }
 
-/** A run's status from its symbols: all done, some done, or none. */
-function runStatus(symbolsOk: number, symbolsTotal: number): RunRecord["status"] {
-  return symbolsOk === symbolsTotal ? "ok" : symbolsOk > 0 ? "partial" : "failed";
+/** A run's status from its symbols: stopped short, all done, some done, or none. */
+function runStatus({ symbols_ok, symbols_total, symbols_pending = 0 }: RunSummary): RunRecord["status"] {
+  if (symbols_pending > 0) return "stopped";
+  return symbols_ok === symbols_total ? "ok" : symbols_ok > 0 ? "partial" : "failed";
 }
 
 /** What every ingest summary reports, from which its run record is built. */
@@ -72,6 +76,7 @@ export interface RunSummary {
   symbols_total: number;
   symbols_ok: number;
   symbols_failed: number;
+  symbols_pending?: number;
   rows_inserted: number;
   rows_updated: number;
   failures: RunFailure[];
@@ -79,8 +84,8 @@ export interface RunSummary {
 
 /**
  * End a run: write its record (status from its symbols, rows landed = inserted + updated), then
- * close its checkpoint (from {@linkcode openCheckpoint}), if it has one, when nothing failed. With
- * failures it stays, so the same command again fetches only what is still missing.
+ * close its checkpoint (from {@linkcode openCheckpoint}), if it has one, when nothing failed and
+ * nothing is pending. Otherwise it stays, so the same command again fetches only what is still missing.
  */
 export async function finishRun(
   store: ObjectStore,
@@ -95,16 +100,19 @@ export async function finishRun(
     job,
     started_at: run.started_at,
     finished_at: finishedAt.toISOString(),
-    status: runStatus(summary.symbols_ok, summary.symbols_total),
+    status: runStatus(summary),
     symbols_total: summary.symbols_total,
     symbols_ok: summary.symbols_ok,
     symbols_failed: summary.symbols_failed,
+    ...(summary.symbols_pending ? { symbols_pending: summary.symbols_pending } : {}),
     rows_landed: summary.rows_inserted + summary.rows_updated,
     failures: summary.failures,
     details,
   };
   await putJson(store, layout.run(run.run_id), record);
-  if (run.checkpointKey && summary.failures.length === 0) await store.delete(run.checkpointKey);
+  if (run.checkpointKey && summary.failures.length === 0 && !summary.symbols_pending) {
+    await store.delete(run.checkpointKey);
+  }
 }
 
 /** The most recent runs, newest first (run ids start with a UTC timestamp). */

@@ -1,6 +1,6 @@
 /**
  * End-to-end daily ingest over real HTTP against the replay server into a local lake: lineage,
- * rerun idempotency, resume after SIGKILL, failure isolation and hostile input.
+ * rerun idempotency, resume after SIGKILL or a stop on SIGINT, failure isolation and hostile input.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -15,7 +15,9 @@ import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { main } from "../main.ts";
-import { killMainWhen } from "./support/kill_mid_run.ts";
+import { killMainWhen, signalMainWhen } from "./support/kill_mid_run.ts";
+import { listRuns } from "../lake/runs.ts";
+import { simulatedSymbols } from "../pipelines/jobs/universe.ts";
 import { keptLog } from "./support/kept_log.ts";
 import { withClockedReplay } from "./support/clocked_replay.ts";
 
@@ -284,6 +286,102 @@ Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched
     // The checkpoint is gone once the run completes; readers never see temp files.
     assert.equal((await store.list("state/checkpoints/")).length, 0);
     assert.ok((await store.list("")).every((o) => !o.key.includes(".tmp-")));
+  });
+});
+
+Deno.test("ingest stops on SIGINT: what was staged is curated, the run says so, and the same command resumes the rest", async () => {
+  await withReplay(async (url) => {
+    const root = await Deno.makeTempDir();
+    const store = createLocalStore(root);
+    const range = ["--from", "2022-01-03", "--to", "2022-03-31"];
+    const args = ["ingest", "--universe", "sim:60", ...range, "--lake", root, "--concurrency", "1"];
+    const staging = async () => (await store.list("staging/daily_bars/")).filter((o) => o.key.endsWith(".parquet"));
+    const { status, stdout } = await signalMainWhen(
+      args,
+      { TICKLAKE_YAHOO_URL: url },
+      async () => (await staging()).length >= 5,
+      "SIGINT",
+    );
+    // It ended by itself, with the shell's code for Ctrl-C, not by the signal's default action.
+    assert.deepEqual([status.code, status.signal], [130, null], stdout);
+    const [run] = await listRuns(store);
+    assert.equal(run.status, "stopped");
+    assert.ok(run.symbols_ok >= 5 && run.symbols_ok < 60, `${run.symbols_ok} ok`);
+    assert.equal(run.symbols_pending, 60 - run.symbols_ok);
+    assert.match(stdout, new RegExp(`stopped: ${60 - run.symbols_ok} symbols not fetched`));
+    // Every staged symbol is queryable already, whole.
+    const rows = await curatedRows(root);
+    assert.equal(new Set(rows.map((r) => r.symbol)).size, run.symbols_ok);
+    assert.equal(rows.length, run.symbols_ok * 62);
+    assert.equal((await staging()).length, run.symbols_ok, "nothing is staged after the stop");
+    assert.equal((await store.list("state/checkpoints/")).length, 1, "the checkpoint stays for the rerun");
+
+    const resumed = await ingestDaily({
+      store,
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: url }),
+      symbols: simulatedSymbols(60),
+      from: "2022-01-03",
+      to: "2022-03-31",
+    });
+    assert.deepEqual(
+      [resumed.resumed, resumed.symbols_skipped, resumed.symbols_ok, resumed.symbols_pending],
+      [true, run.symbols_ok, 60, 0],
+    );
+    const all = await curatedRows(root);
+    assert.equal(new Set(all.map((r) => `${r.symbol} ${r.date}`)).size, 60 * 62);
+    assert.equal(all.length, 60 * 62);
+    assert.equal((await store.list("state/checkpoints/")).length, 0);
+    assert.equal((await listRuns(store))[0].status, "ok");
+  });
+});
+
+Deno.test("ingestDaily() stopped mid-fetch starts no new symbol and does not wait for, or stage, the one in flight", async () => {
+  await withReplay(async (url) => {
+    const root = await Deno.makeTempDir();
+    const store = createLocalStore(root);
+    const yahoo = yahooDailySource({ baseUrl: url, now: NOW });
+    const stop = new AbortController();
+    const held = Promise.withResolvers<void>();
+    // Released by a timer only if the ingest waits for it, which it must not.
+    let waited = false;
+    const timer = setTimeout(() => (waited = true, held.resolve()), 5000);
+    const asked: string[] = [];
+    const source = {
+      ...yahoo,
+      async fetch(...args: Parameters<typeof yahoo.fetch>) {
+        asked.push(args[0]);
+        const reply = await yahoo.fetch(...args);
+        // The third symbol's reply is held, as a retry's wait would hold it, while the stop comes.
+        if (asked.length === 3) stop.abort(), await held.promise;
+        return reply;
+      },
+    };
+    const symbols = ["S0000", "S0001", "S0002", "S0003", "S0004"];
+    const summary = await ingestDaily({
+      store,
+      engine: createWasmEngine(),
+      source,
+      symbols,
+      from: "2022-01-03",
+      to: "2022-01-31",
+      now: NOW,
+      concurrency: 1,
+      stop: stop.signal,
+    });
+    assert.equal(waited, false, "the stop waited for the symbol in flight");
+    clearTimeout(timer);
+    held.resolve();
+    await new Promise((r) => setTimeout(r, 200)); // time for the held symbol to stage, if it would
+    assert.deepEqual(asked, ["S0000", "S0001", "S0002"]);
+    assert.deepEqual(
+      [summary.symbols_ok, summary.symbols_failed, summary.symbols_pending, summary.rows_inserted],
+      [2, 0, 3, 2 * 20],
+    );
+    const staged = (await store.list("staging/daily_bars/")).map((o) => o.key.split("/").at(-1));
+    assert.deepEqual(staged, ["S0000.parquet", "S0001.parquet"]);
+    // Its reply is kept in raw all the same, as every reply is.
+    assert.equal((await store.list("raw/yahoo/")).filter((o) => o.key.endsWith(".meta.json")).length, 3);
   });
 });
 

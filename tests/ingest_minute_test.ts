@@ -21,6 +21,7 @@ import { startReplayServer } from "../pipelines/replay/server.ts";
 import { seriesFor } from "../pipelines/replay/series.ts";
 import { minutesBetween, minutesOnDays } from "./support/simulated_minutes.ts";
 import { killMainWhen } from "./support/kill_mid_run.ts";
+import { listRuns } from "../lake/runs.ts";
 
 const NOW = () => new Date("2024-03-05T23:00:00Z");
 
@@ -291,6 +292,50 @@ Deno.test("ingestMinuteBars() records a symbol the provider fails, lands the oth
     assert.deepEqual([fresh.resumed, fresh.symbol_months_skipped, fresh.rows_unchanged], [false, 0, aapl + msft]);
     assert.notEqual(fresh.run_id, summary.run_id);
   }, [failMsft]);
+});
+
+Deno.test("ingestMinuteBars() stopped mid-month lands the month's fetched symbols, starts no later month, and the rerun resumes", async () => {
+  const stop = new AbortController();
+  const held = Promise.withResolvers<void>();
+  let waited = false;
+  const timer = setTimeout(() => (waited = true, held.resolve()), 5000);
+  const starts: string[] = [];
+  const holdBrkInFebruary: MiddlewareHandler = async (c, next) => {
+    starts.push(c.req.query("start") ?? "");
+    if (c.req.path.startsWith("/v2/stocks/BRK.B/") && c.req.query("start")?.startsWith("2024-02")) {
+      stop.abort();
+      await held.promise;
+    }
+    await next();
+  };
+  await withReplay(async (url) => {
+    const root = await Deno.makeTempDir();
+    const store = createLocalStore(root);
+    const symbols = ["MSFT", "AAPL", "BRK.B"];
+    const stopped = await ingestMinuteBars(options(url, root, { symbols, stop: stop.signal }));
+    assert.equal(waited, false, "the stop waited for the symbol-month in flight");
+    clearTimeout(timer);
+    held.resolve();
+    await new Promise((r) => setTimeout(r, 300)); // the held symbol-month finishes its fetch, unused
+    const [february] = monthWindows("2024-02-28", "2024-03-04");
+    const aaplFebruary = minutesBetween("AAPL", Date.parse(february.start), Date.parse(february.end), NOW());
+    assert.deepEqual(
+      [stopped.symbols_ok, stopped.symbols_failed, stopped.symbols_pending, stopped.rows_inserted],
+      [0, 0, 3, aaplFebruary],
+    );
+    assert.deepEqual(
+      (await store.list("curated/minute_bars/")).map((o) => o.key),
+      ["curated/minute_bars/month=2024-02/data.parquet"],
+    );
+    assert.equal((await listRuns(store))[0].status, "stopped");
+    assert.deepEqual(starts.filter((t) => !t.startsWith("2024-02")), [], "nothing was asked for March");
+
+    const rerun = await ingestMinuteBars(options(url, root, { symbols }));
+    assert.deepEqual([rerun.resumed, rerun.symbol_months_skipped, rerun.symbols_ok], [true, 1, 3]);
+    const all = symbols.reduce((n, s) => n + minutesOnDays(s, "2024-02-28", "2024-03-04", NOW()), 0);
+    assert.equal(rerun.rows_inserted, all - aaplFebruary);
+    assert.deepEqual(await store.list("state/checkpoints/"), []);
+  }, [holdBrkInFebruary]);
 });
 
 Deno.test("ingestMinuteBars() without keys gets Alpaca's 403, names the variables to set and lands nothing", async () => {

@@ -5,6 +5,8 @@
  */
 import { createEngine } from "../jobs/engine_choice.ts";
 import { createLogger } from "../log.ts";
+import { listenForStop, stoppedExit } from "../interrupt.ts";
+import type { RunSummary } from "../../lake/runs.ts";
 import { ingestDaily } from "../jobs/ingest_daily.ts";
 import { ingestMinuteBars } from "../jobs/ingest_minute.ts";
 import { minuteSources } from "../jobs/minute_sources.ts";
@@ -26,6 +28,17 @@ import {
   withLake,
 } from "./command.ts";
 
+/** A run's failures, and what a stop left, under its summary line. */
+function printFailures({ failures, symbols_pending }: RunSummary) {
+  for (const f of failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
+  if (symbols_pending) console.log(`  stopped: ${symbols_pending} symbols not fetched; the same command fetches them`);
+}
+
+/** A stop's code (128 + the signal), else 1 when no symbol was done. */
+function exitCode(summary: RunSummary, stop?: AbortSignal): number {
+  return (stop && stoppedExit(stop)) ?? (summary.symbols_ok === 0 ? 1 : 0);
+}
+
 export const ingest: Command = {
   summary: "Fetch daily bars (Yahoo chart API) into the lake: raw -> staging -> curated",
   usage: "ingest (--symbols AAPL,MSFT | --universe NAME) [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
@@ -44,6 +57,8 @@ export const ingest: Command = {
     const symbols = await chosenSymbols(flags, config, "ingest");
     const store = openStore(config.lake);
     const net = configuredProviderNet(store, config.net);
+    const log = createLogger();
+    using stop = listenForStop(log);
     const summary = await ingestDaily({
       store,
       engine: await createEngine(String(flags.engine ?? "wasm")),
@@ -52,8 +67,9 @@ export const ingest: Command = {
       symbols,
       from: String(flags.from ?? "2009-01-01"),
       to: String(flags.to ?? today()),
-      log: createLogger(),
+      log,
       concurrency: numberFlag(flags, "concurrency", { integer: true }),
+      stop: stop.signal,
     });
     await saveProviderHealth(store, await net.snapshot());
     if (flags.json) console.log(JSON.stringify(summary, null, 2));
@@ -66,9 +82,9 @@ export const ingest: Command = {
           ` ${summary.rows_unchanged} unchanged, ${summary.rows_rejected} rejected; ${summary.partitions_written} partitions` +
           ` (and ${summary.indicator_partitions_written} of indicators) written in ${summary.elapsed_s}s`,
       );
-      for (const f of summary.failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
+      printFailures(summary);
     }
-    return summary.symbols_ok === 0 ? 1 : 0;
+    return exitCode(summary, stop.signal);
   },
 };
 
@@ -101,6 +117,7 @@ export const ingestMinute: Command = {
     }
     const store = openStore(config.lake);
     const net = configuredProviderNet(store, config.net);
+    using stop = listenForStop(log);
     const summary = await ingestMinuteBars({
       store,
       engine: await createEngine(String(flags.engine ?? "wasm")),
@@ -110,6 +127,7 @@ export const ingestMinute: Command = {
       from: String(flags.from),
       to: String(flags.to ?? today()),
       log,
+      stop: stop.signal,
     });
     await saveProviderHealth(store, await net.snapshot());
     if (flags.json) console.log(JSON.stringify(summary, null, 2));
@@ -130,9 +148,9 @@ export const ingestMinute: Command = {
             ? `; ${summary.symbol_months_clipped} symbol-months only from the provider's horizon on`
             : ""),
       );
-      for (const f of summary.failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
+      printFailures(summary);
     }
-    return summary.symbols_ok === 0 ? 1 : 0;
+    return exitCode(summary, stop.signal);
   },
 };
 
@@ -179,9 +197,9 @@ export const fundamentals: Command = {
           `${summary.facts_fetched} facts, ${summary.rows_inserted} inserted, ${summary.rows_updated} updated, ` +
           `${summary.rows_unchanged} unchanged; ${summary.partitions_written} partitions written in ${summary.elapsed_s}s`,
       );
-      for (const f of summary.failures) console.log(`  failed ${f.symbol}: ${f.reason}: ${f.message}`);
+      printFailures(summary);
     }
-    return summary.symbols_ok === 0 ? 1 : 0;
+    return exitCode(summary);
   },
 };
 

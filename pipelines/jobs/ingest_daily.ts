@@ -27,6 +27,7 @@ import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
 import { finishRun, newRunId, openCheckpoint, type RunFailure } from "../../lake/runs.ts";
 import { asTableWriter } from "./lake_writer.ts";
+import { whenStopped } from "../interrupt.ts";
 
 /** Where daily bars come from: one provider's fetch and its pure parser. */
 export interface DailyBarSource {
@@ -58,6 +59,11 @@ export interface IngestOptions {
   concurrency?: number;
   /** Refresh `indicators_daily` for the years the load changed (default true). */
   indicators?: boolean;
+  /**
+   * Once aborted, no new symbol is started and those in flight are left for the rerun; what was
+   * staged is curated and the checkpoint stays (see ../interrupt.ts).
+   */
+  stop?: AbortSignal;
 }
 
 export interface IngestSummary {
@@ -68,6 +74,8 @@ export interface IngestSummary {
   symbols_ok: number;
   symbols_skipped: number;
   symbols_failed: number;
+  /** Symbols a stop left unfetched: the same command fetches them (0 unless `stop` aborted). */
+  symbols_pending: number;
   /** Symbols fetched again from their first bar in the lake: a split or dividend since, or a gap (see `restateFrom`). */
   symbols_restated: number;
   bars_fetched: number;
@@ -162,6 +170,8 @@ async function stageSymbol(
   for (const w of warnings) opts.log?.warn("ingest.parse_warning", { symbol, warning: w, raw_ref: rawKey });
   // Stamped with the reply's fetch time, as a rebuild from raw stamps it: see `MergeKey.fetched`.
   const { batch: staged, rejected } = stageBars(batch, fetchedAt.getTime(), rawKey);
+  // A symbol a stop left behind keeps its raw reply but is not staged: the rerun fetches it.
+  opts.stop?.throwIfAborted();
   rejections.push(...rejected);
   await store.put(layout.staging("daily_bars", cp.load_id, symbol), await engine.encode(staged, DAILY_BARS));
   return restate !== undefined;
@@ -216,10 +226,17 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   let restated = 0;
   const progress = createProgress(log, "ingest.progress", pending.length);
   const queue = [...pending];
+  // A symbol in flight may sit in a retry's wait for minutes: a stop does not wait for it.
+  const stopped = whenStopped(opts.stop).then(() => "stopped" as const);
   const worker = async () => {
-    for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
+    while (queue.length && !opts.stop?.aborted) {
+      const symbol = queue.shift()!;
       try {
-        if (await stageSymbol(opts, cp, symbol, range, rejections, bases.get(symbol))) restated++;
+        const staging = stageSymbol(opts, cp, symbol, range, rejections, bases.get(symbol));
+        staging.catch(() => {});
+        const outcome = await Promise.race([staging, stopped]);
+        if (outcome === "stopped") return;
+        if (outcome) restated++;
         progress.tick(1, { symbol });
       } catch (e) {
         const err = e as Error;
@@ -234,6 +251,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
 
   // Every symbol of the load, staged now or by an earlier, interrupted attempt, is read back from staging.
   const loadKeys = (await store.list(layout.stagingLoadPrefix("daily_bars", cp.load_id))).map((o) => o.key);
+  const unfetched = symbols.length - failures.length - loadKeys.length;
   const curated = await asTableWriter(
     { store, table: "daily_bars", job: "ingest_daily", log },
     () => curateStaged(store, engine, loadKeys),
@@ -250,9 +268,10 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     load_id: cp.load_id,
     resumed,
     symbols_total: symbols.length,
-    symbols_ok: symbols.length - failures.length,
+    symbols_ok: loadKeys.length,
     symbols_skipped: symbols.length - pending.length,
     symbols_failed: failures.length,
+    symbols_pending: unfetched,
     symbols_restated: restated,
     bars_fetched: curated.bars,
     rows_rejected: rejections.length,

@@ -27,6 +27,7 @@ import { failureReason } from "./failures.ts";
 import { mergeIntoPartition } from "./merge_partition.ts";
 import type { MinutePage, MinuteSource, MinuteWindow } from "./minute_sources.ts";
 import { asTableWriter } from "./lake_writer.ts";
+import { whenStopped } from "../interrupt.ts";
 
 export interface MinuteIngestOptions {
   store: ObjectStore;
@@ -41,6 +42,11 @@ export interface MinuteIngestOptions {
   net?: { router: Router; clock: Clock; retry?: RetryPolicy };
   now?: () => Date;
   log?: Logger;
+  /**
+   * Once aborted, no new symbol-month is started and the one in flight is left for the rerun; the
+   * month's partition takes what was fetched, and the checkpoint stays (see ../interrupt.ts).
+   */
+  stop?: AbortSignal;
 }
 
 export interface MinuteIngestSummary {
@@ -49,6 +55,8 @@ export interface MinuteIngestSummary {
   symbols_total: number;
   symbols_ok: number;
   symbols_failed: number;
+  /** Symbols with a month that a stop left unfetched: the same command fetches them. */
+  symbols_pending: number;
   /** Symbol-months curated by an earlier attempt of this run, not fetched again. */
   symbol_months_skipped: number;
   /** Symbol-months fetched, by the provider that served them. */
@@ -286,8 +294,14 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
    */
   async function* fetchedSymbols(window: MonthWindow, fetched: string[], clipped: number[]) {
     for (const symbol of pendingIn(window.month).sort()) {
+      if (opts.stop?.aborted) return;
       try {
-        const { batch, rejected, availableFrom } = await monthOf(symbol, window);
+        // A stop does not wait out a retry: the symbol-month is left for the rerun.
+        const fetching = monthOf(symbol, window);
+        fetching.catch(() => {});
+        const month = await Promise.race([fetching, stopped]);
+        if (month === "stopped") return;
+        const { batch, rejected, availableFrom } = month;
         if (availableFrom !== undefined) clipped.push(availableFrom);
         fetched.push(symbol);
         rejections.push(...rejected);
@@ -310,7 +324,9 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   }
 
   const progress = createProgress(log, "minute.progress", pending);
+  const stopped = whenStopped(opts.stop).then(() => "stopped" as const);
   for (const window of months) {
+    if (opts.stop?.aborted) break;
     const fetched: string[] = [];
     const clipped: number[] = [];
     const merged = await asTableWriter(
@@ -346,13 +362,16 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     }
   }
 
-  const failedSymbols = new Set(failures.map((f) => f.symbol)).size;
+  const failed = new Set(failures.map((f) => f.symbol));
+  // Without a stop, every symbol-month left undone failed.
+  const unfetched = new Set(months.flatMap((m) => pendingIn(m.month)).filter((s) => !failed.has(s))).size;
   const summary: MinuteIngestSummary = {
     run_id: cp.run_id,
     resumed,
     symbols_total: symbols.length,
-    symbols_ok: symbols.length - failedSymbols,
-    symbols_failed: failedSymbols,
+    symbols_ok: symbols.length - failed.size - unfetched,
+    symbols_failed: failed.size,
+    symbols_pending: unfetched,
     symbol_months_skipped: symbols.length * months.length - pending,
     served_by: servedBy,
     symbol_months_clipped: totals.clipped,

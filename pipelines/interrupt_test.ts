@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { listenForStop, stoppedExit, whenStopped } from "./interrupt.ts";
+import type { Logger } from "./log.ts";
+
+/** Signals reach a listener on a later turn of the event loop. */
+async function until(done: () => boolean) {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(done(), "no signal arrived");
+}
+
+function recorder() {
+  const events: string[] = [];
+  const exits: number[] = [];
+  const log: Logger = { info() {}, warn: (e) => void events.push(e), error() {} };
+  return { events, exits, log, exit: (code: number) => void exits.push(code) };
+}
+
+// SIGTERM only: the test runner takes SIGINT for itself. The CLI's SIGINT is tested end to end
+// (tests/ingest_e2e_test.ts).
+Deno.test("listenForStop(): a first SIGTERM asks to stop with code 143, a second quits, and a disposed listener hears nothing", async () => {
+  const r = recorder();
+  const ours = () => {};
+  {
+    using stop = listenForStop(r.log, r.exit);
+    assert.equal(stoppedExit(stop.signal), undefined);
+    Deno.kill(Deno.pid, "SIGTERM");
+    await until(() => stop.signal.aborted);
+    assert.equal(stoppedExit(stop.signal), 143);
+    assert.deepEqual(r.exits, []);
+    Deno.kill(Deno.pid, "SIGTERM");
+    await until(() => r.exits.length > 0);
+    assert.deepEqual([r.events, r.exits], [["run.stopping", "run.quit"], [143]]);
+    // Another listener keeps this process alive once the stop listener is gone.
+    Deno.addSignalListener("SIGTERM", ours);
+  }
+  let heard = 0;
+  const counting = () => void heard++;
+  Deno.addSignalListener("SIGTERM", counting);
+  try {
+    Deno.kill(Deno.pid, "SIGTERM");
+    await until(() => heard > 0);
+    assert.deepEqual(r.exits, [143], "the disposed listener quit again");
+  } finally {
+    Deno.removeSignalListener("SIGTERM", counting);
+    Deno.removeSignalListener("SIGTERM", ours);
+  }
+});
+
+Deno.test("whenStopped() settles at once for a stopped signal, and a job without one is never stopped", async () => {
+  const c = new AbortController();
+  c.abort();
+  await whenStopped(c.signal);
+  const never = await Promise.race([whenStopped(undefined).then(() => "stopped"), Promise.resolve("running")]);
+  assert.equal(never, "running");
+  assert.equal(stoppedExit(c.signal), undefined, "an abort for another reason is no signal's stop");
+});
