@@ -1,7 +1,7 @@
 /**
  * SEC company facts over real HTTP from the replay server (the recorded Murphy Oil reply, and
  * simulated facts for other companies) into the `fundamentals` table: CIKs from the symbol master,
- * failures per symbol, reruns, a restated value, a resume after SIGKILL.
+ * failures per symbol, reruns, a restated value, a resume after SIGKILL or a stop.
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../config.ts";
@@ -198,6 +198,61 @@ Deno.test("ingestFundamentals() lands every fact of a company once, by filing ye
     assert.deepEqual(await facts(store), before);
     const again2 = await rebuildFundamentals({ store, engine });
     assert.deepEqual([again2.inserted, again2.updated, again2.partitions_written], [0, 0, 0]);
+  } finally {
+    await replay.close();
+  }
+});
+
+Deno.test("ingestFundamentals() stopped mid-run lands the companies fetched, and the rerun parses the reply left in flight", async () => {
+  const replay = await startReplayServer({ now: NOW });
+  try {
+    const { store, engine } = await lakeWithMaster(replay.url);
+    const byCik = new Map((await readSymbolMaster(store, engine)).filter((r) => r.cik).map((r) => [r.cik, r.symbol]));
+    const symbols = [...byCik.values()].sort().slice(0, 8);
+    const sec = createEdgarClient({ baseUrl: replay.url, userAgent: "Ticklake test ops@example.com" });
+    const stop = new AbortController();
+    const held = Promise.withResolvers<void>();
+    let waited = false;
+    const timer = setTimeout(() => (waited = true, held.resolve()), 5000);
+    const asked: string[] = [];
+    const holdingThird = async (cik: string) => {
+      asked.push(cik);
+      const reply = await sec.companyFacts(cik);
+      if (asked.length === 3) stop.abort(), await held.promise;
+      return reply;
+    };
+    const run = { store, engine, symbols };
+    const stopped = await ingestFundamentals({ ...run, companyFacts: holdingThird, stop: stop.signal });
+    assert.equal(waited, false, "the stop waited for the company in flight");
+    clearTimeout(timer);
+    held.resolve();
+    await new Promise((r) => setTimeout(r, 200)); // the held reply lands in raw
+    assert.deepEqual([stopped.symbols_ok, stopped.symbols_failed, stopped.symbols_pending], [2, 0, 6]);
+    assert.equal(asked.length, 3);
+    assert.equal((await store.list("state/checkpoints/")).length, 1);
+    const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+    try {
+      const [{ companies }] = await lake.sql<{ companies: number }>(
+        "SELECT count(DISTINCT cik)::INT AS companies FROM fundamentals",
+      );
+      assert.equal(companies, 2);
+    } finally {
+      lake.close();
+    }
+
+    const requests: string[] = [];
+    const rerun = await ingestFundamentals({
+      ...run,
+      companyFacts: (cik) => (requests.push(cik), sec.companyFacts(cik)),
+    });
+    assert.deepEqual([rerun.resumed, rerun.symbols_ok, rerun.symbols_reparsed], [true, 8, 3]);
+    assert.deepEqual(
+      requests.filter((cik) => asked.includes(cik)),
+      [],
+      "nothing fetched before the stop is fetched again",
+    );
+    assert.equal(requests.length, 5);
+    assert.deepEqual(await store.list("state/checkpoints/"), []);
   } finally {
     await replay.close();
   }

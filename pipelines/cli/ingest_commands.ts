@@ -35,8 +35,8 @@ function printFailures({ failures, symbols_pending }: RunSummary) {
 }
 
 /** A stop's code (128 + the signal), else 1 when no symbol was done. */
-function exitCode(summary: RunSummary, stop?: AbortSignal): number {
-  return (stop && stoppedExit(stop)) ?? (summary.symbols_ok === 0 ? 1 : 0);
+function exitCode(summary: RunSummary, stop: AbortSignal): number {
+  return stoppedExit(stop) ?? (summary.symbols_ok === 0 ? 1 : 0);
 }
 
 export const ingest: Command = {
@@ -189,7 +189,9 @@ export const fundamentals: Command = {
     }
     if (symbols.length === 0) throw new SymbolError("Cannot ingest fundamentals: give --symbols");
     const { collectFundamentals } = await import("../jobs/fundamentals_close.ts");
-    const summary = await collectFundamentals(config, symbols);
+    const log = createLogger();
+    using stop = listenForStop(log);
+    const summary = await collectFundamentals(config, symbols, { log, stop: stop.signal });
     if (flags.json) console.log(JSON.stringify(summary, null, 2));
     else {
       console.log(
@@ -199,7 +201,7 @@ export const fundamentals: Command = {
       );
       printFailures(summary);
     }
-    return exitCode(summary);
+    return exitCode(summary, stop.signal);
   },
 };
 

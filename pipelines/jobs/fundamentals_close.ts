@@ -18,7 +18,7 @@ import { resolveUniverse } from "./universe.ts";
 export async function collectFundamentals(
   config: Config,
   symbols: string[],
-  { log = createLogger() as Logger }: { log?: Logger } = {},
+  { log = createLogger() as Logger, stop }: { log?: Logger; stop?: AbortSignal } = {},
 ): Promise<FundamentalsSummary> {
   const store = openStore(config.lake);
   const net = configuredProviderNet(store, config.net);
@@ -30,6 +30,7 @@ export async function collectFundamentals(
     symbols,
     net: { router: net.router, clock: net.clock },
     log,
+    stop,
   });
   await saveProviderHealth(store, await net.snapshot());
   return summary;

@@ -29,6 +29,7 @@ import { mergeFacts, mergeFactsStream, stageFacts } from "../stages/curate_funda
 import { failureReason } from "./failures.ts";
 import { yearMerges, type YearTable } from "./merge_partition.ts";
 import { lockTable } from "./lake_writer.ts";
+import { whenStopped } from "../interrupt.ts";
 
 export interface FundamentalsOptions {
   store: ObjectStore;
@@ -40,6 +41,11 @@ export interface FundamentalsOptions {
   net?: { router: Router; clock: Clock; retry?: RetryPolicy };
   now?: () => Date;
   log?: Logger;
+  /**
+   * Once aborted, no new company is started and the one in flight is left for the rerun, which
+   * parses its reply if it was stored; the table takes what was fetched (see ../interrupt.ts).
+   */
+  stop?: AbortSignal;
 }
 
 export interface FundamentalsSummary extends RunSummary {
@@ -147,15 +153,22 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
 
   await using _ = await lockTable({ store, table: "fundamentals", job: "ingest_fundamentals", log });
   const merges = yearMerges(store, engine, FACT_YEARS);
+  const stopped = whenStopped(opts.stop).then(() => "stopped" as const);
+  let tried = 0;
   try {
     for (const symbol of symbols) {
+      if (opts.stop?.aborted) break;
       const cik = ciks.get(symbol);
       if (!cik) {
         fail(symbol, "no_cik", `no CIK for '${symbol}' in the symbol master: run \`deno task symbols\` first`);
       } else {
         let staged: Batch | undefined;
         try {
-          const { facts, rawKey, fetchedAt } = await fetchFacts(symbol, cik);
+          const fetching = fetchFacts(symbol, cik);
+          fetching.catch(() => {});
+          const fetched = await Promise.race([fetching, stopped]);
+          if (fetched === "stopped") break;
+          const { facts, rawKey, fetchedAt } = fetched;
           staged = stageFacts(facts.rows, {
             symbol,
             ingestedAt: fetchedAt,
@@ -172,6 +185,7 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
         }
       }
       progress.tick(1, { symbol });
+      tried++;
     }
   } catch (e) {
     await merges.fail(e);
@@ -180,13 +194,15 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
   const merged = await merges.close();
 
   const failed = new Set(failures.map((f) => f.symbol)).size;
+  const pending = symbols.length - tried;
   const summary: FundamentalsSummary = {
     run_id: runId,
     resumed,
     symbols_reparsed: reparsed,
     symbols_total: symbols.length,
-    symbols_ok: symbols.length - failed,
+    symbols_ok: tried - failed,
     symbols_failed: failed,
+    symbols_pending: pending,
     facts_fetched: factsFetched,
     rows_inserted: merged.inserted,
     rows_updated: merged.updated,
@@ -196,8 +212,8 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
     elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
   };
   await finishRun(store, "ingest_fundamentals", cp, now(), summary, { facts: factsFetched });
-  // Only a killed run is resumed: one that ended, failures and all, is run afresh next time.
-  await store.delete(cpKey);
+  // Only a killed or stopped run is resumed: one that ended, failures and all, is run afresh next time.
+  if (!pending) await store.delete(cpKey);
   log.info("fundamentals.done", { ...summary, failures: failures.length });
   return summary;
 }
