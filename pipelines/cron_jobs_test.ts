@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { keptLog } from "../tests/support/kept_log.ts";
 import { type Config, loadConfig } from "../config.ts";
-import { CRON_LOCK_WAIT_MS, CRON_RETRY_MS, runCronJob } from "./cron_jobs.ts";
+import { CRON_JOBS, CRON_LOCK_WAIT_MS, CRON_RETRY_MS, runCronJob } from "./cron_jobs.ts";
 
 Deno.test("runCronJob() logs a failed run as one line and throws it on, for Deno.cron to retry", async () => {
   const config = loadConfig({});
   const log = keptLog();
   const busy = new Error("Cannot take the lock daily_bars: job ingest_daily held it");
   busy.name = "LockWaitTimeoutError";
-  const failing = { name: "ticklake daily close", schedule: "30 22 * * 1-5", run: () => Promise.reject(busy) };
-  await assert.rejects(runCronJob(failing, config, log), (e) => e === busy);
+  const failing = { name: "ticklake daily close", schedule: "30 22 * * MON-FRI", run: () => Promise.reject(busy) };
+  await assert.rejects(runCronJob(failing, config, { log }), (e) => e === busy);
   assert.deepEqual(log.events, [{
     event: "cron.failed",
     job: "ticklake daily close",
@@ -17,7 +17,7 @@ Deno.test("runCronJob() logs a failed run as one line and throws it on, for Deno
     message: busy.message,
   }]);
   const done = { ...failing, run: () => Promise.resolve({ symbols_ok: 3 }) };
-  assert.deepEqual(await runCronJob(done, config, log), { symbols_ok: 3 });
+  assert.deepEqual(await runCronJob(done, config, { log }), { symbols_ok: 3 });
   assert.deepEqual([log.events[1].event, log.events[1].job], ["cron.done", "ticklake daily close"]);
 });
 
@@ -33,7 +33,19 @@ Deno.test("runCronJob() gives a scheduled run a lock-wait limit, unless TICKLAKE
     schedule: "0 0 * * *",
     run: (c: Config) => Promise.resolve(void seen.push(c.lake.lockWaitMs)),
   };
-  await runCronJob(job, loadConfig({}), keptLog());
-  await runCronJob(job, loadConfig({ TICKLAKE_LOCK_WAIT_S: "90" }), keptLog());
+  await runCronJob(job, loadConfig({}), { log: keptLog() });
+  await runCronJob(job, loadConfig({ TICKLAKE_LOCK_WAIT_S: "90" }), { log: keptLog() });
   assert.deepEqual(seen, [CRON_LOCK_WAIT_MS, 90_000]);
+});
+
+Deno.test("CRON_JOBS name their days of the week: Deno.cron counts 1 as Sunday, so a number would shift the day", () => {
+  const days = Object.fromEntries(CRON_JOBS.map((j) => [j.name, j.schedule.split(" ")[4]]));
+  assert.deepEqual(days, {
+    "ticklake symbol master": "MON-FRI",
+    "ticklake daily close": "MON-FRI",
+    // The sessions of Monday to Friday, after their post-market ends past midnight UTC.
+    "ticklake minute bars": "TUE-SAT",
+    "ticklake fundamentals": "SAT",
+    "ticklake reconcile": "SUN",
+  });
 });

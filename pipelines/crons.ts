@@ -3,14 +3,32 @@
  * `deno run -A --unstable-cron pipelines/crons.ts`, or deploy this file to Deno Deploy with an
  * S3 lake (`TICKLAKE_LAKE=s3://...`): nothing the jobs load is a native addon, and nothing they
  * write goes to local disk (`tests/deploy_test.ts` runs them with both denied).
+ *
+ * Run locally, SIGTERM (a service manager stopping it) or Ctrl-C ends the process once the job
+ * under way has landed what it fetched (./interrupt.ts); a second signal ends it at once.
  * @module
  */
 import { loadConfig } from "../config.ts";
 import { CRON_JOBS, CRON_RETRY_MS, runCronJob } from "./cron_jobs.ts";
+import { listenForStop, stoppedExit } from "./interrupt.ts";
+import { createLogger } from "./log.ts";
 
 const config = loadConfig();
+const log = createLogger();
+const stop = listenForStop(log);
+let running = 0;
+const endIfIdle = () => running === 0 && Deno.exit(stoppedExit(stop.signal));
+stop.signal.addEventListener("abort", endIfIdle);
 for (const job of CRON_JOBS) {
   Deno.cron(job.name, job.schedule, { backoffSchedule: CRON_RETRY_MS }, async () => {
-    await runCronJob(job, config);
+    if (stop.signal.aborted) return;
+    running++;
+    try {
+      await runCronJob(job, config, { log, stop: stop.signal });
+    } finally {
+      running--;
+      if (stop.signal.aborted) endIfIdle();
+    }
   });
 }
+log.info("cron.ready", { jobs: CRON_JOBS.map((j) => `${j.name} (${j.schedule} UTC)`) });

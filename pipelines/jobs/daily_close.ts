@@ -20,11 +20,13 @@ import { saveProviderHealth } from "./provider_state.ts";
  */
 export async function runDailyClose(
   config: Config,
-  { universe, lookbackDays = 7, now = () => new Date(), log = createLogger() as Logger }: {
+  { universe, lookbackDays = 7, now = () => new Date(), log = createLogger() as Logger, stop }: {
     universe?: string;
     lookbackDays?: number;
     now?: () => Date;
     log?: Logger;
+    /** See `IngestOptions.stop`. */
+    stop?: AbortSignal;
   } = {},
 ): Promise<IngestSummary> {
   const store = openStore(config.lake);
@@ -53,8 +55,10 @@ export async function runDailyClose(
     to,
     now,
     log,
+    stop,
   });
   await saveProviderHealth(store, await net.snapshot());
-  await plan?.commit();
+  // A stopped run leaves the rotation where it was: tomorrow's plan takes the symbols it skipped.
+  if (!summary.symbols_pending) await plan?.commit();
   return summary;
 }

@@ -4,6 +4,11 @@ import { createLocalStore } from "../../lake/store_local.ts";
 import { writeSymbolMaster } from "../../lake/symbols_table.ts";
 import { symbolRow } from "../../tests/support/symbol_rows.ts";
 import { planToday } from "./daily_plan.ts";
+import { runDailyClose } from "./daily_close.ts";
+import { loadConfig } from "../../config.ts";
+import { getJson } from "../../lake/store.ts";
+import { silentLogger } from "../log.ts";
+import { startReplayServer } from "../replay/server.ts";
 
 const row = (symbol: string, status: "active" | "delisted" = "active") => symbolRow(symbol, { status });
 
@@ -30,4 +35,30 @@ Deno.test("planToday() puts the S&P 500 and the watchlist first and rotates the 
   assert.ok(withNdx.symbols.slice(0, 504).includes("Z029"), "a Nasdaq-100 member is tier A");
   const short = await planToday({ store, engine, budget: 100, watchlist });
   assert.match(short.shortfall!.message, /covers 100 of 504/);
+});
+
+Deno.test("runDailyClose() moves the rotation on after a whole run, not after a stopped one", async () => {
+  const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1" });
+  try {
+    const root = await Deno.makeTempDir();
+    const store = createLocalStore(root);
+    await writeSymbolMaster(store, createWasmEngine(), Array.from({ length: 12 }, (_, i) => row(`Z${i}`)));
+    const config = loadConfig({
+      TICKLAKE_LAKE: root,
+      TICKLAKE_YAHOO_URL: replay.url,
+      TICKLAKE_RATE_LIMITS: "yahoo:1000/s",
+      TICKLAKE_DAILY_BUDGET: String(503 + 4),
+    });
+    const cursor = async () => (await getJson<{ cursor: number }>(store, "state/daily_cursor.json"))?.cursor;
+    const stop = new AbortController();
+    stop.abort();
+    const stopped = await runDailyClose(config, { log: silentLogger, stop: stop.signal });
+    assert.equal(stopped.symbols_pending, 507);
+    assert.equal(await cursor(), undefined, "the rotation stays for tomorrow");
+    const whole = await runDailyClose(config, { log: silentLogger });
+    assert.deepEqual([whole.symbols_ok, whole.symbols_pending], [507, 0]);
+    assert.equal(await cursor(), 4);
+  } finally {
+    await replay.close();
+  }
 });

@@ -38,7 +38,7 @@ export async function collectFundamentals(
 
 export async function runFundamentalsClose(
   config: Config,
-  { log = createLogger() as Logger }: { log?: Logger } = {},
+  { log = createLogger() as Logger, stop }: { log?: Logger; stop?: AbortSignal } = {},
 ): Promise<FundamentalsSummary | undefined> {
   if (!config.watchlist) {
     log.info("fundamentals.skipped", {
@@ -46,5 +46,5 @@ export async function runFundamentalsClose(
     });
     return undefined;
   }
-  return await collectFundamentals(config, await resolveUniverse(`file:${config.watchlist}`), { log });
+  return await collectFundamentals(config, await resolveUniverse(`file:${config.watchlist}`), { log, stop });
 }

@@ -17,10 +17,12 @@ import { resolveUniverse } from "./universe.ts";
 /** Fetch the watchlist's minute bars of the last `lookbackDays`; nothing without a watchlist. */
 export async function runMinuteClose(
   config: Config,
-  { lookbackDays = 3, now = () => new Date(), log = createLogger() as Logger }: {
+  { lookbackDays = 3, now = () => new Date(), log = createLogger() as Logger, stop }: {
     lookbackDays?: number;
     now?: () => Date;
     log?: Logger;
+    /** See `MinuteIngestOptions.stop`. */
+    stop?: AbortSignal;
   } = {},
 ): Promise<MinuteIngestSummary | undefined> {
   if (!config.watchlist) {
@@ -39,6 +41,7 @@ export async function runMinuteClose(
     to: now().toISOString().slice(0, 10),
     now,
     log,
+    stop,
   });
   await saveProviderHealth(store, await net.snapshot());
   return summary;
