@@ -60,11 +60,22 @@ export function listenForStop(log: Logger, exit: (code: number) => void = Deno.e
   };
 }
 
-/** A promise that settles (never rejects) when `signal` aborts; never, without one. */
-export function whenStopped(signal?: AbortSignal): Promise<void> {
-  if (!signal) return new Promise(() => {});
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+export const STOPPED = Symbol("stopped");
+
+/**
+ * What `work` gives, or {@linkcode STOPPED} as soon as `signal` aborts: a job does not wait for
+ * a symbol in flight, which may sit in a retry's wait for minutes. Work left behind carries on
+ * unwatched, and its failure is nobody's.
+ */
+export function unlessStopped<T>(work: Promise<T>, signal?: AbortSignal): Promise<T | typeof STOPPED> {
+  if (!signal) return work;
+  work.catch(() => {});
+  return new Promise((resolve, reject) => {
+    const stop = () => resolve(STOPPED);
+    if (signal.aborted) return stop();
+    signal.addEventListener("abort", stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
 }
 
 /** The exit code of a job that `signal` stopped, or undefined when it ran its course. */

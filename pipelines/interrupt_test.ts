@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { listenForStop, stoppedExit, whenStopped } from "./interrupt.ts";
+import { listenForStop, STOPPED, stoppedExit, unlessStopped } from "./interrupt.ts";
 import type { Logger } from "./log.ts";
 
 /** Signals reach a listener on a later turn of the event loop. */
@@ -46,11 +46,15 @@ Deno.test("listenForStop(): a first SIGTERM asks to stop with code 143, a second
   }
 });
 
-Deno.test("whenStopped() settles at once for a stopped signal, and a job without one is never stopped", async () => {
-  const c = new AbortController();
-  c.abort();
-  await whenStopped(c.signal);
-  const never = await Promise.race([whenStopped(undefined).then(() => "stopped"), Promise.resolve("running")]);
-  assert.equal(never, "running");
-  assert.equal(stoppedExit(c.signal), undefined, "an abort for another reason is no signal's stop");
+Deno.test("unlessStopped(): the work's result, or its failure; STOPPED once the signal aborts, without waiting", async () => {
+  const stop = new AbortController();
+  assert.equal(await unlessStopped(Promise.resolve(1), stop.signal), 1);
+  await assert.rejects(unlessStopped(Promise.reject(new Error("down")), stop.signal), /down/);
+  assert.equal(await unlessStopped(Promise.resolve(2)), 2, "without a signal, the work itself");
+  const held = Promise.withResolvers<number>();
+  const waiting = unlessStopped(held.promise, stop.signal);
+  stop.abort();
+  assert.equal(await waiting, STOPPED);
+  held.reject(new Error("failed after the stop")); // nobody's: no unhandled rejection
+  assert.equal(await unlessStopped(Promise.resolve(3), stop.signal), STOPPED, "already stopped");
 });

@@ -27,7 +27,7 @@ import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
 import { finishRun, newRunId, openCheckpoint, type RunFailure } from "../../lake/runs.ts";
 import { asTableWriter } from "./lake_writer.ts";
-import { whenStopped } from "../interrupt.ts";
+import { STOPPED, unlessStopped } from "../interrupt.ts";
 
 /** Where daily bars come from: one provider's fetch and its pure parser. */
 export interface DailyBarSource {
@@ -226,16 +226,15 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   let restated = 0;
   const progress = createProgress(log, "ingest.progress", pending.length);
   const queue = [...pending];
-  // A symbol in flight may sit in a retry's wait for minutes: a stop does not wait for it.
-  const stopped = whenStopped(opts.stop).then(() => "stopped" as const);
   const worker = async () => {
     while (queue.length && !opts.stop?.aborted) {
       const symbol = queue.shift()!;
       try {
-        const staging = stageSymbol(opts, cp, symbol, range, rejections, bases.get(symbol));
-        staging.catch(() => {});
-        const outcome = await Promise.race([staging, stopped]);
-        if (outcome === "stopped") return;
+        const outcome = await unlessStopped(
+          stageSymbol(opts, cp, symbol, range, rejections, bases.get(symbol)),
+          opts.stop,
+        );
+        if (outcome === STOPPED) return;
         if (outcome) restated++;
         progress.tick(1, { symbol });
       } catch (e) {

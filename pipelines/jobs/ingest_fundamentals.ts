@@ -29,7 +29,7 @@ import { mergeFacts, mergeFactsStream, stageFacts } from "../stages/curate_funda
 import { failureReason } from "./failures.ts";
 import { yearMerges, type YearTable } from "./merge_partition.ts";
 import { lockTable } from "./lake_writer.ts";
-import { whenStopped } from "../interrupt.ts";
+import { STOPPED, unlessStopped } from "../interrupt.ts";
 
 export interface FundamentalsOptions {
   store: ObjectStore;
@@ -153,7 +153,6 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
 
   await using _ = await lockTable({ store, table: "fundamentals", job: "ingest_fundamentals", log });
   const merges = yearMerges(store, engine, FACT_YEARS);
-  const stopped = whenStopped(opts.stop).then(() => "stopped" as const);
   let tried = 0;
   try {
     for (const symbol of symbols) {
@@ -164,10 +163,8 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
       } else {
         let staged: Batch | undefined;
         try {
-          const fetching = fetchFacts(symbol, cik);
-          fetching.catch(() => {});
-          const fetched = await Promise.race([fetching, stopped]);
-          if (fetched === "stopped") break;
+          const fetched = await unlessStopped(fetchFacts(symbol, cik), opts.stop);
+          if (fetched === STOPPED) break;
           const { facts, rawKey, fetchedAt } = fetched;
           staged = stageFacts(facts.rows, {
             symbol,

@@ -27,7 +27,7 @@ import { failureReason } from "./failures.ts";
 import { mergeIntoPartition } from "./merge_partition.ts";
 import type { MinutePage, MinuteSource, MinuteWindow } from "./minute_sources.ts";
 import { asTableWriter } from "./lake_writer.ts";
-import { whenStopped } from "../interrupt.ts";
+import { STOPPED, unlessStopped } from "../interrupt.ts";
 
 export interface MinuteIngestOptions {
   store: ObjectStore;
@@ -296,11 +296,9 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
     for (const symbol of pendingIn(window.month).sort()) {
       if (opts.stop?.aborted) return;
       try {
-        // A stop does not wait out a retry: the symbol-month is left for the rerun.
-        const fetching = monthOf(symbol, window);
-        fetching.catch(() => {});
-        const month = await Promise.race([fetching, stopped]);
-        if (month === "stopped") return;
+        // A symbol-month a stop leaves behind is fetched by the rerun.
+        const month = await unlessStopped(monthOf(symbol, window), opts.stop);
+        if (month === STOPPED) return;
         const { batch, rejected, availableFrom } = month;
         if (availableFrom !== undefined) clipped.push(availableFrom);
         fetched.push(symbol);
@@ -324,7 +322,6 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   }
 
   const progress = createProgress(log, "minute.progress", pending);
-  const stopped = whenStopped(opts.stop).then(() => "stopped" as const);
   for (const window of months) {
     if (opts.stop?.aborted) break;
     const fetched: string[] = [];
