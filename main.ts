@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { SqlError } from "./lake/query.ts";
 import { openStore } from "./lake/open_store.ts";
-import { LockLostError, LockWaitTimeoutError, type ObjectStore } from "./lake/store.ts";
+import { LockLostError, LockWaitTimeoutError, type ObjectStore, StoreError } from "./lake/store.ts";
 import { SymbolError } from "./lake/symbol.ts";
 import { createLogger } from "./pipelines/log.ts";
 import { createEngine } from "./pipelines/jobs/engine_choice.ts";
@@ -199,6 +199,10 @@ export function expectedFailure(e: unknown): { message: string; code: number } |
       message: `${e.message}; the table was not changed: run it again later, or allow longer with --lock-wait`,
       code: 75,
     };
+  }
+  // A store failure may reach here wrapped by the job that met it.
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    if (c instanceof StoreError) return { message: c.message, code: 1 };
   }
   if (e instanceof Deno.errors.AddrInUse) {
     return { message: `${e.message}: set PORT (or --port) to a free port`, code: 1 };

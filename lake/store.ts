@@ -100,6 +100,15 @@ export interface LockOptions {
   guards?: string[];
 }
 
+/**
+ * The store could not do what was asked, for a reason outside the program (a full disk, a
+ * directory it may not write, an S3 endpoint it cannot reach, a missing bucket, refused
+ * credentials); its message says what to check. Nothing half-written is visible.
+ */
+export class StoreError extends Error {
+  override name = "StoreError";
+}
+
 /** A write refused because the lock guarding its key was lost (see {@linkcode LockOptions.guards}). */
 export class LockLostError extends Error {
   override name = "LockLostError";

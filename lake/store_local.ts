@@ -7,9 +7,29 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { inspectLockFile, lockFile } from "./lock_local.ts";
-import { assertKey, type ObjectInfo, type ObjectStore, type ObjectWriter } from "./store.ts";
+import { assertKey, type ObjectInfo, type ObjectStore, type ObjectWriter, StoreError } from "./store.ts";
 
 const TEMP_MARK = ".tmp-";
+
+const NO_SPACE = "free some space, then run the same command again: it resumes where this run stopped";
+const NOT_WRITABLE = "point TICKLAKE_LAKE (or --lake) at a directory this user may write";
+/** What the user can do when the OS refuses a write, by its error code. */
+const WRITE_HINTS: Record<string, string> = {
+  ENOSPC: `the disk is full: ${NO_SPACE}`,
+  EDQUOT: `the disk quota is used up: ${NO_SPACE}`,
+  EACCES: `permission denied: ${NOT_WRITABLE}`,
+  EPERM: `not permitted: ${NOT_WRITABLE}`,
+  EROFS: `the file system is read-only: ${NOT_WRITABLE}`,
+};
+
+/**
+ * A refused write as a {@linkcode StoreError} that says what to do, when the OS gave a reason the
+ * user can act on; any other error as it came.
+ */
+export function writeFailure(path: string, e: unknown): unknown {
+  const hint = WRITE_HINTS[(e as { code?: string })?.code ?? ""];
+  return hint ? new StoreError(`Cannot write ${path}: ${hint} (${(e as Error).message})`, { cause: e }) : e;
+}
 
 async function openFile(path: string): Promise<Deno.FsFile | undefined> {
   try {
@@ -117,16 +137,21 @@ export function createLocalStore(
       closed = true;
       (await file.catch(() => undefined))?.close();
     };
+    const refused = (e: unknown) => Promise.reject(writeFailure(target, e));
     return {
       async write(chunk) {
-        const f = await open();
-        for (let off = 0; off < chunk.length;) off += await f.write(chunk.subarray(off));
+        const f = await open().catch(refused);
+        for (let off = 0; off < chunk.length;) off += await f.write(chunk.subarray(off)).catch(refused);
       },
       async commit() {
-        await (await open()).sync();
-        await close();
-        await Deno.rename(tmp, target);
-        await syncDirs(dirname(target));
+        try {
+          await (await open()).sync();
+          await close();
+          await Deno.rename(tmp, target);
+          await syncDirs(dirname(target));
+        } catch (e) {
+          throw writeFailure(target, e);
+        }
       },
       async abort() {
         await close();
@@ -199,7 +224,8 @@ export function createLocalStore(
       });
     },
     lock: (key, holder, options) =>
-      lockFile(pathOf(key), holder, { ...options, maxWaitMs: options?.maxWaitMs ?? lockWaitMs }),
+      lockFile(pathOf(key), holder, { ...options, maxWaitMs: options?.maxWaitMs ?? lockWaitMs })
+        .catch((e) => Promise.reject(writeFailure(pathOf(key), e))),
     inspectLock: (key) => inspectLockFile(pathOf(key)),
   };
 }

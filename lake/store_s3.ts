@@ -21,10 +21,12 @@ import {
   assertKey,
   concatBytes,
   LockLostError,
+  LockWaitTimeoutError,
   type ObjectInfo,
   type ObjectReader,
   type ObjectStore,
   type ObjectWriter,
+  StoreError,
   type StoreLock,
 } from "./store.ts";
 
@@ -35,9 +37,29 @@ const PART_BYTES = 8 * 2 ** 20;
 /** A reader fetches this much at a time, since a Parquet reader asks for many small ranges. */
 const BLOCK_BYTES = 8 * 2 ** 20;
 
+type SdkError = { name?: string; code?: string; cause?: { code?: string }; $metadata?: { httpStatusCode?: number } };
+
+/** A missing object (a missing bucket is a 404 too, but no object's absence). */
 function isMissing(e: unknown): boolean {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const err = e as SdkError;
+  if (err?.name === "NoSuchBucket") return false;
   return err?.name === "NoSuchKey" || err?.name === "NotFound" || err?.$metadata?.httpStatusCode === 404;
+}
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH"]);
+const REFUSED = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken"]);
+
+/** What the user can check when S3 fails a request, from the SDK's error; undefined when nothing in particular. */
+function s3Hint(e: unknown, loc: Omit<S3Location, "kind">): string | undefined {
+  const err = e as SdkError;
+  if (UNREACHABLE.has(err?.code ?? err?.cause?.code ?? "") || err?.name === "TimeoutError") {
+    return `cannot reach ${loc.endpoint ?? "AWS S3"}: check AWS_ENDPOINT_URL (or TICKLAKE_S3_ENDPOINT) and the network`;
+  }
+  if (err?.name === "NoSuchBucket") return `the bucket '${loc.bucket}' does not exist: create it, or fix TICKLAKE_LAKE`;
+  if (REFUSED.has(err?.name ?? "") || err?.$metadata?.httpStatusCode === 403) {
+    return "S3 refused the request: check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and the bucket's policy";
+  }
+  return undefined;
 }
 
 /**
@@ -56,7 +78,9 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
     return base + key;
   };
   const wrap = (action: string, key: string, e: unknown) =>
-    new Error(`Cannot ${action} s3://${loc.bucket}/${base}${key}: ${(e as Error).message}`, { cause: e });
+    new StoreError(`Cannot ${action} s3://${loc.bucket}/${base}${key}: ${s3Hint(e, loc) ?? (e as Error).message}`, {
+      cause: e,
+    });
 
   async function read(key: string, range?: string): Promise<Uint8Array | undefined> {
     try {
@@ -246,7 +270,7 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
       do {
         const res = await s3.send(
           new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: base + prefix, ContinuationToken: token }),
-        );
+        ).catch((e) => Promise.reject(wrap("list", prefix, e)));
         for (const o of res.Contents ?? []) {
           out.push({ key: o.Key!.slice(base.length), size: o.Size ?? 0, modified: o.LastModified });
         }
@@ -265,7 +289,7 @@ export function createS3Store(loc: Omit<S3Location, "kind">, client?: S3Client):
       const lock = await leaseLock(s3, loc.bucket, full(key), holder, {
         ...options,
         maxWaitMs: options?.maxWaitMs ?? loc.lockWaitMs,
-      });
+      }).catch((e) => Promise.reject(e instanceof LockWaitTimeoutError ? e : wrap("lock", key, e)));
       const guard = { key, prefixes: options?.guards ?? [], lock };
       guards.add(guard);
       return { ...lock, release: () => (guards.delete(guard), lock.release()) };

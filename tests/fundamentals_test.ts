@@ -12,6 +12,7 @@ import { ingestFundamentals, rebuildFundamentals } from "../pipelines/jobs/inges
 import { refreshSymbols } from "../pipelines/jobs/refresh_symbols.ts";
 import { readSymbolMaster } from "../lake/symbols_table.ts";
 import { storedReplies } from "../lake/raw.ts";
+import { StoreError } from "../lake/store.ts";
 import { killMainWhen } from "./support/kill_mid_run.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { createEdgarClient, parseCompanyFacts } from "../pipelines/sources/sec/edgar.ts";
@@ -253,6 +254,27 @@ Deno.test("ingestFundamentals() stopped mid-run lands the companies fetched, and
     );
     assert.equal(requests.length, 5);
     assert.deepEqual(await store.list("state/checkpoints/"), []);
+  } finally {
+    await replay.close();
+  }
+});
+
+Deno.test("ingestFundamentals() ends at a lake that refuses writes, asking SEC about no other company", async () => {
+  const replay = await startReplayServer({ now: NOW });
+  try {
+    const { store, engine } = await lakeWithMaster(replay.url);
+    const symbols = [...new Set((await readSymbolMaster(store, engine)).filter((r) => r.cik).map((r) => r.symbol))]
+      .slice(0, 3);
+    const sec = createEdgarClient({ baseUrl: replay.url, userAgent: "Ticklake test ops@example.com" });
+    const full = new StoreError("Cannot write raw/x: the disk is full");
+    const filling = {
+      ...store,
+      put: (k: string, b: Uint8Array | string) => k.startsWith("raw/") ? Promise.reject(full) : store.put(k, b),
+    };
+    const asked: string[] = [];
+    const companyFacts = (cik: string) => (asked.push(cik), sec.companyFacts(cik));
+    await assert.rejects(ingestFundamentals({ store: filling, engine, companyFacts, symbols }), (e) => e === full);
+    assert.equal(asked.length, 1);
   } finally {
     await replay.close();
   }

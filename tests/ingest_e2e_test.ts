@@ -9,7 +9,8 @@ import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
 import { readRawMeta } from "../lake/raw.ts";
-import { createLocalStore } from "../lake/store_local.ts";
+import { createLocalStore, writeFailure } from "../lake/store_local.ts";
+import { StoreError } from "../lake/store.ts";
 import { SymbolError } from "../lake/symbol.ts";
 import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
@@ -409,8 +410,10 @@ Deno.test("ingestDaily() on a disk that fills up fails with a clear error, loses
     const root = await Deno.makeTempDir();
     const local = createLocalStore(root);
     let writesLeft = 12;
-    // The same store, except that it runs out of space after a few writes, as a full disk does.
-    const noSpace = (key: string) => new Deno.errors.WriteZero(`No space left on device (os error 28) writing ${key}`);
+    // The same store, except that it runs out of space after a few writes, as a full disk does:
+    // the OS's ENOSPC, as the local store reports it.
+    const enospc = Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" });
+    const noSpace = (key: string) => writeFailure(local.pathOf(key), enospc);
     const filling = {
       ...local,
       async put(key: string, body: Uint8Array | string) {
@@ -426,17 +429,25 @@ Deno.test("ingestDaily() on a disk that fills up fails with a clear error, loses
         };
       },
     };
+    const yahoo = yahooDailySource({ baseUrl: url, now: NOW });
+    const asked: string[] = [];
     const opts = {
       engine: createWasmEngine(),
-      source: yahooDailySource({ baseUrl: url, now: NOW }),
+      source: { ...yahoo, fetch: (...a: Parameters<typeof yahoo.fetch>) => (asked.push(a[0]), yahoo.fetch(...a)) },
+      concurrency: 1,
       symbols: ["AAPL", "MSFT", "NVDA", "S0001", "S0002", "S0003"],
       from: "2024-01-02",
       to: "2024-03-28",
       now: NOW,
     };
     // 1 checkpoint + 3 writes per symbol (raw, its metadata, staging): the 4th symbol hits the full
-    // disk and is recorded as failed, then the curated write fails and stops the run.
-    await assert.rejects(ingestDaily({ ...opts, store: filling }), /No space left on device/);
+    // disk, which ends the run: no later symbol is fetched only to meet it too.
+    await assert.rejects(ingestDaily({ ...opts, store: filling }), (e) => {
+      assert.ok(e instanceof StoreError, String(e));
+      assert.match(e.message, /the disk is full: free some space, then run the same command again/);
+      return true;
+    });
+    assert.deepEqual(asked, ["AAPL", "MSFT", "NVDA", "S0001"]);
     assert.ok((await local.list("")).every((o) => !o.key.includes(".tmp-")), "no temp file visible");
     for (const o of await local.list("curated/")) {
       const bytes = (await local.get(o.key))!;

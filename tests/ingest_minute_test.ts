@@ -13,6 +13,7 @@ import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { type MinuteBarsQuery, openLake } from "../lake/query.ts";
 import { createLocalStore } from "../lake/store_local.ts";
 import { SymbolError } from "../lake/symbol.ts";
+import { StoreError } from "../lake/store.ts";
 import { ingestMinuteBars, type MinuteIngestOptions, monthWindows } from "../pipelines/jobs/ingest_minute.ts";
 import { runMinuteClose } from "../pipelines/jobs/minute_close.ts";
 import { createLogger, silentLogger } from "../pipelines/log.ts";
@@ -336,6 +337,25 @@ Deno.test("ingestMinuteBars() stopped mid-month lands the month's fetched symbol
     assert.equal(rerun.rows_inserted, all - aaplFebruary);
     assert.deepEqual(await store.list("state/checkpoints/"), []);
   }, [holdBrkInFebruary]);
+});
+
+Deno.test("ingestMinuteBars() ends at a lake that refuses writes, asking no other symbol or provider", async () => {
+  const requests: string[] = [];
+  const count: MiddlewareHandler = async (c, next) => (requests.push(c.req.path), await next());
+  await withReplay(async (url) => {
+    const local = createLocalStore(await Deno.makeTempDir());
+    let writesLeft = 2; // the checkpoint, then the first page's raw reply
+    const full = new StoreError("Cannot write raw/x: the disk is full");
+    const filling = {
+      ...local,
+      put: (k: string, b: Uint8Array | string) => --writesLeft < 0 ? Promise.reject(full) : local.put(k, b),
+    };
+    await assert.rejects(
+      ingestMinuteBars(options(url, "", { store: filling, symbols: ["AAPL", "MSFT"] })),
+      (e) => e === full,
+    );
+    assert.deepEqual(requests, ["/v2/stocks/AAPL/bars"]);
+  }, [count]);
 });
 
 Deno.test("ingestMinuteBars() without keys gets Alpaca's 403, names the variables to set and lands nothing", async () => {

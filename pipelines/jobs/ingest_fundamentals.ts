@@ -15,7 +15,7 @@ import { type RawMeta, readRawMetas, repliesUnder, storedReplies, writeRaw } fro
 import { finishRun, newRunId, openCheckpoint, type RunFailure, type RunSummary } from "../../lake/runs.ts";
 import type { Batch } from "../../lake/schemas/columns.ts";
 import { FUNDAMENTALS } from "../../lake/schemas/fundamentals.ts";
-import type { ObjectStore } from "../../lake/store.ts";
+import { type ObjectStore, StoreError } from "../../lake/store.ts";
 import { canonicalSymbol, canonicalSymbols } from "../../lake/symbol.ts";
 import { readSymbolMaster } from "../../lake/symbols_table.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
@@ -173,6 +173,8 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
             source: facts.simulated ? "simulated" : "sec",
           });
         } catch (e) {
+          // The lake refusing writes (a full disk) is no company's failure: every other would meet it too.
+          if (e instanceof StoreError) throw e;
           fail(symbol, failureReason(e), (e as Error).message);
         }
         // Outside the try: a failed merge (a full disk) ends the run, it is no company's failure.

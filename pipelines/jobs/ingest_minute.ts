@@ -13,7 +13,7 @@ import { readRawMeta, writeRaw } from "../../lake/raw.ts";
 import { finishRun, newRunId, openCheckpoint, type RunFailure } from "../../lake/runs.ts";
 import { type Batch, concatBatches, isoSeconds, isoToDays } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
-import { type ObjectStore, putJson } from "../../lake/store.ts";
+import { type ObjectStore, putJson, StoreError } from "../../lake/store.ts";
 import { canonicalSymbols } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
@@ -307,6 +307,8 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
         totals.bars += batch.length;
         if (batch.length) yield { symbol, batch };
       } catch (e) {
+        // The lake refusing writes (a full disk) is no symbol's failure: every other would meet it too.
+        if (e instanceof StoreError) throw e;
         const reason = failureReason(e);
         // With several sources, every one was tried: the message says why each failed.
         failures.push({

@@ -6,6 +6,7 @@ import { createFakeClock } from "./clock.ts";
 import { createHealth } from "./health.ts";
 import { createDailyQuota, memoryQuotaState, objectStoreQuotaState } from "./quota.ts";
 import { createLocalStore } from "../../lake/store_local.ts";
+import { StoreError } from "../../lake/store.ts";
 import { createTokenBucket } from "./rate_limiter.ts";
 import { DEFAULT_RETRY, RetriesExhausted, withRetry } from "./retry.ts";
 import { createRouter, NoProviderError } from "./router.ts";
@@ -151,6 +152,22 @@ Deno.test("createRouter(): a provider saying its daily limit is spent is not ask
   assert.equal(asked, 1, "not asked a second time");
   await clock.advance(9 * 3600_000);
   assert.equal(await quota.remaining(), 23, "a new UTC day");
+});
+
+Deno.test("createRouter(): a lake that refuses the reply fails the call as it is, with no failover and no mark against the provider", async () => {
+  const clock = createFakeClock(0);
+  const guard = (name: string) => ({
+    breaker: createCircuitBreaker({ failureThreshold: 1, openMs: 30_000, clock }),
+    health: createHealth(name),
+  });
+  const router = createRouter({ clock, providers: { yahoo: guard("yahoo"), alphavantage: guard("alphavantage") } });
+  const full = new StoreError("Cannot write raw/x.json: the disk is full");
+  const asked: string[] = [];
+  await assert.rejects(router.run("eod", (p) => (asked.push(p), Promise.reject(full))), (e) => e === full);
+  assert.deepEqual(asked, ["yahoo"]);
+  const yahoo = router.snapshot().find((s) => s.provider === "yahoo")!;
+  assert.equal(yahoo.breaker, "closed");
+  assert.equal((await router.run("eod", (p) => Promise.resolve(p))).provider, "yahoo");
 });
 
 Deno.test("createRouter() fails over to the next provider and comes back after the breaker's probe succeeds", async () => {

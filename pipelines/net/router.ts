@@ -4,6 +4,7 @@
  * outcome; fail over to the next on failure. The provider that served is returned for lineage.
  * @module
  */
+import { StoreError } from "../../lake/store.ts";
 import type { CircuitBreaker } from "./circuit_breaker.ts";
 import type { Clock } from "./clock.ts";
 import type { createHealth, HealthSnapshot } from "./health.ts";
@@ -89,6 +90,9 @@ export function createRouter(
           g.health.record(true, clock.now() - started);
           return { provider: name, value };
         } catch (e) {
+          // The lake refusing the reply (a full disk) is not the provider's doing: no mark against
+          // it, and no other provider asked, whose reply would meet the same refusal.
+          if (e instanceof StoreError) throw e;
           g.breaker.failure();
           g.health.record(false, clock.now() - started);
           reasons[name] = (e as Error).message;
