@@ -11,7 +11,7 @@ import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
 import { type SymbolRow, SymbolRowSchema } from "../../lake/schemas/symbols.ts";
 import { readSymbolMaster, writeSymbolMaster } from "../../lake/symbols_table.ts";
-import type { ObjectStore } from "../../lake/store.ts";
+import { type ObjectStore, StoreError } from "../../lake/store.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { type Fetch, statusError } from "../sources/http.ts";
 import {
@@ -85,6 +85,8 @@ export async function refreshSymbols(
       testIssues += parsed.testIssues;
     }
   } catch (e) {
+    // A lake that refuses writes is no listing's failure: the command says what to check.
+    if (e instanceof StoreError) throw e;
     log.error("symbols.listing_failed", { message: (e as Error).message, kept: previous.length });
     return {
       ...counts(previous),
@@ -106,6 +108,7 @@ export async function refreshSymbols(
       return parseCompanyTickers(new TextDecoder().decode(reply.body));
     });
   } catch (e) {
+    if (e instanceof StoreError) throw e;
     log.warn("symbols.cik_failed", { message: (e as Error).message });
   }
 
@@ -122,6 +125,7 @@ export async function refreshSymbols(
           }),
         );
       } catch (e) {
+        if (e instanceof StoreError) throw e;
         log.warn("symbols.listing_status_failed", { state, message: (e as Error).message });
       }
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createWasmEngine } from "../../lake/parquet/wasm_engine.ts";
 import { createLocalStore } from "../../lake/store_local.ts";
+import { StoreError } from "../../lake/store.ts";
 import { loadConfig } from "../../config.ts";
 import { readSymbolMaster } from "../../lake/symbols_table.ts";
 import { refreshSymbols } from "./refresh_symbols.ts";
@@ -155,6 +156,27 @@ Deno.test("refreshSymbols() through a provider net: each call counts in its prov
       (await store.list("raw/alphavantage/listing_status/")).filter((o) => o.key.endsWith(".csv")).length,
       1,
     );
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("refreshSymbols() on a lake that refuses writes fails with the store's error, not as a bad listing", async () => {
+  const server = directoryServer(recordedNasdaqListed, new Set());
+  try {
+    const store = createLocalStore(await Deno.makeTempDir());
+    const full = new StoreError("Cannot write raw/x: the disk is full");
+    // SEC's and the directory's replies both land in raw first; each write meets the full disk.
+    for (const refused of ["raw/nasdaqtrader/", "raw/sec/"]) {
+      const filling = {
+        ...store,
+        put: (k: string, b: Uint8Array | string) => k.startsWith(refused) ? Promise.reject(full) : store.put(k, b),
+      };
+      await assert.rejects(
+        refreshSymbols({ store: filling, engine: createWasmEngine(), config: providersOn(server), log: silentLogger }),
+        (e) => e === full,
+      );
+    }
   } finally {
     await server.shutdown();
   }
