@@ -276,6 +276,7 @@ export async function rebuildFundamentals(
           });
           folded = folded ? mergeFacts(folded, staged).batch : staged;
         } catch (e) {
+          if (e instanceof StoreError) throw e; // the lake's failure, not this reply's
           failed.push({ raw_ref: key, message: (e as Error).message });
         }
       }

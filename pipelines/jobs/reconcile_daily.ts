@@ -8,7 +8,7 @@ import { tradingDays } from "../../lake/calendar.ts";
 import type { BarRow } from "../../lake/daily_reader.ts";
 import { writeRaw } from "../../lake/raw.ts";
 import { daysToIso, isoToDays, num } from "../../lake/schemas/columns.ts";
-import type { ObjectStore } from "../../lake/store.ts";
+import { type ObjectStore, StoreError } from "../../lake/store.ts";
 import { canonicalSymbols } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
@@ -163,6 +163,7 @@ export async function reconcileDailyBars(opts: ReconcileOptions): Promise<Reconc
       }
       checked++;
     } catch (e) {
+      if (e instanceof StoreError) throw e; // the lake's failure, not this symbol's
       const reason = e instanceof NoBarsError ? "no_bars" : failureReason(e);
       const failure = { symbol, reason, message: (e as Error).message };
       failures.push(failure);
