@@ -8,6 +8,7 @@ import { readSymbolBars } from "../lake/daily_reader.ts";
 import { type Lake, openLake } from "../lake/query.ts";
 import { isoToDays } from "../lake/schemas/columns.ts";
 import { createLocalStore } from "../lake/store_local.ts";
+import { StoreError } from "../lake/store.ts";
 import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
@@ -60,6 +61,37 @@ Deno.test("reconcile: the lake agrees with a second provider serving the same ma
     assert.deepEqual(Object.values(report.counts), [0, 0, 0, 0, 0, 0, 0]);
     assert.equal(report.raw_refs.length, 2);
     for (const key of report.raw_refs) assert.ok(await store.head(key), key);
+  } finally {
+    lake.close();
+    await replay.close();
+  }
+});
+
+Deno.test("reconcile: a lake that refuses the replies' writes ends the check, asking about no other symbol", async () => {
+  const replay = await startReplayServer({ now });
+  const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
+  try {
+    const client = createAlphaVantageClient({ baseUrl: replay.url, apiKey: "test" });
+    const asked: string[] = [];
+    const source = alphaVantageDailySource({
+      ...client,
+      dailyAdjusted: (...a: Parameters<typeof client.dailyAdjusted>) => (asked.push(a[0]), client.dailyAdjusted(...a)),
+    });
+    const full = new StoreError("Cannot write raw/x: the disk is full");
+    const filling = { ...store, put: () => Promise.reject(full) };
+    await assert.rejects(
+      reconcileDailyBars({
+        store: filling,
+        lakeBars: barsOf(lake),
+        source,
+        symbols: ["NVDA", "S0001"],
+        from: "2024-01-02",
+        to: "2024-12-31",
+        now,
+      }),
+      (e) => e === full,
+    );
+    assert.deepEqual(asked, ["NVDA"]);
   } finally {
     lake.close();
     await replay.close();
