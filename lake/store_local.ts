@@ -40,6 +40,14 @@ async function openFile(path: string): Promise<Deno.FsFile | undefined> {
   }
 }
 
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false; // missing (made on first write), or not ours to see: the first access says so
+  }
+}
+
 /** Make a directory's entries durable: the rename into it, and a new subdirectory of the one above. */
 async function syncDirs(dir: string) {
   for (const d of [dir, dirname(dir)]) {
@@ -78,6 +86,12 @@ export function createLocalStore(
   { lockWaitMs }: { lockWaitMs?: number } = {},
 ): ObjectStore & { root: string; pathOf(key: string): string } {
   const base = resolve(root);
+  // Created on first write if missing; but a file there could never hold a lake.
+  if (isFile(base)) {
+    throw new StoreError(
+      `Cannot open the lake at ${base}: it is a file; point TICKLAKE_LAKE (or --lake) at a directory`,
+    );
+  }
   const pathOf = (key: string) => {
     assertKey(key);
     return join(base, key);

@@ -59,6 +59,16 @@ Deno.test("an unreachable S3 endpoint, a missing bucket and refused credentials 
   }
 });
 
+Deno.test("a lake path that is a file ends with one line saying so", async () => {
+  const file = await Deno.makeTempFile();
+  const { code, stderr } = await run(["status"], { TICKLAKE_LAKE: file });
+  assert.equal(code, 1);
+  assert.equal(
+    stderr,
+    `error: Cannot open the lake at ${file}: it is a file; point TICKLAKE_LAKE (or --lake) at a directory`,
+  );
+});
+
 Deno.test("writeFailure() says what to do about the refusals a user can act on, and passes the rest on unchanged", () => {
   const oops = (code: string) => Object.assign(new Error(`os error (${code})`), { code });
   const cases: [string, RegExp][] = [
