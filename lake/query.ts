@@ -4,6 +4,7 @@
  * User input only ever reaches SQL as bound parameters.
  * @module
  */
+import { dirname, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue } from "@duckdb/node-api";
 import * as arrow from "apache-arrow";
 import { cacheObjects } from "./cache.ts";
@@ -439,6 +440,10 @@ export async function openLake({ store, cacheDir }: { store: ObjectStore; cacheD
       // renamed over it: a failed or killed export leaves the old file whole. (A new line ends the
       // query, in case it ends in a comment.)
       const temp = `${outPath}.tmp-${crypto.randomUUID()}`;
+      const dir = dirname(resolve(outPath));
+      if (!(await Deno.stat(dir).then((s) => s.isDirectory, () => false))) {
+        throw new RangeError(`Cannot write ${outPath}: there is no directory ${dir}`);
+      }
       const select = await withoutTerminator(conn, query);
       try {
         const copied = await conn.runAndReadAll(`COPY (${select}\n) TO ${sqlString(temp)} (${opts})`, params)

@@ -449,7 +449,7 @@ Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and
   assert.match(rows[0].refs, /^raw\/yahoo\/chart_1m\//);
 });
 
-Deno.test("numeric flags refuse text, negatives and fractions, naming the flag", async () => {
+Deno.test("flags refuse text, negatives, fractions, no workers and an --out with no directory, naming the flag", async () => {
   const root = await Deno.makeTempDir();
   for (
     const [args, message] of [
@@ -457,6 +457,12 @@ Deno.test("numeric flags refuse text, negatives and fractions, naming the flag",
       [["audit", "--move=-1"], /--move '-1': expected a number, 0 or more/],
       [["rebuild", "--workers", "1.5"], /--workers '1\.5': expected a whole number/],
       [["ingest", "--symbols", "AAPL", "--concurrency", ""], /--concurrency '': expected a whole number/],
+      // No worker at all would fetch nothing and call the run done.
+      [["ingest", "--symbols", "AAPL", "--concurrency", "0"], /--concurrency '0': expected a whole number, 1 or more/],
+      [
+        ["query", "--symbols", "AAPL", "--out", "/no/such/dir/x.csv"],
+        /Cannot write \/no\/such\/dir\/x\.csv: there is no directory/,
+      ],
       [["indicators", "--lock-wait", "soon"], /--lock-wait 'soon': expected a number, 0 or more/],
     ] as const
   ) {

@@ -397,6 +397,10 @@ Deno.test("ingestDaily() refuses hostile symbols and impossible ranges before wr
     );
   }
   await assert.rejects(ingestDaily({ ...base, symbols: ["AAPL"], from: "2024-02-30", to: "2024-03-05" }), RangeError);
+  await assert.rejects(
+    ingestDaily({ ...base, symbols: ["AAPL"], from: "2024-01-02", to: "2024-01-05", concurrency: 0 }),
+    /concurrency 0: expected a whole number, 1 or more/,
+  );
   await assert.rejects(ingestDaily({ ...base, symbols: ["AAPL"], from: "2024-03-05", to: "2024-03-01" }), RangeError);
   assert.deepEqual(await store.list(""), []);
   // The CLI turns the same input into exit code 2 with a message, not a stack trace.

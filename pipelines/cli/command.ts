@@ -17,13 +17,13 @@ import { alphaVantageDailySource, createAlphaVantageClient } from "../sources/al
 export type Flags = Record<string, string | boolean | undefined>;
 
 /** A numeric flag, `undefined` when it is not given, or a clear error for anything but a number of 0 or more. */
-export function numberFlag(flags: Flags, name: string, { integer = false } = {}): number | undefined {
+export function numberFlag(flags: Flags, name: string, { integer = false, min = 0 } = {}): number | undefined {
   const raw = flags[name];
   if (raw === undefined) return undefined;
   const n = String(raw).trim() === "" ? NaN : Number(raw);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
     throw new RangeError(
-      `Cannot use --${name} '${raw}': expected ${integer ? "a whole number" : "a number"}, 0 or more`,
+      `Cannot use --${name} '${raw}': expected ${integer ? "a whole number" : "a number"}, ${min} or more`,
     );
   }
   return n;

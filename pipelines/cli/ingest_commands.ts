@@ -68,7 +68,7 @@ export const ingest: Command = {
       from: String(flags.from ?? "2009-01-01"),
       to: String(flags.to ?? today()),
       log,
-      concurrency: numberFlag(flags, "concurrency", { integer: true }),
+      concurrency: numberFlag(flags, "concurrency", { integer: true, min: 1 }),
       stop: stop.signal,
     });
     await saveProviderHealth(store, await net.snapshot());

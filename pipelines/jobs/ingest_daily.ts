@@ -189,6 +189,11 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const symbols = canonicalSymbols(opts.symbols);
   if (symbols.length === 0) throw new RangeError("Cannot ingest: no symbols given");
+  const concurrency = opts.concurrency ?? 4;
+  // None at all would fetch nothing and call it done.
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new RangeError(`Cannot ingest with concurrency ${concurrency}: expected a whole number, 1 or more`);
+  }
   const range = parseRange(opts.from, opts.to, now());
 
   const startedAt = now();
@@ -248,7 +253,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, pending.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
 
   // Every symbol of the load, staged now or by an earlier, interrupted attempt, is read back from staging.
   const loadKeys = (await store.list(layout.stagingLoadPrefix("daily_bars", cp.load_id))).map((o) => o.key);
