@@ -144,3 +144,25 @@ Deno.test("audit: a split or dividend explains its move, years before the record
     ["unfinished_session EARLY 2024-03-01", "stale_symbol OLD 2008-12-25", "stale_symbol SIX 2024-02-23"],
   );
 });
+
+Deno.test("audit: an empty lake, and one holding only years before the recorded holidays, have nothing to report", async () => {
+  const empty = await audit(await Deno.makeTempDir());
+  assert.deepEqual([empty.bars, empty.errors, empty.warnings], [0, 0, 0]);
+  const root = await Deno.makeTempDir();
+  const store = createLocalStore(root);
+  const rawRef = "raw/yahoo/chart_1d/dt=2008-12-31/OLD.json";
+  await store.put(rawRef, "{}");
+  const b = emptyBatch(DAILY_BARS, 2);
+  ["2008-12-29", "2008-12-30"].forEach((date, i) => {
+    const c = b.columns;
+    [c.symbol[i], c.source[i], c.raw_ref[i]] = ["OLD", "yahoo", rawRef];
+    for (const k of ["open", "high", "low", "close", "adj_close"]) (c[k] as Float64Array)[i] = 10;
+    num(b, "date")[i] = isoToDays(date);
+    num(b, "volume")[i] = 1000;
+    num(b, "split_ratio")[i] = 1;
+    num(b, "ingested_at")[i] = Date.parse("2008-12-31T00:00:00Z");
+  });
+  await store.put(layout.dailyBarsPartition(2008), await createWasmEngine().encode(b, DAILY_BARS));
+  const old = await audit(root);
+  assert.deepEqual([old.bars, old.errors, old.warnings], [2, 0, 0]);
+});

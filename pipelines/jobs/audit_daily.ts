@@ -67,8 +67,9 @@ function checkQueries(
     `SELECT symbol, date, close::DOUBLE AS close, adj_close::DOUBLE AS adj, split_ratio, dividend::DOUBLE AS dividend,
       volume, lag(close::DOUBLE) OVER w AS prev_close, lag(adj_close::DOUBLE) OVER w AS prev_adj
     FROM daily_bars WINDOW w AS (PARTITION BY symbol ORDER BY date)`;
-  // The known sessions, passed as one comma-separated parameter ($1), within the holiday years.
-  const sessions = `SELECT unnest(string_split($1, ','))::DATE AS date`;
+  // The known sessions, passed as one comma-separated parameter ($1), within the holiday years
+  // (none: an empty lake, or one older than them).
+  const sessions = `SELECT d::DATE AS date FROM unnest(string_split($1, ',')) AS t(d) WHERE d <> ''`;
   return {
     duplicate_bar:
       `SELECT symbol, date, 'rows: ' || count(*) AS detail FROM daily_bars GROUP BY ALL HAVING count(*) > 1`,
