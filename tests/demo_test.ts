@@ -1,8 +1,9 @@
 /**
  * The README's main job as a user runs it: `main.ts demo` builds the lake offline, prints what it
- * ingested, and serves the dashboard; run again, it lands nothing twice.
+ * ingested, and serves the dashboard; run again, it lands no row twice.
  */
 import assert from "node:assert/strict";
+import { DuckDBInstance } from "@duckdb/node-api";
 
 /** A port nothing listens on now. */
 function freePort(): number {
@@ -56,9 +57,30 @@ Deno.test("deno task demo ingests offline, prints its summary, serves the dashbo
   assert.equal(figure(first, /daily bars: .* (\d+) inserted/), rows);
   assert.match(first, /audit \(deno task audit\): 0 errors/);
 
+  // Run again, the demo may find what the market added since (its replay serves up to now: a
+  // session's newer minutes, a day that has closed), but no row twice.
   const again = await runDemo(lake, () => Promise.resolve());
-  assert.equal(figure(again, /curated daily_bars: (\d+) rows/), rows);
-  assert.equal(figure(again, /daily bars: .* (\d+) inserted/), 0);
-  assert.equal(figure(again, /minute bars \(last week\): .* (\d+) inserted/), 0);
+  assert.ok(figure(again, /curated daily_bars: (\d+) rows/) >= rows, again);
   assert.equal(figure(again, /fundamentals .* (\d+) inserted/), 0);
+  const db = await DuckDBInstance.create(":memory:");
+  const conn = await db.connect();
+  try {
+    for (
+      const [table, key] of [
+        ["daily_bars/year", "symbol, date"],
+        ["minute_bars/month", "symbol, ts"],
+        ["fundamentals/filed_year", "cik, taxonomy, concept, unit, period_end, period_start, accession"],
+      ]
+    ) {
+      const counts = await conn.runAndReadAll(
+        `SELECT count(*)::INT AS n, count(DISTINCT (${key}))::INT AS keys
+         FROM read_parquet('${lake}/curated/${table}=*/data.parquet')`,
+      );
+      const [n, keys] = counts.getRows()[0] as number[];
+      assert.ok(n > 0, table);
+      assert.equal(n, keys, `${table}: no row twice`);
+    }
+  } finally {
+    conn.closeSync();
+  }
 });

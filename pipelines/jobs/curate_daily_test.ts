@@ -101,8 +101,11 @@ Deno.test("curateStaged() fails when a partition cannot be written, leaves only 
     const bytes = (await local.get(o.key))!;
     assert.deepEqual([...bytes.slice(0, 4)], [...bytes.slice(-4)], `${o.key} is a whole Parquet file`);
   }
+  // A merge done before the failure reached it may have committed its partition (whole): the rerun
+  // finds those rows there and lands the rest.
   const again = await curateStaged(local, engine, keys);
-  assert.equal(again.inserted, 2 * 44, "a rerun curates the whole load");
+  assert.equal(again.inserted + again.unchanged, 2 * 44, "a rerun curates the whole load");
+  assert.equal(again.updated, 0);
 });
 
 for (const engine of [createWasmEngine(), createDuckDbEngine()]) {
