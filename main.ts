@@ -10,6 +10,7 @@ import { SqlError } from "./lake/query.ts";
 import { openStore } from "./lake/open_store.ts";
 import { LockLostError, LockWaitTimeoutError, type ObjectStore, StoreError } from "./lake/store.ts";
 import { SymbolError } from "./lake/symbol.ts";
+import { RunUnderWayError } from "./lake/runs.ts";
 import { createLogger } from "./pipelines/log.ts";
 import { createEngine } from "./pipelines/jobs/engine_choice.ts";
 import { auditDailyBars } from "./pipelines/jobs/audit_daily.ts";
@@ -193,6 +194,7 @@ export function expectedFailure(e: unknown): { message: string; code: number } |
     // A stalled S3 holder: its writes to the table were refused, so nothing it wrote mixes with the next holder's.
     return { message: `${e.message}; run the same command again once the table's current holder is done`, code: 1 };
   }
+  if (e instanceof RunUnderWayError) return { message: e.message, code: 75 };
   if (e instanceof LockWaitTimeoutError) {
     // 75 is sysexits' EX_TEMPFAIL: a scheduler may simply try again later.
     return {

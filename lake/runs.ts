@@ -5,7 +5,7 @@
  */
 import { layout } from "./layout.ts";
 import { sha256Hex } from "./raw.ts";
-import { getJson, type ObjectStore, putJson } from "./store.ts";
+import { getJson, lockHolder, LockWaitTimeoutError, type ObjectStore, putJson } from "./store.ts";
 
 export interface RunFailure {
   symbol: string;
@@ -35,9 +35,26 @@ export interface RunRecord {
 const CHECKPOINT_TTL_MS = 7 * 86_400_000;
 
 /**
+ * Another process runs the same job with the same parameters now. A second would share its
+ * checkpoint and fetch the same symbols again.
+ */
+export class RunUnderWayError extends Error {
+  override name = "RunUnderWayError";
+}
+
+/** A run's checkpoint, held by this process until disposed (see {@linkcode openCheckpoint}). */
+export interface OpenRun<T> extends AsyncDisposable {
+  key: string;
+  checkpoint: T;
+  resumed: boolean;
+}
+
+/**
  * A job's checkpoint for these parameters: the one an earlier, unfinished run left (`resumed`),
  * else a new one, written before any work. A rerun with the same parameters resumes; other
  * parameters make another run. Checkpoints of the job untouched for a week are deleted here.
+ * The run holds a lock of its own until disposed: the same run started again meanwhile fails at
+ * once with {@linkcode RunUnderWayError}.
  */
 export async function openCheckpoint<T>(
   store: ObjectStore,
@@ -45,19 +62,36 @@ export async function openCheckpoint<T>(
   params: Record<string, unknown>,
   create: () => T,
   now: Date,
-): Promise<{ key: string; checkpoint: T; resumed: boolean }> {
-  const hash = await sha256Hex(new TextEncoder().encode(JSON.stringify({ job, ...params })));
-  const key = layout.checkpoint(job, hash.slice(0, 24));
-  for (const o of await store.list(layout.checkpointPrefix(job))) {
-    if (o.key !== key && o.modified && now.getTime() - o.modified.getTime() > CHECKPOINT_TTL_MS) {
-      await store.delete(o.key);
+): Promise<OpenRun<T>> {
+  const hash = (await sha256Hex(new TextEncoder().encode(JSON.stringify({ job, ...params })))).slice(0, 24);
+  const lockKey = layout.lock(`run_${job}_${hash}`);
+  const lock = await store.lock(lockKey, lockHolder(job), { maxWaitMs: 0 }).catch((e) => {
+    if (!(e instanceof LockWaitTimeoutError)) throw e;
+    const by = e.holder ? `pid ${e.holder.pid} on ${e.holder.host}, since ${e.holder.since}` : "another process";
+    throw new RunUnderWayError(
+      `Cannot start ${job}: the same run is under way (${by}); wait for it to end, or stop it (Ctrl-C) and run this again`,
+    );
+  });
+  const release = async () => {
+    await lock.release();
+    // One lock object per set of parameters: none is left behind to pile up.
+    await store.delete(lockKey);
+  };
+  try {
+    const key = layout.checkpoint(job, hash);
+    for (const o of await store.list(layout.checkpointPrefix(job))) {
+      if (o.key !== key && o.modified && now.getTime() - o.modified.getTime() > CHECKPOINT_TTL_MS) {
+        await store.delete(o.key);
+      }
     }
+    const previous = await getJson<T>(store, key);
+    const checkpoint = previous ?? create();
+    if (!previous) await putJson(store, key, checkpoint);
+    return { key, checkpoint, resumed: previous !== undefined, [Symbol.asyncDispose]: release };
+  } catch (e) {
+    await release();
+    throw e;
   }
-  const previous = await getJson<T>(store, key);
-  if (previous) return { key, checkpoint: previous, resumed: true };
-  const checkpoint = create();
-  await putJson(store, key, checkpoint);
-  return { key, checkpoint, resumed: false };
 }
 
 /** A run id: its UTC start to the second (so ids sort by time), then 8 random hex digits. */

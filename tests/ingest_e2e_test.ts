@@ -20,6 +20,7 @@ import { killMainWhen, signalMainWhen } from "./support/kill_mid_run.ts";
 import { listRuns } from "../lake/runs.ts";
 import { simulatedSymbols } from "../pipelines/jobs/universe.ts";
 import { keptLog } from "./support/kept_log.ts";
+import { capture } from "./support/capture.ts";
 import { withClockedReplay } from "./support/clocked_replay.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
@@ -334,6 +335,39 @@ Deno.test("ingest stops on SIGINT: what was staged is curated, the run says so, 
     assert.equal(all.length, 60 * 62);
     assert.equal((await store.list("state/checkpoints/")).length, 0);
     assert.equal((await listRuns(store))[0].status, "ok");
+  });
+});
+
+Deno.test("the same ingest started twice at once: the second is refused (exit 75) naming the first, which carries on", async () => {
+  await withReplay(async (url) => {
+    const root = await Deno.makeTempDir();
+    const store = createLocalStore(root);
+    const args = ["ingest", "--universe", "sim:40", "--from", "2022-01-03", "--to", "2022-03-31", "--lake", root];
+    const first = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, ...args, "--concurrency", "1"],
+      env: { TICKLAKE_YAHOO_URL: url },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const staged = async () => (await store.list("staging/daily_bars/")).length;
+    for (let i = 0; i < 3000 && await staged() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    // `--concurrency` is not part of a run's identity: the same symbols and days make the same run.
+    Deno.env.set("TICKLAKE_YAHOO_URL", url);
+    const second = await capture(() => main(args)).finally(() => Deno.env.delete("TICKLAKE_YAHOO_URL"));
+    assert.equal(second.code, 75, second.err);
+    assert.match(second.err, new RegExp(`the same run is under way \\(pid ${first.pid} on `));
+    first.kill("SIGINT");
+    assert.equal((await first.status).code, 130);
+    const resumed = await ingestDaily({
+      store,
+      engine: createWasmEngine(),
+      source: yahooDailySource({ baseUrl: url }),
+      symbols: simulatedSymbols(40),
+      from: "2022-01-03",
+      to: "2022-03-31",
+    });
+    assert.deepEqual([resumed.resumed, resumed.symbols_ok], [true, 40]);
+    assert.equal((await curatedRows(root)).length, 40 * 62);
   });
 });
 

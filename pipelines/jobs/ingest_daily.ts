@@ -197,7 +197,8 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   const range = parseRange(opts.from, opts.to, now());
 
   const startedAt = now();
-  const { key: cpKey, checkpoint: cp, resumed } = await openCheckpoint<Checkpoint>(
+  // Held to the end: the same run started meanwhile is refused (RunUnderWayError).
+  await using run = await openCheckpoint<Checkpoint>(
     store,
     "ingest_daily",
     { provider: source.provider, symbols: [...symbols].sort(), from: opts.from, to: opts.to },
@@ -211,6 +212,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     }),
     startedAt,
   );
+  const { key: cpKey, checkpoint: cp, resumed } = run;
   const stagedKeys = new Set((await store.list(layout.stagingLoadPrefix("daily_bars", cp.load_id))).map((o) => o.key));
   const pending = symbols.filter((s) => !stagedKeys.has(layout.staging("daily_bars", cp.load_id, s)));
   log.info("ingest.start", {

@@ -104,13 +104,15 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
   const symbols = canonicalSymbols(opts.symbols).sort();
   if (symbols.length === 0) throw new RangeError("Cannot ingest fundamentals: no symbols given");
   const ciks = new Map((await readSymbolMaster(store, engine)).flatMap((r) => r.cik ? [[r.symbol, r.cik]] : []));
-  const { key: cpKey, checkpoint: cp, resumed } = await openCheckpoint(
+  // Held to the end: the same run started meanwhile is refused (RunUnderWayError).
+  await using run = await openCheckpoint(
     store,
     "ingest_fundamentals",
     { symbols },
     () => ({ run_id: newRunId(startedAt), started_at: startedAt.toISOString() }),
     startedAt,
   );
+  const { key: cpKey, checkpoint: cp, resumed } = run;
   const runId = cp.run_id;
   const stored = resumed ? await repliesOfRun(store, runId, cp.started_at, startedAt) : new Map();
   log.info("fundamentals.start", {

@@ -149,13 +149,15 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
   if (sources.length === 0) throw new RangeError("Cannot ingest minute bars: no source configured");
   const byName = new Map<string, MinuteSource>(sources.map((s) => [s.provider, s]));
   const months = monthWindows(opts.from, opts.to);
-  const { key: cpKey, checkpoint: cp, resumed } = await openCheckpoint<Checkpoint>(
+  // Held to the end: the same run started meanwhile is refused (RunUnderWayError).
+  await using run = await openCheckpoint<Checkpoint>(
     store,
     "ingest_minute",
     { sources: sources.map((s) => s.key), symbols: [...symbols].sort(), from: opts.from, to: opts.to },
     () => ({ run_id: newRunId(now()), started_at: now().toISOString(), done: {} }),
     now(),
   );
+  const { key: cpKey, checkpoint: cp, resumed } = run;
   const pendingIn = (month: string) => symbols.filter((s) => !cp.done[month]?.includes(s));
   const pending = months.reduce((n, m) => n + pendingIn(m.month).length, 0);
   log.info("minute.start", {
