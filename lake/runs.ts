@@ -69,7 +69,8 @@ export async function openCheckpoint<T>(
     if (!(e instanceof LockWaitTimeoutError)) throw e;
     const by = e.holder ? `pid ${e.holder.pid} on ${e.holder.host}, since ${e.holder.since}` : "another process";
     throw new RunUnderWayError(
-      `Cannot start ${job}: the same run is under way (${by}); wait for it to end, or stop it (Ctrl-C) and run this again`,
+      `Cannot start ${job}: the same run is under way (${by}); wait for it to end, or stop it (Ctrl-C) and run ` +
+        "this again (on S3, the hold of a run that was killed lapses within a minute)",
     );
   });
   const release = async () => {
