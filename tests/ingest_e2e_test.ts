@@ -118,15 +118,20 @@ Deno.test("ingestDaily() keeps no bar of a session still open, and lands it whol
     const during = await ingestDaily(opts);
     assert.equal(during.symbols_ok, 1);
     assert.deepEqual((await curatedRows(root)).map((r) => r.date), ["2026-11-30", "2026-12-01"]);
-    const warning = log.events.find((e) => e.event === "ingest.parse_warning");
-    assert.match(String(warning?.warning), /session of 2026-12-02 had not closed when fetched/);
+    // One line for the run says which session was left out, and for how many symbols.
+    const open = log.events.filter((e) => e.event === "ingest.open_session");
+    assert.deepEqual(open.map((e) => [e.day, e.symbols]), [["2026-12-02", 1]]);
+    assert.deepEqual(during.open_sessions, { "2026-12-02": 1 });
+    assert.equal(log.events.filter((e) => e.event === "ingest.parse_warning").length, 0);
     // The raw reply keeps the day so far, as fetched.
-    const rawReply = JSON.parse(new TextDecoder().decode((await opts.store.get(String(warning?.raw_ref)))!));
+    const [rawKey] = (await opts.store.list("raw/yahoo/")).map((o) => o.key).filter((k) => !k.endsWith(".meta.json"));
+    const rawReply = JSON.parse(new TextDecoder().decode((await opts.store.get(rawKey))!));
     const partialClose = rawReply.chart.result[0].indicators.quote[0].close.at(-1);
 
     set("2026-12-02T22:00:00Z");
     const after = await ingestDaily(opts);
     assert.equal(after.rows_inserted, 1);
+    assert.deepEqual(after.open_sessions, {});
     const rows = await curatedRows(root);
     assert.deepEqual(rows.map((r) => r.date), ["2026-11-30", "2026-12-01", "2026-12-02"]);
     assert.notEqual(Math.fround(rows[2].close), partialClose, "the replay served a bar that changed by the close");

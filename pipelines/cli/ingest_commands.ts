@@ -82,6 +82,11 @@ export const ingest: Command = {
           ` ${summary.rows_unchanged} unchanged, ${summary.rows_rejected} rejected; ${summary.partitions_written} partitions` +
           ` (and ${summary.indicator_partitions_written} of indicators) written in ${summary.elapsed_s}s`,
       );
+      for (const day of Object.keys(summary.open_sessions)) {
+        console.log(
+          `  the session of ${day} had not closed: its bars so far were left out (a run after the close brings them)`,
+        );
+      }
       printFailures(summary);
     }
     return exitCode(summary, stop.signal);

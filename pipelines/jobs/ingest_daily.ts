@@ -35,8 +35,15 @@ export interface DailyBarSource {
   /** Raw dataset name, e.g. `chart_1d`. */
   dataset: string;
   fetch(symbol: string, range: DayRange): Promise<RawResponse>;
-  /** Bars without lineage columns (`ingested_at`, `raw_ref`); throws ProviderError when unusable. */
-  parse(reply: RawResponse, symbol: string, range: DayRange): { batch: Batch; warnings: string[] };
+  /**
+   * Bars without lineage columns (`ingested_at`, `raw_ref`); throws ProviderError when unusable.
+   * `openSessions`: days whose session had not closed when fetched, left out (see closed_sessions.ts).
+   */
+  parse(
+    reply: RawResponse,
+    symbol: string,
+    range: DayRange,
+  ): { batch: Batch; warnings: string[]; openSessions?: number[] };
 }
 
 export interface DayRange {
@@ -86,6 +93,8 @@ export interface IngestSummary {
   partitions_written: number;
   /** `indicators_daily` partitions recomputed after the curated bars changed. */
   indicator_partitions_written: number;
+  /** Sessions still open when fetched, whose bars so far were left out: symbols per day. */
+  open_sessions: Record<string, number>;
   failures: RunFailure[];
   rejections: Rejection[];
   elapsed_s: number;
@@ -137,6 +146,13 @@ function loadSymbol(opts: IngestOptions, symbol: string, range: DayRange, reques
   }).then((r) => r.value);
 }
 
+/** What a load's symbols report beyond their bars. */
+interface Found {
+  rejections: Rejection[];
+  /** Sessions still open when fetched, left out (see closed_sessions.ts): symbols per day. */
+  openSessions: Map<number, number>;
+}
+
 /**
  * Fetch, store raw, parse, validate and stage one symbol; fetched again from its first bar in the
  * lake when the reply adjusts a day the lake holds on another basis (see ../stages/adjustment_basis.ts).
@@ -147,7 +163,7 @@ async function stageSymbol(
   cp: Checkpoint,
   symbol: string,
   range: DayRange,
-  rejections: Rejection[],
+  found: Found,
   basis: LakeBasis | undefined,
 ): Promise<boolean> {
   const { store, engine } = opts;
@@ -166,13 +182,14 @@ async function stageSymbol(
     opts.log?.info("ingest.restate", { symbol, from: daysToIso(from), raw_ref: loaded.rawKey, reason });
     loaded = await loadSymbol(opts, symbol, { fromDay: from, toDay: range.toDay }, { ...request, from_day: from });
   }
-  const { batch, warnings, rawKey, fetchedAt } = loaded;
+  const { batch, warnings, rawKey, fetchedAt, openSessions = [] } = loaded;
   for (const w of warnings) opts.log?.warn("ingest.parse_warning", { symbol, warning: w, raw_ref: rawKey });
+  for (const day of openSessions) found.openSessions.set(day, (found.openSessions.get(day) ?? 0) + 1);
   // Stamped with the reply's fetch time, as a rebuild from raw stamps it: see `MergeKey.fetched`.
   const { batch: staged, rejected } = stageBars(batch, fetchedAt.getTime(), rawKey);
   // A symbol a stop left behind keeps its raw reply but is not staged: the rerun fetches it.
   opts.stop?.throwIfAborted();
-  rejections.push(...rejected);
+  found.rejections.push(...rejected);
   await store.put(layout.staging("daily_bars", cp.load_id, symbol), await engine.encode(staged, DAILY_BARS));
   return restate !== undefined;
 }
@@ -229,7 +246,8 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
   // The lake's bars where this load begins: a reply that adjusts them anew restates the symbol.
   const bases = await lakeBases(store, engine, new Set(pending), range.fromDay, range.fromDay + RESTATE_WINDOW_DAYS);
   const failures: RunFailure[] = [];
-  const rejections: Rejection[] = [];
+  const found: Found = { rejections: [], openSessions: new Map() };
+  const { rejections } = found;
   let restated = 0;
   const progress = createProgress(log, "ingest.progress", pending.length);
   const queue = [...pending];
@@ -238,7 +256,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
       const symbol = queue.shift()!;
       try {
         const outcome = await unlessStopped(
-          stageSymbol(opts, cp, symbol, range, rejections, bases.get(symbol)),
+          stageSymbol(opts, cp, symbol, range, found, bases.get(symbol)),
           opts.stop,
         );
         if (outcome === STOPPED) return;
@@ -288,6 +306,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     rows_unchanged: curated.unchanged,
     partitions_written: curated.partitions_written,
     indicator_partitions_written: indicators?.partitions ?? 0,
+    open_sessions: Object.fromEntries([...found.openSessions].map(([day, n]) => [daysToIso(day), n])),
     failures,
     rejections: rejections.slice(0, 100),
     elapsed_s: Number(((performance.now() - started) / 1000).toFixed(3)),
@@ -300,6 +319,15 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
     rejected: rejections.length,
     restated,
   });
+  for (const [day, symbols] of Object.entries(summary.open_sessions)) {
+    // One line for the run, not one a symbol: every fetch during market hours meets it.
+    log.info("ingest.open_session", {
+      day,
+      symbols,
+      reason:
+        "the session had not closed when fetched: its bars so far were left out; a fetch after the close brings them",
+    });
+  }
   log.info("ingest.done", { ...summary, failures: failures.length, rejections: rejections.length });
   return summary;
 }

@@ -5,10 +5,17 @@
  * @module
  */
 import { sessionClosedBy } from "../../lake/calendar.ts";
-import { type Batch, daysToIso, num, takeRows } from "../../lake/schemas/columns.ts";
+import { type Batch, num, takeRows } from "../../lake/schemas/columns.ts";
 
-/** `parsed` without the bars whose regular session had not closed at `fetchedAt`, each named in a warning. */
-export function closedSessionsOnly<T extends { batch: Batch; warnings: string[] }>(parsed: T, fetchedAt: Date): T {
+/**
+ * `parsed` without the bars whose regular session had not closed at `fetchedAt`, and those
+ * sessions' days (epoch days) as `openSessions`: not a warning, since it is what any fetch during
+ * market hours meets, for every symbol.
+ */
+export function closedSessionsOnly<T extends { batch: Batch }>(
+  parsed: T,
+  fetchedAt: Date,
+): T & { openSessions: number[] } {
   const dates = num(parsed.batch, "date");
   const fetched = fetchedAt.getTime();
   const keep: number[] = [];
@@ -17,9 +24,6 @@ export function closedSessionsOnly<T extends { batch: Batch; warnings: string[] 
     if (sessionClosedBy(dates[i], fetched)) keep.push(i);
     else open.push(dates[i]);
   }
-  if (!open.length) return parsed;
-  const warnings = open.map((d) =>
-    `the session of ${daysToIso(d)} had not closed when fetched: its bar so far was left out`
-  );
-  return { ...parsed, batch: takeRows(parsed.batch, keep), warnings: [...parsed.warnings, ...warnings] };
+  if (!open.length) return { ...parsed, openSessions: [] };
+  return { ...parsed, batch: takeRows(parsed.batch, keep), openSessions: open };
 }
