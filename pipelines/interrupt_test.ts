@@ -58,3 +58,15 @@ Deno.test("unlessStopped(): the work's result, or its failure; STOPPED once the 
   held.reject(new Error("failed after the stop")); // nobody's: no unhandled rejection
   assert.equal(await unlessStopped(Promise.resolve(3), stop.signal), STOPPED, "already stopped");
 });
+
+Deno.test("unlessStopped() lets go of the signal once the work settles: a long run does not gather a listener a symbol", async () => {
+  const listening = new Set<unknown>();
+  const signal = {
+    aborted: false,
+    addEventListener: (_: string, f: unknown) => listening.add(f),
+    removeEventListener: (_: string, f: unknown) => listening.delete(f),
+  } as unknown as AbortSignal;
+  for (let i = 0; i < 3; i++) await unlessStopped(Promise.resolve(i), signal);
+  await unlessStopped(Promise.reject(new Error("x")), signal).catch(() => {});
+  assert.equal(listening.size, 0);
+});

@@ -129,6 +129,12 @@ Deno.test({
       assert.deepEqual((await store.list("")).map((o) => o.key), ["raw/a.json"]);
       assert.deepEqual(await store.removeLeftovers!(""), { files: 0, bytes: 0 }, "no temp file left behind");
       assert.equal((await store.get("raw/a.json"))?.length, 300_000);
+      // The same disk made read-only: refused at the first write, or at a commit with nothing written.
+      const ro = await new Deno.Command("mount", { args: ["-o", "remount,ro", disk!.dir] }).output();
+      assert.ok(ro.success, new TextDecoder().decode(ro.stderr));
+      await assert.rejects(store.put("raw/c.json", "{}"), /Cannot write .*raw\/c\.json: the file system is read-only/);
+      await assert.rejects(store.openWrite("state/d.json").commit(), /state\/d\.json: the file system is read-only/);
+      assert.equal((await store.get("raw/a.json"))?.length, 300_000, "what was there is still there");
     } finally {
       await disk!.unmount();
     }
