@@ -228,7 +228,7 @@ export const symbols: Command = {
           Object.entries(r.activeByType).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${n} ${t}`).join(", ")
         }), ${r.delisted} delisted, ${r.added} added${
           r.addedDelisted ? ` (${r.addedDelisted} delisted securities from Alpha Vantage)` : ""
-        }${r.usedLastGood ? " (kept the last good master)" : ""}`,
+        }${r.usedLastGood ? ` (kept the last good master: ${r.error})` : ""}`,
     );
     return r.usedLastGood ? 1 : 0;
   },
