@@ -17,7 +17,7 @@ import { listLocks } from "../lake/locks.ts";
 import { CURATED_SPECS } from "../lake/schemas/curated.ts";
 import { SYMBOLS } from "../lake/schemas/symbols.ts";
 import type { SymbolRow } from "../lake/schemas/symbols.ts";
-import type { ObjectStore } from "../lake/store.ts";
+import { type ObjectStore, StoreError } from "../lake/store.ts";
 import { readSymbolMaster } from "../lake/symbols_table.ts";
 import { appBundle } from "./build.ts";
 import { catalogFile, serveLakeFile } from "./lake_files.ts";
@@ -84,6 +84,8 @@ export function createApp({ store, token, providerHealth }: AppOptions) {
       }, 400);
     }
     console.error(JSON.stringify({ level: "error", event: "web.error", message: err.message }));
+    // The lake out of reach is no defect of this server: 503, and the log says what to check.
+    if (err instanceof StoreError) return c.json({ error: "The lake is unavailable: see the server's log" }, 503);
     return c.json({ error: "Internal error" }, 500);
   });
 

@@ -3,7 +3,7 @@ import { Buffer } from "node:buffer";
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
 import { layout } from "../lake/layout.ts";
 import { createLocalStore } from "../lake/store_local.ts";
-import { lockHolder } from "../lake/store.ts";
+import { lockHolder, StoreError } from "../lake/store.ts";
 import type { LockEntry } from "../lake/locks.ts";
 import { createApp } from "./server.ts";
 import { keyFromPath, parseRange } from "./lake_files.ts";
@@ -91,6 +91,23 @@ Deno.test("createApp() answers a hostile query string with a 400 JSON error", as
   }
   const runs = await app.request("/api/runs?limit=1e9");
   assert.equal(runs.status, 400);
+});
+
+Deno.test("createApp() answers 503 while the lake is out of reach, and keeps the reason for its log", async () => {
+  const local = createLocalStore(await Deno.makeTempDir());
+  const down = new StoreError("Cannot list s3://b/lake/curated/: cannot reach http://10.0.0.1:9000");
+  const app = createApp({ store: { ...local, list: () => Promise.reject(down) } });
+  const logged: string[] = [];
+  const { error } = console;
+  console.error = (line: string) => void logged.push(line);
+  try {
+    const res = await app.request("/api/catalog");
+    assert.equal(res.status, 503);
+    assert.deepEqual(await res.json(), { error: "The lake is unavailable: see the server's log" });
+  } finally {
+    console.error = error;
+  }
+  assert.match(logged.join("\n"), /cannot reach http:\/\/10\.0\.0\.1:9000/);
 });
 
 Deno.test("createApp() with a token refuses requests without it and accepts header, query and cookie", async () => {

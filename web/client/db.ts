@@ -38,9 +38,18 @@ const DAILY_VIEW = `SELECT symbol, date, open::DOUBLE AS open, high::DOUBLE AS h
 
 let db: duckdb.AsyncDuckDB | undefined;
 
+/** The lake's files, or the server's reason for having none to give (the lake out of reach: 503). */
+async function fetchCatalog(): Promise<Catalog> {
+  const res = await fetch("/api/catalog");
+  const body = await res.json();
+  if (!res.ok) throw new Error(body?.error ?? `the server answered ${res.status}`);
+  return body;
+}
+
 async function init(): Promise<duckdb.AsyncDuckDBConnection> {
   // The catalog arrives while the wasm compiles.
-  const catalog: Promise<Catalog> = fetch("/api/catalog").then((r) => r.json());
+  const catalog = fetchCatalog();
+  catalog.catch(() => {}); // awaited below, once the wasm is in: its failure is reported there
   const worker = new Worker("/duckdb/duckdb-browser-eh.worker.js");
   db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
   await db.instantiate("/duckdb/duckdb-eh.wasm");
@@ -102,7 +111,7 @@ async function afterLakeChange<T>(read: () => Promise<T>): Promise<T> {
  * not return while a failed read was pending); views and statements are made again on next use.
  */
 async function reload() {
-  const catalog: Catalog = await (await fetch("/api/catalog")).json();
+  const catalog = await fetchCatalog();
   for (const closing of statements.values()) close(closing);
   statements.clear();
   for (const files of [tableFiles, dailyFiles, indicatorFiles, factFiles, minuteFiles]) files.clear();
