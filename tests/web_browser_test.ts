@@ -9,8 +9,9 @@ import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { INDICATORS_DAILY } from "../lake/schemas/indicators_daily.ts";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openLake } from "../lake/query.ts";
+import { createLocalStore } from "../lake/store_local.ts";
 import { listRuns } from "../lake/runs.ts";
-import { lockHolder } from "../lake/store.ts";
+import { lockHolder, StoreError } from "../lake/store.ts";
 import { createApp } from "../web/server.ts";
 import { launchBrowser } from "./support/browser.ts";
 import { makeDemoLake } from "./support/demo_lake.ts";
@@ -433,5 +434,31 @@ Deno.test({
       lake.close();
       assert.equal(await page.locator('#summary dd[data-key="last close"]').textContent(), String(bar.close));
     });
+  },
+});
+
+Deno.test({
+  name: "the dashboard says the lake is unavailable while its store is out of reach",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const local = createLocalStore(await Deno.makeTempDir());
+    const down = new StoreError("Cannot list s3://bucket/lake/: cannot reach http://10.0.0.1:9000");
+    const store = { ...local, list: () => Promise.reject(down) };
+    const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, createApp({ store }).fetch);
+    const browser = await launchBrowser();
+    const { error } = console;
+    console.error = () => {}; // the server logs each failed request
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${server.addr.port}/?page=symbol`);
+      await page.waitForSelector("#app[data-rendered]", { timeout: 120_000 });
+      assert.equal(await page.locator("#app").getAttribute("data-rendered"), "error");
+      assert.match(String(await page.locator("#app").textContent()), /The lake is unavailable: see the server's log/);
+    } finally {
+      console.error = error;
+      await browser.close();
+      await server.shutdown();
+    }
   },
 });
