@@ -42,6 +42,15 @@ export function throwIfSoftError(text: string, what: string): void {
   const message = (json["Note"] ?? json["Information"] ?? json["Error Message"]) as string | undefined;
   if (typeof message !== "string") return;
   const base = { provider: "alphavantage", status: 200 };
+  // The demo key ("The **demo** API key is for demo purposes only. Please claim your free API
+  // key ...") and a wrong one ("the parameter apikey is invalid or missing"): no retry helps.
+  // (The daily-limit message names the key too: "We have detected your API key as ...".)
+  if (/demo purposes|apikey is invalid|invalid or missing/i.test(message)) {
+    throw new ProviderError(
+      `Cannot ${what}: Alpha Vantage refused the key (${message.slice(0, 80)}): set ALPHAVANTAGE_API_KEY to your own`,
+      { ...base, retriable: false, reason: "unauthorized" },
+    );
+  }
   if (json["Error Message"]) {
     throw new ProviderError(`Cannot ${what}: Alpha Vantage said: ${message}`, {
       ...base,

@@ -77,6 +77,29 @@ Deno.test("throwIfSoftError(): the burst and per-minute limits are rate limiting
   assert.throws(() => throwIfSoftError('{"Error Message": "Invalid API call."}', "t"), /Invalid API call/);
 });
 
+Deno.test("throwIfSoftError(): the demo key and a wrong key are refused for good, naming ALPHAVANTAGE_API_KEY", () => {
+  // As quoted in public client code and docs; the demo key's reply is an `Information`, like the rate limits'.
+  for (
+    const body of [
+      {
+        Information:
+          "The **demo** API key is for demo purposes only. Please claim your free API key at (https://www.alphavantage.co/support/#api-key) to explore our full API offerings. It takes fewer than 20 seconds.",
+      },
+      {
+        "Error Message":
+          "the parameter apikey is invalid or missing. Please claim your free API key on (https://www.alphavantage.co/support/#api-key). It should take less than 20 seconds.",
+      },
+    ]
+  ) {
+    assert.throws(
+      () => throwIfSoftError(JSON.stringify(body), "fetch X"),
+      (e) =>
+        e instanceof ProviderError && e.reason === "unauthorized" && !e.retriable &&
+        /set ALPHAVANTAGE_API_KEY to your own/.test(e.message),
+    );
+  }
+});
+
 Deno.test("parseListingStatus() reads the real listing with null dates and empty names", async () => {
   const rows = parseListingStatus(await read("listing_status_active_2021-12.csv"));
   assert.ok(rows.length > 12000);
