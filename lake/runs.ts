@@ -42,6 +42,9 @@ export class RunUnderWayError extends Error {
   override name = "RunUnderWayError";
 }
 
+/** The name of the lock a run holds while it works, from its job and its parameters' hash. */
+export const runLockName = (job: string, hash: string) => `run_${job}_${hash}`;
+
 /** A run's checkpoint, held by this process until disposed (see {@linkcode openCheckpoint}). */
 export interface OpenRun<T> extends AsyncDisposable {
   key: string;
@@ -64,7 +67,7 @@ export async function openCheckpoint<T>(
   now: Date,
 ): Promise<OpenRun<T>> {
   const hash = (await sha256Hex(new TextEncoder().encode(JSON.stringify({ job, ...params })))).slice(0, 24);
-  const lockKey = layout.lock(`run_${job}_${hash}`);
+  const lockKey = layout.lock(runLockName(job, hash));
   const lock = await store.lock(lockKey, lockHolder(job), { maxWaitMs: 0 }).catch((e) => {
     if (!(e instanceof LockWaitTimeoutError)) throw e;
     const by = e.holder ? `pid ${e.holder.pid} on ${e.holder.host}, since ${e.holder.since}` : "another process";

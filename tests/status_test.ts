@@ -12,9 +12,12 @@ import { DEMO_SYMBOLS, makeDemoLake } from "./support/demo_lake.ts";
 
 Deno.test("lakeStatus() counts each table's rows from footers, stored replies, last runs and unfinished ones", async () => {
   const { root, store } = await makeDemoLake();
-  // A reply body whose sidecar was never written (a killed write), and a run that never ended.
+  // A reply body whose sidecar was never written (a killed write); a run that never ended (its
+  // process gone, its checkpoint left); and a run under way now.
   await store.put("raw/yahoo/chart_1d/dt=2024-12-31/ZZZ_20241231T230000Z_x.json", "{}");
-  await openCheckpoint(store, "ingest_fundamentals", { symbols: ["AAPL"] }, () => ({ run_id: "r" }), new Date());
+  const killed = await openCheckpoint(store, "ingest_fundamentals", { symbols: ["AAPL"] }, () => ({}), new Date());
+  await killed[Symbol.asyncDispose]();
+  await using _ = await openCheckpoint(store, "ingest_daily", { symbols: ["MSFT"] }, () => ({}), new Date());
 
   const status = await lakeStatus(store);
   const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
@@ -38,7 +41,10 @@ Deno.test("lakeStatus() counts each table's rows from footers, stored replies, l
   const yahoo = status.raw.find((r) => r.provider === "yahoo" && r.dataset === "chart_1d")!;
   assert.deepEqual([yahoo.replies, yahoo.incomplete], [DEMO_SYMBOLS.length, 1]);
   assert.deepEqual(status.latest_runs.find((r) => r.job === "ingest_daily")?.status, "ok");
-  assert.deepEqual(status.unfinished.map((u) => u.job), ["ingest_fundamentals"]);
+  assert.deepEqual(status.unfinished.map((u) => [u.job, u.running?.pid]), [
+    ["ingest_daily", Deno.pid],
+    ["ingest_fundamentals", undefined],
+  ]);
 
   const json = await capture(() => main(["status", "--json", "--lake", root]));
   assert.equal(json.code, 0);
@@ -47,6 +53,8 @@ Deno.test("lakeStatus() counts each table's rows from footers, stored replies, l
   assert.match(text.out, /^daily_bars\s+\d+\s+[\d.]+ [kM]B\s+[\d,]+$/m);
   assert.match(text.out, /yahoo\/chart_1d\s+5 .*\(1 unfinished writes, no sidecar\)/);
   assert.match(text.out, /unfinished ingest_fundamentals run .*the same command again resumes it/);
+  assert.match(text.out, new RegExp(`running ingest_daily run \\(ingest_daily \\(pid ${Deno.pid} on `));
+  assert.doesNotMatch(text.out, /lock run_/, "a run's lock is told with its run");
 });
 
 Deno.test("lakeStatus() names the locks held and those whose holder was killed, not those released", async () => {

@@ -7,6 +7,7 @@ import { openStore } from "../../lake/open_store.ts";
 import { currentProviderHealth } from "../jobs/provider_state.ts";
 import { type Command, lakeOption, numberFlag, withLake } from "./command.ts";
 import type { LakeStatus } from "../jobs/lake_status.ts";
+import type { LockHolder } from "../../lake/store.ts";
 
 export const runs: Command = {
   summary: "Show recent pipeline runs and what failed, and why",
@@ -70,12 +71,16 @@ export const status: Command = {
       console.log(`  ${r.job.padEnd(22)}${r.status.padEnd(8)}${r.finished_at}  ${r.symbols_ok}/${r.symbols_total} ok`);
     }
     if (s.latest_runs.length === 0) console.log("  none yet");
-    for (const l of s.locks) console.log(`lock ${l.name}: ${describeLock(l)}`);
+    // A run's lock, while held, is told with its run below.
+    for (const l of s.locks) {
+      if (!(l.state === "held" && l.name.startsWith("run_"))) console.log(`lock ${l.name}: ${describeLock(l)}`);
+    }
     for (const u of s.unfinished) {
+      const when = u.modified ?? "time unknown";
       console.log(
-        `unfinished ${u.job} run (checkpoint ${u.checkpoint}, ${
-          u.modified ?? "time unknown"
-        }): the same command again resumes it`,
+        u.running
+          ? `running ${u.job} run (${who(u.running)}; checkpoint ${u.checkpoint})`
+          : `unfinished ${u.job} run (checkpoint ${u.checkpoint}, ${when}): the same command again resumes it`,
       );
     }
     return 0;
@@ -108,11 +113,13 @@ export const providers: Command = {
   },
 };
 
+const who = (h: LockHolder) => `${h.job} (pid ${h.pid} on ${h.host}, since ${h.since})`;
+
 /** A lock's line: who holds it and since when, or that its last holder died holding it. */
 function describeLock(l: LakeStatus["locks"][number]): string {
-  const who = l.holder ? `${l.holder.job} (pid ${l.holder.pid} on ${l.holder.host}, since ${l.holder.since})` : "";
-  if (l.state === "free") return `free; its last holder, ${who}, ended without releasing it`;
+  const holder = l.holder ? who(l.holder) : "";
+  if (l.state === "free") return `free; its last holder, ${holder}, ended without releasing it`;
   const waiting = l.waiting ? `, ${l.waiting} waiting` : "";
   const lease = l.expires_at ? `, lease until ${l.expires_at}` : "";
-  return `held by ${who || "a job that has not named itself yet"}${waiting}${lease}`;
+  return `held by ${holder || "a job that has not named itself yet"}${waiting}${lease}`;
 }

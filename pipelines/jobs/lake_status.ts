@@ -7,8 +7,8 @@
  */
 import { CURATED_TABLES, layout } from "../../lake/layout.ts";
 import { parquetRowCount } from "../../lake/parquet/wasm_engine.ts";
-import { listRuns, type RunRecord } from "../../lake/runs.ts";
-import type { ObjectInfo, ObjectStore } from "../../lake/store.ts";
+import { listRuns, runLockName, type RunRecord } from "../../lake/runs.ts";
+import type { LockHolder, ObjectInfo, ObjectStore } from "../../lake/store.ts";
 import { listLocks, type LockEntry } from "../../lake/locks.ts";
 
 export interface TableStatus {
@@ -37,7 +37,13 @@ export interface LakeStatus {
    * Runs whose checkpoint remains: killed ones, and ingests that ended with failures. The same
    * command again resumes them (fetching only what is missing).
    */
-  unfinished: { job: string; checkpoint: string; modified: string | null }[];
+  unfinished: {
+    job: string;
+    checkpoint: string;
+    modified: string | null;
+    /** Set while a process works on the run (it holds the run's lock): who. */
+    running?: LockHolder;
+  }[];
   /** Locks held, or left by a killed holder (see {@linkcode listLocks}). */
   locks: LockEntry[];
 }
@@ -92,11 +98,17 @@ export async function lakeStatus(store: ObjectStore): Promise<LakeStatus> {
 
   const latest = new Map<string, RunRecord>();
   for (const r of await listRuns(store, Infinity)) if (!latest.has(r.job)) latest.set(r.job, r);
-  const unfinished = (await store.list(layout.checkpointsRoot)).map((o) => ({
-    job: o.key.split("/")[2],
-    checkpoint: o.key,
-    modified: o.modified?.toISOString() ?? null,
-  }));
+  const locks = await listLocks(store);
+  const unfinished = (await store.list(layout.checkpointsRoot)).map((o) => {
+    const [, , job, file] = o.key.split("/");
+    const lock = locks.find((l) => l.state === "held" && l.name === runLockName(job, file.replace(/\.json$/, "")));
+    return {
+      job,
+      checkpoint: o.key,
+      modified: o.modified?.toISOString() ?? null,
+      ...(lock?.holder ? { running: lock.holder } : {}),
+    };
+  });
   return {
     lake: store.url,
     tables,
@@ -110,6 +122,6 @@ export async function lakeStatus(store: ObjectStore): Promise<LakeStatus> {
       symbols_total,
     })),
     unfinished,
-    locks: await listLocks(store),
+    locks,
   };
 }
