@@ -49,3 +49,15 @@ Deno.test("CRON_JOBS name their days of the week: Deno.cron counts 1 as Sunday, 
     "ticklake reconcile": "SUN",
   });
 });
+
+Deno.test("runCronJob() hands the process's stop signal to the job", async () => {
+  const stop = new AbortController();
+  let seen: AbortSignal | undefined;
+  const job = {
+    name: "probe",
+    schedule: "0 0 * * *",
+    run: (_: Config, s?: AbortSignal) => Promise.resolve(void (seen = s)),
+  };
+  await runCronJob(job, loadConfig({}), { log: keptLog(), stop: stop.signal });
+  assert.equal(seen, stop.signal);
+});
