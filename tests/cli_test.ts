@@ -489,17 +489,17 @@ Deno.test("main() ends a failure the user can act on with one line and its exit 
   assert.equal(expectedFailure(new Error("a defect")), undefined);
 });
 
-Deno.test("main(symbols) that cannot reach the directory keeps the last good master, says why, and exits 1", async () => {
+Deno.test("deno task symbols that cannot reach the directory keeps the last good master, says why, and exits 1", async () => {
   const closed = Deno.listen({ port: 0, hostname: "127.0.0.1" });
   const nowhere = `http://127.0.0.1:${(closed.addr as Deno.NetAddr).port}`;
   closed.close();
-  Deno.env.set("TICKLAKE_NASDAQTRADER_URL", nowhere);
-  try {
-    const lake = await Deno.makeTempDir();
-    const r = await capture(() => main(["symbols", "--lake", lake]));
-    assert.equal(r.code, 1);
-    assert.match(r.out, /0 active .*\(kept the last good master: .*nasdaqlisted\.txt/);
-  } finally {
-    Deno.env.delete("TICKLAKE_NASDAQTRADER_URL");
-  }
+  // In its own process: the environment set here would reach the tests running beside this one.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, "symbols", "--lake", await Deno.makeTempDir()],
+    env: { TICKLAKE_NASDAQTRADER_URL: nowhere },
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert.equal(out.code, 1);
+  assert.match(new TextDecoder().decode(out.stdout), /0 active .*\(kept the last good master: .*nasdaqlisted\.txt/);
 });

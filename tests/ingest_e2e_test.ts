@@ -20,7 +20,6 @@ import { killMainWhen, signalMainWhen } from "./support/kill_mid_run.ts";
 import { listRuns } from "../lake/runs.ts";
 import { simulatedSymbols } from "../pipelines/jobs/universe.ts";
 import { keptLog } from "./support/kept_log.ts";
-import { capture } from "./support/capture.ts";
 import { withClockedReplay } from "./support/clocked_replay.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
@@ -357,10 +356,18 @@ Deno.test("the same ingest started twice at once: the second is refused (exit 75
     const staged = async () => (await store.list("staging/daily_bars/")).length;
     for (let i = 0; i < 3000 && await staged() < 2; i++) await new Promise((r) => setTimeout(r, 10));
     // `--concurrency` is not part of a run's identity: the same symbols and days make the same run.
-    Deno.env.set("TICKLAKE_YAHOO_URL", url);
-    const second = await capture(() => main(args)).finally(() => Deno.env.delete("TICKLAKE_YAHOO_URL"));
-    assert.equal(second.code, 75, second.err);
-    assert.match(second.err, new RegExp(`the same run is under way \\(pid ${first.pid} on `));
+    const second = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, ...args],
+      env: { TICKLAKE_YAHOO_URL: url, NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const said = new TextDecoder().decode(second.stderr);
+    assert.equal(second.code, 75, said);
+    assert.match(
+      said,
+      new RegExp(`^error: Cannot start ingest_daily: the same run is under way \\(pid ${first.pid} on `, "m"),
+    );
     first.kill("SIGINT");
     assert.equal((await first.status).code, 130);
     const resumed = await ingestDaily({

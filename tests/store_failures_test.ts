@@ -4,24 +4,24 @@
  * 1, no stack trace; and, for the full disk, nothing lost.
  */
 import assert from "node:assert/strict";
-import { main } from "../main.ts";
 import { loadConfig } from "../config.ts";
 import { openStore } from "../lake/open_store.ts";
 import { createLocalStore, writeFailure } from "../lake/store_local.ts";
 import { StoreError } from "../lake/store.ts";
 import { startS3rver } from "./support/s3rver.ts";
-import { capture } from "./support/capture.ts";
 
-/** `main(args)` under `env`: its exit code and what it wrote to stderr. */
+/**
+ * `main.ts <args>` in its own process under `env` (the environment is the process's: set here, it
+ * would reach tests running beside this one): its exit code and what it wrote to stderr.
+ */
 async function run(args: string[], env: Record<string, string>) {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, Deno.env.get(k)]));
-  for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
-  try {
-    const { code, err } = await capture(() => main(args));
-    return { code, stderr: err };
-  } finally {
-    for (const [k, v] of Object.entries(saved)) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
-  }
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, ...args],
+    env: { ...env, NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trimEnd() };
 }
 
 Deno.test("an unreachable S3 endpoint, a missing bucket and refused credentials each end with one line naming what to check", async () => {
