@@ -11,6 +11,7 @@ import { startReplayServer } from "../pipelines/replay/server.ts";
 import { minutesOnDays } from "./support/simulated_minutes.ts";
 import { simulatedCompanyFacts } from "../pipelines/replay/facts_sim.ts";
 import { capture } from "./support/capture.ts";
+import { runMain } from "./support/run_main.ts";
 
 Deno.test("main(query) exports the same rows as CSV, JSON and Parquet", async () => {
   const { root } = await makeDemoLake();
@@ -410,14 +411,12 @@ Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and
   const [from, to] = [day(back + 7), day(back)];
   const root = await Deno.makeTempDir();
   let said = "";
-  const names = ["APCA_API_KEY_ID", "APCA_API_SECRET_KEY", "TICKLAKE_ALPACA_DATA_URL", "TICKLAKE_YAHOO_URL"];
-  const saved = names.map((k) => [k, Deno.env.get(k)]);
   try {
-    for (const [k] of saved) Deno.env.delete(k!);
     // Alpaca's URL stays the real one: without keys it must not be asked at all.
-    Deno.env.set("TICKLAKE_YAHOO_URL", replay.url);
-    const { code, out, err } = await capture(() =>
-      main(["ingest-minute", "--symbols", "MSFT", "--from", from, "--to", to, "--lake", root])
+    const { code, out, err } = await runMain(
+      ["ingest-minute", "--symbols", "MSFT", "--from", from, "--to", to, "--lake", root],
+      { TICKLAKE_YAHOO_URL: replay.url },
+      { unset: ["APCA_API_KEY_ID", "APCA_API_SECRET_KEY", "TICKLAKE_ALPACA_DATA_URL"] },
     );
     said = err;
     assert.equal(code, 0, out);
@@ -432,7 +431,6 @@ Deno.test("main(ingest-minute) without Alpaca keys takes the bars from Yahoo and
     assert.ok(exported.every((b) => b.ts.startsWith(to) || b.ts.startsWith(day(back - 1))), "only that New York day");
     assert.ok(exported.every((b) => b.trades === null), "Yahoo gives no trade counts");
   } finally {
-    for (const [k, v] of saved) v === undefined ? Deno.env.delete(k!) : Deno.env.set(k!, v);
     await replay.close();
   }
   assert.match(said, /minute\.yahoo_only.*APCA_API_KEY_ID and APCA_API_SECRET_KEY/);
@@ -493,13 +491,7 @@ Deno.test("deno task symbols that cannot reach the directory keeps the last good
   const closed = Deno.listen({ port: 0, hostname: "127.0.0.1" });
   const nowhere = `http://127.0.0.1:${(closed.addr as Deno.NetAddr).port}`;
   closed.close();
-  // In its own process: the environment set here would reach the tests running beside this one.
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, "symbols", "--lake", await Deno.makeTempDir()],
-    env: { TICKLAKE_NASDAQTRADER_URL: nowhere },
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  assert.equal(out.code, 1);
-  assert.match(new TextDecoder().decode(out.stdout), /0 active .*\(kept the last good master: .*nasdaqlisted\.txt/);
+  const r = await runMain(["symbols", "--lake", await Deno.makeTempDir()], { TICKLAKE_NASDAQTRADER_URL: nowhere });
+  assert.equal(r.code, 1);
+  assert.match(r.out, /0 active .*\(kept the last good master: .*nasdaqlisted\.txt/);
 });

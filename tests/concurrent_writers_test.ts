@@ -18,8 +18,7 @@ import { loadConfig } from "../config.ts";
 import { openStore } from "../lake/open_store.ts";
 import { startS3rver } from "./support/s3rver.ts";
 import { holdLockInChild } from "./support/hold_lock.ts";
-import { capture } from "./support/capture.ts";
-import { main } from "../main.ts";
+import { runMain } from "./support/run_main.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
 
@@ -140,28 +139,24 @@ Deno.test("the CLI gives up on a held table after --lock-wait (exit 75), naming 
   const replay = await startReplayServer({ port: 0, hostname: "127.0.0.1", now: NOW });
   const root = await Deno.makeTempDir();
   const holder = await holdLockInChild(layout.lock("daily_bars"), 0, { TICKLAKE_LAKE: root });
-  const saved = ["TICKLAKE_YAHOO_URL", "TICKLAKE_LOCK_WAIT_S"].map((k) => [k, Deno.env.get(k)] as const);
   const ingest = ["ingest", "--symbols", "S0001", "--from", "2020-08-24", "--to", "2020-09-04", "--lake", root];
+  const env = { TICKLAKE_YAHOO_URL: replay.url };
   try {
-    Deno.env.set("TICKLAKE_YAHOO_URL", replay.url);
-    Deno.env.delete("TICKLAKE_LOCK_WAIT_S");
     // Should the limit be ignored, the ingest ends up taking the lock, and the test fails rather than hangs.
     const safety = setTimeout(() => holder.kill(), 20_000);
-    const gaveUp = await capture(() => main([...ingest, "--lock-wait", "0.4"]));
+    const gaveUp = await runMain([...ingest, "--lock-wait", "0.4"], env);
     assert.equal(gaveUp.code, 75, gaveUp.err);
     assert.match(gaveUp.err, new RegExp(`pid ${holder.pid} .*the table was not changed`));
     assert.deepEqual(await symbolsIn(root), {}, "nothing curated");
     assert.equal((await createLocalStore(root).list("raw/yahoo/")).length > 0, true, "the fetched reply is kept");
     // The environment sets the same limit for every writing command.
-    Deno.env.set("TICKLAKE_LOCK_WAIT_S", "0");
-    assert.equal((await capture(() => main(["rebuild", "--lake", root]))).code, 75);
+    assert.equal((await runMain(["rebuild", "--lake", root], { TICKLAKE_LOCK_WAIT_S: "0" })).code, 75);
     clearTimeout(safety);
     await holder.kill();
-    const rerun = await capture(() => main(ingest));
+    const rerun = await runMain(ingest, env);
     assert.equal(rerun.code, 0, rerun.err);
     assert.deepEqual(await symbolsIn(root), { S0001: 10 });
   } finally {
-    for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
     await holder.kill();
     await replay.close();
   }

@@ -20,6 +20,7 @@ import { killMainWhen, signalMainWhen } from "./support/kill_mid_run.ts";
 import { listRuns } from "../lake/runs.ts";
 import { simulatedSymbols } from "../pipelines/jobs/universe.ts";
 import { keptLog } from "./support/kept_log.ts";
+import { runMain } from "./support/run_main.ts";
 import { withClockedReplay } from "./support/clocked_replay.ts";
 
 const NOW = () => new Date("2026-11-20T23:00:00Z");
@@ -356,16 +357,10 @@ Deno.test("the same ingest started twice at once: the second is refused (exit 75
     const staged = async () => (await store.list("staging/daily_bars/")).length;
     for (let i = 0; i < 3000 && await staged() < 2; i++) await new Promise((r) => setTimeout(r, 10));
     // `--concurrency` is not part of a run's identity: the same symbols and days make the same run.
-    const second = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, ...args],
-      env: { TICKLAKE_YAHOO_URL: url, NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    const said = new TextDecoder().decode(second.stderr);
-    assert.equal(second.code, 75, said);
+    const second = await runMain(args, { TICKLAKE_YAHOO_URL: url });
+    assert.equal(second.code, 75, second.err);
     assert.match(
-      said,
+      second.err,
       new RegExp(`^error: Cannot start ingest_daily: the same run is under way \\(pid ${first.pid} on `, "m"),
     );
     first.kill("SIGINT");

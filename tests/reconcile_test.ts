@@ -16,8 +16,7 @@ import { reconcileDailyBars } from "../pipelines/jobs/reconcile_daily.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { alphaVantageDailySource, createAlphaVantageClient } from "../pipelines/sources/alphavantage/client.ts";
 import type { RawResponse } from "../pipelines/sources/http.ts";
-import { main } from "../main.ts";
-import { capture } from "./support/capture.ts";
+import { runMain } from "./support/run_main.ts";
 import { DEMO_NOW, makeDemoLake } from "./support/demo_lake.ts";
 
 const { root, store } = await makeDemoLake();
@@ -266,15 +265,8 @@ Deno.test("deno task reconcile: prints the report, needs a key for Alpha Vantage
   const replay = await startReplayServer({ now });
   const env: Record<string, string> = { TICKLAKE_ALPHAVANTAGE_URL: replay.url, TICKLAKE_YAHOO_URL: replay.url };
   // The CLI reads its configuration from the environment, as it would in a shell.
-  const run = async (args: string[], extra: Record<string, string> = {}) => {
-    const vars = { ...env, ...extra };
-    for (const [k, v] of Object.entries(vars)) Deno.env.set(k, v);
-    try {
-      return await capture(() => main(["reconcile", "--lake", root, ...args]));
-    } finally {
-      for (const k of Object.keys(vars)) Deno.env.delete(k);
-    }
-  };
+  const run = (args: string[], extra: Record<string, string> = {}) =>
+    runMain(["reconcile", "--lake", root, ...args], { ...env, ...extra });
   try {
     const ok = await run(["--symbols", "S0001", "--from", "2024-06-03", "--to", "2024-06-28", "--json"], {
       ALPHAVANTAGE_API_KEY: "test",

@@ -9,19 +9,12 @@ import { openStore } from "../lake/open_store.ts";
 import { createLocalStore, writeFailure } from "../lake/store_local.ts";
 import { StoreError } from "../lake/store.ts";
 import { startS3rver } from "./support/s3rver.ts";
+import { runMain } from "./support/run_main.ts";
 
-/**
- * `main.ts <args>` in its own process under `env` (the environment is the process's: set here, it
- * would reach tests running beside this one): its exit code and what it wrote to stderr.
- */
+/** `deno task <args>` under `env`: its exit code and what it wrote to stderr. */
 async function run(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, ...args],
-    env: { ...env, NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trimEnd() };
+  const { code, err } = await runMain(args, env);
+  return { code, stderr: err };
 }
 
 Deno.test("an unreachable S3 endpoint, a missing bucket and refused credentials each end with one line naming what to check", async () => {
