@@ -316,6 +316,11 @@ Deno.test("ingest stops on SIGINT: what was staged is curated, the run says so, 
     assert.ok(run.symbols_ok >= 5 && run.symbols_ok < 60, `${run.symbols_ok} ok`);
     assert.equal(run.symbols_pending, 60 - run.symbols_ok);
     assert.match(stdout, new RegExp(`stopped: ${60 - run.symbols_ok} symbols not fetched`));
+    const runs = await runMain(["runs", "--lake", root]);
+    assert.match(
+      runs.out,
+      new RegExp(`ingest_daily stopped: ${run.symbols_ok}/60 ok, ${60 - run.symbols_ok} left for `),
+    );
     // Every staged symbol is queryable already, whole.
     const rows = await curatedRows(root);
     assert.equal(new Set(rows.map((r) => r.symbol)).size, run.symbols_ok);

@@ -25,8 +25,9 @@ export const runs: Command = {
     if (flags.json) console.log(JSON.stringify(runs, null, 2));
     else {
       for (const r of runs) {
+        const left = r.symbols_pending ? `, ${r.symbols_pending} left for the same command` : "";
         console.log(
-          `${r.run_id} ${r.job} ${r.status}: ${r.symbols_ok}/${r.symbols_total} ok, ${r.rows_landed} rows landed`,
+          `${r.run_id} ${r.job} ${r.status}: ${r.symbols_ok}/${r.symbols_total} ok${left}, ${r.rows_landed} rows landed`,
         );
         for (const f of r.failures.slice(0, 20)) {
           console.log(`  ${f.symbol} (${f.provider}) ${f.reason}: ${f.message}`);
