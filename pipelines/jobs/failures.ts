@@ -7,6 +7,15 @@
 import { RetriesExhausted } from "../net/retry.ts";
 import { NoProviderError } from "../net/router.ts";
 import { ProviderError } from "../sources/http.ts";
+import { StoreError } from "../../lake/store.ts";
+
+/**
+ * Throw `e` on when the lake itself failed it (a full disk, S3 out of reach): that is no symbol's
+ * failure, since every other would meet it too, so the job ends instead of recording each in turn.
+ */
+export function rethrowLakeFailure(e: unknown): void {
+  if (e instanceof StoreError) throw e;
+}
 
 export function failureReason(e: unknown): string {
   const cause = e instanceof RetriesExhausted ? e.last : e;

@@ -11,7 +11,7 @@ import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
 import { type Batch, daysToIso } from "../../lake/schemas/columns.ts";
 import { DAILY_BARS } from "../../lake/schemas/daily_bars.ts";
-import { type ObjectStore, StoreError } from "../../lake/store.ts";
+import type { ObjectStore } from "../../lake/store.ts";
 import { canonicalSymbols } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { RawResponse } from "../sources/http.ts";
@@ -21,7 +21,7 @@ import { lakeBases, type LakeBasis } from "../../lake/daily_reader.ts";
 import { parseRange } from "./dates.ts";
 import { curateStaged } from "./curate_daily.ts";
 import { computeIndicatorTables } from "./compute_indicators.ts";
-import { failureReason } from "./failures.ts";
+import { failureReason, rethrowLakeFailure } from "./failures.ts";
 import type { Clock } from "../net/clock.ts";
 import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
@@ -263,8 +263,7 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
         if (outcome) restated++;
         progress.tick(1, { symbol });
       } catch (e) {
-        // The lake refusing writes (a full disk) is no symbol's failure: every other would meet it too.
-        if (e instanceof StoreError) throw e;
+        rethrowLakeFailure(e);
         const err = e as Error;
         const reason = failureReason(e);
         failures.push({ symbol, provider: source.provider, reason, message: err.message });

@@ -15,7 +15,7 @@ import { type RawMeta, readRawMetas, repliesUnder, storedReplies, writeRaw } fro
 import { finishRun, newRunId, openCheckpoint, type RunFailure, type RunSummary } from "../../lake/runs.ts";
 import type { Batch } from "../../lake/schemas/columns.ts";
 import { FUNDAMENTALS } from "../../lake/schemas/fundamentals.ts";
-import { type ObjectStore, StoreError } from "../../lake/store.ts";
+import type { ObjectStore } from "../../lake/store.ts";
 import { canonicalSymbol, canonicalSymbols } from "../../lake/symbol.ts";
 import { readSymbolMaster } from "../../lake/symbols_table.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
@@ -26,7 +26,7 @@ import { type RawResponse, storedResponse } from "../sources/http.ts";
 import { parseCompanyFacts } from "../sources/sec/edgar.ts";
 import { splitByYear } from "../stages/curate_daily_bars.ts";
 import { mergeFacts, mergeFactsStream, stageFacts } from "../stages/curate_fundamentals.ts";
-import { failureReason } from "./failures.ts";
+import { failureReason, rethrowLakeFailure } from "./failures.ts";
 import { yearMerges, type YearTable } from "./merge_partition.ts";
 import { lockTable } from "./lake_writer.ts";
 import { STOPPED, unlessStopped } from "../interrupt.ts";
@@ -175,8 +175,7 @@ export async function ingestFundamentals(opts: FundamentalsOptions): Promise<Fun
             source: facts.simulated ? "simulated" : "sec",
           });
         } catch (e) {
-          // The lake refusing writes (a full disk) is no company's failure: every other would meet it too.
-          if (e instanceof StoreError) throw e;
+          rethrowLakeFailure(e);
           fail(symbol, failureReason(e), (e as Error).message);
         }
         // Outside the try: a failed merge (a full disk) ends the run, it is no company's failure.
@@ -278,7 +277,7 @@ export async function rebuildFundamentals(
           });
           folded = folded ? mergeFacts(folded, staged).batch : staged;
         } catch (e) {
-          if (e instanceof StoreError) throw e; // the lake's failure, not this reply's
+          rethrowLakeFailure(e);
           failed.push({ raw_ref: key, message: (e as Error).message });
         }
       }

@@ -13,7 +13,7 @@ import { readRawMeta, writeRaw } from "../../lake/raw.ts";
 import { finishRun, newRunId, openCheckpoint, type RunFailure } from "../../lake/runs.ts";
 import { type Batch, concatBatches, isoSeconds, isoToDays } from "../../lake/schemas/columns.ts";
 import { MINUTE_BARS } from "../../lake/schemas/minute_bars.ts";
-import { type ObjectStore, putJson, StoreError } from "../../lake/store.ts";
+import { type ObjectStore, putJson } from "../../lake/store.ts";
 import { canonicalSymbols } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
@@ -23,7 +23,7 @@ import type { Router } from "../net/router.ts";
 import type { Rejection } from "../stages/curate_daily_bars.ts";
 import { mergeMinuteStream, stageMinuteBars } from "../stages/curate_minute_bars.ts";
 import { parseRange } from "./dates.ts";
-import { failureReason } from "./failures.ts";
+import { failureReason, rethrowLakeFailure } from "./failures.ts";
 import { mergeIntoPartition } from "./merge_partition.ts";
 import type { MinutePage, MinuteSource, MinuteWindow } from "./minute_sources.ts";
 import { asTableWriter } from "./lake_writer.ts";
@@ -309,8 +309,7 @@ export async function ingestMinuteBars(opts: MinuteIngestOptions): Promise<Minut
         totals.bars += batch.length;
         if (batch.length) yield { symbol, batch };
       } catch (e) {
-        // The lake refusing writes (a full disk) is no symbol's failure: every other would meet it too.
-        if (e instanceof StoreError) throw e;
+        rethrowLakeFailure(e);
         const reason = failureReason(e);
         // With several sources, every one was tried: the message says why each failed.
         failures.push({

@@ -8,7 +8,7 @@ import { tradingDays } from "../../lake/calendar.ts";
 import type { BarRow } from "../../lake/daily_reader.ts";
 import { writeRaw } from "../../lake/raw.ts";
 import { daysToIso, isoToDays, num } from "../../lake/schemas/columns.ts";
-import { type ObjectStore, StoreError } from "../../lake/store.ts";
+import type { ObjectStore } from "../../lake/store.ts";
 import { canonicalSymbols } from "../../lake/symbol.ts";
 import { createProgress, type Logger, silentLogger } from "../log.ts";
 import type { Clock } from "../net/clock.ts";
@@ -16,7 +16,7 @@ import { type RetryPolicy, withRetry } from "../net/retry.ts";
 import type { Router } from "../net/router.ts";
 import { parseRange } from "./dates.ts";
 import { tally } from "./tally.ts";
-import { failureReason } from "./failures.ts";
+import { failureReason, rethrowLakeFailure } from "./failures.ts";
 import type { DailyBarSource } from "./ingest_daily.ts";
 
 /** The kinds of difference, in report order. */
@@ -163,7 +163,7 @@ export async function reconcileDailyBars(opts: ReconcileOptions): Promise<Reconc
       }
       checked++;
     } catch (e) {
-      if (e instanceof StoreError) throw e; // the lake's failure, not this symbol's
+      rethrowLakeFailure(e);
       const reason = e instanceof NoBarsError ? "no_bars" : failureReason(e);
       const failure = { symbol, reason, message: (e as Error).message };
       failures.push(failure);

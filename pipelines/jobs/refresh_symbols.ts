@@ -11,7 +11,7 @@ import type { ParquetEngine } from "../../lake/parquet/engine.ts";
 import { writeRaw } from "../../lake/raw.ts";
 import { type SymbolRow, SymbolRowSchema } from "../../lake/schemas/symbols.ts";
 import { readSymbolMaster, writeSymbolMaster } from "../../lake/symbols_table.ts";
-import { type ObjectStore, StoreError } from "../../lake/store.ts";
+import type { ObjectStore } from "../../lake/store.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { type Fetch, statusError } from "../sources/http.ts";
 import {
@@ -25,6 +25,7 @@ import { secStatusError } from "../sources/sec/edgar.ts";
 import { latestListings, mergeSymbolMaster } from "../stages/symbol_master.ts";
 import { createAlphaVantageClient, parseListingStatus } from "../sources/alphavantage/client.ts";
 import { lockTable } from "./lake_writer.ts";
+import { rethrowLakeFailure } from "./failures.ts";
 import type { Capability, Router } from "../net/router.ts";
 import { configuredProviderNet } from "./provider_net.ts";
 import { saveProviderHealth } from "./provider_state.ts";
@@ -85,8 +86,7 @@ export async function refreshSymbols(
       testIssues += parsed.testIssues;
     }
   } catch (e) {
-    // A lake that refuses writes is no listing's failure: the command says what to check.
-    if (e instanceof StoreError) throw e;
+    rethrowLakeFailure(e);
     log.error("symbols.listing_failed", { message: (e as Error).message, kept: previous.length });
     return {
       ...counts(previous),
@@ -108,7 +108,7 @@ export async function refreshSymbols(
       return parseCompanyTickers(new TextDecoder().decode(reply.body));
     });
   } catch (e) {
-    if (e instanceof StoreError) throw e;
+    rethrowLakeFailure(e);
     log.warn("symbols.cik_failed", { message: (e as Error).message });
   }
 
@@ -125,7 +125,7 @@ export async function refreshSymbols(
           }),
         );
       } catch (e) {
-        if (e instanceof StoreError) throw e;
+        rethrowLakeFailure(e);
         log.warn("symbols.listing_status_failed", { state, message: (e as Error).message });
       }
     }
