@@ -45,6 +45,9 @@ export class RunUnderWayError extends Error {
 /** The name of the lock a run holds while it works, from its job and its parameters' hash. */
 export const runLockName = (job: string, hash: string) => `run_${job}_${hash}`;
 
+/** Whether a lock's name is a run's (see {@linkcode runLockName}), not a table's or a quota's. */
+export const isRunLock = (name: string) => name.startsWith("run_");
+
 /** A run's checkpoint, held by this process until disposed (see {@linkcode openCheckpoint}). */
 export interface OpenRun<T> extends AsyncDisposable {
   key: string;

@@ -2,7 +2,7 @@
  * The commands that report on the lake and its jobs: runs, status and provider health.
  * @module
  */
-import { listRuns } from "../../lake/runs.ts";
+import { isRunLock, listRuns } from "../../lake/runs.ts";
 import { openStore } from "../../lake/open_store.ts";
 import { currentProviderHealth } from "../jobs/provider_state.ts";
 import { type Command, lakeOption, numberFlag, withLake } from "./command.ts";
@@ -74,7 +74,7 @@ export const status: Command = {
     if (s.latest_runs.length === 0) console.log("  none yet");
     // A run's lock, while held, is told with its run below.
     for (const l of s.locks) {
-      if (!(l.state === "held" && l.name.startsWith("run_"))) console.log(`lock ${l.name}: ${describeLock(l)}`);
+      if (!(l.state === "held" && isRunLock(l.name))) console.log(`lock ${l.name}: ${describeLock(l)}`);
     }
     for (const u of s.unfinished) {
       const when = u.modified ?? "time unknown";
