@@ -10,7 +10,7 @@ import { createWasmEngine } from "../lake/parquet/wasm_engine.ts";
 import { openLake } from "../lake/query.ts";
 import { readRawMeta } from "../lake/raw.ts";
 import { createLocalStore, writeFailure } from "../lake/store_local.ts";
-import { StoreError } from "../lake/store.ts";
+import { type ObjectStore, StoreError } from "../lake/store.ts";
 import { SymbolError } from "../lake/symbol.ts";
 import { yahooDailySource } from "../pipelines/jobs/daily_sources.ts";
 import { ingestDaily } from "../pipelines/jobs/ingest_daily.ts";
@@ -43,6 +43,19 @@ async function curatedRows(root: string) {
   } finally {
     lake.close();
   }
+}
+
+/** In process, the same run as the CLI's `ingest --universe sim:<n> --from 2022-01-03 --to 2022-03-31`. */
+function resumeSimulatedQ1(store: ObjectStore, url: string, n: number) {
+  const source = yahooDailySource({ baseUrl: url });
+  return ingestDaily({
+    store,
+    engine: createWasmEngine(),
+    source,
+    symbols: simulatedSymbols(n),
+    from: "2022-01-03",
+    to: "2022-03-31",
+  });
 }
 
 Deno.test("ingestDaily() lands as-traded bars with lineage, and a rerun changes nothing", async () => {
@@ -274,14 +287,7 @@ Deno.test("ingestDaily() resumes after SIGKILL: only missing symbols are fetched
     await ingestDaily({ ...base, source: revising, symbols: ["S0000"] });
     const revised = await curatedRows(root);
     assert.equal(revised.length, 62);
-    const resumed = await ingestDaily({
-      store,
-      engine: createWasmEngine(),
-      source: yahooDailySource({ baseUrl: url }),
-      symbols: (await import("../pipelines/jobs/universe.ts")).simulatedSymbols(60),
-      from: "2022-01-03",
-      to: "2022-03-31",
-    });
+    const resumed = await resumeSimulatedQ1(store, url, 60);
     assert.equal(resumed.resumed, true);
     assert.ok(resumed.symbols_skipped >= staged, `${resumed.symbols_skipped} skipped`);
     assert.equal(resumed.symbols_ok, 60);
@@ -328,14 +334,7 @@ Deno.test("ingest stops on SIGINT: what was staged is curated, the run says so, 
     assert.equal((await staging()).length, run.symbols_ok, "nothing is staged after the stop");
     assert.equal((await store.list("state/checkpoints/")).length, 1, "the checkpoint stays for the rerun");
 
-    const resumed = await ingestDaily({
-      store,
-      engine: createWasmEngine(),
-      source: yahooDailySource({ baseUrl: url }),
-      symbols: simulatedSymbols(60),
-      from: "2022-01-03",
-      to: "2022-03-31",
-    });
+    const resumed = await resumeSimulatedQ1(store, url, 60);
     assert.deepEqual(
       [resumed.resumed, resumed.symbols_skipped, resumed.symbols_ok, resumed.symbols_pending],
       [true, run.symbols_ok, 60, 0],
@@ -370,14 +369,7 @@ Deno.test("the same ingest started twice at once: the second is refused (exit 75
     );
     first.kill("SIGINT");
     assert.equal((await first.status).code, 130);
-    const resumed = await ingestDaily({
-      store,
-      engine: createWasmEngine(),
-      source: yahooDailySource({ baseUrl: url }),
-      symbols: simulatedSymbols(40),
-      from: "2022-01-03",
-      to: "2022-03-31",
-    });
+    const resumed = await resumeSimulatedQ1(store, url, 40);
     assert.deepEqual([resumed.resumed, resumed.symbols_ok], [true, 40]);
     assert.equal((await curatedRows(root)).length, 40 * 62);
   });
