@@ -12,7 +12,8 @@ import { ingestFundamentals, rebuildFundamentals } from "../pipelines/jobs/inges
 import { refreshSymbols } from "../pipelines/jobs/refresh_symbols.ts";
 import { readSymbolMaster } from "../lake/symbols_table.ts";
 import { storedReplies } from "../lake/raw.ts";
-import { StoreError } from "../lake/store.ts";
+import { type ObjectStore, StoreError } from "../lake/store.ts";
+import type { ParquetEngine } from "../lake/parquet/engine.ts";
 import { killMainWhen } from "./support/kill_mid_run.ts";
 import { startReplayServer } from "../pipelines/replay/server.ts";
 import { createEdgarClient, parseCompanyFacts } from "../pipelines/sources/sec/edgar.ts";
@@ -28,6 +29,12 @@ async function lakeWithMaster(replayUrl: string) {
   const config = loadConfig({ TICKLAKE_NASDAQTRADER_URL: replayUrl, TICKLAKE_SEC_URL: replayUrl });
   await refreshSymbols({ store, engine, config: config.providers, now: NOW });
   return { root, store, engine, config };
+}
+
+/** The first `n` companies of the master with a CIK, one symbol each (class shares share a CIK, and so a request). */
+async function oneSymbolPerCompany(store: ObjectStore, engine: ParquetEngine, n: number): Promise<string[]> {
+  const byCik = new Map((await readSymbolMaster(store, engine)).filter((r) => r.cik).map((r) => [r.cik, r.symbol]));
+  return [...byCik.values()].sort().slice(0, n);
 }
 
 Deno.test("ingestFundamentals() lands every fact of a company once, by filing year; a rerun changes nothing; a restated value replaces its row", async () => {
@@ -208,8 +215,7 @@ Deno.test("ingestFundamentals() stopped mid-run lands the companies fetched, and
   const replay = await startReplayServer({ now: NOW });
   try {
     const { store, engine } = await lakeWithMaster(replay.url);
-    const byCik = new Map((await readSymbolMaster(store, engine)).filter((r) => r.cik).map((r) => [r.cik, r.symbol]));
-    const symbols = [...byCik.values()].sort().slice(0, 8);
+    const symbols = await oneSymbolPerCompany(store, engine, 8);
     const sec = createEdgarClient({ baseUrl: replay.url, userAgent: "Ticklake test ops@example.com" });
     const stop = new AbortController();
     const held = Promise.withResolvers<void>();
@@ -263,8 +269,7 @@ Deno.test("ingestFundamentals() ends at a lake that refuses writes, asking SEC a
   const replay = await startReplayServer({ now: NOW });
   try {
     const { store, engine } = await lakeWithMaster(replay.url);
-    const symbols = [...new Set((await readSymbolMaster(store, engine)).filter((r) => r.cik).map((r) => r.symbol))]
-      .slice(0, 3);
+    const symbols = await oneSymbolPerCompany(store, engine, 3);
     const sec = createEdgarClient({ baseUrl: replay.url, userAgent: "Ticklake test ops@example.com" });
     const full = new StoreError("Cannot write raw/x: the disk is full");
     const filling = {
@@ -284,9 +289,7 @@ Deno.test("fundamentals killed with SIGKILL mid-run: the rerun parses the replie
   const replay = await startReplayServer({ now: NOW });
   try {
     const { root, store, engine } = await lakeWithMaster(replay.url);
-    // Forty companies, one symbol each (class shares share a CIK, and so a request).
-    const byCik = new Map((await readSymbolMaster(store, engine)).filter((r) => r.cik).map((r) => [r.cik, r.symbol]));
-    const symbols = [...byCik.values()].sort().slice(0, 40);
+    const symbols = await oneSymbolPerCompany(store, engine, 40);
     const facts = () => storedReplies(store, "sec", "companyfacts");
     await killMainWhen(
       ["fundamentals", "--symbols", symbols.join(",")],

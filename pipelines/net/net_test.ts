@@ -154,13 +154,21 @@ Deno.test("createRouter(): a provider saying its daily limit is spent is not ask
   assert.equal(await quota.remaining(), 23, "a new UTC day");
 });
 
-Deno.test("createRouter(): a lake that refuses the reply fails the call as it is, with no failover and no mark against the provider", async () => {
+/** A router over Yahoo, then Alpha Vantage, each breaker opening for 30 s after `failureThreshold` failures. */
+function yahooThenAlphaVantage(failureThreshold: number) {
   const clock = createFakeClock(0);
   const guard = (name: string) => ({
-    breaker: createCircuitBreaker({ failureThreshold: 1, openMs: 30_000, clock }),
+    breaker: createCircuitBreaker({ failureThreshold, openMs: 30_000, clock }),
     health: createHealth(name),
   });
-  const router = createRouter({ clock, providers: { yahoo: guard("yahoo"), alphavantage: guard("alphavantage") } });
+  return {
+    clock,
+    router: createRouter({ clock, providers: { yahoo: guard("yahoo"), alphavantage: guard("alphavantage") } }),
+  };
+}
+
+Deno.test("createRouter(): a lake that refuses the reply fails the call as it is, with no failover and no mark against the provider", async () => {
+  const { router } = yahooThenAlphaVantage(1);
   const full = new StoreError("Cannot write raw/x.json: the disk is full");
   const asked: string[] = [];
   await assert.rejects(router.run("eod", (p) => (asked.push(p), Promise.reject(full))), (e) => e === full);
@@ -171,12 +179,7 @@ Deno.test("createRouter(): a lake that refuses the reply fails the call as it is
 });
 
 Deno.test("createRouter() fails over to the next provider and comes back after the breaker's probe succeeds", async () => {
-  const clock = createFakeClock(0);
-  const guard = (name: string) => ({
-    breaker: createCircuitBreaker({ failureThreshold: 2, openMs: 30_000, clock }),
-    health: createHealth(name),
-  });
-  const router = createRouter({ clock, providers: { yahoo: guard("yahoo"), alphavantage: guard("alphavantage") } });
+  const { clock, router } = yahooThenAlphaVantage(2);
   let yahooUp = false;
   const call = (p: string) => (p === "yahoo" && !yahooUp ? Promise.reject(new Error("503")) : Promise.resolve(p));
   const served: string[] = [];
