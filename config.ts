@@ -13,9 +13,9 @@ const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "
 const PROVIDERS = ["yahoo", "alphavantage", "alpaca", "sec", "nasdaqtrader"];
 
 /** `provider:value,...`, each value read by `read`; an unknown provider or a bad value is an issue. */
-const perProvider = (expected: string, read: (text: string) => number | undefined) =>
+const perProvider = <T>(expected: string, read: (text: string) => T | undefined) =>
   z.string().transform((text, ctx) => {
-    const out: Record<string, number> = {};
+    const out: Record<string, T> = {};
     for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
       const m = /^([a-z]+):(.+)$/.exec(part);
       const n = m && PROVIDERS.includes(m[1]) ? read(m[2].trim()) : undefined;
@@ -31,10 +31,10 @@ const perProvider = (expected: string, read: (text: string) => number | undefine
     return out;
   });
 
-const perSecond = (text: string) => {
+const perWindow = (text: string) => {
   const m = /^(\d+(?:\.\d+)?)\/(s|min)$/.exec(text);
-  const n = m ? Number(m[1]) / (m[2] === "min" ? 60 : 1) : 0;
-  return n > 0 ? n : undefined;
+  const calls = m ? Number(m[1]) : 0;
+  return calls > 0 ? { calls, windowS: m![2] === "min" ? 60 : 1 } : undefined;
 };
 const perDay = (text: string) => (/^\d+$/.test(text) ? Number(text) : undefined);
 
@@ -64,7 +64,7 @@ const EnvSchema = z.object({
   TICKLAKE_NASDAQ100: z.string().optional(),
   TICKLAKE_DAILY_BUDGET: z.coerce.number().int().min(1).default(2000),
   TICKLAKE_LOCK_WAIT_S: z.coerce.number().min(0).optional(),
-  TICKLAKE_RATE_LIMITS: perProvider("N/s or N/min", perSecond).optional(),
+  TICKLAKE_RATE_LIMITS: perProvider("N/s or N/min", perWindow).optional(),
   TICKLAKE_DAILY_QUOTAS: perProvider("calls a day, 0 for none", perDay).optional(),
 });
 
@@ -100,8 +100,8 @@ export interface Config {
   dailyBudget: number;
   /** Provider limits that replace the free tiers' defaults, for a paid plan. */
   net: {
-    /** Calls a second, per provider (`TICKLAKE_RATE_LIMITS`). */
-    callsPerSecond: Record<string, number>;
+    /** Calls a second or a minute, per provider (`TICKLAKE_RATE_LIMITS`). */
+    rateLimits: Record<string, { calls: number; windowS: number }>;
     /** Calls a day, per provider; 0 lifts the daily limit (`TICKLAKE_DAILY_QUOTAS`). */
     callsPerDay: Record<string, number>;
   };
@@ -201,7 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     watchlist: e.TICKLAKE_WATCHLIST,
     nasdaq100: e.TICKLAKE_NASDAQ100,
     dailyBudget: e.TICKLAKE_DAILY_BUDGET,
-    net: { callsPerSecond: e.TICKLAKE_RATE_LIMITS ?? {}, callsPerDay: e.TICKLAKE_DAILY_QUOTAS ?? {} },
+    net: { rateLimits: e.TICKLAKE_RATE_LIMITS ?? {}, callsPerDay: e.TICKLAKE_DAILY_QUOTAS ?? {} },
     token: e.TICKLAKE_TOKEN,
     providers: {
       yahoo: e.TICKLAKE_YAHOO_URL,

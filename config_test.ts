@@ -6,8 +6,11 @@ Deno.test("loadConfig() reads paid-plan rate limits and daily quotas per provide
     TICKLAKE_RATE_LIMITS: "alphavantage:75/min, yahoo:1.5/s",
     TICKLAKE_DAILY_QUOTAS: "alphavantage:0",
   });
-  assert.deepEqual(net, { callsPerSecond: { alphavantage: 1.25, yahoo: 1.5 }, callsPerDay: { alphavantage: 0 } });
-  assert.deepEqual(loadConfig({}).net, { callsPerSecond: {}, callsPerDay: {} });
+  assert.deepEqual(net, {
+    rateLimits: { alphavantage: { calls: 75, windowS: 60 }, yahoo: { calls: 1.5, windowS: 1 } },
+    callsPerDay: { alphavantage: 0 },
+  });
+  assert.deepEqual(loadConfig({}).net, { rateLimits: {}, callsPerDay: {} });
 });
 
 Deno.test("loadConfig() refuses a limit without its unit, a provider it does not call, and negative values", () => {

@@ -9,7 +9,7 @@ import { createCircuitBreaker } from "../net/circuit_breaker.ts";
 import { type Clock, realClock } from "../net/clock.ts";
 import { createHealth, type HealthSnapshot } from "../net/health.ts";
 import { createDailyQuota, objectStoreQuotaState } from "../net/quota.ts";
-import { createTokenBucket, DEFAULT_LIMITS, type RateLimit } from "../net/rate_limiter.ts";
+import { createTokenBucket, DEFAULT_LIMITS, type RateLimit, withinLimit } from "../net/rate_limiter.ts";
 import { type Capability, createRouter, type ProviderGuard } from "../net/router.ts";
 
 /**
@@ -26,8 +26,8 @@ export const DEFAULT_QUOTAS: Record<string, { limit: number; reserve: number }> 
  */
 export function netOptions(net: Config["net"]) {
   const limits = { ...DEFAULT_LIMITS };
-  for (const [p, perSecond] of Object.entries(net.callsPerSecond)) {
-    limits[p] = { capacity: DEFAULT_LIMITS[p]?.capacity ?? 1, perSecond };
+  for (const [p, published] of Object.entries(net.rateLimits)) {
+    limits[p] = withinLimit(published, DEFAULT_LIMITS[p]?.capacity);
   }
   const quotas = { ...DEFAULT_QUOTAS };
   for (const [p, limit] of Object.entries(net.callsPerDay)) {

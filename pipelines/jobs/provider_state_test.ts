@@ -41,7 +41,7 @@ Deno.test("currentProviderHealth() reads each quota fresh: a run that saved no h
   const net = createProviderNet({ store });
   for (let i = 0; i < 4; i++) assert.ok(await net.guards.alphavantage.quota!.tryConsume());
   const left = async (callsPerDay: Record<string, number>) =>
-    (await currentProviderHealth(store, { callsPerSecond: {}, callsPerDay }))?.providers
+    (await currentProviderHealth(store, { rateLimits: {}, callsPerDay }))?.providers
       .find((p) => p.provider === "alphavantage")?.quotaLeft;
   assert.equal(await left({}), 23 - 4);
   assert.equal(await left({ alphavantage: 100 }), 98 - 4, "against the configured quota");

@@ -7,7 +7,7 @@ import { createHealth } from "./health.ts";
 import { createDailyQuota, memoryQuotaState, objectStoreQuotaState } from "./quota.ts";
 import { createLocalStore } from "../../lake/store_local.ts";
 import { StoreError } from "../../lake/store.ts";
-import { createTokenBucket } from "./rate_limiter.ts";
+import { createTokenBucket, DEFAULT_LIMITS, PUBLISHED_LIMITS, withinLimit } from "./rate_limiter.ts";
 import { DEFAULT_RETRY, RetriesExhausted, withRetry } from "./retry.ts";
 import { createRouter, NoProviderError } from "./router.ts";
 import { planDailyRun } from "./tiers.ts";
@@ -38,6 +38,39 @@ Deno.test("createTokenBucket() never grants more than capacity + rate x window i
   }
   // ... and it gets all of it: the 305th grant lands at one hour.
   assert.equal(grants[304], 3600_000);
+});
+
+/** When a greedy caller gets each of `n` grants from `bucket`. */
+async function greedyGrants(limit: { capacity: number; perSecond: number }, n: number): Promise<number[]> {
+  const clock = createFakeClock(0);
+  const bucket = createTokenBucket(limit, clock);
+  const grants: number[] = [];
+  await clock.run((async () => {
+    for (let i = 0; i < n; i++) {
+      await bucket.take();
+      grants.push(clock.now());
+    }
+  })());
+  return grants;
+}
+
+/** The most grants that fall in any window [t, t + windowMs). */
+const busiestWindow = (grants: number[], windowMs: number) =>
+  Math.max(...grants.map((t) => grants.filter((g) => g >= t && g < t + windowMs).length));
+
+Deno.test("the default buckets keep each provider's published limit in any window, and lose little of it", async () => {
+  for (const [provider, published] of Object.entries(PUBLISHED_LIMITS)) {
+    const windowMs = published.windowS * 1000;
+    const grants = await greedyGrants(DEFAULT_LIMITS[provider], published.calls * 2);
+    assert.equal(busiestWindow(grants, windowMs), published.calls, provider);
+    // What the margin costs: two windows' worth of calls take less than three windows.
+    assert.ok(grants.at(-1)! < 3 * windowMs, `${provider}: last grant at ${grants.at(-1)} ms`);
+  }
+  // A paid plan's limit: the burst is kept to a tenth of the calls.
+  assert.deepEqual(withinLimit({ calls: 2, windowS: 1 }, 5), { capacity: 1, perSecond: 2 });
+  assert.deepEqual(withinLimit({ calls: 150, windowS: 60 }, 10), { capacity: 10, perSecond: 141 / 60 });
+  const paid = await greedyGrants(withinLimit({ calls: 150, windowS: 60 }, 10), 300);
+  assert.equal(busiestWindow(paid, 60_000), 150);
 });
 
 Deno.test("createDailyQuota() stops at limit minus reserve, survives a restart, and resets the next day", async () => {

@@ -10,12 +10,35 @@ export interface RateLimit {
   perSecond: number;
 }
 
-/** The free tiers' published (or, for Yahoo, polite) limits; `TICKLAKE_RATE_LIMITS` replaces them for a paid plan. */
+/** A provider's published limit: at most `calls` in any `windowS` seconds. */
+export interface PublishedLimit {
+  calls: number;
+  windowS: number;
+}
+
+/**
+ * The bucket that keeps within `calls` in any `windowS` seconds, with bursts of up to `burst`. A
+ * bucket grants at most capacity - 1 + rate x window in any window, so a burst costs rate (SEC's
+ * 10 a second with a burst of 10 made 19 in the first second); it is kept to a tenth of the calls.
+ */
+export function withinLimit({ calls, windowS }: PublishedLimit, burst = 1): RateLimit {
+  const capacity = Math.max(1, Math.min(burst, Math.floor(calls / 10)));
+  return { capacity, perSecond: (calls - capacity + 1) / windowS };
+}
+
+/** The free tiers' published limits (Yahoo publishes none). */
+export const PUBLISHED_LIMITS: Record<string, PublishedLimit> = {
+  alphavantage: { calls: 5, windowS: 60 },
+  alpaca: { calls: 200, windowS: 60 },
+  sec: { calls: 10, windowS: 1 },
+};
+
+/** The buckets under those limits, and polite ones for Yahoo and the directory; `TICKLAKE_RATE_LIMITS` replaces them for a paid plan. */
 export const DEFAULT_LIMITS: Record<string, RateLimit> = {
   yahoo: { capacity: 5, perSecond: 2 },
-  alphavantage: { capacity: 1, perSecond: 5 / 60 },
-  alpaca: { capacity: 10, perSecond: 200 / 60 },
-  sec: { capacity: 10, perSecond: 10 },
+  alphavantage: withinLimit(PUBLISHED_LIMITS.alphavantage),
+  alpaca: withinLimit(PUBLISHED_LIMITS.alpaca, 10),
+  sec: withinLimit(PUBLISHED_LIMITS.sec),
   nasdaqtrader: { capacity: 1, perSecond: 1 },
 };
 
