@@ -73,6 +73,9 @@ export const layout = {
   /** A lock: a table's, held by the job changing it (one writer at a time), or a quota counter's. */
   lock: (name: string) => key("state", "locks", `${name}.lock`),
   locksRoot: "state/locks/",
+  /** A process's presence among those calling one provider, which share its rate limit. */
+  pacer: (provider: string, id: string) => key("state", "pacers", provider, `${id}.json`),
+  pacersPrefix: (provider: string) => key("state", "pacers", provider) + "/",
   /** A small persisted JSON state (quota counters, cursors). */
   state: (name: string) => key("state", `${name}.json`),
   /** The year a `year=YYYY` partition key names, or undefined for any other key. */

@@ -90,7 +90,7 @@ export const reconcile: Command = {
       ? new Date(Date.parse(`${to}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10)
       : String(flags.from);
     return await withOpenLake(config, async (lake, store) => {
-      const net = configuredProviderNet(store, config.net);
+      await using net = configuredProviderNet(store, config.net);
       const report = await reconcileDailyBars({
         store,
         lakeBars: (symbol, start, end) => lake.getDailyBars({ symbols: [symbol], start, end }),

@@ -56,7 +56,7 @@ export const ingest: Command = {
     config = withLake(config, flags);
     const symbols = await chosenSymbols(flags, config, "ingest");
     const store = openStore(config.lake);
-    const net = configuredProviderNet(store, config.net);
+    await using net = configuredProviderNet(store, config.net);
     const log = createLogger();
     using stop = listenForStop(log);
     const summary = await ingestDaily({
@@ -121,7 +121,7 @@ export const ingestMinute: Command = {
       });
     }
     const store = openStore(config.lake);
-    const net = configuredProviderNet(store, config.net);
+    await using net = configuredProviderNet(store, config.net);
     using stop = listenForStop(log);
     const summary = await ingestMinuteBars({
       store,

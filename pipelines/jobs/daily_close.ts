@@ -44,7 +44,7 @@ export async function runDailyClose(
   if (plan) {
     log.info("daily.plan", { symbols: plan.symbols.length, tier_c: plan.tierC, rotation_days: plan.rotationDays });
   }
-  const net = configuredProviderNet(store, config.net);
+  await using net = configuredProviderNet(store, config.net);
   const summary = await ingestDaily({
     store,
     engine,

@@ -21,7 +21,7 @@ export async function collectFundamentals(
   { log = createLogger() as Logger, stop }: { log?: Logger; stop?: AbortSignal } = {},
 ): Promise<FundamentalsSummary> {
   const store = openStore(config.lake);
-  const net = configuredProviderNet(store, config.net);
+  await using net = configuredProviderNet(store, config.net);
   const sec = createEdgarClient({ baseUrl: config.providers.secData, userAgent: config.providers.secUserAgent });
   const summary = await ingestFundamentals({
     store,

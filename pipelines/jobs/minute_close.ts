@@ -30,7 +30,7 @@ export async function runMinuteClose(
     return undefined;
   }
   const store = openStore(config.lake);
-  const net = configuredProviderNet(store, config.net);
+  await using net = configuredProviderNet(store, config.net);
   const summary = await ingestMinuteBars({
     store,
     engine: createWasmEngine(),

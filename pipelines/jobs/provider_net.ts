@@ -11,6 +11,7 @@ import { createHealth, type HealthSnapshot } from "../net/health.ts";
 import { createDailyQuota, objectStoreQuotaState } from "../net/quota.ts";
 import { createTokenBucket, DEFAULT_LIMITS, type RateLimit, withinLimit } from "../net/rate_limiter.ts";
 import { type Capability, createRouter, type ProviderGuard } from "../net/router.ts";
+import { sharedBucket } from "../net/shared_rate.ts";
 
 /**
  * Daily quotas of the free tiers: Alpha Vantage allows 25 calls a day (2024 terms); keep 2 for
@@ -37,26 +38,39 @@ export function netOptions(net: Config["net"]) {
   return { limits, quotas };
 }
 
-/** The net a job builds from its configuration: the free tiers' guards with the configured overrides. */
+/**
+ * The net a job builds from its configuration: the free tiers' guards with the configured
+ * overrides, each rate shared with the other processes calling that provider for this lake.
+ * Disposing of it leaves those shares at once.
+ */
 export function configuredProviderNet(store: ObjectStore, net: Config["net"]) {
-  return createProviderNet({ store, ...netOptions(net) });
+  return createProviderNet({ store, ...netOptions(net), shareRates: true });
 }
 
 export function createProviderNet(
-  { store, clock = realClock, limits = DEFAULT_LIMITS, quotas = DEFAULT_QUOTAS, policy, breaker = {} }: {
+  { store, clock = realClock, limits = DEFAULT_LIMITS, quotas = DEFAULT_QUOTAS, policy, breaker = {}, shareRates }: {
     store: ObjectStore;
     clock?: Clock;
     limits?: Record<string, RateLimit>;
     quotas?: Record<string, { limit: number; reserve: number }>;
     policy?: Partial<Record<Capability, string[]>>;
     breaker?: { failureThreshold?: number; openMs?: number };
+    /** Share each rate limit with the other processes calling the provider for this lake (`sharedBucket`). */
+    shareRates?: boolean;
   },
 ) {
   const guards: Record<string, ProviderGuard> = {};
+  const shared: ReturnType<typeof sharedBucket>[] = [];
+  const bucketFor = (provider: string, limit: RateLimit) => {
+    if (!shareRates) return createTokenBucket(limit, clock);
+    const bucket = sharedBucket(limit, { store, provider, clock });
+    shared.push(bucket);
+    return bucket;
+  };
   for (const [name, limit] of Object.entries(limits)) {
     const q = quotas[name];
     guards[name] = {
-      bucket: createTokenBucket(limit, clock),
+      bucket: bucketFor(name, limit),
       breaker: createCircuitBreaker({ ...breaker, clock }),
       health: createHealth(name),
       quota: q ? createDailyQuota({ ...q, clock, state: objectStoreQuotaState(store, name) }) : undefined,
@@ -73,6 +87,9 @@ export function createProviderNet(
           g.health.snapshot(g.breaker.state, g.quota ? await g.quota.remaining() : null)
         ),
       );
+    },
+    async [Symbol.asyncDispose]() {
+      await Promise.all(shared.map((b) => b.leave()));
     },
   };
 }

@@ -59,7 +59,7 @@ export async function runReconcileClose(
   }
   const to = startedAt.toISOString().slice(0, 10);
   const from = new Date(startedAt.getTime() - 365 * 86_400_000).toISOString().slice(0, 10);
-  const net = configuredProviderNet(store, config.net);
+  await using net = configuredProviderNet(store, config.net);
   const report = await reconcileDailyBars({
     store,
     lakeBars: (symbol, start, end) => readSymbolBars(store, engine, symbol, isoToDays(start), isoToDays(end)),

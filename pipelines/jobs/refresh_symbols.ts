@@ -154,7 +154,7 @@ export async function runSymbolRefresh(
   { log = silentLogger, now }: { log?: Logger; now?: () => Date } = {},
 ): Promise<RefreshSummary> {
   const store = openStore(config.lake);
-  const net = configuredProviderNet(store, config.net);
+  await using net = configuredProviderNet(store, config.net);
   const summary = await refreshSymbols({
     store,
     engine: createWasmEngine(),

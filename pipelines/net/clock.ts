@@ -6,12 +6,23 @@
 
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or at once when `cut` aborts (so no timer outlives its owner). */
+  sleep(ms: number, cut?: AbortSignal): Promise<void>;
 }
 
 export const realClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, cut) =>
+    new Promise((resolve) => {
+      if (cut?.aborted) return resolve();
+      const wake = () => {
+        clearTimeout(timer);
+        cut?.removeEventListener("abort", wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      cut?.addEventListener("abort", wake, { once: true });
+    }),
 };
 
 export interface FakeClock extends Clock {
@@ -58,8 +69,17 @@ export function createFakeClock(start = 0): FakeClock {
   }
   return {
     now: () => t,
-    sleep(ms) {
-      return new Promise<void>((resolve) => timers.push({ at: t + Math.max(0, ms), seq: seq++, resolve }));
+    sleep(ms, cut) {
+      return new Promise<void>((resolve) => {
+        if (cut?.aborted) return resolve();
+        const timer = { at: t + Math.max(0, ms), seq: seq++, resolve };
+        timers.push(timer);
+        cut?.addEventListener("abort", () => {
+          const i = timers.indexOf(timer);
+          if (i >= 0) timers.splice(i, 1);
+          resolve();
+        }, { once: true });
+      });
     },
     advance: (ms) => runUntil(t + ms),
     async next() {

@@ -45,10 +45,6 @@ export const DEFAULT_LIMITS: Record<string, RateLimit> = {
 export interface TokenBucket {
   /** Wait for a token (FIFO). */
   take(): Promise<void>;
-  /** Take a token now if one is free. */
-  tryTake(): boolean;
-  /** Milliseconds until the next token, 0 when one is free. */
-  waitMs(): number;
 }
 
 /**
@@ -62,12 +58,19 @@ export interface TokenBucket {
  * if (clock.now() !== 1000) throw new Error(String(clock.now()));
  * ```
  */
-export function createTokenBucket({ capacity, perSecond }: RateLimit, clock: Clock): TokenBucket {
-  if (!(capacity >= 1) || !(perSecond > 0)) {
-    throw new RangeError(
-      `Cannot create a token bucket: capacity must be >= 1 and rate > 0, got ${capacity} and ${perSecond}`,
-    );
-  }
+export function createTokenBucket(
+  limit: RateLimit,
+  clock: Clock,
+): TokenBucket & { setLimit(limit: RateLimit): void } {
+  const check = ({ capacity, perSecond }: RateLimit) => {
+    if (!(capacity >= 1) || !(perSecond > 0)) {
+      throw new RangeError(
+        `Cannot create a token bucket: capacity must be >= 1 and rate > 0, got ${capacity} and ${perSecond}`,
+      );
+    }
+  };
+  check(limit);
+  let { capacity, perSecond } = limit;
   let tokens = capacity;
   let last = clock.now();
   let queue = Promise.resolve();
@@ -81,13 +84,6 @@ export function createTokenBucket({ capacity, perSecond }: RateLimit, clock: Clo
     return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perSecond) * 1000);
   };
   return {
-    tryTake() {
-      refill();
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-    waitMs,
     take() {
       // Chain callers so that grants are strictly FIFO.
       const turn = queue.then(async () => {
@@ -96,6 +92,13 @@ export function createTokenBucket({ capacity, perSecond }: RateLimit, clock: Clo
       });
       queue = turn.catch(() => {});
       return turn;
+    },
+    /** Pace at a new limit from now on (a waiting caller sees it when its sleep ends). */
+    setLimit(next) {
+      check(next);
+      refill();
+      ({ capacity, perSecond } = next);
+      tokens = Math.min(tokens, capacity);
     },
   };
 }
