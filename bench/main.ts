@@ -344,7 +344,9 @@ async function main() {
     JSON.stringify({ at: new Date().toISOString(), machine, symbols: SYMBOLS, bars: ingest.bars, figures }, null, 2) +
       "\n",
   );
-  await Deno.remove(root, { recursive: true });
+  // BENCH_KEEP=1 keeps the bench lake, to look into a figure without building it again.
+  if (Deno.env.get("BENCH_KEEP") === "1") log(`kept ${root}`);
+  else await Deno.remove(root, { recursive: true });
 }
 
 /** What the merge and indicators children print. */

@@ -75,6 +75,12 @@ export function defineStoreContract(
     assert.equal((await s.list("p/")).find((o) => o.key === "p/sub/c")?.size, 7);
   });
 
+  test("list() returns every key past one page of 1,000", async (s) => {
+    const keys = Array.from({ length: 1_005 }, (_, i) => `many/k${String(i).padStart(4, "0")}`);
+    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((k) => s.put(k, "x")));
+    assert.deepEqual((await s.list("many/")).map((o) => o.key), keys);
+  });
+
   test("delete() removes an object and is idempotent", async (s) => {
     await s.put("d", "x");
     await s.delete("d");
