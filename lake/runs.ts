@@ -62,7 +62,7 @@ export interface OpenRun<T> extends AsyncDisposable {
  * The run holds a lock of its own until disposed: the same run started again meanwhile fails at
  * once with {@linkcode RunUnderWayError}.
  */
-export async function openCheckpoint<T>(
+export async function openCheckpoint<T extends object>(
   store: ObjectStore,
   job: string,
   params: Record<string, unknown>,
@@ -92,7 +92,8 @@ export async function openCheckpoint<T>(
       }
     }
     const previous = await getJson<T>(store, key);
-    const checkpoint = previous ?? create();
+    // The parameters ride along, so that `deno task status` can say which command resumes it.
+    const checkpoint = previous ?? { ...create(), params };
     if (!previous) await putJson(store, key, checkpoint);
     return { key, checkpoint, resumed: previous !== undefined, [Symbol.asyncDispose]: release };
   } catch (e) {

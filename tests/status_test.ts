@@ -18,6 +18,10 @@ Deno.test("lakeStatus() counts each table's rows from footers, stored replies, l
   const killed = await openCheckpoint(store, "ingest_fundamentals", { symbols: ["AAPL"] }, () => ({}), new Date());
   await killed[Symbol.asyncDispose]();
   await using _ = await openCheckpoint(store, "ingest_daily", { symbols: ["MSFT"] }, () => ({}), new Date());
+  // A killed run over many symbols and days, by the parameters an ingest records.
+  const symbols = Array.from({ length: 40 }, (_, i) => `S${i}`);
+  const params = { provider: "yahoo", symbols, from: "2020-01-01", to: "2020-12-31" };
+  await (await openCheckpoint(store, "ingest_daily", params, () => ({}), new Date()))[Symbol.asyncDispose]();
 
   const status = await lakeStatus(store);
   const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
@@ -41,10 +45,16 @@ Deno.test("lakeStatus() counts each table's rows from footers, stored replies, l
   const yahoo = status.raw.find((r) => r.provider === "yahoo" && r.dataset === "chart_1d")!;
   assert.deepEqual([yahoo.replies, yahoo.incomplete], [DEMO_SYMBOLS.length, 1]);
   assert.deepEqual(status.latest_runs.find((r) => r.job === "ingest_daily")?.status, "ok");
-  assert.deepEqual(status.unfinished.map((u) => [u.job, u.running?.pid]), [
-    ["ingest_daily", Deno.pid],
-    ["ingest_fundamentals", undefined],
-  ]);
+  const byJobAndSymbols = (u: typeof status.unfinished[number]) => `${u.job} ${u.params?.symbols}`;
+  assert.deepEqual(
+    status.unfinished.toSorted((a, b) => byJobAndSymbols(a).localeCompare(byJobAndSymbols(b)))
+      .map((u) => [u.job, u.running?.pid, u.params]),
+    [
+      ["ingest_daily", Deno.pid, { symbols: ["MSFT"] }],
+      ["ingest_daily", undefined, params],
+      ["ingest_fundamentals", undefined, { symbols: ["AAPL"] }],
+    ],
+  );
 
   const json = await capture(() => main(["status", "--json", "--lake", root]));
   assert.equal(json.code, 0);
@@ -52,7 +62,11 @@ Deno.test("lakeStatus() counts each table's rows from footers, stored replies, l
   const text = await capture(() => main(["status", "--lake", root]));
   assert.match(text.out, /^daily_bars\s+\d+\s+[\d.]+ [kM]B\s+[\d,]+$/m);
   assert.match(text.out, /yahoo\/chart_1d\s+5 .*\(1 unfinished writes, no sidecar\)/);
-  assert.match(text.out, /unfinished ingest_fundamentals run .*the same command again resumes it/);
+  assert.match(text.out, /unfinished ingest_fundamentals run of AAPL \(checkpoint .*the same command again resumes it/);
+  assert.match(
+    text.out,
+    /unfinished ingest_daily run of 40 symbols \(S0, S1, S2, \.\.\.\) from 2020-01-01 to 2020-12-31 yahoo \(checkpoint/,
+  );
   assert.match(text.out, new RegExp(`running ingest_daily run \\(ingest_daily \\(pid ${Deno.pid} on `));
   assert.doesNotMatch(text.out, /lock run_/, "a run's lock is told with its run");
 });

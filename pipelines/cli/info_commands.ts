@@ -39,6 +39,20 @@ export const runs: Command = {
   },
 };
 
+/** What a run was started with, as its command said it: its symbols, days and providers. */
+function runParams(params?: Record<string, unknown>): string {
+  if (!params) return "";
+  const list = (v: unknown) => Array.isArray(v) ? v.map(String) : [];
+  const symbols = list(params.symbols);
+  const parts = [
+    symbols.length > 5 ? `${symbols.length} symbols (${symbols.slice(0, 3).join(", ")}, ...)` : symbols.join(","),
+    params.from ? `from ${params.from}` : "",
+    params.to ? `to ${params.to}` : "",
+    [params.provider, ...list(params.sources)].filter(Boolean).join(", "),
+  ].filter(Boolean);
+  return parts.length ? ` of ${parts.join(" ")}` : "";
+}
+
 export const status: Command = {
   summary:
     "Show what the lake holds: rows and bytes per table, stored replies, each job's last run, runs to resume, locks held",
@@ -81,7 +95,8 @@ export const status: Command = {
       console.log(
         u.running
           ? `running ${u.job} run (${who(u.running)}; checkpoint ${u.checkpoint})`
-          : `unfinished ${u.job} run (checkpoint ${u.checkpoint}, ${when}): the same command again resumes it`,
+          : `unfinished ${u.job} run${runParams(u.params)} (checkpoint ${u.checkpoint}, ${when}): ` +
+            "the same command again resumes it",
       );
     }
     return 0;

@@ -8,7 +8,7 @@
 import { CURATED_TABLES, layout } from "../../lake/layout.ts";
 import { parquetRowCount } from "../../lake/parquet/wasm_engine.ts";
 import { listRuns, runLockName, type RunRecord } from "../../lake/runs.ts";
-import type { LockHolder, ObjectInfo, ObjectStore } from "../../lake/store.ts";
+import { getJson, type LockHolder, type ObjectInfo, type ObjectStore } from "../../lake/store.ts";
 import { listLocks, type LockEntry } from "../../lake/locks.ts";
 
 export interface TableStatus {
@@ -41,6 +41,8 @@ export interface LakeStatus {
     job: string;
     checkpoint: string;
     modified: string | null;
+    /** What the run was started with (symbols, days, provider), where its checkpoint records it. */
+    params?: Record<string, unknown>;
     /** Set while a process works on the run (it holds the run's lock): who. */
     running?: LockHolder;
   }[];
@@ -99,16 +101,18 @@ export async function lakeStatus(store: ObjectStore): Promise<LakeStatus> {
   const latest = new Map<string, RunRecord>();
   for (const r of await listRuns(store, Infinity)) if (!latest.has(r.job)) latest.set(r.job, r);
   const locks = await listLocks(store);
-  const unfinished = (await store.list(layout.checkpointsRoot)).map((o) => {
+  const unfinished = await Promise.all((await store.list(layout.checkpointsRoot)).map(async (o) => {
     const [, , job, file] = o.key.split("/");
     const lock = locks.find((l) => l.state === "held" && l.name === runLockName(job, file.replace(/\.json$/, "")));
+    const params = (await getJson<{ params?: Record<string, unknown> }>(store, o.key).catch(() => undefined))?.params;
     return {
       job,
       checkpoint: o.key,
       modified: o.modified?.toISOString() ?? null,
+      ...(params ? { params } : {}),
       ...(lock?.holder ? { running: lock.holder } : {}),
     };
-  });
+  }));
   return {
     lake: store.url,
     tables,
