@@ -86,3 +86,23 @@ export async function runCronJob(
     throw e;
   }
 }
+
+/**
+ * The cron handlers' guard for a stop: a run that fires after it does not start, and the process
+ * ends (`exit`) once no run is under way, at once when none is.
+ */
+export function cronTurns(stop: AbortSignal, exit: () => void): (run: () => Promise<unknown>) => Promise<void> {
+  let running = 0;
+  const endIfIdle = () => running === 0 && exit();
+  stop.addEventListener("abort", endIfIdle, { once: true });
+  return async (run) => {
+    if (stop.aborted) return;
+    running++;
+    try {
+      await run();
+    } finally {
+      running--;
+      if (stop.aborted) endIfIdle();
+    }
+  };
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { keptLog } from "../tests/support/kept_log.ts";
 import { type Config, loadConfig } from "../config.ts";
-import { CRON_JOBS, CRON_LOCK_WAIT_MS, CRON_RETRY_MS, runCronJob } from "./cron_jobs.ts";
+import { CRON_JOBS, CRON_LOCK_WAIT_MS, CRON_RETRY_MS, cronTurns, runCronJob } from "./cron_jobs.ts";
 
 Deno.test("runCronJob() logs a failed run as one line and throws it on, for Deno.cron to retry", async () => {
   const config = loadConfig({});
@@ -60,4 +60,27 @@ Deno.test("runCronJob() hands the process's stop signal to the job", async () =>
   };
   await runCronJob(job, loadConfig({}), { log: keptLog(), stop: stop.signal });
   assert.equal(seen, stop.signal);
+});
+
+Deno.test("cronTurns(): a stop ends the process once the run under way ends, and a run firing after it never starts", async () => {
+  const stop = new AbortController();
+  let exits = 0;
+  const turn = cronTurns(stop.signal, () => exits++);
+  const landing = Promise.withResolvers<void>();
+  const underWay = turn(() => landing.promise);
+  stop.abort();
+  assert.equal(exits, 0, "not while a run is landing what it fetched");
+  let late = false;
+  await turn(() => Promise.resolve(late = true));
+  assert.equal(late, false, "a run firing after the stop does not start");
+  landing.resolve();
+  await underWay;
+  assert.equal(exits, 1);
+
+  // Idle when stopped: at once.
+  const idle = new AbortController();
+  let idleExits = 0;
+  cronTurns(idle.signal, () => idleExits++);
+  idle.abort();
+  assert.equal(idleExits, 1);
 });

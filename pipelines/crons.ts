@@ -9,26 +9,20 @@
  * @module
  */
 import { loadConfig } from "../config.ts";
-import { CRON_JOBS, CRON_RETRY_MS, runCronJob } from "./cron_jobs.ts";
+import { CRON_JOBS, CRON_RETRY_MS, cronTurns, runCronJob } from "./cron_jobs.ts";
 import { listenForStop, stoppedExit } from "./interrupt.ts";
 import { createLogger } from "./log.ts";
 
 const config = loadConfig();
 const log = createLogger();
 const stop = listenForStop(log);
-let running = 0;
-const endIfIdle = () => running === 0 && Deno.exit(stoppedExit(stop.signal));
-stop.signal.addEventListener("abort", endIfIdle);
+const turn = cronTurns(stop.signal, () => Deno.exit(stoppedExit(stop.signal)));
 for (const job of CRON_JOBS) {
-  Deno.cron(job.name, job.schedule, { backoffSchedule: CRON_RETRY_MS }, async () => {
-    if (stop.signal.aborted) return;
-    running++;
-    try {
-      await runCronJob(job, config, { log, stop: stop.signal });
-    } finally {
-      running--;
-      if (stop.signal.aborted) endIfIdle();
-    }
-  });
+  Deno.cron(
+    job.name,
+    job.schedule,
+    { backoffSchedule: CRON_RETRY_MS },
+    () => turn(() => runCronJob(job, config, { log, stop: stop.signal })),
+  );
 }
 log.info("cron.ready", { jobs: CRON_JOBS.map((j) => `${j.name} (${j.schedule} UTC)`) });
