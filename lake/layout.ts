@@ -76,6 +76,7 @@ export const layout = {
   /** A process's presence among those calling one provider, which share its rate limit. */
   pacer: (provider: string, id: string) => key("state", "pacers", provider, `${id}.json`),
   pacersPrefix: (provider: string) => key("state", "pacers", provider) + "/",
+  pacersRoot: "state/pacers/",
   /** A small persisted JSON state (quota counters, cursors). */
   state: (name: string) => key("state", `${name}.json`),
   /** The year a `year=YYYY` partition key names, or undefined for any other key. */

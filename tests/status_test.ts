@@ -5,6 +5,8 @@ import { openCheckpoint } from "../lake/runs.ts";
 import { layout } from "../lake/layout.ts";
 import { lockHolder } from "../lake/store.ts";
 import { lakeStatus } from "../pipelines/jobs/lake_status.ts";
+import { realClock } from "../pipelines/net/clock.ts";
+import { sharedBucket } from "../pipelines/net/shared_rate.ts";
 import { main } from "../main.ts";
 import { capture } from "./support/capture.ts";
 import { holdLockInChild } from "./support/hold_lock.ts";
@@ -22,6 +24,13 @@ Deno.test("lakeStatus() counts each table's rows from footers, stored replies, l
   const symbols = Array.from({ length: 40 }, (_, i) => `S${i}`);
   const params = { provider: "yahoo", symbols, from: "2020-01-01", to: "2020-12-31" };
   await (await openCheckpoint(store, "ingest_daily", params, () => ({}), new Date()))[Symbol.asyncDispose]();
+  // A process calling SEC now, and one that was killed calling it a minute ago.
+  const sec = sharedBucket({ capacity: 1, perSecond: 10 }, { store, provider: "sec", clock: realClock });
+  await sec.take();
+  const dead = layout.pacer("sec", "killed");
+  await store.put(dead, JSON.stringify({ id: "killed", pid: 1, host: "h", since: "", sees: ["killed"] }));
+  const minuteAgo = new Date(Date.now() - 60_000);
+  await Deno.utime(`${root}/${dead}`, minuteAgo, minuteAgo);
 
   const status = await lakeStatus(store);
   const lake = await openLake({ store, cacheDir: await Deno.makeTempDir() });
@@ -56,6 +65,12 @@ Deno.test("lakeStatus() counts each table's rows from footers, stored replies, l
     ],
   );
 
+  assert.deepEqual(
+    status.rates_shared.map((r) => [r.provider, r.processes.map((p) => p.pid)]),
+    [["sec", [Deno.pid]]],
+    "the live caller, not the killed one",
+  );
+
   const json = await capture(() => main(["status", "--json", "--lake", root]));
   assert.equal(json.code, 0);
   assert.deepEqual(JSON.parse(json.out), status);
@@ -69,6 +84,8 @@ Deno.test("lakeStatus() counts each table's rows from footers, stored replies, l
   );
   assert.match(text.out, new RegExp(`running ingest_daily run \\(ingest_daily \\(pid ${Deno.pid} on `));
   assert.doesNotMatch(text.out, /lock run_/, "a run's lock is told with its run");
+  assert.match(text.out, new RegExp(`^sec called now by 1 process, sharing its rate limit: pid ${Deno.pid} on `, "m"));
+  await sec.leave();
 });
 
 Deno.test("lakeStatus() names the locks held and those whose holder was killed, not those released", async () => {

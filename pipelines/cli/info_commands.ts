@@ -90,6 +90,13 @@ export const status: Command = {
     for (const l of s.locks) {
       if (!(l.state === "held" && isRunLock(l.name))) console.log(`lock ${l.name}: ${describeLock(l)}`);
     }
+    for (const r of s.rates_shared) {
+      const n = r.processes.length;
+      console.log(
+        `${r.provider} called now by ${n} process${n === 1 ? "" : "es"}, sharing its rate limit: ` +
+          r.processes.map((p) => `pid ${p.pid} on ${p.host}`).join(", "),
+      );
+    }
     for (const u of s.unfinished) {
       const when = u.modified ?? "time unknown";
       console.log(

@@ -10,6 +10,7 @@ import { parquetRowCount } from "../../lake/parquet/wasm_engine.ts";
 import { listRuns, runLockName, type RunRecord } from "../../lake/runs.ts";
 import { getJson, type LockHolder, type ObjectInfo, type ObjectStore } from "../../lake/store.ts";
 import { listLocks, type LockEntry } from "../../lake/locks.ts";
+import { ratesShared } from "../net/shared_rate.ts";
 
 export interface TableStatus {
   table: string;
@@ -48,6 +49,8 @@ export interface LakeStatus {
   }[];
   /** Locks held, or left by a killed holder (see {@linkcode listLocks}). */
   locks: LockEntry[];
+  /** The processes calling each provider now, which share its rate limit (see {@linkcode ratesShared}). */
+  rates_shared: Awaited<ReturnType<typeof ratesShared>>;
 }
 
 async function tableStatus(store: ObjectStore, table: string, objects: ObjectInfo[]): Promise<TableStatus> {
@@ -127,5 +130,6 @@ export async function lakeStatus(store: ObjectStore): Promise<LakeStatus> {
     })),
     unfinished,
     locks,
+    rates_shared: await ratesShared(store),
   };
 }

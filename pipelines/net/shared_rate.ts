@@ -22,6 +22,9 @@ interface Presence {
   sees: string[];
 }
 
+/** How long a presence may go unwritten before it counts as a dead process's. */
+const STALE_MS = 20_000;
+
 export interface SharedRateOptions {
   store: ObjectStore;
   provider: string;
@@ -40,7 +43,7 @@ export function shareOf({ capacity, perSecond }: RateLimit, n: number): RateLimi
 /** A bucket at this process's share of `limit`; it joins at its first `take()`, and leaves when idle for two beats or on `leave()`. */
 export function sharedBucket(
   limit: RateLimit,
-  { store, provider, clock, beatMs = 2_000, staleMs = 20_000 }: SharedRateOptions,
+  { store, provider, clock, beatMs = 2_000, staleMs = STALE_MS }: SharedRateOptions,
 ): TokenBucket & { leave(): Promise<void>; readonly shares: number } {
   const bucket = createTokenBucket(limit, clock);
   const me: Omit<Presence, "sees"> = { id: crypto.randomUUID(), ...lockHolder("rate") };
@@ -140,4 +143,23 @@ export function sharedBucket(
       return sees.length;
     },
   };
+}
+
+/** Who calls each provider for this lake now, by the presences written in the last `STALE_MS` (by this host's clock). */
+export async function ratesShared(
+  store: ObjectStore,
+  now = Date.now(),
+): Promise<{ provider: string; processes: Omit<Presence, "sees">[] }[]> {
+  const live = (await store.list(layout.pacersRoot)).filter((o) =>
+    !o.modified || now - o.modified.getTime() <= STALE_MS
+  );
+  const byProvider = new Map<string, Omit<Presence, "sees">[]>();
+  for (const o of live) {
+    const presence = await getJson<Presence>(store, o.key).catch(() => undefined);
+    if (!presence) continue; // left since the listing, or unreadable
+    const { sees: _, ...who } = presence;
+    const provider = o.key.slice(layout.pacersRoot.length).split("/")[0];
+    byProvider.set(provider, [...byProvider.get(provider) ?? [], who]);
+  }
+  return [...byProvider].map(([provider, processes]) => ({ provider, processes }));
 }
