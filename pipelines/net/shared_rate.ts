@@ -57,6 +57,7 @@ export function sharedBucket(
   let admission: PromiseWithResolvers<void> | undefined;
   let beating: Promise<void> | undefined;
 
+  const left = () => new Error(`Cannot call ${provider}: this process left its callers`);
   const write = () => putJson(store, key, { ...me, sees } satisfies Presence);
   const beat = async () => {
     await write();
@@ -87,6 +88,8 @@ export function sharedBucket(
     if (!stay) return;
     stay.cut.abort();
     stay = undefined;
+    // A call still waiting to be admitted (a job stopped meanwhile) is not made.
+    admission?.reject(left());
     admitted = false;
     // A beat under way would write the presence again after the delete.
     await beating?.catch(() => {});
@@ -114,13 +117,19 @@ export function sharedBucket(
     current.ready = (async () => {
       try {
         admission = Promise.withResolvers<void>();
+        // Rejected by leave() or a failed beat, perhaps before anyone waits on it.
+        admission.promise.catch(() => {});
         await (beating = beat());
+        if (stay !== current) throw left();
         keepBeating(current);
         if (!admitted) await admission.promise;
       } catch (e) {
-        // Not joined after all: a presence written before the failure would hold newcomers back.
-        if (stay === current) stay = undefined;
-        await store.delete(key).catch(() => {});
+        // Not joined after all: a presence written before the failure would hold newcomers back
+        // (one that left has deleted it already, and may have joined again since).
+        if (stay === current) {
+          stay = undefined;
+          await store.delete(key).catch(() => {});
+        }
         throw e;
       }
     })();

@@ -141,3 +141,14 @@ Deno.test("sharedBucket(): a store out of reach fails the calls waiting to join,
   await assert.rejects(clock.run(waiting), /lake out of reach/);
   await a.leave();
 });
+
+Deno.test("sharedBucket(): leaving while a call waits to be admitted fails that call, and leaves no presence", async () => {
+  const { store, clock, a, b } = await twoProcesses();
+  await clock.run(a.take());
+  const outcome = b.take().then(() => "granted", (e: Error) => e.message);
+  for (let i = 0; i < 100 && b.shares < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  await b.leave();
+  assert.match(await clock.run(outcome), /left its callers/);
+  assert.equal((await presences(store)).length, 1, "only A's");
+  await a.leave();
+});
