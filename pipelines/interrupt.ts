@@ -37,7 +37,7 @@ export function listenForStop(log: Logger, exit: (code: number) => void = Deno.e
     const handler = () => {
       if (controller.signal.aborted) {
         log.warn("run.quit", { signal: name });
-        exit(128 + SIGNALS[name]);
+        exit(new StopRequested(name).exitCode);
         return;
       }
       log.warn("run.stopping", {
