@@ -100,13 +100,11 @@ export interface IngestSummary {
   elapsed_s: number;
 }
 
+/** A run's ids; its symbols and days are its parameters, which `openCheckpoint` records beside them. */
 interface Checkpoint {
   run_id: string;
   load_id: string;
   started_at: string;
-  symbols: string[];
-  from: string;
-  to: string;
 }
 
 /** One provider's fetch, raw write and parse: every reply lands in raw, usable or not. */
@@ -169,8 +167,8 @@ async function stageSymbol(
   const { store, engine } = opts;
   const request = {
     symbol,
-    from: cp.from,
-    to: cp.to,
+    from: opts.from,
+    to: opts.to,
     from_day: range.fromDay,
     to_day: range.toDay,
     load_id: cp.load_id,
@@ -223,9 +221,6 @@ export async function ingestDaily(opts: IngestOptions): Promise<IngestSummary> {
       run_id: newRunId(startedAt),
       load_id: newRunId(startedAt),
       started_at: startedAt.toISOString(),
-      symbols,
-      from: opts.from,
-      to: opts.to,
     }),
     startedAt,
   );
